@@ -1,0 +1,3 @@
+from sambert_lambda.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""HTTP interface: FastAPI app served through Mangum on Lambda."""

@@ -1,0 +1,1 @@
+"""Package data: KAN-TTS PinYin language tables (MIT, see NOTICE)."""

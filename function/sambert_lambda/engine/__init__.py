@@ -1,0 +1,1 @@
+"""Speech engine: KAN-TTS symbol lines -> waveform. torch only, never boto3."""

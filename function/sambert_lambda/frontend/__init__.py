@@ -1,0 +1,1 @@
+"""Text frontend: text -> KAN-TTS symbol lines. Pure Python, no torch."""

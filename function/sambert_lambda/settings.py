@@ -1,0 +1,143 @@
+"""Every setting in one place, read from the environment and validated once (pydantic-settings).
+
+Names follow the README: ``TTS_*`` plus ``API_KEY`` and ``MODELSCOPE_CACHE``. A missing or invalid setting is
+reported by name through :func:`load_settings`; interfaces then answer 503 ``config_invalid`` naming it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sambert_lambda.errors import ConfigInvalid
+
+DEFAULT_MODEL_ID = "iic/speech_sambert-hifigan_tts_zh-cn_16k"
+LEGACY_MODEL_IDS = ("damo/speech_sambert-hifigan_tts_zh-cn_16k",)
+URL_EXPIRES_CAP = 12 * 3600
+
+# Public facts from the model cards: all four voices use speaker F7; zhiyan_emo adds "arousal".
+BASE_EMOTIONS = ("neutral", "happy", "angry", "sad", "fear", "hate", "surprise")
+DEFAULT_VOICE_EMOTIONS: dict[str, list[str]] = {
+    "zhitian_emo": list(BASE_EMOTIONS),
+    "zhiyan_emo": [*BASE_EMOTIONS, "arousal"],
+    "zhizhe_emo": list(BASE_EMOTIONS),
+    "zhibei_emo": list(BASE_EMOTIONS),
+}
+DEFAULT_VOICE_SPEAKERS: dict[str, list[str]] = {v: ["F7"] for v in DEFAULT_VOICE_EMOTIONS}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TTS_", extra="ignore", populate_by_name=True)
+
+    # storage
+    bucket: str | None = None
+    output_prefix: str = "output/"
+    input_prefix: str = "input/"
+    url_expires: int = Field(3600, ge=1, le=URL_EXPIRES_CAP)
+    lifecycle_days: int = Field(1, ge=1, description="must match the bucket's lifecycle expiry of the output prefix")
+    storage_timeout: float = Field(5.0, gt=0, le=60)
+    storage_retries: int = Field(4, ge=0, le=10)
+    queue_url: str | None = None
+
+    # limits and access
+    max_chars: int = Field(5000, ge=1, le=1_000_000)
+    max_input_bytes: int = Field(5 * 1024 * 1024, ge=1)
+    max_body_bytes: int = Field(256 * 1024, ge=1024)
+    api_key: str | None = Field(None, validation_alias=AliasChoices("API_KEY", "TTS_API_KEY"))
+
+    # engine
+    backend: Literal["native", "modelscope"] = "native"
+    frontend: Literal["open", "ttsfrd", "auto"] = "open"
+    threads: int = Field(0, ge=0, le=64, description="0 = one per vCPU")
+
+    # model
+    model_dir: str | None = None
+    modelscope_cache: str | None = Field(None, validation_alias=AliasChoices("MODELSCOPE_CACHE", "TTS_MODELSCOPE_CACHE"))
+    model_id: str = DEFAULT_MODEL_ID
+    model_revision: str = "master"
+    voices: list[str] | None = None
+    default_voice: str | None = None
+    voice_emotions: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_VOICE_EMOTIONS))
+
+    # logging
+    log_level: str = "INFO"
+
+    @field_validator("voices", mode="before")
+    @classmethod
+    def _split_voices(cls, v):
+        if isinstance(v, str):
+            v = v.strip()
+            if not v or v.lower() == "all":
+                return None
+            if v.startswith("["):
+                return json.loads(v)
+            return [p.strip() for p in v.split(",") if p.strip()]
+        return v
+
+    @field_validator("voice_emotions", mode="before")
+    @classmethod
+    def _merge_emotions(cls, v):
+        if isinstance(v, str):
+            v = json.loads(v)
+        merged = dict(DEFAULT_VOICE_EMOTIONS)
+        merged.update(v or {})
+        return merged
+
+    @field_validator("output_prefix", "input_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        v = v.lstrip("/")
+        if v and not v.endswith("/"):
+            v += "/"
+        return v
+
+    @field_validator("model_id")
+    @classmethod
+    def _model_id(cls, v: str) -> str:
+        v = v.strip()
+        if v in LEGACY_MODEL_IDS:
+            return DEFAULT_MODEL_ID  # damo/ is the older id of the same model
+        return v
+
+    @model_validator(mode="after")
+    def _prefixes_disjoint(self):
+        a, b = self.input_prefix, self.output_prefix
+        if a == b or a.startswith(b) or b.startswith(a):
+            raise ValueError(
+                f"TTS_INPUT_PREFIX ({a!r}) and TTS_OUTPUT_PREFIX ({b!r}) overlap: the function would trigger itself"
+            )
+        return self
+
+    def require_bucket(self) -> str:
+        if not self.bucket:
+            raise ConfigInvalid("TTS_BUCKET is not set")
+        return self.bucket
+
+
+def _describe(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e.get("loc", ()) if x != "__root__")
+        name = ("TTS_" + loc.upper()) if loc and loc not in ("api_key", "modelscope_cache") else loc.upper()
+        parts.append(f"{name}: {e.get('msg')}" if loc else str(e.get("msg")))
+    return "; ".join(parts)
+
+
+def load_settings(**overrides) -> Settings:
+    """Read and validate the environment. Raises ConfigInvalid naming the bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise ConfigInvalid("invalid setting: " + _describe(e)) from None
+    except (ValueError, json.JSONDecodeError) as e:
+        raise ConfigInvalid(f"invalid setting: {e}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated once."""
+    return load_settings()

@@ -1,0 +1,45 @@
+"""Plain data passed between stages. No torch, no boto3: every stage can import this.
+
+Flow: text --frontend--> list[Segment] --engine--> waveform per segment --synthesizer--> one waveform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Expressive controls applied by the engine. Defaults reproduce the reference output exactly.
+
+    speed:     >1 speaks faster (predicted durations are divided by it before length regulation).
+    pitch:     additive shift of the predicted (normalized) pitch, in predictor units; 0 = unchanged.
+    energy:    additive shift of the predicted (normalized) energy; 0 = unchanged.
+    emotion_intensity: blend of each token's emotion embedding with neutral, 0..2; 1 = the plain category.
+    volume_db: gain applied to the waveform after vocoding; 0 = unchanged.
+    """
+
+    speed: float = 1.0
+    pitch: float = 0.0
+    energy: float = 0.0
+    emotion_intensity: float = 1.0
+    volume_db: float = 0.0
+
+    def is_default(self) -> bool:
+        return self == Controls()
+
+
+@dataclass
+class Segment:
+    """One unit of work for the engine: a KAN-TTS symbol line (one sentence) or a pure pause.
+
+    ``symbols`` is a line of ``{phone$tone$syllable_flag$word_segment$emotion$speaker}`` tokens joined by single
+    spaces, exactly as ttsfrd prints it, or None for a pause-only segment.
+    ``pause_after_ms`` is silence appended after the segment's audio (SSML <break>, or sentence gaps).
+    ``text`` is the source text the segment came from (for logs, timings and character counts).
+    """
+
+    symbols: str | None
+    text: str = ""
+    controls: Controls = field(default_factory=Controls)
+    pause_after_ms: int = 0
