@@ -1,0 +1,351 @@
+"""Inference-only HiFiGAN generator, state-dict compatible with KAN-TTS ``kantts.models.hifigan.Generator``.
+
+Structure (per upsample stage i, rate grows by ``upsample_scales[i]``)::
+
+    x = conv_pre(mel)
+    for each stage:  x = sin(x) + x
+                     x = repeat(x) + transposed(x)[..., :len(repeat)]    repeat = nearest-up -> act -> conv(k)
+                     x = mean(resblock_k(x) for k in resblock_kernel_sizes)
+    wav = tanh(conv_post(leaky_relu(x, 0.01)))
+
+Causal generators left-pad every conv by ``(k-1)*d`` and keep the first ``L*s`` samples of a transposed conv;
+non-causal ones pad ``d*(k-1)/2`` on both sides and use ``padding=(k-s)//2`` on the transposed conv.
+
+Checkpoints store old-style weight norm (``*.weight_g`` / ``*.weight_v``). :meth:`HifiGanGenerator.load_generator_state`
+folds them into plain weights (``w = v * g / ||v||``, norm over every dim except 0) exactly as the reference's
+``remove_weight_norm`` does before inference, so the module itself holds plain ``Conv1d`` weights only.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sambert_lambda.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+# Parameter-free activations the reference could build with getattr(torch.nn, name)(**params).
+SUPPORTED_ACTIVATIONS = ("LeakyReLU", "ReLU", "ELU", "GELU", "SiLU", "Tanh", "Mish", "Hardtanh", "Softplus")
+_KNOWN_OPTIONS = {
+    "in_channels",
+    "out_channels",
+    "channels",
+    "kernel_size",
+    "upsample_scales",
+    "upsample_kernal_sizes",
+    "resblock_kernel_sizes",
+    "resblock_dilations",
+    "repeat_upsample",
+    "bias",
+    "causal",
+    "nonlinear_activation",
+    "nonlinear_activation_params",
+    "use_weight_norm",
+    "nsf_params",
+}
+FINAL_LEAKY_SLOPE = 0.01  # the reference calls F.leaky_relu(x) with its default slope, not the config's
+
+
+class _Conv(nn.Module):
+    """KAN-TTS ``Conv1d`` / ``CausalConv1d`` wrapper: parameters live under ``.conv1d``."""
+
+    def __init__(self, cin: int, cout: int, k: int, dilation: int, causal: bool):
+        super().__init__()
+        self.causal = causal
+        span = (k - 1) * dilation
+        self.left = span if causal else span // 2
+        self.right = 0 if causal else span // 2
+        self.conv1d = nn.Conv1d(cin, cout, k, 1, padding=0, dilation=dilation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv1d(F.pad(x, (self.left, self.right)))
+
+
+class _ConvT(nn.Module):
+    """KAN-TTS ``ConvTranspose1d`` / ``CausalConvTranspose1d`` wrapper: parameters live under ``.deconv``."""
+
+    def __init__(self, cin: int, cout: int, k: int, stride: int, causal: bool):
+        super().__init__()
+        self.causal = causal
+        self.stride = stride
+        self.pad = 0 if causal else (k - stride) // 2
+        self.deconv = nn.ConvTranspose1d(cin, cout, k, stride, padding=self.pad)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.deconv(x)
+        if self.causal:
+            y = y[..., : x.shape[-1] * self.stride]  # reference: drop the last k - s samples
+        return y
+
+
+class _ResBlock(nn.Module):
+    def __init__(self, channels: int, k: int, dilations: Sequence[int], act: nn.Module, causal: bool):
+        super().__init__()
+        self.convs1 = nn.ModuleList(_Conv(channels, channels, k, d, causal) for d in dilations)
+        self.convs2 = nn.ModuleList(_Conv(channels, channels, k, 1, causal) for _ in dilations)
+        self.activation = act
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for c1, c2 in zip(self.convs1, self.convs2, strict=True):
+            x = c2(self.activation(c1(self.activation(x)))) + x
+        return x
+
+
+def _activation(name: object, params: object) -> nn.Module:
+    if name not in SUPPORTED_ACTIVATIONS:
+        raise ModelError(
+            f"vocoder option nonlinear_activation={name!r} is not supported (supported: {', '.join(SUPPORTED_ACTIVATIONS)})"
+        )
+    if not isinstance(params, Mapping):
+        raise ModelError(f"vocoder option nonlinear_activation_params must be a mapping, got {params!r}")
+    try:
+        return getattr(nn, str(name))(**params)
+    except TypeError as e:
+        raise ModelError(f"vocoder option nonlinear_activation_params={dict(params)!r} invalid for {name}: {e}") from None
+
+
+def _int_list(name: str, value: object) -> list[int]:
+    if not isinstance(value, Sequence) or isinstance(value, str) or not all(isinstance(v, int) for v in value):
+        raise ModelError(f"vocoder option {name} must be a list of integers, got {value!r}")
+    return [int(v) for v in value]
+
+
+class HifiGanGenerator(nn.Module):
+    """The KAN-TTS HiFiGAN generator for inference. Build from ``voc_config['Model']['Generator']['params']``."""
+
+    def __init__(
+        self,
+        in_channels: int = 80,
+        out_channels: int = 1,
+        channels: int = 512,
+        kernel_size: int = 7,
+        upsample_scales: Sequence[int] = (8, 8, 2, 2),
+        upsample_kernal_sizes: Sequence[int] = (16, 16, 4, 4),
+        resblock_kernel_sizes: Sequence[int] = (3, 7, 11),
+        resblock_dilations: Sequence[Sequence[int]] = ((1, 3, 5), (1, 3, 5), (1, 3, 5)),
+        repeat_upsample: bool = True,
+        bias: bool = True,
+        causal: bool = True,
+        nonlinear_activation: str = "LeakyReLU",
+        nonlinear_activation_params: Mapping | None = None,
+        use_weight_norm: bool = True,
+        nsf_params: Mapping | None = None,
+        **unknown,
+    ):
+        super().__init__()
+        if unknown:
+            raise ModelError(f"unsupported vocoder generator option(s): {', '.join(sorted(unknown))}")
+        if nsf_params is not None:
+            raise ModelError("vocoder option nsf_params (NSF source module) is not supported by the native engine")
+        if not repeat_upsample:
+            # The reference's forward always calls repeat_upsamples[i]; without it the model cannot run.
+            raise ModelError("vocoder option repeat_upsample=false is not supported (the reference cannot run it)")
+        if not isinstance(causal, bool):
+            raise ModelError(f"vocoder option causal must be true or false, got {causal!r}")
+        scales = _int_list("upsample_scales", upsample_scales)
+        kernels = _int_list("upsample_kernal_sizes", upsample_kernal_sizes)
+        rb_kernels = _int_list("resblock_kernel_sizes", resblock_kernel_sizes)
+        if not isinstance(resblock_dilations, Sequence):
+            raise ModelError(f"vocoder option resblock_dilations must be a list of lists, got {resblock_dilations!r}")
+        rb_dilations = [_int_list("resblock_dilations", d) for d in resblock_dilations]
+        if len(scales) != len(kernels) or not scales:
+            raise ModelError("vocoder options upsample_scales and upsample_kernal_sizes must be non-empty, same length")
+        if len(rb_kernels) != len(rb_dilations) or not rb_kernels:
+            raise ModelError("vocoder options resblock_kernel_sizes and resblock_dilations must be non-empty, same length")
+        if kernel_size % 2 != 1 or any(k % 2 != 1 for k in rb_kernels):
+            raise ModelError("vocoder options kernel_size and resblock_kernel_sizes must be odd")
+        if any(k < s for k, s in zip(kernels, scales, strict=True)):
+            raise ModelError("vocoder option upsample_kernal_sizes: every kernel must be >= its upsample scale")
+        if channels % (2 ** len(scales)) != 0:
+            raise ModelError(f"vocoder option channels={channels} must be divisible by 2**{len(scales)}")
+        params = {"negative_slope": 0.1} if nonlinear_activation_params is None else nonlinear_activation_params
+        act = _activation(nonlinear_activation, params)
+
+        self.params = {
+            "in_channels": in_channels, "out_channels": out_channels, "channels": channels,
+            "kernel_size": kernel_size, "upsample_scales": scales, "upsample_kernal_sizes": kernels,
+            "resblock_kernel_sizes": rb_kernels, "resblock_dilations": rb_dilations, "causal": causal,
+            "nonlinear_activation": nonlinear_activation, "nonlinear_activation_params": dict(params),
+        }  # fmt: skip
+        # `bias` and `use_weight_norm` are accepted but, as in the reference, every conv has a bias and the
+        # checkpoint may be in weight-norm form or plain form: load_generator_state handles both.
+        self.causal = causal
+        self.in_channels = in_channels
+        self.upsample_scales = scales
+        self.hop_size = math.prod(scales)
+        self.num_kernels = len(rb_kernels)
+
+        self.conv_pre = _Conv(in_channels, channels, kernel_size, 1, causal)
+        self.transpose_upsamples = nn.ModuleList()
+        self.repeat_upsamples = nn.ModuleList()
+        self.conv_blocks = nn.ModuleList()
+        for i, (s, k) in enumerate(zip(scales, kernels, strict=True)):
+            cin, cout = channels // 2**i, channels // 2 ** (i + 1)
+            self.transpose_upsamples.append(nn.Sequential(act, _ConvT(cin, cout, k, s, causal)))
+            self.repeat_upsamples.append(
+                nn.Sequential(nn.Upsample(scale_factor=s, mode="nearest"), act, _Conv(cin, cout, kernel_size, 1, causal))
+            )
+            for rk, rd in zip(rb_kernels, rb_dilations, strict=True):
+                self.conv_blocks.append(_ResBlock(cout, rk, rd, act, causal))
+        self.conv_post = _Conv(channels // 2 ** len(scales), out_channels, kernel_size, 1, causal)
+        self.eval()
+        self.requires_grad_(False)
+
+    # ------------------------------------------------------------------ numerics
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        """mel ``[B, in_channels, T]`` -> wav ``[B, out_channels, T * hop_size]``."""
+        x = self.conv_pre(mel)
+        for i in range(len(self.upsample_scales)):
+            x = torch.sin(x) + x
+            rep = self.repeat_upsamples[i](x)
+            up = self.transpose_upsamples[i](x)
+            x = rep + up[:, :, : rep.shape[-1]]
+            xs = self.conv_blocks[i * self.num_kernels](x)
+            for j in range(1, self.num_kernels):
+                xs += self.conv_blocks[i * self.num_kernels + j](x)
+            x = xs / self.num_kernels
+        x = F.leaky_relu(x, FINAL_LEAKY_SLOPE)
+        return torch.tanh(self.conv_post(x))
+
+    def context_frames(self) -> tuple[int, int]:
+        """Upper bound of the mel frames (left, right) that one output sample depends on (receptive field).
+
+        Computed layer by layer in units of mel frames; each stage's convs act at ``rate`` samples per frame.
+        """
+        p = self.params
+        left = right = 0.0
+
+        def conv(k: int, d: int, rate: int) -> None:
+            nonlocal left, right
+            span = (k - 1) * d
+            if self.causal:
+                left += span / rate
+            else:
+                left += (span // 2) / rate
+                right += (span // 2) / rate
+
+        rate = 1
+        conv(p["kernel_size"], 1, rate)
+        for s, k in zip(p["upsample_scales"], p["upsample_kernal_sizes"], strict=True):
+            pad = 0 if self.causal else (k - s) // 2
+            # transposed conv: output t <- inputs j with j*s <= t+pad <= j*s+k-1 (input rate = `rate`)
+            t_left, t_right = (k - 1 - pad) / s + 1, pad / s + 1
+            # repeat branch: nearest upsampling (+1 sample either side) then a conv at the new rate
+            k_rep = p["kernel_size"]
+            span = (k_rep - 1)
+            r_left = (span if self.causal else span // 2) / (rate * s) + 1
+            r_right = (0 if self.causal else span // 2) / (rate * s) + 1
+            left += max(t_left, r_left) / rate
+            right += max(t_right, r_right) / rate
+            rate *= s
+            rb_left = rb_right = 0.0
+            for rk, rd in zip(p["resblock_kernel_sizes"], p["resblock_dilations"], strict=True):
+                spans = [(rk - 1) * d for d in rd] + [(rk - 1)] * len(rd)
+                lf = sum(sp if self.causal else sp // 2 for sp in spans)
+                rt = 0 if self.causal else sum(sp // 2 for sp in spans)
+                rb_left, rb_right = max(rb_left, lf), max(rb_right, rt)
+            left += rb_left / rate
+            right += rb_right / rate
+        conv(p["kernel_size"], 1, rate)
+        return math.ceil(left) + 1, math.ceil(right) + 1
+
+    @torch.inference_mode()
+    def vocode(self, mel: torch.Tensor | np.ndarray, chunk_frames: int | None = None) -> np.ndarray:
+        """mel ``[T, in_channels]`` (or ``[1, in_channels, T]``) -> float32 wav ``[T * hop_size]``.
+
+        With ``chunk_frames`` the mel is processed in pieces of that many frames, each extended by the receptive
+        field on both sides (see :meth:`context_frames`), so the result equals the one-shot output up to float
+        noise while peak memory stays bounded for long inputs.
+        """
+        m = torch.as_tensor(mel, dtype=torch.float32)
+        if m.dim() == 2:
+            if m.shape[1] != self.in_channels:
+                raise ModelError(f"vocoder expects mel [T, {self.in_channels}], got {tuple(m.shape)}")
+            m = m.t().unsqueeze(0)
+        if m.dim() != 3 or m.shape[0] != 1 or m.shape[1] != self.in_channels:
+            raise ModelError(f"vocoder expects mel [1, {self.in_channels}, T], got {tuple(m.shape)}")
+        n = m.shape[-1]
+        if n == 0:
+            return np.zeros(0, dtype=np.float32)
+        if not chunk_frames or chunk_frames >= n:
+            return self(m).reshape(-1).numpy()
+        if chunk_frames < 1:
+            raise ModelError(f"chunk_frames must be >= 1, got {chunk_frames}")
+        left, right = self.context_frames()
+        hop = self.hop_size
+        out = np.empty(n * hop, dtype=np.float32)
+        for start in range(0, n, chunk_frames):
+            end = min(n, start + chunk_frames)
+            a, b = max(0, start - left), min(n, end + right)
+            y = self(m[:, :, a:b]).reshape(-1)
+            out[start * hop : end * hop] = y[(start - a) * hop : (end - a) * hop].numpy()
+        return out
+
+    # ------------------------------------------------------------------ loading
+    def load_generator_state(self, state_dict: Mapping[str, torch.Tensor]) -> list[str]:
+        """Load a KAN-TTS generator state dict (weight-norm or plain form). Returns the ignored (unexpected) keys.
+
+        Missing keys and shape mismatches raise ModelError naming them; unexpected keys are logged and ignored.
+        Weight norm is folded into plain weights (the reference's ``remove_weight_norm``).
+        """
+        state = dict(state_dict)
+        folded: dict[str, torch.Tensor] = {}
+        used: set[str] = set()
+        missing: list[str] = []
+        mismatched: list[str] = []
+        for name, param in self.state_dict().items():
+            if name in state:
+                tensor = state[name]
+                used.add(name)
+            elif name.endswith(".weight") and f"{name}_g" in state and f"{name}_v" in state:
+                g, v = state[f"{name}_g"], state[f"{name}_v"]
+                used.update((f"{name}_g", f"{name}_v"))
+                expected_g = (param.shape[0],) + (1,) * (param.dim() - 1)
+                if tuple(v.shape) != tuple(param.shape) or tuple(g.shape) != expected_g:
+                    mismatched.append(
+                        f"{name}_v/_g: checkpoint {tuple(v.shape)}/{tuple(g.shape)}, model {tuple(param.shape)}"
+                    )
+                    continue
+                tensor = fold_weight_norm(g, v)
+            else:
+                missing.append(name)
+                continue
+            if tuple(tensor.shape) != tuple(param.shape):
+                mismatched.append(f"{name}: checkpoint {tuple(tensor.shape)}, model {tuple(param.shape)}")
+                continue
+            folded[name] = tensor.to(torch.float32)
+        if missing:
+            raise ModelError(f"vocoder checkpoint is missing {len(missing)} key(s): {', '.join(missing[:8])}")
+        if mismatched:
+            raise ModelError(f"vocoder checkpoint shape mismatch: {'; '.join(mismatched[:8])}")
+        unexpected = sorted(set(state) - used)
+        if unexpected:
+            log.warning("vocoder checkpoint: ignoring %d unexpected key(s): %s", len(unexpected), unexpected[:8])
+        self.load_state_dict(folded, strict=True)
+        self.eval()
+        return unexpected
+
+
+def fold_weight_norm(g: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """``w = v * (g / ||v||)`` with the norm over every dim except 0 (torch's ``_weight_norm`` with dim=0)."""
+    v = v.to(torch.float32)
+    norm = v.reshape(v.shape[0], -1).norm(dim=1).reshape((v.shape[0],) + (1,) * (v.dim() - 1))
+    return v * (g.to(torch.float32) / norm)
+
+
+def generator_from_config(voc_config: Mapping) -> HifiGanGenerator:
+    """Build the generator from a whole vocoder config (``voc/config.yaml``)."""
+    try:
+        params = voc_config["Model"]["Generator"]["params"]
+    except (KeyError, TypeError):
+        raise ModelError("vocoder config has no Model.Generator.params section") from None
+    if not isinstance(params, Mapping):
+        raise ModelError("vocoder config Model.Generator.params must be a mapping")
+    return HifiGanGenerator(**params)
