@@ -1,0 +1,102 @@
+"""Session fixtures shared by every test layer.
+
+- AWS credentials are fake and every client is pointed at a local endpoint: no test can reach real AWS.
+- ``test_voice_dir``: a tiny random-weight voice in the real ModelScope layout, made by the project's own CLI.
+- ``moto_endpoint``: a moto server on 127.0.0.1 (fast; validates no signatures).
+- ``localstack_endpoint``: LocalStack in host mode on 127.0.0.1:4566 (validates SigV4, expires presigned URLs).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN_DIR = FIXTURES / "kantts-golden"
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
+os.environ.pop("AWS_PROFILE", None)
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "sambert-lambda-tests")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "sambert-lambda")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+                return
+        except urllib.error.HTTPError:
+            return  # the server answers
+        except OSError as e:
+            last = e
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up in {timeout}s: {last}")
+
+
+@pytest.fixture(scope="session")
+def golden_dir() -> Path:
+    return GOLDEN_DIR
+
+
+@pytest.fixture(scope="session")
+def test_voice_dir(tmp_path_factory) -> Path:
+    """Tiny random-weight test voices (all four names) written by ``sambert-lambda make-test-voice``."""
+    out = tmp_path_factory.mktemp("test-voice") / "model"
+    subprocess.run(
+        [sys.executable, "-m", "sambert_lambda", "make-test-voice", str(out), "--size", "tiny", "--voices", "4"],
+        check=True,
+        cwd=REPO,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/moto-api/", timeout=30)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def localstack_endpoint():
+    """LocalStack host mode on 127.0.0.1 (or AWS_ENDPOINT_URL if one is already running). Started once per session."""
+    sys.path.insert(0, str(REPO))
+    from infra import localstack
+
+    url = localstack.start()
+    try:
+        yield url
+    finally:
+        localstack.stop()
