@@ -108,11 +108,17 @@ def _activation(name: object, params: object) -> nn.Module:
     try:
         return getattr(nn, str(name))(**params)
     except TypeError as e:
-        raise ModelError(f"vocoder option nonlinear_activation_params={dict(params)!r} invalid for {name}: {e}") from None
+        raise ModelError(
+            f"vocoder option nonlinear_activation_params={dict(params)!r} invalid for {name}: {e}"
+        ) from None
 
 
 def _int_list(name: str, value: object) -> list[int]:
-    if not isinstance(value, Sequence) or isinstance(value, str) or not all(isinstance(v, int) for v in value):
+    if (
+        not isinstance(value, Sequence)
+        or isinstance(value, str)
+        or not all(isinstance(v, int) for v in value)
+    ):
         raise ModelError(f"vocoder option {name} must be a list of integers, got {value!r}")
     return [int(v) for v in value]
 
@@ -143,29 +149,43 @@ class HifiGanGenerator(nn.Module):
         if unknown:
             raise ModelError(f"unsupported vocoder generator option(s): {', '.join(sorted(unknown))}")
         if nsf_params is not None:
-            raise ModelError("vocoder option nsf_params (NSF source module) is not supported by the native engine")
+            raise ModelError(
+                "vocoder option nsf_params (NSF source module) is not supported by the native engine"
+            )
         if not repeat_upsample:
             # The reference's forward always calls repeat_upsamples[i]; without it the model cannot run.
-            raise ModelError("vocoder option repeat_upsample=false is not supported (the reference cannot run it)")
+            raise ModelError(
+                "vocoder option repeat_upsample=false is not supported (the reference cannot run it)"
+            )
         if not isinstance(causal, bool):
             raise ModelError(f"vocoder option causal must be true or false, got {causal!r}")
         scales = _int_list("upsample_scales", upsample_scales)
         kernels = _int_list("upsample_kernal_sizes", upsample_kernal_sizes)
         rb_kernels = _int_list("resblock_kernel_sizes", resblock_kernel_sizes)
         if not isinstance(resblock_dilations, Sequence):
-            raise ModelError(f"vocoder option resblock_dilations must be a list of lists, got {resblock_dilations!r}")
+            raise ModelError(
+                f"vocoder option resblock_dilations must be a list of lists, got {resblock_dilations!r}"
+            )
         rb_dilations = [_int_list("resblock_dilations", d) for d in resblock_dilations]
         if len(scales) != len(kernels) or not scales:
-            raise ModelError("vocoder options upsample_scales and upsample_kernal_sizes must be non-empty, same length")
+            raise ModelError(
+                "vocoder options upsample_scales and upsample_kernal_sizes must be non-empty, same length"
+            )
         if len(rb_kernels) != len(rb_dilations) or not rb_kernels:
-            raise ModelError("vocoder options resblock_kernel_sizes and resblock_dilations must be non-empty, same length")
+            raise ModelError(
+                "vocoder options resblock_kernel_sizes and resblock_dilations must be non-empty, same length"
+            )
         if kernel_size % 2 != 1 or any(k % 2 != 1 for k in rb_kernels):
             raise ModelError("vocoder options kernel_size and resblock_kernel_sizes must be odd")
         if any(k < s for k, s in zip(kernels, scales, strict=True)):
-            raise ModelError("vocoder option upsample_kernal_sizes: every kernel must be >= its upsample scale")
+            raise ModelError(
+                "vocoder option upsample_kernal_sizes: every kernel must be >= its upsample scale"
+            )
         if channels % (2 ** len(scales)) != 0:
             raise ModelError(f"vocoder option channels={channels} must be divisible by 2**{len(scales)}")
-        params = {"negative_slope": 0.1} if nonlinear_activation_params is None else nonlinear_activation_params
+        params = (
+            {"negative_slope": 0.1} if nonlinear_activation_params is None else nonlinear_activation_params
+        )
         act = _activation(nonlinear_activation, params)
 
         self.params = {
@@ -190,7 +210,9 @@ class HifiGanGenerator(nn.Module):
             cin, cout = channels // 2**i, channels // 2 ** (i + 1)
             self.transpose_upsamples.append(nn.Sequential(act, _ConvT(cin, cout, k, s, causal)))
             self.repeat_upsamples.append(
-                nn.Sequential(nn.Upsample(scale_factor=s, mode="nearest"), act, _Conv(cin, cout, kernel_size, 1, causal))
+                nn.Sequential(
+                    nn.Upsample(scale_factor=s, mode="nearest"), act, _Conv(cin, cout, kernel_size, 1, causal)
+                )
             )
             for rk, rd in zip(rb_kernels, rb_dilations, strict=True):
                 self.conv_blocks.append(_ResBlock(cout, rk, rd, act, causal))
@@ -239,7 +261,7 @@ class HifiGanGenerator(nn.Module):
             t_left, t_right = (k - 1 - pad) / s + 1, pad / s + 1
             # repeat branch: nearest upsampling (+1 sample either side) then a conv at the new rate
             k_rep = p["kernel_size"]
-            span = (k_rep - 1)
+            span = k_rep - 1
             r_left = (span if self.causal else span // 2) / (rate * s) + 1
             r_right = (0 if self.causal else span // 2) / (rate * s) + 1
             left += max(t_left, r_left) / rate
@@ -327,7 +349,9 @@ class HifiGanGenerator(nn.Module):
             raise ModelError(f"vocoder checkpoint shape mismatch: {'; '.join(mismatched[:8])}")
         unexpected = sorted(set(state) - used)
         if unexpected:
-            log.warning("vocoder checkpoint: ignoring %d unexpected key(s): %s", len(unexpected), unexpected[:8])
+            log.warning(
+                "vocoder checkpoint: ignoring %d unexpected key(s): %s", len(unexpected), unexpected[:8]
+            )
         self.load_state_dict(folded, strict=True)
         self.eval()
         return unexpected

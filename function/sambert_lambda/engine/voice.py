@@ -1,0 +1,357 @@
+"""Model directory (ModelScope layout) -> loaded voices.
+
+Layout, as published for ``iic/speech_sambert-hifigan_tts_zh-cn_16k`` (older id ``damo/...``)::
+
+    configuration.json                      ("test_voice": true marks a generated random-weight voice)
+    voices/voices.json                      {"voices": [...]}, voices[0] is the default
+    voices/<v>/audio_config.yaml            sampling_rate, hop_length
+    voices/<v>/am/config.yaml + am/ckpt/checkpoint_<N>.pth     ckpt['model'] = KanTtsSAMBERT state
+    voices/<v>/voc/config.yaml + voc/ckpt/checkpoint_<N>.pth   ckpt['model']['generator'] = Generator state
+
+Loading follows the reference (ModelScope ``Voice``): the checkpoint with the largest file-name number, the AM's
+state from ``ckpt['model']``, the generator's from ``ckpt['model']['generator']`` with weight norm removed. Unlike
+the reference's ``strict=False`` AM load, missing keys fail loudly (a DDP ``module.`` prefix is stripped first);
+unexpected keys are logged and ignored. The model directory is only ever read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+import yaml
+
+from sambert_lambda.engine.hifigan import HifiGanGenerator, generator_from_config
+from sambert_lambda.engine.units import LinguisticUnits
+from sambert_lambda.errors import ModelError, UnknownVoice
+from sambert_lambda.types import Controls
+
+if TYPE_CHECKING:
+    from sambert_lambda.engine.sambert import SambertAcousticModel
+
+log = logging.getLogger(__name__)
+
+DDP_PREFIX = "module."
+# Long mels are vocoded in overlapping chunks (result equal to one shot within float noise, bounded memory).
+VOCODER_CHUNK_FRAMES = 500
+MODEL_OWNERS = ("iic", "damo")  # the same model was published under both owners
+
+
+# --------------------------------------------------------------------------- small helpers
+def set_torch_threads(threads: int) -> int:
+    """The one place that sets torch's intra-op threads: ``threads`` (TTS_THREADS), 0 = one per CPU."""
+    n = threads if threads > 0 else (os.cpu_count() or 1)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+def to_pcm16(wav: np.ndarray) -> np.ndarray:
+    """Float waveform -> int16 exactly as the reference: ``(32768.0 * wav).astype(int16)`` in float32.
+
+    This truncates toward zero and does **not** clip: |wav| >= 1 wraps around (32768 -> -32768). Use it for
+    parity checks only; products use :func:`to_pcm16_safe`.
+    """
+    return (np.float32(32768.0) * np.asarray(wav, dtype=np.float32)).astype(np.int16)
+
+
+def to_pcm16_safe(wav: np.ndarray) -> np.ndarray:
+    """Like :func:`to_pcm16` but NaN -> 0 and clipped to [-32768, 32767]; identical to it when |wav| < 1."""
+    w = np.nan_to_num(np.asarray(wav, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+    w = np.clip(w, np.float32(-1.0), np.float32(32767.0 / 32768.0))
+    return (np.float32(32768.0) * w).astype(np.int16)
+
+
+def pick_checkpoint(ckpt_dir: Path) -> Path:
+    """The checkpoint the reference loads: names longer than 15 chars, ``checkpoint*.pth``; the largest
+    ``int(name.split('.')[0].split('_')[-1])`` wins (not the internal 'steps', not text order)."""
+    ckpt_dir = Path(ckpt_dir)
+    if not ckpt_dir.is_dir():
+        raise ModelError(f"checkpoint directory {ckpt_dir} does not exist")
+    found: dict[int, Path] = {}
+    for p in ckpt_dir.iterdir():
+        name = p.name
+        if len(name) > 15 and name.startswith("checkpoint") and name.endswith(".pth") and p.is_file():
+            try:
+                found[int(name.split(".")[0].split("_")[-1])] = p
+            except ValueError:
+                log.warning("ignoring checkpoint with a non-numeric suffix: %s", p)
+    if not found:
+        raise ModelError(f"no checkpoint_<N>.pth file in {ckpt_dir}")
+    return found[max(found)]
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ModelError(f"missing config file {path}") from None
+    except yaml.YAMLError as e:
+        raise ModelError(f"invalid YAML in {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"config file {path} is not a mapping")
+    return data
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise ModelError(f"missing file {path}") from None
+    except json.JSONDecodeError as e:
+        raise ModelError(f"invalid JSON in {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path} is not a JSON object")
+    return data
+
+
+def _load_checkpoint(path: Path) -> dict:
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any unpickling/IO failure means an unusable checkpoint
+        raise ModelError(f"cannot read checkpoint {path}: {type(e).__name__}: {e}") from None
+    if not isinstance(ckpt, dict) or not isinstance(ckpt.get("model"), Mapping):
+        raise ModelError(f"checkpoint {path} has no 'model' state dict")
+    return ckpt
+
+
+def strip_ddp_prefix(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Remove a DistributedDataParallel ``module.`` prefix when every key carries it."""
+    if state and all(k.startswith(DDP_PREFIX) for k in state):
+        log.info("stripping DDP '%s' prefix from %d checkpoint keys", DDP_PREFIX, len(state))
+        return {k[len(DDP_PREFIX) :]: v for k, v in state.items()}
+    return dict(state)
+
+
+def load_module_state(module: torch.nn.Module, state: Mapping[str, torch.Tensor], what: str) -> list[str]:
+    """Strict on missing keys and shapes (ModelError naming them), tolerant of unexpected keys (logged)."""
+    own = module.state_dict()
+    missing = [k for k in own if k not in state]
+    if missing:
+        raise ModelError(f"{what} checkpoint is missing {len(missing)} key(s): {', '.join(missing[:8])}")
+    bad = [
+        f"{k}: checkpoint {tuple(state[k].shape)}, model {tuple(v.shape)}"
+        for k, v in own.items()
+        if tuple(state[k].shape) != tuple(v.shape)
+    ]
+    if bad:
+        raise ModelError(f"{what} checkpoint shape mismatch: {'; '.join(bad[:8])}")
+    unexpected = sorted(set(state) - set(own))
+    if unexpected:
+        log.warning("%s checkpoint: ignoring %d unexpected key(s): %s", what, len(unexpected), unexpected[:8])
+    module.load_state_dict({k: state[k] for k in own}, strict=True)
+    return unexpected
+
+
+# --------------------------------------------------------------------------- one voice
+@dataclass
+class EngineOutput:
+    """One symbol line through the engine. ``pcm`` is the clipped int16 conversion (= reference when |wav|<1)."""
+
+    dur: np.ndarray  # int64 [N] frames per token
+    mel: np.ndarray  # float32 [T, 80]
+    wav: np.ndarray  # float32 [T * hop]
+    pcm: np.ndarray  # int16 [T * hop]
+
+
+class VoiceModel:
+    """One voice: linguistic units, acoustic model and vocoder, ready for inference."""
+
+    def __init__(
+        self,
+        name: str,
+        units: LinguisticUnits,
+        am: SambertAcousticModel,
+        vocoder: HifiGanGenerator,
+        sample_rate: int,
+        hop_size: int,
+        checkpoints: dict[str, Path] | None = None,
+    ):
+        self.name = name
+        self.units = units
+        self.am = am
+        self.vocoder = vocoder
+        self.sample_rate = sample_rate
+        self.hop_size = hop_size
+        self.checkpoints = checkpoints or {}
+
+    @property
+    def speakers(self) -> list[str]:
+        return self.units.speakers
+
+    @property
+    def emotions(self) -> list[str]:
+        return self.units.emotions
+
+    @classmethod
+    def load(cls, voice_dir: Path, name: str) -> VoiceModel:
+        voice_dir = Path(voice_dir)
+        if not voice_dir.is_dir():
+            raise ModelError(f"voice directory {voice_dir} does not exist")
+        audio = _read_yaml(voice_dir / "audio_config.yaml").get("audio_config")
+        if not isinstance(audio, dict):
+            raise ModelError(f"{voice_dir / 'audio_config.yaml'} has no audio_config section")
+        try:
+            sample_rate, hop_size = int(audio["sampling_rate"]), int(audio["hop_length"])
+        except (KeyError, TypeError, ValueError):
+            raise ModelError(
+                f"{voice_dir / 'audio_config.yaml'} needs integer sampling_rate and hop_length"
+            ) from None
+
+        am_config = _read_yaml(voice_dir / "am" / "config.yaml")
+        units = LinguisticUnits.from_config(am_config)
+        try:
+            am_params = am_config["Model"]["KanTtsSAMBERT"]["params"]
+        except (KeyError, TypeError):
+            raise ModelError(f"{voice_dir / 'am/config.yaml'} has no Model.KanTtsSAMBERT.params") from None
+        from sambert_lambda.engine.sambert import SambertAcousticModel  # the AM module is the heavy part
+
+        am = SambertAcousticModel(am_params, units.sizes)
+        am_ckpt = pick_checkpoint(voice_dir / "am" / "ckpt")
+        load_module_state(am, strip_ddp_prefix(_load_checkpoint(am_ckpt)["model"]), f"AM ({am_ckpt})")
+        am.eval()
+
+        vocoder = generator_from_config(_read_yaml(voice_dir / "voc" / "config.yaml"))
+        if vocoder.hop_size != hop_size:
+            raise ModelError(
+                f"vocoder upsamples by {vocoder.hop_size} but audio_config hop_length is {hop_size}"
+            )
+        voc_ckpt = pick_checkpoint(voice_dir / "voc" / "ckpt")
+        gen_state = _load_checkpoint(voc_ckpt)["model"].get("generator")
+        if not isinstance(gen_state, Mapping):
+            raise ModelError(f"vocoder checkpoint {voc_ckpt} has no ['model']['generator'] state dict")
+        vocoder.load_generator_state(strip_ddp_prefix(gen_state))
+        log.info("loaded voice %s (am %s, voc %s)", name, am_ckpt.name, voc_ckpt.name)
+        return cls(name, units, am, vocoder, sample_rate, hop_size, {"am": am_ckpt, "voc": voc_ckpt})
+
+    def synthesize(self, symbols: str, controls: Controls | None = None) -> EngineOutput:
+        """One KAN-TTS symbol line -> durations, mel, waveform and int16 PCM."""
+        controls = controls or Controls()
+        ids = self.units.encode(symbols)
+        with torch.inference_mode():
+            out = self.am.infer(ids, controls)
+            mel = np.ascontiguousarray(np.asarray(out.mel, dtype=np.float32))
+            wav = self.vocoder.vocode(mel, chunk_frames=VOCODER_CHUNK_FRAMES)
+        if controls.volume_db:
+            wav = (wav * np.float32(10.0 ** (controls.volume_db / 20.0))).astype(np.float32)
+        dur = np.asarray(out.dur_rounded, dtype=np.int64)
+        return EngineOutput(dur=dur, mel=mel, wav=wav, pcm=to_pcm16_safe(wav))
+
+
+# --------------------------------------------------------------------------- the model directory
+def _read_revision(model_dir: Path) -> str | None:
+    """The revision ModelScope's cache recorded in ``.mv`` (``Revision:<r>,CreatedAt:<t>``), if any."""
+    try:
+        text = (model_dir / ".mv").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    for part in text.split(","):
+        if part.startswith("Revision:"):
+            return part[len("Revision:") :] or None
+    return text or None
+
+
+def cache_candidates(cache_dir: Path, model_id: str) -> list[Path]:
+    """Where ModelScope versions put ``model_id`` under a cache root, most likely first.
+
+    ``snapshot_download(cache_dir=C)`` writes ``C/<owner>/<name>``; with ``MODELSCOPE_CACHE=C`` and no cache_dir,
+    current versions use ``C/models/<owner>/<name>`` and older ones ``C/hub/<owner>/<name>``. Dots in the name are
+    stored as ``___``. ``iic/`` and ``damo/`` are the same model.
+    """
+    if model_id.count("/") != 1:
+        raise ModelError(f"model id {model_id!r} must look like owner/name")
+    owner, name = model_id.split("/")
+    owners = [owner] + [o for o in MODEL_OWNERS if o != owner] if owner in MODEL_OWNERS else [owner]
+    names = list(dict.fromkeys([name.replace(".", "___"), name]))
+    roots = [cache_dir, cache_dir / "models", cache_dir / "hub", cache_dir / "hub" / "models"]
+    return [root / o / n for o in owners for root in roots for n in names]
+
+
+class ModelStore:
+    """A model directory and its voices; each voice is loaded once per process (thread-safe) and cached."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        model_id: str | None = None,
+        revision: str | None = None,
+        voices: Iterable[str] | None = None,
+        default_voice: str | None = None,
+    ):
+        self.model_dir = Path(model_dir)
+        configuration = _read_json(self.model_dir / "configuration.json")
+        listed = _read_json(self.model_dir / "voices" / "voices.json").get("voices")
+        if not isinstance(listed, list) or not listed or not all(isinstance(v, str) for v in listed):
+            raise ModelError(f"{self.model_dir / 'voices/voices.json'} must list at least one voice name")
+        if voices is not None:
+            wanted = list(voices)
+            unknown = [v for v in wanted if v not in listed]
+            if unknown:
+                raise ModelError(
+                    f"voice(s) {', '.join(unknown)} not in {self.model_dir} (has {', '.join(listed)})"
+                )
+            listed = [v for v in listed if v in wanted]
+            if not listed:
+                raise ModelError("no voices selected")
+        self.voice_names: list[str] = listed
+        self.default_voice = default_voice or listed[0]
+        if self.default_voice not in listed:
+            raise ModelError(f"default voice {self.default_voice!r} is not one of {', '.join(listed)}")
+        self.is_test_voice = bool(configuration.get("test_voice", False))
+        self.model_id = model_id or f"local/{self.model_dir.name}"
+        self.revision = revision or _read_revision(self.model_dir) or "local"
+        self._voices: dict[str, VoiceModel] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_dir(cls, path: str | Path, **kwargs) -> ModelStore:
+        return cls(Path(path), **kwargs)
+
+    @classmethod
+    def from_settings(cls, settings) -> ModelStore:
+        """TTS_MODEL_DIR, or MODELSCOPE_CACHE + TTS_MODEL_ID (+ TTS_MODEL_REVISION); sets torch threads."""
+        set_torch_threads(settings.threads)
+        opts = {"voices": settings.voices, "default_voice": settings.default_voice}
+        if settings.model_dir:
+            return cls(Path(settings.model_dir), model_id=settings.model_id, **opts)
+        if not settings.modelscope_cache:
+            raise ModelError("no model configured: set TTS_MODEL_DIR or MODELSCOPE_CACHE")
+        candidates = cache_candidates(Path(settings.modelscope_cache), settings.model_id)
+        for path in candidates:
+            if (path / "voices" / "voices.json").is_file():
+                revision = _read_revision(path) or settings.model_revision
+                return cls(path, model_id=settings.model_id, revision=revision, **opts)
+        raise ModelError(
+            f"model {settings.model_id} not found in MODELSCOPE_CACHE={settings.modelscope_cache} "
+            f"(looked in {', '.join(str(p) for p in candidates[:4])}, ...); run 'sambert-lambda bake-model'"
+        )
+
+    def voice(self, name: str) -> VoiceModel:
+        if name not in self.voice_names:
+            raise UnknownVoice(f"unknown voice {name!r}; available: {', '.join(self.voice_names)}")
+        cached = self._voices.get(name)
+        if cached is not None:
+            return cached
+        with self._lock:
+            if name not in self._voices:
+                self._voices[name] = VoiceModel.load(self.model_dir / "voices" / name, name)
+            return self._voices[name]
+
+    def load_all(self, names: Iterable[str] | None = None) -> None:
+        for name in names if names is not None else self.voice_names:
+            self.voice(name)
+
+    @property
+    def loaded(self) -> list[str]:
+        return [n for n in self.voice_names if n in self._voices]
