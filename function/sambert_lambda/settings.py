@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     storage_retries: int = Field(4, ge=0, le=10)
     queue_url: str | None = None
 
+    # batch (S3 uploads -> audio + manifest; see sambert_lambda.batch)
+    dlq_url: str | None = Field(None, description="dead-letter queue for fan-out messages that exhaust their retries")
+    batch_time_margin_ms: int = Field(20_000, ge=0, description="stop starting new items this close to the timeout")
+    batch_chunk_chars: int = Field(300, ge=20, le=100_000, description=".txt is synthesized in chunks of this size")
+    batch_max_txt_chars: int = Field(50_000, ge=1, description="a .txt becomes one audio file held in memory")
+    batch_units_per_message: int = Field(1, ge=1, le=100, description="fan-out items per SQS message")
+    batch_max_receive: int = Field(3, ge=1, le=1000, description="= the fan-out queue's maxReceiveCount")
+    batch_default_format: str = "mp3"
+
     # limits and access
     max_chars: int = Field(5000, ge=1, le=1_000_000)
     max_input_bytes: int = Field(5 * 1024 * 1024, ge=1)
