@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -46,14 +45,6 @@ MODEL_OWNERS = ("iic", "damo")  # the same model was published under both owners
 
 
 # --------------------------------------------------------------------------- small helpers
-def set_torch_threads(threads: int) -> int:
-    """The one place that sets torch's intra-op threads: ``threads`` (TTS_THREADS), 0 = one per CPU."""
-    n = threads if threads > 0 else (os.cpu_count() or 1)
-    if torch.get_num_threads() != n:
-        torch.set_num_threads(n)
-    return n
-
-
 def to_pcm16(wav: np.ndarray) -> np.ndarray:
     """Float waveform -> int16 exactly as the reference: ``(32768.0 * wav).astype(int16)`` in float32.
 
@@ -320,8 +311,10 @@ class ModelStore:
 
     @classmethod
     def from_settings(cls, settings) -> ModelStore:
-        """TTS_MODEL_DIR, or MODELSCOPE_CACHE + TTS_MODEL_ID (+ TTS_MODEL_REVISION); sets torch threads."""
-        set_torch_threads(settings.threads)
+        """TTS_MODEL_DIR, or MODELSCOPE_CACHE + TTS_MODEL_ID (+ TTS_MODEL_REVISION); applies TTS_THREADS."""
+        from sambert_lambda.engine.runtime import configure  # the one place that sets torch threads
+
+        configure(settings.threads)
         opts = {"voices": settings.voices, "default_voice": settings.default_voice}
         if settings.model_dir:
             return cls(Path(settings.model_dir), model_id=settings.model_id, **opts)
