@@ -1,0 +1,134 @@
+"""Dates and clock times.
+
+Dates: 2008-08-08, 2008/8/8, 2008.08.08, 08-08-2008 (month first when it can be a month), 2008-08, 08/2008, zero-padded
+08-08 (month-day), and Chinese forms (2024年 -> 二零二四年, 90后 -> 九零后). Years are read digit by digit; months and
+days as cardinals without 两 (2月2日 -> 二月二日).
+Times: H:MM[:SS] with optional am/pm (2:02 -> 两点零二分, 11:00 -> 十一点, 1:02:36 am -> 上午一点零二分三十六秒). A colon
+pair that is not a valid time (78:96, 0:1) is left to the score rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sambert_lambda.frontend.tn.numbers import cardinal, digits
+
+_SEP = r"[-/.]"
+
+
+def _valid(month: str, day: str | None = None) -> bool:
+    m = int(month)
+    if not 1 <= m <= 12:
+        return False
+    return day is None or 1 <= int(day) <= 31
+
+
+def _ymd(y: str, m: str, d: str | None = None) -> str:
+    out = digits(y) + "年" + cardinal(m, liang=False) + "月"
+    if d is not None:
+        out += cardinal(d, liang=False) + "日"
+    return out
+
+
+# 2008-08-08 / 2008/8/8 / 2008.08.08 (same separator twice), not part of a longer dotted or dashed run.
+_YMD = re.compile(r"(?<![\d.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d]|\.\d)")
+# 08-08-2008
+_MDY = re.compile(r"(?<![\d.])(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?![\d]|\.\d)")
+# 2008-08, 2008/8 (a dot needs a two-digit month: 2008.08, but 1999.5 stays a decimal)
+_YM = re.compile(r"(?<![\d.:/-])(\d{4})(?:([-/])(\d{1,2})|\.(\d{2}))(?![\d]|[-/.:]\d)")
+# 08-2008, 08/2008, 08.2008
+_MY = re.compile(r"(?<![\d.:/-])(\d{1,2})[-/.](\d{4})(?![\d]|[-/.:]\d)")
+# 08-08, 08/08, 08.08: both parts two digits, at least one zero-padded.
+_MD = re.compile(r"(?<![\d.:/-])(\d{2})[-/.](\d{2})(?![\d]|[-/.:]\d|%)")
+_YEAR_CN = re.compile(r"(?<![\d.])(\d{4}|0\d)(?=年(?!来|之久|的?历史))")
+_YEAR_MONTH_CN = re.compile(r"(?<![\d.])(\d{2})(?=年\d{1,2}月)")
+_DECADE = re.compile(r"(?<![\d.])(\d0)(?=后)")
+
+
+def _sub_ymd(m: re.Match[str]) -> str:
+    y, mo, d = m.group(1), m.group(3), m.group(4)
+    return _ymd(y, mo, d) if _valid(mo, d) else m.group(0)
+
+
+def _sub_mdy(m: re.Match[str]) -> str:
+    a, b, y = m.group(1), m.group(3), m.group(4)
+    if _valid(a, b):
+        return _ymd(y, a, b)
+    if _valid(b, a):
+        return _ymd(y, b, a)
+    return m.group(0)
+
+
+def _sub_ym(m: re.Match[str]) -> str:
+    y, mo = m.group(1), m.group(3) or m.group(4)
+    return _ymd(y, mo) if 1000 <= int(y) <= 2999 and _valid(mo) else m.group(0)
+
+
+def _sub_my(m: re.Match[str]) -> str:
+    mo, y = m.group(1), m.group(2)
+    return _ymd(y, mo) if 1000 <= int(y) <= 2999 and _valid(mo) else m.group(0)
+
+
+def _sub_md(m: re.Match[str]) -> str:
+    mo, d = m.group(1), m.group(2)
+    if (mo.startswith("0") or d.startswith("0")) and _valid(mo, d):
+        return cardinal(mo, liang=False) + "月" + cardinal(d, liang=False) + "日"
+    return m.group(0)
+
+
+def normalize_dates(text: str) -> str:
+    text = _YMD.sub(_sub_ymd, text)
+    text = _MDY.sub(_sub_mdy, text)
+    text = _YM.sub(_sub_ym, text)
+    text = _MY.sub(_sub_my, text)
+    text = _MD.sub(_sub_md, text)
+    text = _YEAR_CN.sub(lambda m: digits(m.group(1)), text)
+    text = _YEAR_MONTH_CN.sub(lambda m: digits(m.group(1)), text)
+    return _DECADE.sub(lambda m: digits(m.group(1)), text)
+
+
+_TIME = re.compile(
+    r"(?<![\d:：.])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?![\d:：])"
+    r"(?:\s*([aApP])\.?\s?[mM]\.?(?![A-Za-z]))?"
+)
+_SCORE_CONTEXT = re.compile(r"(比分|比赛|战胜|击败|赢|输|以|比|战成|大比分|小比分)\s*$")
+
+
+def _two_digit(n: int) -> str:
+    """Minutes and seconds: 0 -> 零, 2 -> 零二, 30 -> 三十."""
+    return "零" if n == 0 else ("零" if n < 10 else "") + cardinal(str(n), liang=False)
+
+
+def _clock(h: int, mi: int, s: int | None) -> str:
+    out = ("两" if h == 2 else cardinal(str(h))) + "点"  # 两点, 十二点
+    if mi or s:
+        out += _two_digit(mi) + "分"
+    if s:
+        out += _two_digit(s) + "秒"
+    return out
+
+
+def _period(h: int, marker: str) -> str:
+    if marker in "aA":
+        return "上午"
+    if h == 12:
+        return "中午"
+    return "下午" if h < 6 else "晚上"
+
+
+def _sub_time(m: re.Match[str]) -> str:
+    h, mi = int(m.group(1)), int(m.group(2))
+    s = int(m.group(3)) if m.group(3) else None
+    if h > 24 or mi > 59 or (s is not None and s > 59):
+        return m.group(0)
+    marker = m.group(4)
+    if marker is None and s is None and _SCORE_CONTEXT.search(m.string, max(0, m.start() - 6), m.start()):
+        return m.group(0)
+    spoken = _clock(h, mi, s)
+    if marker:
+        spoken = _period(h, marker) + spoken
+    return spoken
+
+
+def normalize_times(text: str) -> str:
+    return _TIME.sub(_sub_time, text)

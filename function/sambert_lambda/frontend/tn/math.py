@@ -1,0 +1,135 @@
+"""Arithmetic, comparisons, fractions, ranges and sport scores.
+
+1+2=3 -> 一加二等于三, 2 ≤ 4 -> 二小于等于四, -1 -> 负一, 3/16 -> 十六分之三, 3-5岁 -> 三到五岁,
+3~5 -> 三到五, 78:96 -> 七十八比九十六, 中国1-2 -> 中国一比二 (hyphen pairs count as scores only in a sport context:
+a score word nearby, or a short pair right after a Chinese name at the end of a clause). Numbers in expressions keep 二.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sambert_lambda.frontend.tn.measure import NUMBER_PATTERN, UNIT_PATTERN, quantity, with_unit
+from sambert_lambda.frontend.tn.numbers import digits, number
+
+_NUM = r"\d+(?:\.\d+)?"
+_OPS = {
+    "+": "加",
+    "-": "减",
+    "×": "乘",
+    "x": "乘",
+    "X": "乘",
+    "*": "乘",
+    "·": "乘",
+    "÷": "除以",
+    "/": "除以",
+    "=": "等于",
+    "==": "等于",
+    "<": "小于",
+    ">": "大于",
+    "≤": "小于等于",
+    "<=": "小于等于",
+    "≥": "大于等于",
+    ">=": "大于等于",
+    "≠": "不等于",
+    "!=": "不等于",
+    "≈": "约等于",
+    "^": "的乘方",
+}
+_OP = r"(?:<=|>=|!=|==|[-+×xX*·÷/=<>≤≥≠≈^])"
+_STRONG = re.compile(r"<=|>=|!=|[+×*÷=<>≤≥≠≈^]")
+# An expression: number (op number)+, operands optionally negative; spaces allowed around operators.
+_EXPR = re.compile(rf"(?<![\d.A-Za-z/])-?{_NUM}(?:\s?{_OP}\s?-?{_NUM})+(?![\d.A-Za-z/])")
+_TOKEN = re.compile(rf"{_NUM}|<=|>=|!=|==|[-+×xX*·÷/=<>≤≥≠≈^]")
+
+_SCORE_WORDS = (
+    "比分|战胜|击败|负于|不敌|力克|逆转|战平|憾负|爆冷|取胜|获胜|告负|比赛|联赛|主场|客场|半场|全场|进球|决赛|"
+    "半决赛|小组赛|大胜|完胜|险胜|横扫|战绩|赛季"
+)
+_AFTER_SCORE = re.compile(
+    r"\s*(战胜|击败|负于|不敌|力克|逆转|战平|取胜|获胜|告负|落败|大胜|完胜|险胜|胜|负|平|输|赢)"
+)
+_SCORE_BEFORE = re.compile(rf"(?:{_SCORE_WORDS})")
+_COLON_PAIR = re.compile(r"(?<![\d.:])(\d{1,3})\s?[:：]\s?(\d{1,3})(?![\d:])")
+_FRACTION = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d/]|\.\d)")
+_RANGE = re.compile(
+    rf"(?<![\d.A-Za-z])({NUMBER_PATTERN})\s?([-~～〜])\s?({NUMBER_PATTERN})(?![\d])(\s?{UNIT_PATTERN})?"
+)
+_CJK_AT_END = re.compile(r"[\u4e00-\u9fff]\s?$")
+_CLAUSE_END = re.compile(r"\s*(?:$|[,.!?;，。！？；、)）\n])")
+_YEAR_AFTER = re.compile(r"\s?年")
+
+
+def _verbalize_expr(expr: str) -> str:
+    out: list[str] = []
+    prev_is_op = True
+    for tok in _TOKEN.findall(expr):
+        if tok[0].isdigit():
+            out.append(number(tok, liang=False))
+            prev_is_op = False
+        elif tok == "-" and prev_is_op:
+            out.append("负")
+        else:
+            out.append(_OPS[tok])
+            prev_is_op = True
+    return "".join(out)
+
+
+def _sub_expr(m: re.Match[str]) -> str:
+    expr = m.group(0)
+    if not _STRONG.search(expr):
+        return expr  # only - or /: left to the range, score and fraction rules
+    return _verbalize_expr(expr)
+
+
+def _sport_context(text: str, start: int, end: int, weak: bool = True) -> bool:
+    """A score word within 12 characters before or right after; ``weak`` also accepts '<Chinese name>1-2<end>'."""
+    before = text[max(0, start - 12) : start]
+    if _SCORE_BEFORE.search(before) or _AFTER_SCORE.match(text, end):
+        return True
+    return weak and bool(_CJK_AT_END.search(before) and _CLAUSE_END.match(text, end))
+
+
+def _sub_colon(m: re.Match[str]) -> str:
+    return number(m.group(1), liang=False) + "比" + number(m.group(2), liang=False)
+
+
+def _sub_range(m: re.Match[str]) -> str:
+    a, sep, b, unit = m.group(1), m.group(2), m.group(3), m.group(4)
+    text = m.string
+    if unit:
+        return number(a) + "到" + with_unit(quantity(b), unit.strip())
+    if (
+        sep == "-"
+        and len(a) <= 3
+        and len(b) <= 3
+        and "." not in a + b
+        and _sport_context(text, m.start(), m.end())
+    ):
+        return number(a, liang=False) + "比" + number(b, liang=False)
+    if len(a) == 4 and len(b) == 4 and _YEAR_AFTER.match(text, m.end()):
+        return digits(a) + "到" + digits(b)
+    return number(a) + "到" + number(b)
+
+
+def normalize_math(text: str) -> str:
+    return _EXPR.sub(_sub_expr, text)
+
+
+def _sub_fraction(m: re.Match[str]) -> str:
+    a, b = m.group(1), m.group(2)
+    if len(a) <= 2 and len(b) <= 2 and _sport_context(m.string, m.start(), m.end(), weak=False):
+        return number(a, liang=False) + "比" + number(b, liang=False)
+    return number(b, liang=False) + "分之" + number(a, liang=False)
+
+
+def normalize_scores(text: str) -> str:
+    return _COLON_PAIR.sub(_sub_colon, text)
+
+
+def normalize_fractions(text: str) -> str:
+    return _FRACTION.sub(_sub_fraction, text)
+
+
+def normalize_ranges(text: str) -> str:
+    return _RANGE.sub(_sub_range, text)

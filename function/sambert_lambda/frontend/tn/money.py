@@ -1,0 +1,88 @@
+"""Money: currency symbols and ISO codes before or after an amount.
+
+￥13.5 -> 十三点五元, $13.5 -> 十三点五美元, HKD13.5 -> 十三点五港元, CNY 1.25 -> 一点二五人民币,
+$1.2亿 -> 一点二亿美元, 100 USD -> 一百美元. An exact 2 is 两 (两美元); trailing decimal zeros are not read (13.50 -> 十三点五).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sambert_lambda.frontend.tn.numbers import number
+
+_SYMBOLS = {
+    "US$": "美元",
+    "USD$": "美元",
+    "A$": "澳元",
+    "AU$": "澳元",
+    "HK$": "港元",
+    "NT$": "新台币",
+    "C$": "加元",
+    "CA$": "加元",
+    "S$": "新加坡元",
+    "NZ$": "新西兰元",
+    "JP¥": "日元",
+    "RMB¥": "人民币",
+    "￥": "元",
+    "¥": "元",
+    "$": "美元",
+    "€": "欧元",
+    "£": "英镑",
+    "₩": "韩元",
+    "₹": "卢比",
+    "₽": "卢布",
+    "₣": "法郎",
+    "฿": "泰铢",
+}
+_CODES = {
+    "CNY": "人民币",
+    "RMB": "人民币",
+    "USD": "美元",
+    "HKD": "港元",
+    "EUR": "欧元",
+    "GBP": "英镑",
+    "JPY": "日元",
+    "AUD": "澳元",
+    "CAD": "加元",
+    "KRW": "韩元",
+    "SGD": "新加坡元",
+    "TWD": "新台币",
+    "CHF": "瑞士法郎",
+    "RUB": "卢布",
+    "INR": "卢比",
+    "NZD": "新西兰元",
+    "THB": "泰铢",
+    "MOP": "澳门元",
+}
+_SCALE = r"[万亿千百]|[kKmMbB](?![A-Za-z])"
+_SCALE_WORD = {"k": "千", "K": "千", "m": "百万", "M": "百万", "b": "十亿", "B": "十亿"}
+_AMOUNT = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_sym = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
+_code = "|".join(_CODES)
+_PREFIX = re.compile(rf"(?<![A-Za-z])(-)?({_sym}|(?:{_code})(?![A-Za-z]))\s?(-)?({_AMOUNT})((?:{_SCALE})*)")
+_SUFFIX = re.compile(rf"(?<![\d.])({_AMOUNT})((?:{_SCALE})*)\s?({_code}|{_sym})(?![A-Za-z])")
+
+
+def amount(num: str, scale: str = "") -> str:
+    num = num.replace(",", "")
+    if "." in num:
+        num = num.rstrip("0").rstrip(".")
+    spoken = "两" if num == "2" and not scale else number(num)
+    return spoken + "".join(_SCALE_WORD.get(c, c) for c in scale)
+
+
+def _sub_prefix(m: re.Match[str]) -> str:
+    neg = "负" if (m.group(1) or m.group(3)) else ""
+    cur = m.group(2)
+    name = _SYMBOLS.get(cur) or _CODES[cur]
+    return neg + amount(m.group(4), m.group(5)) + name
+
+
+def _sub_suffix(m: re.Match[str]) -> str:
+    cur = m.group(3)
+    return amount(m.group(1), m.group(2)) + (_CODES.get(cur) or _SYMBOLS[cur])
+
+
+def normalize_money(text: str) -> str:
+    text = _PREFIX.sub(_sub_prefix, text)
+    return _SUFFIX.sub(_sub_suffix, text)

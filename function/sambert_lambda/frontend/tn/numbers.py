@@ -1,0 +1,60 @@
+"""Number verbalization primitives shared by every rule: cardinals, decimals, digit-by-digit readings.
+
+Conventions (documented, relied on by the unit tests):
+- Cardinals use ``cn2an`` for the grouping (万/亿, 零 insertion); integers longer than 16 digits are read digit by digit.
+- 两 replaces a leading 二 before 百/千/万/亿 (200 -> 两百, 2000 -> 两千, 20000 -> 两万, 2亿 -> 两亿) and an inner 二 before
+  千/万/亿 that is not part of 十二/二十 (12000 -> 一万两千). ``liang=False`` keeps 二 (ordinals, math, codes).
+- Digit-by-digit readings use 一 for 1, except ``telephone=True`` which uses 幺 (the spoken convention for phone and
+  service numbers in Mainland Chinese, also used for 尾号/验证码 style codes).
+"""
+
+from __future__ import annotations
+
+import re
+
+import cn2an
+
+DIGITS = "零一二三四五六七八九"
+_TELE_DIGITS = "零幺二三四五六七八九"
+_MAX_CARDINAL_DIGITS = 16
+
+# 二 before 千/万/亿 that is not preceded by 十 and not the 二 of 二十 -> 两 (一万二千 -> 一万两千).
+_INNER_LIANG = re.compile(r"(?<!十)二(?=[千万亿])")
+_LEADING_LIANG = re.compile(r"^二(?=[百千万亿])")
+
+
+def digits(s: str, telephone: bool = False) -> str:
+    """Read every ASCII digit of ``s`` one by one; other characters are dropped."""
+    table = _TELE_DIGITS if telephone else DIGITS
+    return "".join(table[ord(c) - 48] for c in s if "0" <= c <= "9")
+
+
+def cardinal(s: str, liang: bool = True) -> str:
+    """Verbalize a non-negative integer written in ASCII digits (leading zeros ignored)."""
+    s = s.lstrip("0") or "0"
+    if len(s) > _MAX_CARDINAL_DIGITS:
+        return digits(s)
+    out = cn2an.an2cn(s)
+    if liang:
+        out = _LEADING_LIANG.sub("两", out)
+        out = _INNER_LIANG.sub("两", out)
+    return out
+
+
+def decimal(s: str, liang: bool = True) -> str:
+    """Verbalize ``[-]digits[.digits]``: 1.01 -> 一点零一, -0.5 -> 负零点五. A bare integer part keeps the 两 rule."""
+    sign = ""
+    if s.startswith(("-", "−")):
+        sign, s = "负", s[1:]
+    elif s.startswith("+"):
+        sign, s = "正", s[1:]
+    whole, _, frac = s.partition(".")
+    out = cardinal(whole or "0", liang=liang and not frac)
+    if frac:
+        out += "点" + digits(frac)
+    return sign + out
+
+
+def number(s: str, liang: bool = True) -> str:
+    """Verbalize a number token that may carry thousands separators: 1,234.5 -> 一千二百三十四点五."""
+    return decimal(s.replace(",", ""), liang=liang)
