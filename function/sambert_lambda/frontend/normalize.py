@@ -51,6 +51,7 @@ def normalize(text: str) -> str:
 _LETTER_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 _NUM = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")
 _DATE_PARTS = re.compile(r"\d+")
+_COMPACT_DATE = re.compile(r"[12]\d{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 _DATE_FORMATS = {"ymd", "ydm", "mdy", "dmy", "md", "dm", "ym", "my", "y", "m", "d"}
 
 
@@ -68,9 +69,12 @@ def _characters(text: str) -> str:
 
 
 def _say_date(text: str, fmt: str | None) -> str:
-    parts = _DATE_PARTS.findall(chars.prepare(text))
+    prepared = chars.prepare(text).strip()
     if fmt is None:
+        if _COMPACT_DATE.fullmatch(prepared):  # 20240501
+            return _say_date(prepared[:4] + "-" + prepared[4:6] + "-" + prepared[6:], "ymd")
         return normalize(text)
+    parts = _DATE_PARTS.findall(prepared)
     fmt = fmt.lower()
     if fmt not in _DATE_FORMATS or len(parts) != len(fmt):
         raise SSMLError(f"say-as date: format {fmt!r} does not fit {text!r} (use e.g. ymd, md, dmy)")

@@ -59,18 +59,19 @@ def _is_unspeakable(ch: str) -> bool:
 
 
 def _drop_unspeakable(text: str) -> str:
-    """Remove unspeakable characters; a run of them between two speakable characters becomes a pause (，)."""
+    """Remove unspeakable characters. A run containing a symbol (emoji, dingbat) between two letters or digits
+    becomes a pause (，); control and format characters just disappear."""
     out: list[str] = []
-    pending = False
+    pause = False
     for ch in text:
         if _is_unspeakable(ch):
-            pending = True
+            pause = pause or unicodedata.category(ch) in ("So", "Sk")
             continue
-        if pending:
+        if pause:
             prev = out[-1] if out else ""
-            if prev and not prev.isspace() and ch.isalnum() and (prev.isalnum()):
+            if prev.isalnum() and ch.isalnum():
                 out.append("，")
-            pending = False
+            pause = False
         out.append(ch)
     return "".join(out)
 

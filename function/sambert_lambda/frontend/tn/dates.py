@@ -40,6 +40,7 @@ _YM = re.compile(r"(?<![\d.:/-])(\d{4})(?:([-/])(\d{1,2})|\.(\d{2}))(?![\d]|[-/.
 _MY = re.compile(r"(?<![\d.:/-])(\d{1,2})[-/.](\d{4})(?![\d]|[-/.:]\d)")
 # 08-08, 08/08, 08.08: both parts two digits, at least one zero-padded.
 _MD = re.compile(r"(?<![\d.:/-])(\d{2})[-/.](\d{2})(?![\d]|[-/.:]\d|%)")
+_YEAR_RANGE = re.compile(r"(?<![\d.])(\d{4})\s?[-~～〜至到]\s?(\d{4})(?=\s?年)")
 _YEAR_CN = re.compile(r"(?<![\d.])(\d{4}|0\d)(?=年(?!来|之久|的?历史))")
 _YEAR_MONTH_CN = re.compile(r"(?<![\d.])(\d{2})(?=年\d{1,2}月)")
 _DECADE = re.compile(r"(?<![\d.])(\d0)(?=后)")
@@ -82,6 +83,7 @@ def normalize_dates(text: str) -> str:
     text = _YM.sub(_sub_ym, text)
     text = _MY.sub(_sub_my, text)
     text = _MD.sub(_sub_md, text)
+    text = _YEAR_RANGE.sub(lambda m: digits(m.group(1)) + "到" + digits(m.group(2)), text)
     text = _YEAR_CN.sub(lambda m: digits(m.group(1)), text)
     text = _YEAR_MONTH_CN.sub(lambda m: digits(m.group(1)), text)
     return _DECADE.sub(lambda m: digits(m.group(1)), text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from sambert_lambda.frontend.tn.measure import NUMBER_PATTERN, UNIT_PATTERN, quantity, with_unit
-from sambert_lambda.frontend.tn.numbers import digits, number
+from sambert_lambda.frontend.tn.numbers import number
 
 _NUM = r"\d+(?:\.\d+)?"
 _OPS = {
@@ -37,7 +37,7 @@ _OPS = {
     "^": "的乘方",
 }
 _OP = r"(?:<=|>=|!=|==|[-+×xX*·÷/=<>≤≥≠≈^])"
-_STRONG = re.compile(r"<=|>=|!=|[+×*÷=<>≤≥≠≈^]")
+_STRONG = re.compile(r"<=|>=|!=|[+×xX*·÷=<>≤≥≠≈^]")
 # An expression: number (op number)+, operands optionally negative; spaces allowed around operators.
 _EXPR = re.compile(rf"(?<![\d.A-Za-z/])-?{_NUM}(?:\s?{_OP}\s?-?{_NUM})+(?![\d.A-Za-z/])")
 _TOKEN = re.compile(rf"{_NUM}|<=|>=|!=|==|[-+×xX*·÷/=<>≤≥≠≈^]")
@@ -57,7 +57,6 @@ _RANGE = re.compile(
 )
 _CJK_AT_END = re.compile(r"[\u4e00-\u9fff]\s?$")
 _CLAUSE_END = re.compile(r"\s*(?:$|[,.!?;，。！？；、)）\n])")
-_YEAR_AFTER = re.compile(r"\s?年")
 
 
 def _verbalize_expr(expr: str) -> str:
@@ -107,8 +106,6 @@ def _sub_range(m: re.Match[str]) -> str:
         and _sport_context(text, m.start(), m.end())
     ):
         return number(a, liang=False) + "比" + number(b, liang=False)
-    if len(a) == 4 and len(b) == 4 and _YEAR_AFTER.match(text, m.end()):
-        return digits(a) + "到" + digits(b)
     return number(a) + "到" + number(b)
 
 

@@ -39,7 +39,7 @@ _SHORT = r"(110|119|120|122|114|117)"
 _SERVICE_SHORT = re.compile(
     rf"{_CALL_BEFORE}{_SHORT}{_NOT_COUNTED}|(?<![\d.]){_SHORT}{_CALL_AFTER}|^(\s*){_SHORT}(\s*)$"
 )
-_LEADING_ZERO = re.compile(r"(?<![\d.])0\d{2,}(?![\d.])")
+_LEADING_ZERO = re.compile(r"(?<![\d.,])0\d{2,}(?![\d.])")
 _LONG_RUN = re.compile(r"(?<![\d.,])\d{12,}(?![\d.])")
 
 
