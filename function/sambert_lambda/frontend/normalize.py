@@ -25,6 +25,7 @@ _PIPELINE = (
     dates.normalize_times,
     phone.normalize_phones,
     money.normalize_money,
+    phone.normalize_codes,
     measure.normalize_percent,
     math.normalize_math,
     math.normalize_scores,

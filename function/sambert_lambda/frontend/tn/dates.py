@@ -90,7 +90,7 @@ def normalize_dates(text: str) -> str:
 
 
 _TIME = re.compile(
-    r"(?<![\d:：.])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?![\d:：])"
+    r"(?<![\d.])(?<!\d[:：])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?![\d:：])"
     r"(?:\s*([aApP])\.?\s?[mM]\.?(?![A-Za-z]))?"
 )
 _SCORE_CONTEXT = re.compile(r"(比分|比赛|战胜|击败|赢|输|以|比|战成|大比分|小比分)\s*$")
@@ -132,5 +132,11 @@ def _sub_time(m: re.Match[str]) -> str:
     return spoken
 
 
+_TIME_RANGE = re.compile(
+    r"(?<=[点分秒])\s?[-~～〜]\s?(?=(?:上午|中午|下午|晚上)?[零一二两三四五六七八九十]+点)"
+)
+
+
 def normalize_times(text: str) -> str:
-    return _TIME.sub(_sub_time, text)
+    text = _TIME.sub(_sub_time, text)
+    return _TIME_RANGE.sub("到", text)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 _X2Y = re.compile(r"(?<![A-Za-z0-9])([A-Z])2([A-Z])(?![A-Za-z0-9])")
-_LETTER_HYPHEN_DIGIT = re.compile(r"(?<=[A-Za-z])-(?=\d)")
-_EMAIL = re.compile(r"(?<![\w.])([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_LETTER_HYPHEN_DIGIT = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+)-(?=\d)")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _DOMAIN = re.compile(
-    r"(?<![\w@])((?:https?://)?(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|edu|gov|io|ai|hk|tw|info)\b[^\s\u4e00-\u9fff]*)"
+    r"(?<![A-Za-z0-9.@/-])((?:https?://)?(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|edu|gov|io|ai|hk|tw|info)"
+    r"(?![A-Za-z0-9])(?:/[A-Za-z0-9._~%/?=&#-]*)?)"
 )
 
 
@@ -26,4 +27,4 @@ def normalize_english(text: str) -> str:
     text = _EMAIL.sub(lambda m: _spell_address(m.group(1)) + " 艾特 " + _spell_address(m.group(2)), text)
     text = _DOMAIN.sub(lambda m: _spell_address(m.group(1)), text)
     text = _X2Y.sub(r"\1 to \2", text)
-    return _LETTER_HYPHEN_DIGIT.sub(" ", text)
+    return _LETTER_HYPHEN_DIGIT.sub(r"\1 ", text)

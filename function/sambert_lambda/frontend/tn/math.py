@@ -53,7 +53,8 @@ _SCORE_BEFORE = re.compile(rf"(?:{_SCORE_WORDS})")
 _COLON_PAIR = re.compile(r"(?<![\d.:])(\d{1,3})\s?[:：]\s?(\d{1,3})(?![\d:])")
 _FRACTION = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d/]|\.\d)")
 _RANGE = re.compile(
-    rf"(?<![\d.A-Za-z])({NUMBER_PATTERN})\s?([-~～〜])\s?({NUMBER_PATTERN})(?![\d])(\s?{UNIT_PATTERN})?"
+    rf"(?<![\d.A-Za-z])(-?{NUMBER_PATTERN})(\s?{UNIT_PATTERN})?\s?([-~～〜])\s?(-?{NUMBER_PATTERN})(?![\d])"
+    rf"(\s?{UNIT_PATTERN})?"
 )
 _CJK_AT_END = re.compile(r"[\u4e00-\u9fff]\s?$")
 _CLAUSE_END = re.compile(r"\s*(?:$|[,.!?;，。！？；、)）\n])")
@@ -94,10 +95,17 @@ def _sub_colon(m: re.Match[str]) -> str:
 
 
 def _sub_range(m: re.Match[str]) -> str:
-    a, sep, b, unit = m.group(1), m.group(2), m.group(3), m.group(4)
+    a, unit_a, sep, b, unit = m.groups()
     text = m.string
+    if unit_a and not unit:  # 5kg-3 is not a range of one unit
+        return m.group(0)
     if unit:
-        return number(a) + "到" + with_unit(quantity(b), unit.strip())
+        first = with_unit(quantity(a), unit_a.strip()) if unit_a else number(a)
+        return first + "到" + with_unit(quantity(b), unit.strip())
+    if a.startswith("-") or b.startswith("-"):
+        if sep == "-":
+            return m.group(0)  # 1--2 or -1-2: not a range; the math and number rules read the signs
+        return number(a) + "到" + number(b)
     if (
         sep == "-"
         and len(a) <= 3

@@ -39,6 +39,9 @@ _SHORT = r"(110|119|120|122|114|117)"
 _SERVICE_SHORT = re.compile(
     rf"{_CALL_BEFORE}{_SHORT}{_NOT_COUNTED}|(?<![\d.]){_SHORT}{_CALL_AFTER}|^(\s*){_SHORT}(\s*)$"
 )
+# Codes: letters glued to 3+ digits (G1234 train, CA1234 flight, RTX4090), room numbers (302室).
+_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+)(\d{3,})(?![\d.])")
+_ROOM = re.compile(r"(?<![\d.])\d{3,4}(?=室|号房|房间)")
 _LEADING_ZERO = re.compile(r"(?<![\d.,])0\d{2,}(?![\d.])")
 _LONG_RUN = re.compile(r"(?<![\d.,])\d{12,}(?![\d.])")
 
@@ -59,6 +62,12 @@ def _sub_short_service(m: re.Match[str]) -> str:
     if m.group(4):
         return _tele(m.group(4))
     return m.group(5) + _tele(m.group(6)) + m.group(7)
+
+
+def normalize_codes(text: str) -> str:
+    """Letter-prefixed codes and room numbers; runs after the money rule (JPY1000 is an amount)."""
+    text = _CODE.sub(lambda m: m.group(1) + digits(m.group(2)), text)
+    return _ROOM.sub(lambda m: digits(m.group(0)), text)
 
 
 def normalize_phones(text: str) -> str:

@@ -32,6 +32,7 @@ _SYMBOLS = [
     (re.compile(r"(?<=[\u4e00-\u9fff])\s?&\s?|\s?&\s?(?=[\u4e00-\u9fff])"), "和"),
     (re.compile(r"\s?&\s?"), " and "),
     (re.compile(r"@"), " 艾特 "),
+    (re.compile(r"(?<=[\u4e00-\u9fff])\s?[~～〜]\s?(?=[零一二两三四五六七八九十负百千万])"), "到"),
     (re.compile(r"°"), "度"),
     (re.compile(r"²"), "平方"),
     (re.compile(r"³"), "立方"),
@@ -51,7 +52,8 @@ def _sub_number(m: re.Match[str]) -> str:
         prefix = "负" if not (prev.isalnum() and prev.isascii()) else "-"
     if num == "2" and text.startswith(_LIANG_COUNTERS, m.end()) and not text.startswith(_KEEP_ER, m.end()):
         return prefix + "两"
-    return prefix + number(num)
+    # 公元前221年 -> 二百二十一年: a number before 年 keeps 二 (only an exact 2 becomes 两年).
+    return prefix + number(num, liang=not text.startswith("年", m.end()))
 
 
 _DIGIT_RUN = re.compile(r"\d+")
