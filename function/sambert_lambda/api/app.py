@@ -1,0 +1,60 @@
+"""The FastAPI application: ``create_app(service_factory)``; wrapped by Mangum in the Lambda handler.
+
+No torch is imported here: the engine loads inside the service factory (the cold start), not at import.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sambert_lambda import __version__
+from sambert_lambda.api import errors
+from sambert_lambda.api.middleware import CatchAll, RequestGuard
+from sambert_lambda.api.routes import router
+from sambert_lambda.service import TTSService
+from sambert_lambda.settings import Settings, get_settings
+
+DESCRIPTION = """Chinese multi-emotion text-to-speech (ModelScope Sambert-HifiGAN voices).
+
+`POST /v1/tts` stores the audio in S3 and returns a presigned URL (content-addressed cache: an identical request
+returns a fresh URL without synthesizing). `POST /v1/audio/speech` is OpenAI-compatible and returns the bytes.
+Every error is `{"error": {"code", "message"}}`.
+"""
+
+
+class _Counter:
+    """Numbers each request (``scope['sambert.request_number']``): request 1 is this instance's cold start."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._n = itertools.count(1)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["sambert.request_number"] = next(self._n)
+        await self.app(scope, receive, send)
+
+
+def create_app(
+    service_factory: Callable[[], TTSService],
+    settings_factory: Callable[[], Settings] = get_settings,
+) -> FastAPI:
+    """The app. ``service_factory`` returns the loaded service or raises its TTSError (503) on every call."""
+    app = FastAPI(title="sambert-lambda", version=__version__, description=DESCRIPTION,
+                  docs_url="/docs", redoc_url=None)
+    app.state.service_factory = service_factory
+    app.state.api_key = lambda: settings_factory().api_key
+    errors.install(app)
+    app.include_router(router)
+    static = resources.files("sambert_lambda.api").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(RequestGuard, max_body=lambda: settings_factory().max_body_bytes)
+    app.add_middleware(_Counter)
+    app.add_middleware(CatchAll)
+    return app

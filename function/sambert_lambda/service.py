@@ -1,0 +1,326 @@
+"""The TTS service: validate -> cache lookup (HEAD) -> synthesize -> encode -> upload -> presign.
+
+Used by the HTTP API, direct invokes and (for its synthesizer and storage) the batch path. No torch and no HTTP
+here: the synthesizer brings the engine, the storage brings boto3.
+
+Content-addressed cache: the object key is the SHA-256 of the normalized request (NFC-normalized, stripped text,
+resolved voice, emotion, speed, pitch, volume, format, sample rate, ssml) plus the model id, revision and engine
+version, under ``TTS_OUTPUT_PREFIX``: ``<prefix>tts/<h[:2]>/<h>.<fmt>``. Raw text never appears in a key or a log.
+A HEAD hit counts only while the object will outlive the URL handed out (age + URL expiry < lifecycle expiry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from sambert_lambda import ENGINE_VERSION, __version__
+from sambert_lambda.api.schemas import TTSRequest
+from sambert_lambda.audio import content_type, encode
+from sambert_lambda.errors import InvalidInput, ModelError, TooLarge, TTSError, UnknownEmotion, UnknownVoice
+from sambert_lambda.observability import logger, record_request
+from sambert_lambda.settings import Settings
+from sambert_lambda.storage import Storage
+
+LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
+# Mangum base64-encodes binary bodies (4/3 larger) inside a JSON envelope: keep raw audio under this.
+SPEECH_MAX_BYTES = (LAMBDA_RESPONSE_LIMIT - 64 * 1024) * 3 // 4
+OPENAI_VOICES = frozenset(
+    {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse"}
+)
+
+
+class SynthesizerLike(Protocol):  # the contract of sambert_lambda.synthesizer.Synthesizer used here
+    model_id: str
+    model_revision: str
+    default_voice: str
+
+    def voices(self) -> list[Any]: ...
+
+    def synthesize(self, text: str, **kwargs: Any) -> Any: ...
+
+
+def normalize_text(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    syntheses: int = 0
+    cache_hits: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self.__dict__.items()}
+
+
+@dataclass
+class TTSService:
+    settings: Settings
+    synthesizer: SynthesizerLike
+    storage: Storage
+    init_seconds: float = 0.0
+    stats: Stats = field(default_factory=Stats)
+
+    def __post_init__(self) -> None:
+        # One synthesis at a time per instance: the engine's CPU threads are shared, and Lambda runs one
+        # request per instance anyway. Cache hits do not take the lock.
+        self._lock = threading.Lock()
+        self._voices = {v.name: v for v in self.synthesizer.voices()}
+
+    # ---------------------------------------------------------------- catalogue
+    @property
+    def model(self) -> dict[str, str]:
+        return {"id": self.synthesizer.model_id, "revision": self.synthesizer.model_revision}
+
+    @property
+    def test_voice(self) -> bool:
+        return any(v.test_voice for v in self._voices.values())
+
+    def voices(self) -> dict[str, Any]:
+        default = self.synthesizer.default_voice
+        return {
+            "voices": [
+                {
+                    "name": v.name,
+                    "emotions": list(v.emotions),
+                    "speakers": list(v.speakers),
+                    "sample_rate": int(v.sample_rate),
+                    "test_voice": bool(v.test_voice),
+                    "default": v.name == default,
+                }
+                for v in self._voices.values()
+            ],
+            "default_voice": default,
+            "model": self.model,
+        }
+
+    # ---------------------------------------------------------------- validation
+    def _check(self, text: str, voice: str | None, emotion: str) -> tuple[str, str, Any]:
+        """Normalized text, resolved voice name, voice info. Raises the caller-facing TTSErrors."""
+        norm = normalize_text(text)
+        if not norm:
+            raise InvalidInput("text is empty", code="empty_text")
+        try:
+            norm.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput("text contains unpaired surrogates (not valid Unicode)", code="invalid_text") from None
+        if len(norm) > self.settings.max_chars:
+            raise TooLarge(
+                f"text has {len(norm)} characters; the limit is {self.settings.max_chars} (TTS_MAX_CHARS). "
+                "Split it, or use the S3 batch path for long texts.",
+                code="text_too_long",
+            )
+        name = voice or self.synthesizer.default_voice
+        info = self._voices.get(name)
+        if info is None:
+            raise UnknownVoice(f"unknown voice {name!r}; available: {', '.join(self._voices)}")
+        if emotion not in info.emotions:
+            raise UnknownEmotion(f"voice {name} has no emotion {emotion!r}; available: {', '.join(info.emotions)}")
+        return norm, name, info
+
+    def cache_key(self, req: TTSRequest, text: str, voice: str, sample_rate: int) -> str:
+        doc = {
+            "text": text,
+            "voice": voice,
+            "emotion": req.emotion,
+            "speed": round(float(req.speed), 4),
+            "pitch": round(float(req.pitch), 4),
+            "volume": round(float(req.volume), 4),
+            "format": req.format,
+            "sample_rate": int(sample_rate),
+            "ssml": bool(req.ssml),
+            "model_id": self.synthesizer.model_id,
+            "model_revision": self.synthesizer.model_revision,
+            "engine": ENGINE_VERSION,
+        }
+        digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+        return f"{self.settings.output_prefix}tts/{digest[:2]}/{digest}.{req.format}"
+
+    def _fresh_enough(self, last_modified: datetime) -> bool:
+        age = (datetime.now(timezone.utc) - last_modified).total_seconds()
+        return age + self.settings.url_expires < self.settings.lifecycle_days * 86400
+
+    # ---------------------------------------------------------------- synthesis
+    def _synthesize(self, text: str, voice: str, req_emotion: str, *, speed: float, pitch: float = 0.0,
+                    volume_db: float = 0.0, ssml: bool = False):
+        with self._lock:
+            try:
+                return self.synthesizer.synthesize(
+                    text, voice=voice, emotion=req_emotion, speed=speed, pitch=pitch, volume_db=volume_db, ssml=ssml
+                )
+            except TTSError:
+                raise
+            except (RuntimeError, ValueError, MemoryError, OSError) as e:
+                logger.exception("synthesis failed", extra={"voice": voice})
+                raise ModelError(f"synthesis failed ({type(e).__name__})", code="synthesis_failed") from None
+
+    def tts(self, req: TTSRequest | dict) -> dict[str, Any]:
+        """The ``POST /v1/tts`` answer: synthesize (or find in the cache), store, presign."""
+        if isinstance(req, dict):
+            req = TTSRequest.model_validate(req)
+        t0 = time.perf_counter()
+        self.stats.requests += 1
+        text, voice, info = self._check(req.text, req.voice, req.emotion)
+        rate = int(req.sample_rate or info.sample_rate)
+        key = self.cache_key(req, text, voice, rate)
+        timings: dict[str, float] = {}
+
+        t = time.perf_counter()
+        head = self.storage.head(key)
+        timings["cache_lookup_s"] = time.perf_counter() - t
+        cached = head is not None and self._fresh_enough(head.last_modified)
+        if cached:
+            assert head is not None
+            meta = head.metadata
+            duration = float(meta.get("duration-seconds", 0.0))
+            characters = int(meta.get("characters", 0))
+            test_voice = meta.get("test-voice", "false") == "true"
+            self.stats.cache_hits += 1
+        else:
+            result = self._synthesize(text, voice, req.emotion, speed=req.speed, pitch=req.pitch,
+                                      volume_db=req.volume, ssml=req.ssml)
+            self.stats.syntheses += 1
+            timings.update({k: float(v) for k, v in result.timings.items()})
+            t = time.perf_counter()
+            body = encode(result.audio, result.sample_rate, req.format, target_rate=rate)
+            timings["encode_s"] = time.perf_counter() - t
+            duration = round(float(result.duration_seconds), 3)
+            characters = int(result.characters)
+            test_voice = bool(result.test_voice)
+            meta = {
+                "model-id": self.synthesizer.model_id,
+                "model-revision": self.synthesizer.model_revision,
+                "engine-version": ENGINE_VERSION,
+                "app-version": __version__,
+                "voice": voice,
+                "emotion": req.emotion,
+                "characters": str(characters),
+                "duration-seconds": f"{duration:.3f}",
+                "sample-rate": str(rate),
+                "test-voice": "true" if test_voice else "false",
+            }
+            t = time.perf_counter()
+            self.storage.put(key, body, content_type(req.format, rate), meta)
+            timings["upload_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        url, expires_at = self.storage.presign(key)
+        timings["presign_s"] = time.perf_counter() - t
+        timings["total_s"] = time.perf_counter() - t0
+        synth_s = float(timings.get("total_s", 0.0)) if not cached else 0.0
+        record_request(cached=cached, characters=characters, synthesis_s=synth_s, audio_s=duration)
+        logger.info(
+            "tts",
+            extra={"key": key, "voice": voice, "emotion": req.emotion, "format": req.format, "sample_rate": rate,
+                   "characters": characters, "cached": cached, "duration_seconds": duration,
+                   "total_s": round(timings["total_s"], 4)},
+        )
+        return {
+            "url": url,
+            "expires_at": expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "bucket": self.storage.bucket,
+            "key": key,
+            "format": req.format,
+            "sample_rate": rate,
+            "duration_seconds": duration,
+            "characters": characters,
+            "voice": voice,
+            "emotion": req.emotion,
+            "model": self.model,
+            "cached": cached,
+            "test_voice": test_voice,
+            "timings": {k: round(v, 4) for k, v in timings.items()},
+        }
+
+    def speech(self, text: str, *, voice: str | None, fmt: str, speed: float, emotion: str = "neutral") -> bytes:
+        """The ``POST /v1/audio/speech`` body: encoded audio bytes, no S3. Raises TooLarge over the 6 MB limit."""
+        if voice in OPENAI_VOICES:
+            voice = None
+        self.stats.requests += 1
+        norm, name, _ = self._check(text, voice, emotion)
+        result = self._synthesize(norm, name, emotion, speed=speed)
+        self.stats.syntheses += 1
+        body = encode(result.audio, result.sample_rate, fmt)
+        record_request(cached=False, characters=int(result.characters),
+                       synthesis_s=float(result.timings.get("total_s", 0.0)),
+                       audio_s=float(result.duration_seconds))
+        if len(body) > SPEECH_MAX_BYTES:
+            raise TooLarge(
+                f"the audio is {len(body)} bytes, over what a Lambda response can carry (6 MB with encoding); "
+                "use POST /v1/tts, which returns a presigned URL instead of the bytes",
+                code="response_too_large",
+            )
+        logger.info("speech", extra={"voice": name, "emotion": emotion, "format": fmt, "bytes": len(body)})
+        return body
+
+
+def build_service(settings: Settings | None = None) -> TTSService:
+    """Cold start: validate settings, open storage, load the model and every configured voice once."""
+    from sambert_lambda.settings import get_settings
+
+    t0 = time.perf_counter()
+    settings = settings or get_settings()  # raises ConfigInvalid naming the setting
+    storage = Storage(settings)  # raises ConfigInvalid when TTS_BUCKET is missing
+    from sambert_lambda.synthesizer import Synthesizer
+
+    try:
+        synth = Synthesizer.from_settings(settings)
+        synth.load()
+    except TTSError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any load failure must become a clean 503, never a crash loop
+        logger.exception("model load failed")
+        raise ModelError(f"the model failed to load ({type(e).__name__}: {e})") from None
+    service = TTSService(settings, synth, storage, init_seconds=time.perf_counter() - t0)
+    logger.info("service ready", extra={"model": service.model, "voices": list(service._voices),
+                                        "test_voice": service.test_voice,
+                                        "init_seconds": round(service.init_seconds, 3)})
+    return service
+
+
+class ServiceHolder:
+    """Process-wide lazy singleton: builds the service once; a failed build is remembered (and answered as its
+    503 error) and retried at most every ``retry_after`` seconds, so a bad deploy never crash-loops."""
+
+    def __init__(self, factory=build_service, retry_after: float = 60.0) -> None:
+        self._factory = factory
+        self._retry_after = retry_after
+        self._service: TTSService | None = None
+        self._error: TTSError | None = None
+        self._failed_at = 0.0
+        self._lock = threading.Lock()
+        self.first_request = True
+
+    def get(self) -> TTSService:
+        if self._service is not None:
+            return self._service
+        with self._lock:
+            if self._service is not None:
+                return self._service
+            if self._error is not None and time.monotonic() - self._failed_at < self._retry_after:
+                raise self._error
+            try:
+                self._service = self._factory()
+                self._error = None
+            except TTSError as e:
+                logger.error("init failed", extra={"code": e.code, "reason": e.message})
+                self._error, self._failed_at = e, time.monotonic()
+                raise
+            return self._service
+
+    @property
+    def error(self) -> TTSError | None:
+        return self._error
+
+    def take_cold_start(self) -> bool:
+        """True exactly once: for the first request served by this process."""
+        first, self.first_request = self.first_request, False
+        return first

@@ -1,0 +1,71 @@
+"""A small stand-in for the Synthesizer (same interface) and a moto-backed service, for API/service unit tests.
+
+The e2e tests run the real Synthesizer on the test voice; these keep the HTTP layer's tests fast and exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sambert_lambda.errors import SSMLError
+from sambert_lambda.settings import DEFAULT_VOICE_EMOTIONS
+from sambert_lambda.synthesizer import SynthesisResult, VoiceInfo
+
+SR = 16000
+SAMPLES_PER_CHAR = 1600  # 0.1 s of audio per character
+
+
+class FakeSynthesizer:
+    model_id = "iic/speech_sambert-hifigan_tts_zh-cn_16k"
+    model_revision = "v-test"
+    default_voice = "zhitian_emo"
+
+    def __init__(self, samples_per_char: int = SAMPLES_PER_CHAR) -> None:
+        self.calls: list[dict] = []
+        self.samples_per_char = samples_per_char
+
+    def voices(self) -> list[VoiceInfo]:
+        return [VoiceInfo(name=n, emotions=list(e), speakers=["F7"], sample_rate=SR, test_voice=True)
+                for n, e in DEFAULT_VOICE_EMOTIONS.items()]
+
+    def synthesize(self, text, *, voice=None, emotion="neutral", speed=1.0, pitch=0.0, volume_db=0.0, ssml=False):
+        self.calls.append({"text": text, "voice": voice, "emotion": emotion, "speed": speed, "ssml": ssml})
+        if ssml and not text.lstrip().startswith("<speak"):
+            raise SSMLError("SSML must have a <speak> root")
+        chars = sum(1 for c in text if not c.isspace())
+        n = int(chars * self.samples_per_char / speed)
+        audio = (0.3 * np.sin(2 * np.pi * 220 * np.arange(n) / SR)).astype(np.float32)
+        return SynthesisResult(audio=audio, sample_rate=SR, characters=chars, voice=voice or self.default_voice,
+                               emotion=emotion, test_voice=True,
+                               timings={"frontend_s": 0.001, "acoustic_s": 0.002, "vocoder_s": 0.003,
+                                        "total_s": 0.006})
+
+
+BUCKET = "fn-unit-bucket"
+
+
+def clean_aws_env(monkeypatch) -> None:
+    """In-process moto needs no endpoint: drop any emulator endpoint other tests may have set."""
+    for k in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+
+
+def make_service(synth: FakeSynthesizer | None = None, **overrides):
+    """A TTSService on the fake synthesizer and a bucket in the (already active) moto mock."""
+    import boto3
+
+    from sambert_lambda.service import TTSService
+    from sambert_lambda.settings import load_settings
+    from sambert_lambda.storage import Storage
+
+    settings = load_settings(bucket=BUCKET, **overrides)
+    client = boto3.client("s3", region_name="us-east-1")
+    try:
+        client.create_bucket(Bucket=BUCKET)
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    return TTSService(settings, synth or FakeSynthesizer(), Storage(settings))
