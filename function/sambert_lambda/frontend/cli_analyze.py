@@ -1,0 +1,29 @@
+"""``sambert-lambda analyze``: UTF-8 lines on stdin -> one JSON object per line (normalized text, words, pinyin, breaks)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--frontend", default="open", choices=["open"], help="frontend to use (only open analyzes)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sambert_lambda.errors import TTSError
+    from sambert_lambda.frontend.pipeline import OpenFrontend
+
+    frontend = OpenFrontend()
+    stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    lines = (raw.decode("utf-8", "replace") for raw in stdin) if stdin is not None else iter(sys.stdin)
+    for raw_line in lines:
+        line = raw_line.rstrip("\r\n")
+        try:
+            result = frontend.analyze(line)
+        except TTSError as e:
+            result = {"input": line, "normalized": "", "words": [], "reason": f"{e.code}: {e.message}"}
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,215 @@
+"""Word segmentation (jieba, with POS) and lexical pinyin with polyphone disambiguation.
+
+Strategy ``"phrase+g2pm"`` (the default):
+1. jieba.posseg splits the sentence into words with POS tags.
+2. Inside each word, a forward maximum match over pypinyin's phrase dictionary finds multi-character phrases; their
+   readings are taken as they are (phrases are reliable).
+3. A character left alone that has several readings is decided by the g2pM BiLSTM over the whole sentence,
+   restricted to that character's known readings.
+4. A few POS rules for particles (了/着/得/地/的) override where the tagger is sure.
+Other strategies (``pypinyin``, ``g2pm``, ``phrase``) exist so the benchmark can compare them.
+
+Output syllables are lexical tones in pypinyin's TONE3 spelling (``lv4``, ``ju4``, neutral tone = 5).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
+LATIN_RE = re.compile(r"[A-Za-z]")
+STRATEGIES = ("phrase+g2pm", "g2pm", "phrase", "pypinyin")
+_MAX_PHRASE = 8
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Word:
+    """A lexical word. ``kind`` is zh | en | punct | other; ``pinyin`` has one TONE3 syllable per Han character."""
+
+    text: str
+    pos: str
+    kind: str
+    pinyin: list[str] = field(default_factory=list)
+
+
+def is_han(ch: str) -> bool:
+    return bool(HAN_RE.fullmatch(ch))
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    return jieba.posseg
+
+
+@lru_cache(maxsize=1)
+def word_freq(word: str) -> int:
+    """jieba dictionary frequency of ``word`` (0 if absent)."""
+    _jieba()
+    import jieba
+
+    return int(jieba.dt.FREQ.get(word) or 0)
+
+
+@lru_cache(maxsize=1)
+def _pypinyin():
+    from pypinyin import Style, pinyin
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    return pinyin, Style, PHRASES_DICT, PINYIN_DICT
+
+
+def _tone3(items: list[list[str]]) -> list[str]:
+    return [x[0] for x in items]
+
+
+def phrase_reading(phrase: str) -> list[str]:
+    pinyin, style, _, _ = _pypinyin()
+    return _tone3(pinyin(phrase, style=style.TONE3, neutral_tone_with_five=True, errors=lambda s: [["?"]] * len(s)))
+
+
+def char_readings(ch: str) -> list[str]:
+    """All TONE3 readings pypinyin knows for a character, most common first."""
+    pinyin, style, _, _ = _pypinyin()
+    out = pinyin(ch, style=style.TONE3, heteronym=True, neutral_tone_with_five=True, errors=lambda s: [[]])
+    return list(out[0]) if out and out[0] else []
+
+
+def _phrase_spans(word: str) -> list[tuple[int, int]]:
+    """Forward maximum match of pypinyin phrases (length ≥ 2) inside ``word``: [(start, end)]."""
+    _, _, phrases, _ = _pypinyin()
+    spans = []
+    i = 0
+    while i < len(word):
+        for j in range(min(len(word), i + _MAX_PHRASE), i + 1, -1):
+            if word[i:j] in phrases:
+                spans.append((i, j))
+                i = j
+                break
+        else:
+            i += 1
+    return spans
+
+
+def _kind(token: str) -> str:
+    if any(is_han(c) for c in token):
+        return "zh"
+    if LATIN_RE.search(token):
+        return "en"
+    if all(not c.isalnum() for c in token):
+        return "punct"
+    return "other"
+
+
+def segment(text: str) -> list[Word]:
+    """jieba words with POS; a token mixing Han and other characters is split by character class."""
+    posseg = _jieba()
+    words: list[Word] = []
+    with _LOCK:
+        pairs = [(p.word, p.flag) for p in posseg.cut(text)]
+    for tok, pos in pairs:
+        for piece in _split_mixed(tok):
+            kind = _kind(piece)
+            words.append(Word(piece, pos if kind == "zh" or len(piece) == len(tok) else "x", kind))
+    return words
+
+
+def _split_mixed(tok: str) -> list[str]:
+    if all(is_han(c) for c in tok) or not any(is_han(c) for c in tok):
+        return [tok]
+    return [m.group(0) for m in re.finditer(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+", tok)]
+
+
+# Particles whose reading the POS tag decides: (char, jieba POS prefix) -> reading.
+_POS_RULES = {
+    ("了", "ul"): "le5", ("着", "uz"): "zhe5", ("得", "ud"): "de5", ("地", "uv"): "de5", ("的", "uj"): "de5",
+    ("过", "ug"): "guo4", ("都", "d"): "dou1", ("还", "d"): "hai2", ("为", "p"): "wei4", ("只", "d"): "zhi3",
+    ("长", "a"): "chang2", ("得", "v"): "de2", ("地", "n"): "di4", ("种", "q"): "zhong3", ("数", "m"): "shu4",
+    ("便", "d"): "bian4", ("处", "n"): "chu4", ("和", "c"): "he2", ("和", "p"): "he2", ("把", "p"): "ba3",
+    ("给", "p"): "gei3", ("着", "v"): "zhao2", ("没", "d"): "mei2", ("好", "a"): "hao3", ("大", "a"): "da4",
+}
+
+
+class G2P:
+    def __init__(self, strategy: str = "phrase+g2pm") -> None:
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown G2P strategy {strategy!r}; choose one of {STRATEGIES}")
+        self.strategy = strategy
+
+    def annotate(self, sentence: str, words: list[Word]) -> list[Word]:
+        """Fill ``pinyin`` of every zh word in place (``sentence`` is the concatenation of the words' text)."""
+        uncertain: list[tuple[Word, int, int, list[str]]] = []  # word, index in word, index in sentence, candidates
+        offset = 0
+        for w in words:
+            if w.kind == "zh":
+                uncertain.extend(self._word(w, offset))
+            offset += len(w.text)
+        if uncertain and self.strategy in ("phrase+g2pm", "g2pm"):
+            from sambert_lambda.frontend.g2pm_model import get_model
+
+            model = get_model()
+            if model is not None:
+                picks = model.choose(sentence, [u[2] for u in uncertain], [u[3] for u in uncertain])
+                for (w, i, _, _), pick in zip(uncertain, picks, strict=True):
+                    if pick is not None:
+                        w.pinyin[i] = pick
+        if self.strategy != "pypinyin":
+            for w in words:
+                if w.kind == "zh" and len(w.text) == 1:
+                    rule = _POS_RULES.get((w.text, w.pos[:2]))
+                    if rule:
+                        w.pinyin[0] = rule
+        return words
+
+    def _word(self, w: Word, offset: int) -> list[tuple[Word, int, int, list[str]]]:
+        text = w.text
+        if self.strategy == "pypinyin":
+            w.pinyin = _normalize_list(phrase_reading(text), text)
+            return []
+        covered = [False] * len(text)
+        reading = [""] * len(text)
+        if self.strategy != "g2pm":
+            for a, b in _phrase_spans(text):
+                reading[a:b] = phrase_reading(text[a:b])
+                covered[a:b] = [True] * (b - a)
+        out = []
+        for i, ch in enumerate(text):
+            if covered[i]:
+                continue
+            cands = char_readings(ch) if is_han(ch) else []
+            reading[i] = cands[0] if cands else "?"
+            if self.strategy != "phrase":
+                model_cands = _model_candidates(ch)
+                if len(model_cands) > 1:
+                    out.append((w, i, offset + i, model_cands))
+        w.pinyin = _normalize_list(reading, text)
+        return out
+
+
+def _model_candidates(ch: str) -> list[str]:
+    """Readings the polyphone model was trained to choose between for ``ch`` ([] if it is not polyphonic there)."""
+    from sambert_lambda.frontend.g2pm_model import get_model
+
+    model = get_model()
+    return list(dict.fromkeys(model.cedict.get(ch, []))) if model is not None else []
+
+
+def _normalize_list(readings: list[str], text: str) -> list[str]:
+    out = []
+    for r, ch in zip(readings, text, strict=False):
+        out.append(r if r and r != "?" and is_han(ch) else "?")
+    while len(out) < len(text):
+        out.append("?")
+    return out
+
+
+@lru_cache(maxsize=4)
+def get_g2p(strategy: str = "phrase+g2pm") -> G2P:
+    return G2P(strategy)

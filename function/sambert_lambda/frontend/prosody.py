@@ -1,0 +1,182 @@
+"""Prosody breaks #1-#4 from rules over jieba words and POS tags (no prosody labels were available).
+
+- #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles, suffixes, locatives
+  and measure words (u*, y, e, k, f, q) join the previous group; a monosyllabic adverb, preposition, conjunction or
+  prefix (d, p, c, h) joins the next word; two monosyllables join; a monosyllabic noun joins a group ending in
+  的/地/得. Words longer than 4 syllables are split at dictionary sub-words. English words stand alone.
+- #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
+  syllables; at a subject/predicate boundary (nominal left, verbal right) once it has ≥ 5; and at the next boundary
+  once a phrase grows past 10 syllables.
+- #3 at commas, enumeration commas, semicolons, colons, dashes and brackets inside a sentence.
+- #4 at the end of the sentence.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from sambert_lambda.frontend.pinyin import Word
+
+_BACK_POS = ("u", "y", "e", "k", "f", "q")
+_FORWARD_POS = ("d", "p", "c", "h")
+_DE = frozenset("的地得")
+_NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
+_VERBAL = ("v", "a", "d", "p")
+_MAX_PW = 4
+PAUSE_CHARS = frozenset("，、；：,;:—…！？!?。.．（）()[]【】『』")
+
+
+def is_pause(w: Word) -> bool:
+    return w.kind == "punct" and any(c in PAUSE_CHARS for c in w.text)
+
+
+@dataclass
+class ProsodicWord:
+    words: list[Word] = field(default_factory=list)
+    brk: int = 1
+    joins_next: bool = False
+
+    @property
+    def n_syl(self) -> int:
+        return sum(syllable_count(w) for w in self.words)
+
+
+def syllable_count(w: Word) -> int:
+    if w.kind == "zh":
+        return sum(1 for p in w.pinyin if p != "?")
+    if w.kind == "en":
+        from sambert_lambda.frontend.english import word_syllables
+
+        return max(1, len(word_syllables(w.text)))
+    return 0
+
+
+def _split_long(w: Word) -> list[Word]:
+    """A Chinese word of more than 4 syllables -> chunks of 2-3 characters (dictionary sub-words when possible)."""
+    if w.kind != "zh" or len(w.pinyin) != len(w.text) or len(w.text) < _MAX_PW:
+        return [w]
+    if len(w.text) == _MAX_PW:
+        return _split_compound(w)
+    from sambert_lambda.frontend.pinyin import _phrase_spans
+
+    cuts = {0, len(w.text)}
+    for a, b in _phrase_spans(w.text):
+        if 2 <= b - a <= _MAX_PW:
+            cuts.update((a, b))
+    points = sorted(cuts)
+    pieces: list[tuple[int, int]] = []
+    for a, b in itertools.pairwise(points):
+        while b - a > _MAX_PW:
+            pieces.append((a, a + 2))
+            a += 2
+        pieces.append((a, b))
+    merged: list[tuple[int, int]] = []
+    for a, b in pieces:  # never leave a single character alone if it can join its left neighbour
+        if merged and (b - a == 1 or merged[-1][1] - merged[-1][0] == 1) and b - merged[-1][0] <= 3:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return [Word(w.text[a:b], w.pos, "zh", w.pinyin[a:b]) for a, b in merged]
+
+
+def _split_compound(w: Word) -> list[Word]:
+    """A 4-character entry made of two common 2-character words (今天天气 = 今天 + 天气) is two prosodic words;
+    idioms, whose halves are rare on their own (一心一意), stay whole."""
+    from sambert_lambda.frontend.pinyin import word_freq
+
+    whole, left, right = word_freq(w.text), word_freq(w.text[:2]), word_freq(w.text[2:])
+    if min(left, right) >= 100 and min(left, right) > whole:
+        return [Word(w.text[:2], w.pos, "zh", w.pinyin[:2]), Word(w.text[2:], w.pos, "zh", w.pinyin[2:])]
+    return [w]
+
+
+def group(words: list[Word]) -> list[ProsodicWord]:
+    """One sentence's words -> prosodic words with break levels. Punctuation words ride on the group before them."""
+    pws: list[ProsodicWord] = []
+    chunk_start = 0  # index in pws where the current intonational phrase starts
+    for w0 in words:
+        for w in _split_long(w0):
+            _place(w, pws, chunk_start)
+            if is_pause(w) and pws:
+                chunk_start = len(pws)
+    _assign_breaks(pws)
+    return pws
+
+
+def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
+    cur = pws[-1] if len(pws) > chunk_start else None
+    s = syllable_count(w)
+    if s == 0:
+        if pws:
+            pws[-1].words.append(w)
+            pws[-1].joins_next = False
+        else:
+            pws.append(ProsodicWord([w]))
+        return
+    if w.kind == "en" or (cur is not None and any(x.kind == "en" for x in cur.words)):
+        pws.append(ProsodicWord([w]))
+        return
+    pos = w.pos or "x"
+    if cur is not None:
+        n = cur.n_syl
+        if cur.joins_next and n + s <= _MAX_PW:
+            cur.words.append(w)
+            cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
+            return
+        if s == 1 and pos.startswith(_BACK_POS) and n + s <= _MAX_PW + 1:
+            cur.words.append(w)
+            return
+        if n == 1 and n + s <= 3:
+            cur.words.append(w)
+            cur.joins_next = False
+            return
+        last = cur.words[-1]
+        if s == 1 and last.text in _DE and n + s <= _MAX_PW:
+            cur.words.append(w)
+            return
+    pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
+
+
+def _content_pos(pw: ProsodicWord, last: bool) -> str:
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    if not items:
+        return "x"
+    if last:
+        for w in reversed(items):
+            if not (w.pos or "x").startswith(("u", "y", "e", "k")):
+                return w.pos or "x"
+        return items[-1].pos or "x"
+    return items[0].pos or "x"
+
+
+def _ends_with_pause_punct(pw: ProsodicWord) -> bool:
+    return bool(pw.words) and is_pause(pw.words[-1])
+
+
+def _assign_breaks(pws: list[ProsodicWord]) -> None:
+    since = 0  # syllables since the last break ≥ #2
+    speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
+    for k, i in enumerate(speakable):
+        pw = pws[i]
+        since += pw.n_syl
+        if k == len(speakable) - 1:
+            pw.brk = 4
+            continue
+        if _ends_with_pause_punct(pw) or any(_ends_with_pause_punct(pws[j]) for j in range(i + 1, speakable[k + 1])):
+            pw.brk = 3
+            since = 0
+            continue
+        nxt = pws[speakable[k + 1]]
+        left, right = _content_pos(pw, True), _content_pos(nxt, False)
+        remaining = sum(pws[j].n_syl for j in speakable[k + 1:])
+        brk = 1
+        if right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
+            brk = 2
+        elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and since >= 5 and remaining >= 2:
+            brk = 2
+        elif since >= 10 and remaining >= 3:
+            brk = 2
+        pw.brk = brk
+        if brk >= 2:
+            since = 0

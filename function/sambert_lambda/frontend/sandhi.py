@@ -1,0 +1,143 @@
+"""Surface tones: erhua merging, neutral tones, 一/不 sandhi and third-tone sandhi.
+
+Works on prosodic words, each a list of lexical words with per-character TONE3 readings. Order of application:
+erhua -> neutral tones -> 一/不 -> 3-3 sandhi (so a neutral syllable breaks a run of third tones).
+Rules (no labelled data was used):
+- erhua: a word-final 儿 after another character merges into that syllable (玩儿 -> wanr2), except in words where
+  儿 is a morpheme of its own (女儿, 婴儿, 幼儿 ...).
+- neutral tone: particles 了/着/的/地/得/吗/呢/吧/啊/呀/嘛/啦/哦 tagged as particles; the suffix 们; the noun suffix 子
+  and 头 in common words; reduplicated kinship nouns (妈妈); a short list of common words whose second syllable is
+  neutral in standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ...).
+- 一: yi1 when read as a number (第一, 十一, 一九, word-final, before punctuation); yi5 between a reduplicated
+  verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3.
+- 不: bu5 between a reduplicated word (是不是); bu2 before tone 4; otherwise bu4.
+- third tone: inside one prosodic word, every third tone directly followed by another third tone becomes tone 2
+  (展览馆里 -> zhan2 lan2 guan2 li3).
+"""
+
+from __future__ import annotations
+
+from sambert_lambda.frontend.pinyin import Word
+
+_ERHUA_EXCEPTIONS = frozenset(
+    "女儿 婴儿 幼儿 孤儿 健儿 男儿 胎儿 患儿 宠儿 少儿 育儿 儿女 混血儿 新生儿 孙儿 犬儿 乳儿 产儿 弃儿 侄儿 "
+    "孩儿 小儿 孺子儿 托儿 园儿 健儿们 骄儿 婴幼儿 宁馨儿 幸运儿 流浪儿 弄潮儿 低能儿 早产儿 私生儿".split()
+)
+_PARTICLES_5 = {"了": "le5", "着": "zhe5", "的": "de5", "地": "de5", "得": "de5", "吗": "ma5", "呢": "ne5",
+                "吧": "ba5", "啊": "a5", "呀": "ya5", "嘛": "ma5", "啦": "la5", "哦": "o5", "么": "me5", "哪": "na5",
+                "哇": "wa5", "喽": "lou5", "呗": "bei5"}
+_PARTICLE_POS = ("u", "y", "e")
+_NEUTRAL_SECOND = frozenset(
+    "朋友 东西 衣服 时候 事情 意思 知道 告诉 喜欢 明白 漂亮 舒服 麻烦 认识 清楚 先生 客气 关系 消息 眼睛 "
+    "耳朵 嘴巴 脑袋 窗户 豆腐 萝卜 馒头 石头 木头 骨头 舌头 指头 丫头 枕头 钟头 念头 苗头 跟头 "
+    "东边 西边 南边 北边 里边 外边 上边 下边 前边 后边 这边 那边 里面 外面 上面 下面 前面 后面 "
+    "商量 打听 打扮 收拾 琢磨 折腾 凉快 暖和 热闹 干净 聪明 糊涂 老实 结实 踏实 厉害 "
+    "便宜 咳嗽 喇叭 玻璃 葡萄 琵琶 蘑菇 芝麻 月亮 太阳 尾巴 哑巴 嘴巴 下巴 泥巴 "
+    "姑娘 媳妇 丈夫 大夫 师傅 亲戚 伙计 学生 名字 行李 包袱 队伍 生意 规矩 "
+    "脑子 日子 屋子 桌子 椅子 孩子 儿子 妻子 房子 样子 鼻子 肚子 帽子 裤子 鞋子 袜子 被子 杯子 盘子 "
+    "本事 功夫 工夫 味道 动静 事儿 玩意 头发 眉毛 指甲 胳膊 心思 道理 记性 忘性 "
+    "什么 怎么 这么 那么 多么 要么 我们 你们 他们 她们 它们 咱们 人们".split()
+)
+_ZI_NOT_NEUTRAL = frozenset(
+    "孔子 孟子 老子 庄子 墨子 荀子 韩非子 男子 女子 原子 电子 分子 质子 中子 离子 因子 粒子 量子 光子 "
+    "君子 才子 弟子 孝子 游子 赤子 天子 太子 王子 公子 世子 瓜子 莲子 棋子 诸子 学子 舟子 仔子 卵子 精子 "
+    "孢子 种子 扇子 胖子 骗子".split()
+) - {"种子", "扇子", "胖子", "骗子"}
+_KINSHIP = frozenset("妈爸哥姐弟妹爷奶叔姑舅婶伯姥宝娃公婆")
+_NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
+_PUNCT_STOP = frozenset("，。！？；：、,.!?;:")
+
+
+def _tone(p: str) -> int:
+    return int(p[-1]) if p and p[-1].isdigit() else 5
+
+
+def _set_tone(p: str, t: int) -> str:
+    return (p[:-1] if p and p[-1].isdigit() else p) + str(t)
+
+
+def merge_erhua(word: Word) -> None:
+    """玩儿 -> one syllable ``wanr2`` carried by the pair; the ``pinyin`` list then has len(text) - 1 entries."""
+    if word.kind != "zh" or len(word.text) < 2 or not word.text.endswith("儿") or word.text in _ERHUA_EXCEPTIONS:
+        return
+    if word.pinyin[-2] == "?" or word.pinyin[-2].startswith("er"):
+        return
+    base = word.pinyin[-2]
+    word.pinyin = [*word.pinyin[:-2], base[:-1] + "r" + base[-1]]
+
+
+def erhua_ok(word: Word) -> bool:
+    return len(word.pinyin) == len(word.text) - 1
+
+
+def neutral_tones(words: list[Word]) -> None:
+    for w in words:
+        if w.kind != "zh":
+            continue
+        t = w.text
+        if len(t) == 1 and t in _PARTICLES_5 and w.pos[:1] in _PARTICLE_POS:
+            w.pinyin[0] = _PARTICLES_5[t]
+        elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
+            w.pinyin[-1] = "men5"
+        if len(t) >= 2 and len(w.pinyin) == len(t):
+            if t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND:
+                key = t if t in _NEUTRAL_SECOND else t[-2:]
+                for k in range(1, len(key)):
+                    w.pinyin[len(t) - len(key) + k] = _set_tone(w.pinyin[len(t) - len(key) + k], 5)
+            elif t.endswith("子") and t not in _ZI_NOT_NEUTRAL and w.pos[:1] == "n" and w.pinyin[-1] == "zi3":
+                w.pinyin[-1] = "zi5"
+            elif len(t) == 2 and t[0] == t[1] and t[0] in _KINSHIP:
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)
+
+
+def _flatten(words: list[Word]) -> list[tuple[Word, int, str]]:
+    """(word, syllable index, char) for every Chinese syllable; non-Chinese words give a (word, -1, text) marker."""
+    out = []
+    for w in words:
+        if w.kind == "zh":
+            for i, p in enumerate(w.pinyin):
+                del p
+                out.append((w, i, w.text[i]))
+        else:
+            out.append((w, -1, w.text))
+    return out
+
+
+def yi_bu(words: list[Word]) -> None:
+    flat = _flatten(words)
+    for k, (w, i, ch) in enumerate(flat):
+        if i < 0 or ch not in "一不" or w.pinyin[i] not in ("yi1", "bu4", "bu2", "yi2", "yi4"):
+            continue
+        prev = flat[k - 1] if k > 0 else None
+        nxt = flat[k + 1] if k + 1 < len(flat) else None
+        prev_ch = prev[2] if prev and prev[1] >= 0 else ""
+        nxt_ch = nxt[2] if nxt and nxt[1] >= 0 else ""
+        nxt_tone = _tone(nxt[0].pinyin[nxt[1]]) if nxt and nxt[1] >= 0 else None
+        if ch == "一":
+            if prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _NUM_CHARS or nxt_tone is None:
+                w.pinyin[i] = "yi1"
+            elif prev_ch and prev_ch == nxt_ch:
+                w.pinyin[i] = "yi5"
+            elif nxt_tone == 4 or (nxt_tone == 5 and nxt_ch == "个"):
+                w.pinyin[i] = "yi2"
+            elif nxt_tone in (1, 2, 3):
+                w.pinyin[i] = "yi4"
+            else:
+                w.pinyin[i] = "yi1"
+        else:
+            if prev_ch and prev_ch == nxt_ch:
+                w.pinyin[i] = "bu5"
+            elif nxt_tone == 4:
+                w.pinyin[i] = "bu2"
+            else:
+                w.pinyin[i] = "bu4"
+
+
+def third_tone(words: list[Word]) -> None:
+    """3-3 sandhi within one prosodic word (the caller passes one prosodic word's lexical words)."""
+    refs = [(w, i) for w in words if w.kind == "zh" for i in range(len(w.pinyin)) if w.pinyin[i] != "?"]
+    for k in range(len(refs) - 1):
+        w, i = refs[k]
+        w2, i2 = refs[k + 1]
+        if _tone(w.pinyin[i]) == 3 and _tone(w2.pinyin[i2]) == 3:
+            w.pinyin[i] = _set_tone(w.pinyin[i], 2)
