@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from batch_helpers import jsonl_50_with_3_bad
 
+from batch_helpers import jsonl_50_with_3_bad
 from sambert_lambda.batch.chunking import chunk_text, sentences
-from sambert_lambda.batch.jobs import FileError, Options, decode_text, defaults_from_metadata, kind_of, parse_file
+from sambert_lambda.batch.jobs import (
+    FileError,
+    Options,
+    decode_text,
+    defaults_from_metadata,
+    kind_of,
+    parse_file,
+)
 
 KW = {"max_bytes": 1000, "chunk_chars": 20, "max_txt_chars": 500, "default_fmt": "mp3"}
 
@@ -57,6 +64,7 @@ def test_jsonl_50_lines_with_3_bad():
     assert [i.line for i in parsed.items] == list(range(1, 51))
     failed = {i.line: i.error.code for i in parsed.items if i.error}
     assert failed == {7: "invalid_json"}  # unknown voice and bad SSML are found by the synthesizer
+    assert 7 in bad
     assert set(parsed.units) == set(range(1, 51)) - {7}
     assert parsed.units[41].ssml is True
     by_line = {i.line: i for i in parsed.items}

@@ -7,12 +7,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from batch_helpers import RATE, SAMPLES_PER_CHAR, FakeContext, FakeSynth, jsonl_50_with_3_bad, s3_event
 
+from batch_helpers import RATE, SAMPLES_PER_CHAR, FakeContext, FakeSynth, jsonl_50_with_3_bad, s3_event
 from sambert_lambda import audio
 from sambert_lambda.batch import handle_s3_event
 from sambert_lambda.batch.fsstorage import FileStorage
-from sambert_lambda.batch.upload import BatchIncomplete
+from sambert_lambda.batch.handlers import BatchRetry
 from sambert_lambda.errors import ConfigInvalid
 from sambert_lambda.settings import Settings, load_settings
 
@@ -55,6 +55,7 @@ def test_jsonl_50_lines_3_bad(tmp_path):
     assert m["status"] == "complete" and m["kind"] == "jsonl"
     failed = {e["line"]: e["error"]["code"] for e in m["items"] if e["status"] == "failed"}
     assert failed == {7: "invalid_json", 23: "unknown_voice", 41: "invalid_ssml"}
+    assert set(failed) == bad
     texts = {json.loads(x)["id"]: json.loads(x)["text"] for x in data.decode().splitlines() if x.endswith("}")}
     for entry in m["items"]:
         if entry["status"] != "done":
@@ -85,6 +86,7 @@ def test_txt_is_assembled_from_chunks_into_one_file(tmp_path):
     entry = m["items"][0]
     assert entry["key"] == "output/book/ch1.txt/audio.wav"
     wave, rate = audio.decode(svc.storage.get(entry["key"])[0], "wav")
+    assert rate == RATE
     assert len(svc.synthesizer.calls) > 1  # really chunked
     assert "".join(svc.synthesizer.calls) == text
     assert len(wave) == len(text) * SAMPLES_PER_CHAR  # joined from decoded parts, no container bytes in between
@@ -196,8 +198,9 @@ def test_time_budget_without_queue_leaves_consistent_manifest_then_resumes(tmp_p
     svc = make_service(tmp_path)
     data, _ = jsonl_50_with_3_bad()
     upload(svc, "input/p.jsonl", data)
-    with pytest.raises(BatchIncomplete):
+    with pytest.raises(BatchRetry) as err:
         deliver(svc, "input/p.jsonl", FakeContext(allow=10))
+    assert err.value.code == "batch_incomplete"
     m = manifest(svc, "input/p.jsonl")
     assert m["status"] == "in_progress"
     assert m["summary"]["done"] + m["summary"]["failed"] == 11  # 10 units run + the unparsable line

@@ -18,6 +18,7 @@ from sambert_lambda.batch.budget import Budget
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.batch.runner import Env
 from sambert_lambda.batch.upload import process_upload
+from sambert_lambda.errors import ConfigInvalid, TTSError
 from sambert_lambda.observability import logger
 
 
@@ -43,6 +44,17 @@ def s3_records(event: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     return out
 
 
+class BatchRetry(RuntimeError):
+    """Raised out of the S3 path for a server-side failure (storage or queue down, time budget without a queue):
+    the invocation must fail so Lambda's asynchronous retries (and then its failure destination) take over.
+    Deliberately not a TTSError, which interfaces turn into an answer."""
+
+    def __init__(self, err: TTSError) -> None:
+        super().__init__(f"{err.code}: {err.message}")
+        self.code = err.code
+        self.message = err.message
+
+
 def handle_s3_event(event: dict[str, Any], context: Any, service: Any) -> dict[str, Any]:
     env, layout = _env(service)
     budget = Budget(context, env.settings.batch_time_margin_ms)
@@ -52,7 +64,13 @@ def handle_s3_event(event: dict[str, Any], context: Any, service: Any) -> dict[s
             logger.info("ignored S3 record outside the input prefix", extra={"bucket": bucket})
             results.append({"key": key, "status": "ignored"})
             continue
-        results.append(process_upload(env, layout, key, budget, version_id=version_id))
+        try:
+            results.append(process_upload(env, layout, key, budget, version_id=version_id))
+        except TTSError as e:
+            if e.status < 500 or isinstance(e, ConfigInvalid):
+                raise
+            logger.error("batch invocation must be retried", extra={"code": e.code, "reason": e.message})
+            raise BatchRetry(e) from e
     return {"batch": results}
 
 
