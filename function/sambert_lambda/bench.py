@@ -1,0 +1,400 @@
+"""``sambert-lambda bench``: one reproducible JSON performance report on stdout.
+
+Everything runs on a random-weight *test voice* of the real size (real 16k configs: the same compute as the
+published model). Nothing here is asserted in tests; these are measurements. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from sambert_lambda import __version__
+from sambert_lambda.perf import cost as costmodel
+from sambert_lambda.types import Controls, Segment
+
+VOICE = "zhitian_emo"
+# Plain Mandarin prose written for this benchmark (no sources): long enough for a ~30 s cut.
+PASSAGE = (
+    "今天早上的天气非常好，我们一起去公园散步。湖边的柳树已经发芽了，风吹过来的时候，水面上泛起一层层细小的波纹。"
+    "几个孩子在草地上放风筝，老人们坐在长椅上聊天，还有人在练习太极拳。"
+    "中午我们在附近的小饭馆吃了面条和饺子，味道很不错，价格也不贵。"
+    "下午回家以后，我把这几天拍的照片整理了一下，挑出最喜欢的几张发给了朋友。"
+    "晚上打算早点休息，明天还要去图书馆还书，顺便借几本关于历史和旅行的新书。"
+    "如果周末天气还是这么好，我们准备带上帐篷，到城外的山里住一个晚上，看看星星。"
+)
+TEXT_20 = "你好，欢迎使用语音合成服务，祝你今天愉快。"  # 20 characters without punctuation
+TARGET_SECONDS = (3, 10, 30)
+
+
+# ----------------------------------------------------------------------------------------------- setup
+def ensure_voice(size: str, cache_dir: Path) -> Path:
+    """A test voice of ``size`` under ``cache_dir`` (written once, reused; never committed)."""
+    model_dir = cache_dir / f"testvoice-{size}"
+    if not (model_dir / "voices" / VOICE / "voc" / "config.yaml").is_file():
+        from sambert_lambda.engine.testvoice import make_test_voice
+
+        print(f"bench: writing a {size} test voice to {model_dir} (one-off)", file=sys.stderr)
+        make_test_voice(model_dir, size=size, voices=1, seed=0)
+    return model_dir
+
+
+def _frontend():
+    """The open frontend, or None when it is not available in this build."""
+    try:
+        from sambert_lambda.frontend.pipeline import get_frontend
+    except ImportError:
+        return None
+    return get_frontend("open")
+
+
+def _symbol_segments(seconds: float, frames_per_s: float, line: str, line_frames: int) -> list[Segment]:
+    """Fallback without a frontend: whole copies of a sample symbol line, about ``seconds`` of audio."""
+    n = max(1, round(seconds * frames_per_s / max(1, line_frames)))
+    return [Segment(symbols=line, text="", controls=Controls(), pause_after_ms=0) for _ in range(n)]
+
+
+class Harness:
+    """A loaded voice plus the pieces of a request, timed separately (frontend / acoustic / vocoder)."""
+
+    def __init__(self, model_dir: Path, vocoder_backend: str = "torch", onnx_dir: Path | None = None):
+        from sambert_lambda.engine.voice import VOCODER_CHUNK_FRAMES, ModelStore
+
+        self.store = ModelStore(model_dir, voices=[VOICE])
+        self.voice = self.store.voice(VOICE)
+        self.frontend = _frontend()
+        self.vocoder_backend = vocoder_backend
+        self._chunk = VOCODER_CHUNK_FRAMES
+        self._onnx_dir = onnx_dir
+        self._onnx: dict[int, object] = {}
+        self.sr = self.voice.sample_rate
+
+    # ---- pieces
+    def vocoder(self, threads: int) -> Callable[[np.ndarray], np.ndarray]:
+        if self.vocoder_backend == "onnx":
+            from sambert_lambda.engine.onnx_engine import OnnxVocoder
+
+            if threads not in self._onnx:
+                assert self._onnx_dir is not None
+                self._onnx[threads] = OnnxVocoder(self._onnx_dir / "voc.onnx", threads=threads)
+            voc = self._onnx[threads]
+            return lambda mel: voc.vocode(mel, chunk_frames=self._chunk)  # type: ignore[attr-defined]
+        return lambda mel: self.voice.vocoder.vocode(mel, chunk_frames=self._chunk)
+
+    def segments(self, text: str) -> list[Segment]:
+        if self.frontend is None:
+            from sambert_lambda.engine.testvoice import sample_line
+
+            line = sample_line()
+            frames = self._line_frames(line)
+            # ~4.5 characters per second of speech is the cost model's assumption; keep the same scale here
+            return _symbol_segments(len(text) / 4.5, self.sr / self.voice.hop_size, line, frames)
+        return self.frontend.segments(text, ssml=False, emotion="neutral", speaker="F7", controls=Controls())
+
+    def _line_frames(self, line: str) -> int:
+        from sambert_lambda.engine.streaming import acoustic
+
+        if not hasattr(self, "_frames_cache"):
+            self._frames_cache: dict[str, int] = {}
+        if line not in self._frames_cache:
+            mel, _, _ = acoustic(self.voice, line, Controls())
+            self._frames_cache[line] = len(mel)
+        return self._frames_cache[line]
+
+    # ---- one request
+    def run(self, text: str, threads: int, pipelined: bool = False) -> dict:
+        """Frontend + engine for ``text`` on ``threads`` torch threads; seconds per stage and audio seconds.
+
+        ``pipelined`` runs acoustic model and vocoder on two Python threads (1 torch thread each).
+        """
+        import torch
+
+        from sambert_lambda.engine import streaming
+
+        torch.set_num_threads(1 if pipelined else threads)
+        vocode = self.vocoder(1 if pipelined else threads)
+        t0 = time.perf_counter()
+        segs = self.segments(text)
+        t_front = time.perf_counter() - t0
+        lines = [(s.symbols, s.controls) for s in segs if s.symbols]
+        pauses = sum(int(self.sr * s.pause_after_ms / 1000) for s in segs)
+        run = streaming.pipelined if pipelined else streaming.sequential
+        samples, t_am, t_voc, first = 0, 0.0, 0.0, None
+        for part in run(self.voice, lines, vocode):
+            if first is None:
+                first = time.perf_counter() - t0
+            samples += len(part.wav)
+            t_am += part.acoustic_s
+            t_voc += part.vocoder_s
+        total = time.perf_counter() - t0
+        audio_s = (samples + pauses) / self.sr
+        return {
+            "chars": len(text),
+            "segments": len(lines),
+            "audio_s": round(audio_s, 3),
+            "frontend_s": round(t_front, 4),
+            "acoustic_s": round(t_am, 4),
+            "vocoder_s": round(t_voc, 4),
+            "total_s": round(total, 4),
+            "first_audio_s": round(first or total, 4),
+            "rtf": round(total / audio_s, 4) if audio_s else None,
+            "rtf_frontend": round(t_front / audio_s, 4) if audio_s else None,
+            "rtf_acoustic": round(t_am / audio_s, 4) if audio_s else None,
+            "rtf_vocoder": round(t_voc / audio_s, 4) if audio_s else None,
+        }
+
+    def timed(self, text: str, threads: int, repeats: int, pipelined: bool = False) -> dict:
+        """The run with the median total of ``repeats`` (after one warm-up run)."""
+        self.run(text, threads, pipelined)
+        runs = sorted((self.run(text, threads, pipelined) for _ in range(repeats)), key=lambda r: r["total_s"])
+        out = runs[len(runs) // 2]
+        out["repeats"] = repeats
+        return out
+
+
+def texts_for_targets(h: Harness, targets=TARGET_SECONDS) -> dict[int, str]:
+    """Cut PASSAGE so each text gives about ``target`` seconds with this voice's duration calibration."""
+    probe = PASSAGE[:60]
+    r = h.run(probe, threads=h_threads())
+    s_per_char = r["audio_s"] / len(probe)
+    out = {}
+    for target in targets:
+        n = max(4, min(len(PASSAGE), round(target / s_per_char)))
+        out[target] = PASSAGE[:n]
+    return out
+
+
+def h_threads() -> int:
+    from sambert_lambda.engine.runtime import visible_cpus
+
+    return visible_cpus()
+
+
+# ----------------------------------------------------------------------------------------------- report
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _optional(fn: Callable[[], object]) -> object:
+    try:
+        return fn()
+    except Exception as e:  # noqa: BLE001 - an optional section reports its failure instead of aborting the bench
+        return {"error": f"{type(e).__name__}: {e}"[:300]}
+
+
+def _image_size(model_dir: Path) -> dict:
+    try:
+        from infra import image_size  # written by the infra helper, if present
+
+        return {"source": "infra/image_size.py", **image_size.measure(model_dir=model_dir)}  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, TypeError):
+        pass
+    from sambert_lambda.perf.imagesize import estimate
+
+    one_voice = model_dir / "voices" / VOICE
+    return {
+        "source": "sambert_lambda.perf.imagesize (infra/image_size.py not available)",
+        "torch_engine": estimate("sambert-lambda", ["torch"], one_voice),
+        "onnx_engine": estimate("sambert-lambda", ["onnxruntime"], one_voice),
+    }
+
+
+def _api_load_check(n: int) -> object:
+    from sambert_lambda.api.loadcheck import api_load_check  # type: ignore[import-not-found]
+
+    return api_load_check(n=n)
+
+
+def _frontend_latency(h: Harness, texts: dict[int, str]) -> dict:
+    import subprocess
+
+    if h.frontend is None:
+        return {"error": "frontend.pipeline not available: symbol-line fallback used for every utterance"}
+    lat = {}
+    for target, text in texts.items():
+        t = time.perf_counter()
+        segs = h.frontend.segments(text, ssml=False, emotion="neutral", speaker="F7", controls=Controls())
+        dt = time.perf_counter() - t
+        lat[f"{target}s_text"] = {"chars": len(text), "sentences": len(segs), "ms": round(1000 * dt, 2)}
+    code = (
+        "import time; t=time.perf_counter(); from sambert_lambda.frontend.pipeline import get_frontend; "
+        "f=get_frontend('open'); f.segments('你好，世界。'); print(time.perf_counter()-t)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+    cold = float(res.stdout.strip()) if res.returncode == 0 else None
+    return {"sentence_latency": lat, "cold_start_s": cold}
+
+
+def build_report(args: argparse.Namespace) -> dict:
+    import torch
+
+    from sambert_lambda.engine.runtime import visible_cpus
+    from sambert_lambda.perf import coldstart, flops, probe
+
+    cache = Path(args.cache_dir)
+    model_dir = Path(args.model_dir) if args.model_dir else ensure_voice(args.size, cache)
+    repeats = 1 if args.quick else 3
+    report: dict = {
+        "bench_version": 1,
+        "sambert_lambda": __version__,
+        "test_voice": True,
+        "voice_size": args.size if not args.model_dir else "given",
+        "vocoder_backend": args.vocoder,
+        "machine": {
+            "cpu": _cpu_model(),
+            "vcpus": visible_cpus(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "loadavg_start": _loadavg(),
+        },
+    }
+    onnx_dir = None
+    if args.vocoder == "onnx":
+        from sambert_lambda.engine.onnx_export import export_voice
+
+        onnx_dir = export_voice(model_dir / "voices" / VOICE, cache / f"onnx-{args.size}")
+    h = Harness(model_dir, args.vocoder, onnx_dir)
+    texts = texts_for_targets(h)
+
+    # fresh subprocess: cold start, then a ~10 s utterance for peak RSS
+    env = {"TTS_MODEL_DIR": str(model_dir), "TTS_VOICES": VOICE, "TTS_THREADS": "1"}
+    mode = "text" if h.frontend is not None else "symbols"
+    payload = texts[10] if mode == "text" else "\n".join(s.symbols for s in h.segments(texts[10]))
+    cold = coldstart.measure(env, payload, mode)
+    report.update(
+        cold_start_s=round(cold["cold_start_s"], 3),
+        import_s=round(cold["import_s"], 3),
+        load_s=round(cold["load_s"], 3),
+        peak_rss_mb_10s=round(cold["peak_rss_mb"], 1),
+    )
+    report["cold_start_detail"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in cold.items()}
+
+    # RTF per utterance length and thread count
+    rtf: dict = {}
+    for target, text in texts.items():
+        if args.quick and target == 30:
+            continue
+        for threads in (1, 2):
+            rtf[f"{target}s_{threads}t"] = h.timed(text, threads, repeats)
+        rtf[f"{target}s_2t_pipelined"] = h.timed(text, 2, repeats, pipelined=True)
+    report["rtf_1t_10s"] = rtf["10s_1t"]["rtf"]
+    report["rtf_2t_10s"] = min(rtf["10s_2t"]["rtf"], rtf["10s_2t_pipelined"]["rtf"])
+    report["rtf"] = rtf
+    first = h.timed(TEXT_20, 1, repeats)
+    report["first_audio_ms_20chars"] = round(1000 * first["first_audio_s"], 1)
+    report["first_audio_detail"] = first
+
+    # vocoder arithmetic and the fp32 floor on this CPU
+    import yaml
+
+    voc_params = yaml.safe_load((model_dir / "voices" / VOICE / "voc" / "config.yaml").read_text())["Model"][
+        "Generator"
+    ]["params"]
+    gflop = flops.vocoder_gflop_per_audio_second(voc_params, h.sr)
+    probe_1t = probe.matmul_gflops(1)
+    probe_2t = probe.matmul_gflops(2)
+    report["vocoder_gflop_per_audio_s"] = round(gflop, 3)
+    report["vocoder_gflop_by_layer"] = {
+        k: round(2 * v / 1e9, 3) for k, v in flops.vocoder_macs_per_audio_second(voc_params, h.sr).items()
+    }
+    report["matmul_probe_gflops"] = {"1t": round(probe_1t, 1), "2t": round(probe_2t, 1)}
+    report["floor_rtf_1t"] = round(gflop / probe_1t, 4)
+    voc_rtf_1t = rtf["10s_1t"]["rtf_vocoder"]
+    report["vocoder_rtf_1t_10s"] = voc_rtf_1t
+    report["vocoder_achieved_gflops_1t"] = round(gflop / voc_rtf_1t, 1) if voc_rtf_1t else None
+    report["rtf_1t_over_floor"] = round(report["rtf_1t_10s"] / report["floor_rtf_1t"], 2)
+
+    # cost
+    a = costmodel.CostAssumptions()
+    report["cost_per_million_chars_usd"] = {
+        arch: costmodel.best_memory(report["rtf_1t_10s"], report["rtf_2t_10s"], report["peak_rss_mb_10s"], arch, a)[
+            "usd"
+        ]
+        for arch in ("x86_64", "arm64")
+    }
+    report["cost_detail"] = {
+        arch: costmodel.best_memory(report["rtf_1t_10s"], report["rtf_2t_10s"], report["peak_rss_mb_10s"], arch, a)
+        for arch in ("x86_64", "arm64")
+    }
+    report["cost_assumptions"] = {
+        **a.as_dict(),
+        "price_per_gb_s": costmodel.PRICE_PER_GB_S,
+        "price_per_request_usd": costmodel.PRICE_PER_REQUEST,
+        "vcpu_per_mb": f"1 vCPU per {costmodel.MB_PER_VCPU} MB (linear, max 6)",
+        "rtf_used": "10 s utterance; RTF/share below 1 vCPU, RTF_1t from 1-2 vCPU, min(RTF_1t, RTF_2t) from 2 vCPU",
+        "arm64_rtf": "assumed equal to the x86_64 RTF measured here (arm64 cannot be measured on this machine)",
+        "memory_floor": "peak_rss_mb_10s + rss_headroom_mb",
+        "init_billing": "cold starts not included (amortized away at volume); see cold_start_s",
+        "free_tier": "ignored",
+    }
+
+    report["import_profile"] = {
+        m: _optional(lambda m=m: coldstart.import_profile(m))
+        for m in ("sambert_lambda.api.app", "sambert_lambda.storage", "sambert_lambda.engine.voice")
+    }
+    report["frontend"] = _optional(lambda: _frontend_latency(h, texts))
+    report["image_size_mb"] = _optional(lambda: _image_size(model_dir))
+    report["api_load_check"] = _optional(lambda: _api_load_check(20 if args.quick else 200))
+    report["machine"]["loadavg_end"] = _loadavg()
+    report["goals"] = goals(report)
+    return report
+
+
+GOALS = {  # issue 7: metric -> goal (lower is better)
+    "cold_start_s": 2.5,
+    "rtf_1t_10s": 0.22,
+    "rtf_2t_10s": 0.13,
+    "peak_rss_mb_10s": 600,
+}
+
+
+def goals(report: dict) -> dict:
+    out = {}
+    for key, goal in GOALS.items():
+        v = report.get(key)
+        if isinstance(v, (int, float)):
+            out[key] = {"value": v, "goal": goal, "met": v <= goal, "ratio_to_goal": round(v / goal, 2)}
+    arm = report.get("cost_per_million_chars_usd", {}).get("arm64")
+    if isinstance(arm, (int, float)):
+        out["cost_arm64_usd"] = {"value": arm, "goal": 1.25, "met": arm <= 1.25, "ratio_to_goal": round(arm / 1.25, 2)}
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- CLI
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quick", action="store_true", help="one timed run per case, skip the 30 s utterance")
+    p.add_argument("--size", choices=("real", "tiny"), default="real", help="test-voice size (default: real)")
+    p.add_argument("--out", default=None, help="also write the JSON report to this file")
+    p.add_argument("--model-dir", default=None, help="use this model directory instead of a generated test voice")
+    p.add_argument("--cache-dir", default="var/bench", help="where the generated test voice is kept (not committed)")
+    p.add_argument("--vocoder", choices=("torch", "onnx"), default="torch", help="vocoder backend to measure")
+
+
+def run(args: argparse.Namespace) -> int:
+    report = build_report(args)
+    text = json.dumps(report, indent=2, ensure_ascii=False, default=float)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    return 0

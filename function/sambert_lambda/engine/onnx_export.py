@@ -1,0 +1,77 @@
+"""Export a voice's HiFiGAN generator to ONNX (dynamic frame axis), for the optional ONNX Runtime vocoder.
+
+Run at bake time (needs torch); the runtime side (:mod:`sambert_lambda.engine.onnx_engine`) needs only onnxruntime
+and numpy. The receptive field and hop size are stored in the model's metadata so chunked vocoding works without
+the torch module. The acoustic model is not exported (yet): see docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from sambert_lambda.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+OPSET = 17
+VOCODER_FILE = "voc.onnx"
+META_KEY = "sambert_lambda"
+
+
+def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Path:
+    """Write ``generator`` (a loaded :class:`HifiGanGenerator`) as ONNX: input ``mel`` [1, C, T] -> ``wav``."""
+    import onnx
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mel = torch.zeros(1, generator.in_channels, example_frames)
+    tmp = path.with_suffix(".tmp.onnx")
+    with torch.inference_mode():
+        torch.onnx.export(
+            generator,
+            (mel,),
+            str(tmp),
+            input_names=["mel"],
+            output_names=["wav"],
+            dynamic_axes={"mel": {2: "frames"}, "wav": {2: "samples"}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    model = onnx.load(str(tmp))
+    left, right = generator.context_frames()
+    meta = {
+        "kind": "hifigan_generator",
+        "in_channels": generator.in_channels,
+        "hop_size": generator.hop_size,
+        "context_left": left,
+        "context_right": right,
+        "causal": generator.causal,
+    }
+    entry = model.metadata_props.add()
+    entry.key, entry.value = META_KEY, json.dumps(meta)
+    onnx.save(model, str(path))
+    tmp.unlink(missing_ok=True)
+    return path
+
+
+def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:
+    """Export one voice's vocoder to ``out_dir/voc.onnx`` (skipped when it is newer than the checkpoint)."""
+    from sambert_lambda.engine.hifigan import generator_from_config
+    from sambert_lambda.engine.voice import _load_checkpoint, _read_yaml, pick_checkpoint, strip_ddp_prefix
+
+    voice_dir, out_dir = Path(voice_dir), Path(out_dir)
+    ckpt = pick_checkpoint(voice_dir / "voc" / "ckpt")
+    target = out_dir / VOCODER_FILE
+    if not force and target.is_file() and target.stat().st_mtime >= ckpt.stat().st_mtime:
+        return out_dir
+    gen = generator_from_config(_read_yaml(voice_dir / "voc" / "config.yaml"))
+    state = _load_checkpoint(ckpt)["model"].get("generator")
+    if state is None:
+        raise ModelError(f"vocoder checkpoint {ckpt} has no ['model']['generator'] state dict")
+    gen.load_generator_state(strip_ddp_prefix(state))
+    export_vocoder(gen, target)
+    log.info("exported %s -> %s", ckpt, target)
+    return out_dir
