@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from sambert_lambda.frontend.tn.numbers import cardinal, digits
+from sambert_lambda.frontend.tn.numbers import cardinal, counted, digits
 
 _SEP = r"[-/.]"
 
@@ -40,7 +40,10 @@ _YM = re.compile(r"(?<![\d.:/-])(\d{4})(?:([-/])(\d{1,2})|\.(\d{2}))(?![\d]|[-/.
 _MY = re.compile(r"(?<![\d.:/-])(\d{1,2})[-/.](\d{4})(?![\d]|[-/.:]\d)")
 # 08-08, 08/08, 08.08: both parts two digits, at least one zero-padded.
 _MD = re.compile(r"(?<![\d.:/-])(\d{2})[-/.](\d{2})(?![\d]|[-/.:]\d|%)")
-_YEAR_RANGE = re.compile(r"(?<![\d.])(\d{4})\s?[-~～〜至到]\s?(\d{4})(?=\s?年)")
+# 1990-1995年, 2019-2020赛季, 2018—2019: a year range (ascending, plausible years) is read digit by digit.
+_YEAR_RANGE = re.compile(r"(?<![\d.])(\d{4})\s?[-~～〜—–至到]\s?(\d{4})(?![\d.]|\s?[%‰]|\s?[A-Za-z])")
+_YEAR_WORD_AFTER = re.compile(r"\s?(?:年|赛季|学年|财年|年度|届)")
+_DECADE_EN = re.compile(r"(?<![\d.])(1[5-9]\d0|20\d0)'?s(?![A-Za-z])")
 _YEAR_CN = re.compile(r"(?<![\d.])(\d{4}|0\d)(?=年(?!来|之久|的?历史))")
 _YEAR_MONTH_CN = re.compile(r"(?<![\d.])(\d{2})(?=年\d{1,2}月)")
 _DECADE = re.compile(r"(?<![\d.])(\d0)(?=后)")
@@ -77,13 +80,25 @@ def _sub_md(m: re.Match[str]) -> str:
     return m.group(0)
 
 
+def _sub_year_range(m: re.Match[str]) -> str:
+    a, b = int(m.group(1)), int(m.group(2))
+    plausible = 1000 <= a < b <= 2999
+    if plausible and (
+        _YEAR_WORD_AFTER.match(m.string, m.end())
+        or (1900 <= a and b <= 2100 and not counted(m.string, m.end()))
+    ):
+        return digits(m.group(1)) + "到" + digits(m.group(2))
+    return m.group(0)
+
+
 def normalize_dates(text: str) -> str:
     text = _YMD.sub(_sub_ymd, text)
     text = _MDY.sub(_sub_mdy, text)
     text = _YM.sub(_sub_ym, text)
     text = _MY.sub(_sub_my, text)
     text = _MD.sub(_sub_md, text)
-    text = _YEAR_RANGE.sub(lambda m: digits(m.group(1)) + "到" + digits(m.group(2)), text)
+    text = _YEAR_RANGE.sub(_sub_year_range, text)
+    text = _DECADE_EN.sub(lambda m: digits(m.group(1)) + "年代", text)
     text = _YEAR_CN.sub(lambda m: digits(m.group(1)), text)
     text = _YEAR_MONTH_CN.sub(lambda m: digits(m.group(1)), text)
     return _DECADE.sub(lambda m: digits(m.group(1)), text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from sambert_lambda.frontend.tn.measure import NUMBER_PATTERN, UNIT_PATTERN, quantity, with_unit
-from sambert_lambda.frontend.tn.numbers import number
+from sambert_lambda.frontend.tn.numbers import counted, number
 
 _NUM = r"\d+(?:\.\d+)?"
 _OPS = {
@@ -53,7 +53,7 @@ _SCORE_BEFORE = re.compile(rf"(?:{_SCORE_WORDS})")
 _COLON_PAIR = re.compile(r"(?<![\d.:])(\d{1,3})\s?[:：]\s?(\d{1,3})(?![\d:])")
 _FRACTION = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d/]|\.\d)")
 _RANGE = re.compile(
-    rf"(?<![\d.A-Za-z])(-?{NUMBER_PATTERN})(\s?{UNIT_PATTERN})?\s?([-~～〜])\s?(-?{NUMBER_PATTERN})(?![\d])"
+    rf"(?<![\d.A-Za-z])(-?{NUMBER_PATTERN})(\s?{UNIT_PATTERN})?\s?([-~～〜—–])\s?(-?{NUMBER_PATTERN})(?![\d])"
     rf"(\s?{UNIT_PATTERN})?"
 )
 _CJK_AT_END = re.compile(r"[\u4e00-\u9fff]\s?$")
@@ -114,6 +114,8 @@ def _sub_range(m: re.Match[str]) -> str:
         and _sport_context(text, m.start(), m.end())
     ):
         return number(a, liang=False) + "比" + number(b, liang=False)
+    if counted(text, m.end()):  # 2-3个月 -> 两到三个月
+        return quantity(a) + "到" + quantity(b)
     return number(a) + "到" + number(b)
 
 

@@ -83,6 +83,11 @@ def _sub_suffix(m: re.Match[str]) -> str:
     return amount(m.group(1), m.group(2)) + (_CODES.get(cur) or _SYMBOLS[cur])
 
 
+# Amounts already followed by a Chinese currency word: only the decimal zeros need care (3.50元 -> 三点五元).
+_CJK_SUFFIX = re.compile(rf"(?<![\d.~～〜—–-])({_AMOUNT})(?=\s?(?:元|块|美元|欧元|日元|英镑|港元|澳元|韩元|人民币))")
+
+
 def normalize_money(text: str) -> str:
     text = _PREFIX.sub(_sub_prefix, text)
-    return _SUFFIX.sub(_sub_suffix, text)
+    text = _SUFFIX.sub(_sub_suffix, text)
+    return _CJK_SUFFIX.sub(lambda m: amount(m.group(1)), text)

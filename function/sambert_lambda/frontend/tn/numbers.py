@@ -23,6 +23,21 @@ _INNER_LIANG = re.compile(r"(?<!十)二(?=[千万亿])")
 _LEADING_LIANG = re.compile(r"^二(?=[百千万亿])")
 
 
+# Counters and units before which an exact 2 is read 两.
+_COUNTER_CHARS = (
+    "个只位名次年天本张条件种辆家点岁周份倍句台块双对部架座斤公里千米小时分钟秒钟场遍所间片颗粒杯瓶碗首门匹头口根支"
+    "枝把届节层套声步趟顿下拳脚刀枪笔幅扇棵株朵串群批组类项篇章页列段集万亿千百成星期艘栋户季轮圈票桌盒包箱袋碗盘滴"
+    "元角毛克吨米升秒分周人"
+)
+KEEP_ER = ("年级", "年代", "分之", "号")  # 二年级, 二分之一
+COUNTERS = tuple(_COUNTER_CHARS)
+
+
+def counted(text: str, pos: int) -> bool:
+    """True when a counter or unit that takes 两 starts at ``text[pos]`` (2个, 2年, 2公里; not 2年级, 2分之1)."""
+    return text.startswith(COUNTERS, pos) and not text.startswith(KEEP_ER, pos)
+
+
 def digits(s: str, telephone: bool = False) -> str:
     """Read every ASCII digit of ``s`` one by one; other characters are dropped."""
     table = _TELE_DIGITS if telephone else DIGITS
