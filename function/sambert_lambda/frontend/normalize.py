@@ -18,9 +18,8 @@ from sambert_lambda.frontend.tn.numbers import cardinal, digits, number
 
 __all__ = ["SAY_AS_TYPES", "normalize", "say_as"]
 
-_PIPELINE = (
-    chars.prepare,
-    english.normalize_english,
+# Rules that only act on ASCII digits; skipped for text without any.
+_NUMBER_RULES = (
     dates.normalize_dates,
     dates.normalize_times,
     phone.normalize_phones,
@@ -33,18 +32,19 @@ _PIPELINE = (
     math.normalize_ranges,
     measure.normalize_measure,
     symbols.normalize_numbers,
-    symbols.normalize_symbols,
-    chars.finish,
 )
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 def normalize(text: str) -> str:
     """Written -> spoken Chinese. Total on ``str``: never raises, linear time, output has no ASCII digits."""
     if not isinstance(text, str):
         text = str(text)
-    for step in _PIPELINE:
-        text = step(text)
-    return text
+    text = english.normalize_english(chars.prepare(text))
+    if _ASCII_DIGIT.search(text):
+        for rule in _NUMBER_RULES:
+            text = rule(text)
+    return chars.finish(symbols.normalize_symbols(text))
 
 
 # --- SSML <say-as> -------------------------------------------------------------------------------------------

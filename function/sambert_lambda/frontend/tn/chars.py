@@ -58,40 +58,48 @@ def _is_unspeakable(ch: str) -> bool:
     return unicodedata.category(ch) in _DROP_CATEGORIES
 
 
-def _drop_unspeakable(text: str) -> str:
-    """Remove unspeakable characters. A run containing a symbol (emoji, dingbat) between two letters or digits
-    becomes a pause (，); control and format characters just disappear."""
-    out: list[str] = []
+# Characters that never need a look: ASCII printable, CJK, CJK and full-width punctuation, Latin-1 letters.
+_SUSPECT = re.compile(
+    r"[^\t\n\r\x20-\x7e\u00c0-\u024f\u2010-\u2027\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]+"
+)
+_NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
+# Enclosed numbers: ① ⑴ ⒈ ❶ ➀ ➊ ⓵ ... -> their value.
+_ENCLOSED = re.compile(r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
+
+
+def _enclosed_value(ch: str) -> str:
+    value = unicodedata.numeric(ch, -1)
+    return str(int(value)) if value >= 0 and value == int(value) else ""
+
+
+def _sub_suspect(m: re.Match[str]) -> str:
+    """Keep the speakable characters of a run; an emoji-like symbol between two letters/digits becomes ，."""
+    kept: list[str] = []
     pause = False
-    for ch in text:
+    for ch in m.group(0):
         if _is_unspeakable(ch):
             pause = pause or unicodedata.category(ch) in ("So", "Sk")
-            continue
-        if pause:
-            prev = out[-1] if out else ""
-            if prev.isalnum() and ch.isalnum():
-                out.append("，")
-            pause = False
-        out.append(ch)
-    return "".join(out)
+        else:
+            kept.append(ch)
+    if kept or not pause:
+        return "".join(kept)
+    text, start, end = m.string, m.start(), m.end()
+    prev = text[start - 1] if start else ""
+    nxt = text[end] if end < len(text) else ""
+    return "，" if prev.isalnum() and nxt.isalnum() else ""
 
 
 def prepare(text: str) -> str:
     """Width, digits, script and symbol clean-up; the result still has ASCII digits for the number rules."""
     text = text.translate(_WIDTH)
-    text = "".join(_SYMBOLS.get(c, c) for c in text)
-    # Any Unicode decimal digit (Arabic-Indic, Devanagari, ...) becomes its ASCII digit.
-    text = "".join(str(unicodedata.decimal(c)) if (c.isdecimal() and not c.isascii()) else c for c in text)
-    # Circled / parenthesized numbers and other numeric symbols with a digit value: ① -> 1.
-    text = "".join(
-        str(unicodedata.digit(c)) if (not c.isascii() and c not in _SUPERSCRIPT and c.isdigit()) else c
-        for c in text
-    )
-    text = _drop_unspeakable(text)
+    if _SUSPECT.search(text):
+        text = "".join(_SYMBOLS.get(c, c) for c in text)
+        text = _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0), 0)), text)
+        text = _ENCLOSED.sub(lambda m: _enclosed_value(m.group(0)), text)
+        text = _SUSPECT.sub(_sub_suspect, text)
     if _HAS_CJK.search(text):
         text = zhconv.convert(text, "zh-cn")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def finish(text: str) -> str:
