@@ -80,7 +80,9 @@ class FaultProxy:
         return f"http://{self.host}:{self.port}"
 
     # -- control
-    def set_fault(self, mode: str, *, count: int | None = None, methods: set[str] | None = None, delay: float = 0.0):
+    def set_fault(
+        self, mode: str, *, count: int | None = None, methods: set[str] | None = None, delay: float = 0.0
+    ):
         if mode not in ("pass", "throttle", "error500", "slow", "down"):
             raise ValueError(f"unknown fault mode {mode!r}")
         with self._lock:
@@ -151,7 +153,9 @@ class FaultProxy:
     def _forward(self, req: BaseHTTPRequestHandler, method: str, body: bytes, outcome: str) -> None:
         conn = http.client.HTTPConnection(self._up_host, self._up_port, timeout=60)
         try:
-            headers = {k: v for k, v in req.headers.items() if k.lower() not in ("connection", "proxy-connection")}
+            headers = {
+                k: v for k, v in req.headers.items() if k.lower() not in ("connection", "proxy-connection")
+            }
             conn.request(method, req.path, body=body or None, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
