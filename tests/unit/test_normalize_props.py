@@ -85,6 +85,11 @@ _SEG_ATOMS = st.sampled_from(
 def test_split_preserves_text_and_respects_max_chars(text: str, max_chars: int) -> None:
     out = split_sentences(text, max_chars)
     assert _WS.sub("", "".join(out)) == _WS.sub("", text)
+    pos = 0
+    for sentence in out:  # the G2P stage locates each piece in the text
+        found = text.find(sentence, pos)
+        assert found >= 0, sentence
+        pos = found + len(sentence)
     for sentence in out:
         assert sentence.strip() == sentence and sentence
         if len(sentence) > max_chars:

@@ -5,7 +5,8 @@ terminator stays with its sentence, together with any further terminators and cl
 (他说：“好！”。 is one sentence). A sentence longer than ``max_chars`` is cut at clause marks ，、：,: into pieces of at
 most ``max_chars``; a clause that is still too long is cut at ``max_chars`` (at a space or a CJK boundary, never inside
 an ASCII word; a single word longer than ``max_chars`` is kept whole). Whitespace at piece edges is dropped, and
-whitespace-only pieces are not returned. Linear time, pure function.
+whitespace-only pieces are not returned. Every piece is a substring of ``text``, in order.
+Linear time, pure function.
 """
 
 from __future__ import annotations
@@ -73,27 +74,27 @@ def _clauses(sentence: str) -> list[str]:
             out.append(sentence[start : i + 1])
             start = i + 1
     out.append(sentence[start:])
-    return [c for c in out if c.strip()]
+    return [c for c in out if c]
 
 
 def _fit(sentence: str, max_chars: int) -> Iterator[str]:
+    """Pack clauses into pieces of at most ``max_chars``; every piece is a substring of ``sentence``."""
     if len(sentence) <= max_chars:
         yield sentence
         return
     current = ""
     for clause in _clauses(sentence):
-        clause = clause.strip()
-        if current and len(current) + len(clause) > max_chars:
-            yield current
+        if current.strip() and len((current + clause).strip()) > max_chars:
+            yield current.strip()
             current = ""
-        if len(clause) > max_chars:
-            pieces = list(_hard_cut(clause, max_chars))
+        if len(clause.strip()) > max_chars:
+            pieces = list(_hard_cut(clause.strip(), max_chars))
             yield from pieces[:-1]
             current = pieces[-1] if pieces else ""
         else:
             current += clause
-    if current:
-        yield current
+    if current.strip():
+        yield current.strip()
 
 
 def split_sentences(text: str, max_chars: int = 60) -> list[str]:
