@@ -172,6 +172,7 @@ class TTSService:
         rate = int(req.sample_rate or info.sample_rate)
         key = self.cache_key(req, text, voice, rate)
         timings: dict[str, float] = {}
+        synth_s = 0.0
 
         t = time.perf_counter()
         head = self.storage.head(key)
@@ -189,6 +190,8 @@ class TTSService:
                                       volume_db=req.volume, ssml=req.ssml)
             self.stats.syntheses += 1
             timings.update({k: float(v) for k, v in result.timings.items()})
+            synth_s = float(result.timings.get("total_s", 0.0))
+            timings["synthesis_s"] = synth_s
             t = time.perf_counter()
             body = encode(result.audio, result.sample_rate, req.format, target_rate=rate)
             timings["encode_s"] = time.perf_counter() - t
@@ -215,7 +218,6 @@ class TTSService:
         url, expires_at = self.storage.presign(key)
         timings["presign_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - t0
-        synth_s = float(timings.get("total_s", 0.0)) if not cached else 0.0
         record_request(cached=cached, characters=characters, synthesis_s=synth_s, audio_s=duration)
         logger.info(
             "tts",

@@ -69,3 +69,34 @@ def make_service(synth: FakeSynthesizer | None = None, **overrides):
     except client.exceptions.BucketAlreadyOwnedByYou:
         pass
     return TTSService(settings, synth or FakeSynthesizer(), Storage(settings))
+
+
+class CapturedLogs:
+    """Collects what the Powertools Logger writes, formatted as JSON exactly as on Lambda."""
+
+    def __init__(self) -> None:
+        import io
+        import logging
+
+        from sambert_lambda.observability import logger
+
+        self.stream = io.StringIO()
+        self.handler = logging.StreamHandler(self.stream)
+        self.handler.setFormatter(logger.registered_formatter)
+        self._logger = logging.getLogger(logger.name)
+
+    def __enter__(self) -> CapturedLogs:
+        self._logger.addHandler(self.handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._logger.removeHandler(self.handler)
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def records(self) -> list[dict]:
+        import json
+
+        return [json.loads(line) for line in self.text.splitlines() if line.strip()]
