@@ -2,8 +2,8 @@
 
 Conventions (documented, relied on by the unit tests):
 - Cardinals use ``cn2an`` for the grouping (万/亿, 零 insertion); integers longer than 16 digits are read digit by digit.
-- 两 replaces a leading 二 before 百/千/万/亿 (200 -> 两百, 2000 -> 两千, 20000 -> 两万, 2亿 -> 两亿) and an inner 二 before
-  千/万/亿 that is not part of 十二/二十 (12000 -> 一万两千). ``liang=False`` keeps 二 (ordinals, math, codes).
+- 两 replaces a leading 二 before 百/千/万/亿 (200 -> 两百, 2000 -> 两千, 20000 -> 两万, 2亿 -> 两亿); inner digits keep
+  二 (12000 -> 一万二千, 2200 -> 两千二百). ``liang=False`` keeps every 二 (ordinals, math, codes).
 - Digit-by-digit readings use 一 for 1, except ``telephone=True`` which uses 幺 (the spoken convention for phone and
   service numbers in Mainland Chinese, also used for 尾号/验证码 style codes).
 """
@@ -18,8 +18,6 @@ DIGITS = "零一二三四五六七八九"
 _TELE_DIGITS = "零幺二三四五六七八九"
 _MAX_CARDINAL_DIGITS = 16
 
-# 二 before 千/万/亿 that is not preceded by 十 and not the 二 of 二十 -> 两 (一万二千 -> 一万两千).
-_INNER_LIANG = re.compile(r"(?<!十)二(?=[千万亿])")
 _LEADING_LIANG = re.compile(r"^二(?=[百千万亿])")
 
 
@@ -52,7 +50,6 @@ def cardinal(s: str, liang: bool = True) -> str:
     out = cn2an.an2cn(s)
     if liang:
         out = _LEADING_LIANG.sub("两", out)
-        out = _INNER_LIANG.sub("两", out)
     return out
 
 
