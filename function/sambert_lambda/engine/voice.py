@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 DDP_PREFIX = "module."
 # Long mels are vocoded in overlapping chunks (result equal to one shot within float noise, bounded memory).
-VOCODER_CHUNK_FRAMES = 500
+VOCODER_CHUNK_FRAMES = 1000  # 12.5 s at 80 frames/s; context overhead ~4% (causal)
 MODEL_OWNERS = ("iic", "damo")  # the same model was published under both owners
 
 
