@@ -98,7 +98,7 @@ def prepare(text: str) -> str:
         text = _ENCLOSED.sub(lambda m: _enclosed_value(m.group(0)), text)
         text = _SUSPECT.sub(_sub_suspect, text)
     if _HAS_CJK.search(text):
-        text = zhconv.convert(text, "zh-cn")
+        text = zhconv.convert(text, "zh-hans")  # script only: no regional word swaps
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

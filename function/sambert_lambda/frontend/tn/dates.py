@@ -31,7 +31,11 @@ def _ymd(y: str, m: str, d: str | None = None) -> str:
 
 
 # 2008-08-08 / 2008/8/8 / 2008.08.08 (same separator twice), not part of a longer dotted or dashed run.
-_YMD = re.compile(r"(?<![\d.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d]|\.\d)")
+_YMD = re.compile(r"(?<![\d.])(\d{4})([-/.·])(\d{1,2})\2(\d{1,2})(?![\d]|\.\d)")
+# 221 BC, 1234 b.c., 2934ad -> 公元前二二一年 / 公元二九三四年
+_ERA = re.compile(
+    r"(?<![\d.])(\d{1,4})(年)?(\d{1,2}月)?\s?(BC|B\.C\.|bc|b\.c\.|AD|A\.D\.|ad|a\.d\.)(?![A-Za-z])"
+)
 # 08-08-2008
 _MDY = re.compile(r"(?<![\d.])(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?![\d]|\.\d)")
 # 2008-08, 2008/8 (a dot needs a two-digit month: 2008.08, but 1999.5 stays a decimal)
@@ -44,9 +48,16 @@ _MD = re.compile(r"(?<![\d.:/-])(\d{2})[-/.](\d{2})(?![\d]|[-/.:]\d|%)")
 _YEAR_RANGE = re.compile(r"(?<![\d.])(\d{4})\s?[-~～〜—–至到]\s?(\d{4})(?![\d.]|\s?[%‰]|\s?[A-Za-z])")
 _YEAR_WORD_AFTER = re.compile(r"\s?(?:年|赛季|学年|财年|年度|届)")
 _DECADE_EN = re.compile(r"(?<![\d.])(1[5-9]\d0|20\d0)'?s(?![A-Za-z])")
+_ERA_YEAR = re.compile(r"(?<=公元)(前?)(\d{1,4})(?=年)")
 _YEAR_CN = re.compile(r"(?<![\d.])(\d{4}|0\d)(?=年(?!来|之久|的?历史))")
 _YEAR_MONTH_CN = re.compile(r"(?<![\d.])(\d{2})(?=年\d{1,2}月)")
 _DECADE = re.compile(r"(?<![\d.])(\d0)(?=后)")
+
+
+def _sub_era(m: re.Match[str]) -> str:
+    era = "公元前" if m.group(4)[0] in "Bb" else "公元"
+    month = m.group(3) or ""
+    return era + digits(m.group(1)) + "年" + month
 
 
 def _sub_ymd(m: re.Match[str]) -> str:
@@ -92,6 +103,7 @@ def _sub_year_range(m: re.Match[str]) -> str:
 
 
 def normalize_dates(text: str) -> str:
+    text = _ERA.sub(_sub_era, text)
     text = _YMD.sub(_sub_ymd, text)
     text = _MDY.sub(_sub_mdy, text)
     text = _YM.sub(_sub_ym, text)
@@ -99,6 +111,7 @@ def normalize_dates(text: str) -> str:
     text = _MD.sub(_sub_md, text)
     text = _YEAR_RANGE.sub(_sub_year_range, text)
     text = _DECADE_EN.sub(lambda m: digits(m.group(1)) + "年代", text)
+    text = _ERA_YEAR.sub(lambda m: m.group(1) + digits(m.group(2)), text)
     text = _YEAR_CN.sub(lambda m: digits(m.group(1)), text)
     text = _YEAR_MONTH_CN.sub(lambda m: digits(m.group(1)), text)
     return _DECADE.sub(lambda m: digits(m.group(1)), text)

@@ -17,6 +17,27 @@ _DOMAIN = re.compile(
 )
 
 
+# Acronyms often typed in lower case; upper case tells the G2P stage to spell them letter by letter.
+_ACRONYMS = (
+    "atm|ufo|nba|cba|gpu|cpu|ceo|cfo|cto|coo|wto|who|mvp|vip|iq|eq|mba|phd|gdp|cpi|ppi|usb|led|lcd|pdf|ppt|dna|rna|"
+    "tv|pc|ai|vr|ar|sim|sos|diy|kpi|pk|gps|fbi|cia|ktv|suv|app|ip|id|ok|qq|bbc|cctv|nasa|wifi|ict|it|hr|pr|mv|dj|"
+    "ps|cd|dvd|hiv|icu|ct|pm|ppp|ipo|etf|vc|bug"
+)
+_ACRONYM = re.compile(rf"(?<![A-Za-z])(?:{_ACRONYMS})(?![A-Za-z])", re.IGNORECASE)
+_WORDS_NOT_ACRONYMS = {"app", "ok", "bug", "wifi", "nasa", "it", "id", "pm", "who", "ar", "ps"}
+
+
+def _upper_acronym(m: re.Match[str]) -> str:
+    token = m.group(0)
+    if token.lower() in _WORDS_NOT_ACRONYMS or token.isupper():
+        return token
+    text, start, end = m.string, m.start(), m.end()
+    prev = text[start - 1] if start else " "
+    nxt = text[end] if end < len(text) else " "
+    # only inside Chinese text (a CJK character next to it), never inside an English sentence
+    return token.upper() if "\u4e00" <= prev <= "\u9fff" or "\u4e00" <= nxt <= "\u9fff" else token
+
+
 def _spell_address(s: str) -> str:
     s = re.sub(r"^https?://", "", s)
     out = s.replace(".", " 点 ").replace("/", " 斜杠 ").replace("@", " 艾特 ").replace("_", " 下划线 ")
@@ -27,4 +48,5 @@ def normalize_english(text: str) -> str:
     text = _EMAIL.sub(lambda m: _spell_address(m.group(1)) + " 艾特 " + _spell_address(m.group(2)), text)
     text = _DOMAIN.sub(lambda m: _spell_address(m.group(1)), text)
     text = _X2Y.sub(r"\1 to \2", text)
+    text = _ACRONYM.sub(_upper_acronym, text)
     return _LETTER_HYPHEN_DIGIT.sub(r"\1 ", text)

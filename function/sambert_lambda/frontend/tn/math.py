@@ -51,7 +51,7 @@ _AFTER_SCORE = re.compile(
 )
 _SCORE_BEFORE = re.compile(rf"(?:{_SCORE_WORDS})")
 _COLON_PAIR = re.compile(r"(?<![\d.:])(\d{1,3})\s?[:：]\s?(\d{1,3})(?![\d:])")
-_FRACTION = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d/]|\.\d)")
+_FRACTION = re.compile(r"(?<![\d./])(-)?(\d+)\s?/\s?(\d+)(?![\d/]|\.\d)")
 _RANGE = re.compile(
     rf"(?<![\d.A-Za-z])(-?{NUMBER_PATTERN})(\s?{UNIT_PATTERN})?\s?([-~～〜—–])\s?(-?{NUMBER_PATTERN})(?![\d])"
     rf"(\s?{UNIT_PATTERN})?"
@@ -124,10 +124,12 @@ def normalize_math(text: str) -> str:
 
 
 def _sub_fraction(m: re.Match[str]) -> str:
-    a, b = m.group(1), m.group(2)
-    if len(a) <= 2 and len(b) <= 2 and _sport_context(m.string, m.start(), m.end(), weak=False):
+    sign, a, b = m.group(1), m.group(2), m.group(3)
+    if not sign and len(a) <= 2 and len(b) <= 2 and _sport_context(m.string, m.start(), m.end(), weak=False):
         return number(a, liang=False) + "比" + number(b, liang=False)
-    return number(b, liang=False) + "分之" + number(a, liang=False)
+    prev = m.string[m.start() - 1] if m.start() else ""
+    neg = ("负" if not (prev.isascii() and prev.isalnum()) else "-") if sign else ""
+    return neg + number(b, liang=False) + "分之" + number(a, liang=False)
 
 
 def normalize_scores(text: str) -> str:

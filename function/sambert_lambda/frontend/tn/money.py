@@ -84,7 +84,9 @@ def _sub_suffix(m: re.Match[str]) -> str:
 
 
 # Amounts already followed by a Chinese currency word: only the decimal zeros need care (3.50元 -> 三点五元).
-_CJK_SUFFIX = re.compile(rf"(?<![\d.~～〜—–-])({_AMOUNT})(?=\s?(?:元|块|美元|欧元|日元|英镑|港元|澳元|韩元|人民币))")
+_CJK_SUFFIX = re.compile(
+    rf"(?<![\d.~～〜—–-])({_AMOUNT})(?=\s?(?:元|块|美元|欧元|日元|英镑|港元|澳元|韩元|人民币))"
+)
 
 
 def normalize_money(text: str) -> str:

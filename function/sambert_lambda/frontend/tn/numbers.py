@@ -61,7 +61,7 @@ def decimal(s: str, liang: bool = True) -> str:
     elif s.startswith("+"):
         sign, s = "正", s[1:]
     whole, _, frac = s.partition(".")
-    out = cardinal(whole or "0", liang=liang and not frac)
+    out = cardinal(whole or "0", liang=liang)
     if frac:
         out += "点" + digits(frac)
     return sign + out

@@ -43,7 +43,7 @@ _SERVICE_SHORT = re.compile(
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+)(\d{3,})(?![\d.])")
 _ROOM = re.compile(r"(?<![\d.])\d{3,4}(?=室|号房|房间)")
 _LEADING_ZERO = re.compile(r"(?<![\d.,])0\d{2,}(?![\d.])")
-_LONG_RUN = re.compile(r"(?<![\d.,])\d{12,}(?![\d.])")
+_LONG_RUN = re.compile(r"(?<![\d.,])\d{13,}(?![\d.])")
 
 
 def _tele(*parts: str) -> str:

@@ -15,6 +15,7 @@ _NUMBER = re.compile(r"(?<![\d.])([-+])?(\d+(?:,\d{3})*(?:\.\d+)?)")
 _NUMBER_SIGN = re.compile(r"\b(?:No|NO|no)\.?\s?(?=\d)")
 _SYMBOLS = [
     (re.compile(r"±"), "正负"),
+    (re.compile(r"(?<![A-Za-z0-9\u4e00-\u9fff])-(?=[百千]分之)"), "负"),
     (re.compile(r"≥|>="), "大于等于"),
     (re.compile(r"≤|<="), "小于等于"),
     (re.compile(r"≠"), "不等于"),
