@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 
 from sambert_lambda.errors import ModelError
@@ -29,7 +30,8 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     mel = torch.zeros(1, generator.in_channels, example_frames)
     tmp = path.with_suffix(".tmp.onnx")
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes on constant folding of Slice; the graph is checked by tests
         torch.onnx.export(
             generator,
             (mel,),
