@@ -1,0 +1,75 @@
+# syntax=docker/dockerfile:1
+# sambert-lambda: AWS Lambda container image (awslambdaric), linux/amd64 and linux/arm64.
+#
+#   docker buildx build --platform linux/arm64 -t sambert-lambda .                 # real model (needs ModelScope)
+#   docker build --build-arg MODEL=test-voice -t sambert-lambda:test .             # offline: random-weight voice
+#   sam build                                                                      # uses this file (template.yaml)
+#
+# Stages: deps (pinned lock into /opt/venv) -> model (bake, then move the model dir to /opt/model) -> runtime.
+# Nothing is written to the image at run time: HOME and every cache point at /tmp, the model dir is read-only.
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# ---------------------------------------------------------------------------------------------------- deps
+FROM ${PYTHON_IMAGE} AS deps
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+COPY requirements/lambda.txt requirements/lambda.txt
+# torch from the CPU-only index first (no CUDA); same pin on amd64 and arm64. Then the full lock, which pins
+# torch to the same version and so installs nothing more for it.
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu \
+      "$(grep -E '^torch==' requirements/lambda.txt)" \
+ && /opt/venv/bin/pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
+      -r requirements/lambda.txt
+COPY pyproject.toml README.md NOTICE ./
+COPY function ./function
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
+ && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} + \
+ && /opt/venv/bin/python -m compileall -q /opt/venv/lib
+
+# ---------------------------------------------------------------------------------------------------- model
+FROM deps AS model
+# MODEL=test-voice bakes the generated random-weight voice (offline builds, CI-like smoke runs). A real model id
+# downloads from ModelScope with modelscope, which is installed in this stage only and never reaches the runtime.
+ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
+# Pin a revision (a tag or commit of the ModelScope repo) for reproducible images; "master" follows the latest.
+ARG MODEL_REVISION=master
+ARG MODELSCOPE_VERSION=1.40.2
+RUN if [ "$MODEL" = "test-voice" ]; then \
+      /opt/venv/bin/sambert-lambda bake-model --cache /opt/cache --test-voice --load ; \
+    else \
+      /opt/venv/bin/pip install --no-cache-dir "modelscope==${MODELSCOPE_VERSION}" \
+      && /opt/venv/bin/sambert-lambda bake-model --cache /opt/cache --model-id "$MODEL" --revision "$MODEL_REVISION" --load ; \
+    fi \
+ && voices_json="$(find /opt/cache -path '*/voices/voices.json' | head -n 1)" \
+ && mv "$(dirname "$(dirname "$voices_json")")" /opt/model \
+ && chmod -R a+rX,go-w /opt/model
+
+# ---------------------------------------------------------------------------------------------------- runtime
+FROM ${PYTHON_IMAGE} AS runtime
+ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
+ARG MODEL_REVISION=master
+COPY --from=deps /opt/venv /opt/venv
+COPY --from=model /opt/model /opt/model
+# The baked model is a plain directory (TTS_MODEL_DIR); TTS_MODEL_ID/REVISION name it in responses and cache keys.
+# With MODEL=test-voice the id says so, and /healthz and /v1/voices flag the voice as a test voice.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/tmp \
+    XDG_CACHE_HOME=/tmp/.cache \
+    TMPDIR=/tmp \
+    NUMBA_CACHE_DIR=/tmp/.cache/numba \
+    MPLCONFIGDIR=/tmp/.cache/matplotlib \
+    TORCHINDUCTOR_CACHE_DIR=/tmp/.cache/torchinductor \
+    JIEBA_CACHE_DIR=/tmp \
+    TTS_MODEL_DIR=/opt/model \
+    TTS_MODEL_ID=${MODEL} \
+    TTS_MODEL_REVISION=${MODEL_REVISION}
+WORKDIR /var/task
+# Lambda runs the image as its own non-root user whatever USER says; running as nobody here makes `docker run`
+# behave the same (read-only code and model, writes only to /tmp) instead of silently working as root.
+USER 65534:65534
+ENTRYPOINT ["python", "-m", "awslambdaric"]
+CMD ["sambert_lambda.handler.handler"]
