@@ -64,7 +64,15 @@ _SUSPECT = re.compile(
 )
 _NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
 # Enclosed numbers: ① ⑴ ⒈ ❶ ➀ ➊ ⓵ ... -> their value.
-_ENCLOSED = re.compile(r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
+_SUPER_RUN = re.compile(r"[\u00b9\u2070\u2074-\u2079][\u00b9\u00b2\u00b3\u2070\u2074-\u2079]*")
+_ENCLOSED = re.compile(r"[\u2080-\u2089\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
+# Vulgar fractions: ½ -> 1/2 (and 3½ -> 3又1/2) for the fraction rule.
+_VULGAR = re.compile(r"(\d?)([\u00bc-\u00be\u2150-\u215e])")
+
+
+def _vulgar(m: re.Match[str]) -> str:
+    frac = unicodedata.normalize("NFKC", m.group(2)).replace("\u2044", "/")
+    return m.group(1) + "又" + frac if m.group(1) else frac
 
 
 def _enclosed_value(ch: str) -> str:
@@ -95,7 +103,9 @@ def prepare(text: str) -> str:
     if _SUSPECT.search(text):
         text = "".join(_SYMBOLS.get(c, c) for c in text)
         text = _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0), 0)), text)
+        text = _SUPER_RUN.sub(lambda m: "的" + "".join(_enclosed_value(c) for c in m.group(0)) + "次方", text)
         text = _ENCLOSED.sub(lambda m: _enclosed_value(m.group(0)), text)
+        text = _VULGAR.sub(_vulgar, text)
         text = _SUSPECT.sub(_sub_suspect, text)
     if _HAS_CJK.search(text):
         text = zhconv.convert(text, "zh-hans")  # script only: no regional word swaps

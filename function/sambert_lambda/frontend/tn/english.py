@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_X2Y = re.compile(r"(?<![A-Za-z0-9])([A-Z])2([A-Z])(?![A-Za-z0-9])")
+_X2Y = re.compile(r"(?<![A-Za-z0-9])([BCOPGMFD])2([BCOPGMFD])(?![A-Za-z0-9])")  # B2B, B2C, O2O, P2P, C2M...
 _LETTER_HYPHEN_DIGIT = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+)-(?=\d)")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _DOMAIN = re.compile(
