@@ -141,6 +141,7 @@ def _eager_init() -> None:
         holder.get()
     except TTSError:
         pass  # remembered by the holder; every request answers its 503
+    _get_mangum()  # import FastAPI and build the app now, not on the first HTTP request
 
 
 _eager_init()

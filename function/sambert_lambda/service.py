@@ -195,7 +195,7 @@ class TTSService:
             t = time.perf_counter()
             body = encode(result.audio, result.sample_rate, req.format, target_rate=rate)
             timings["encode_s"] = time.perf_counter() - t
-            duration = round(float(result.duration_seconds), 3)
+            duration = round(float(result.duration_seconds), 6)
             characters = int(result.characters)
             test_voice = bool(result.test_voice)
             meta = {
@@ -206,7 +206,7 @@ class TTSService:
                 "voice": voice,
                 "emotion": req.emotion,
                 "characters": str(characters),
-                "duration-seconds": f"{duration:.3f}",
+                "duration-seconds": f"{duration:.6f}",
                 "sample-rate": str(rate),
                 "test-voice": "true" if test_voice else "false",
             }
