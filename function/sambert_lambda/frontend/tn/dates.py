@@ -122,11 +122,19 @@ _TIME = re.compile(
     r"(?:\s*([aApP])\.?\s?[mM]\.?(?![A-Za-z]))?"
 )
 _SCORE_CONTEXT = re.compile(r"(比分|比赛|战胜|击败|赢|输|以|比|战成|大比分|小比分)\s*$")
+_SPORT_WORDS = re.compile(r"比分|比赛|战胜|击败|负于|不敌|战平|战成|半场|全场|决赛|联赛|主场|客场")
 
 
 def _two_digit(n: int) -> str:
     """Minutes and seconds: 0 -> 零, 2 -> 零二, 30 -> 三十."""
     return "零" if n == 0 else ("零" if n < 10 else "") + cardinal(str(n), liang=False)
+
+
+def _in_score_context(text: str, start: int) -> bool:
+    """比分3:10, 以3:10获胜 (a score word right before), or a sport word a little earlier (比分测试17:16)."""
+    if _SCORE_CONTEXT.search(text, max(0, start - 6), start):
+        return True
+    return bool(_SPORT_WORDS.search(text, max(0, start - 10), start))
 
 
 def _clock(h: int, mi: int, s: int | None) -> str:
@@ -152,7 +160,7 @@ def _sub_time(m: re.Match[str]) -> str:
     if h > 24 or mi > 59 or (s is not None and s > 59):
         return m.group(0)
     marker = m.group(4)
-    if marker is None and s is None and _SCORE_CONTEXT.search(m.string, max(0, m.start() - 6), m.start()):
+    if marker is None and s is None and _in_score_context(m.string, m.start()):
         return m.group(0)
     spoken = _clock(h, mi, s)
     if marker:

@@ -139,6 +139,8 @@ def with_unit(num_text: str, unit: str) -> str:
 
 def _percent(num: str, sign: str = "%") -> str:
     lead = "百分之" if sign == "%" else "千分之"
+    if "." in num:  # 0.70% -> 百分之零点七
+        num = num.rstrip("0").rstrip(".")
     if num.startswith("-"):
         return "负" + lead + number(num[1:], liang=False)
     if num.startswith("+"):

@@ -1,8 +1,9 @@
 """Phone numbers, IP addresses, codes and other digit strings that are read digit by digit.
 
-Convention: telephone-like numbers (mobile numbers, landlines, service numbers such as 110/12306/10086, and numbers
-introduced by 电话/手机/拨打/尾号/验证码/...) are read with 幺 for 1; other digit strings (IP addresses, IDs with a
-leading zero, very long digit runs) with 一.
+Convention: telephone numbers (mobile numbers, landlines, hotlines, service numbers such as 110/12306/10086, and
+numbers introduced by 电话/手机/拨打/致电/热线/尾号/分机/QQ) are read with 幺 for 1, as Mainland speakers say them
+on the phone; other digit strings (IDs after 编号/工号/账号/验证码/房间..., IP addresses, numbers used as names such as
+“26314”号, codes like G1234, leading-zero strings, runs longer than 12 digits) are read digit by digit with 一.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from sambert_lambda.frontend.tn.numbers import digits
 
 # +86 138 0013 8000, 13800138000, 138-0013-8000
-_MOBILE = re.compile(r"(?<![\d.])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![\d.])")
+_MOBILE = re.compile(r"(?<![\d.])(\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![\d.])")
 # 010-64035547, (0571)8888-6666, 0755 12345678
 _LANDLINE = re.compile(r"(?<![\d.])[(（]?(0\d{2,3})[)）]?[- ]?(\d{3,4})-?(\d{4})(?![\d.])")
 # Hotlines: 400-810-8888, 800-820-8820
@@ -21,11 +22,12 @@ _IPV4 = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d]
 # Dotted runs such as version numbers: 1.2.3 -> 一点二点三
 _DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d]|\.\d)")
 
-_KEYWORDS = (
-    "电话|手机|手机号|号码|拨打|致电|热线|专线|来电|呼叫|尾号|尾数|验证码|密码|编号|工号|学号|账号|帐号|卡号|"
-    "单号|订单号|房间|房号|邮编|QQ|qq|微信号|车牌|身份证|分机"
-)
+_KEYWORDS = "电话|手机|手机号|号码|拨打|致电|热线|专线|来电|呼叫|尾号|尾数|QQ|qq|微信号|分机"
 _KEYWORD_NUMBER = re.compile(rf"((?:{_KEYWORDS})(?:号码|号)?(?:是|为|:|：)?\s*)(\d{{3,}})(?![\d.])")
+_ID_KEYWORDS = "房间|编号|工号|学号|账号|帐号|卡号|单号|订单号|房号|邮编|验证码|密码|车牌|身份证|证号|代码|代号|批号|型号"
+_ID_NUMBER = re.compile(rf"((?:{_ID_KEYWORDS})(?:号码|号)?(?:是|为|:|：)?\s*)(\d{{3,}})(?![\d.])")
+# A number of four or more digits used as a name: “26314”号 -> 二六三一四号.
+_NUMBER_AS_NAME = re.compile(r"(?<![\d.,第])(\d{4,})(?=[”」』\"']?号(?!称|召))")
 # Well-known service numbers. Five-digit ones are read as telephone numbers unless a counter or unit follows;
 # the three-digit emergency numbers (110, 120, ...) only with a call context (拨打120, 110报警) or standing alone.
 _NOT_COUNTED = r"(?![\d.%A-Za-z°²³]|\s*[年月日号个次名位人米元岁件条万亿千百只辆台种多余分秒度倍])"
@@ -48,6 +50,12 @@ _LONG_RUN = re.compile(r"(?<![\d.,])\d{13,}(?![\d.])")
 
 def _tele(*parts: str) -> str:
     return digits("".join(parts), telephone=True)
+
+
+def _sub_mobile(m: re.Match[str]) -> str:
+    country = m.group(1) or ""
+    spoken = ("加" if country.startswith("+") else "") + "八六" if country else ""
+    return spoken + _tele(*m.groups()[1:])
 
 
 def _sub_ip(m: re.Match[str]) -> str:
@@ -73,10 +81,12 @@ def normalize_codes(text: str) -> str:
 def normalize_phones(text: str) -> str:
     text = _IPV4.sub(_sub_ip, text)
     text = _DOTTED.sub(lambda m: "点".join(digits(p) for p in m.group(0).split(".")), text)
-    text = _MOBILE.sub(lambda m: _tele(*m.groups()), text)
+    text = _MOBILE.sub(_sub_mobile, text)
     text = _HOTLINE.sub(lambda m: _tele(*m.groups()), text)
     text = _LANDLINE.sub(lambda m: _tele(*m.groups()), text)
     text = _KEYWORD_NUMBER.sub(lambda m: m.group(1) + _tele(m.group(2)), text)
+    text = _ID_NUMBER.sub(lambda m: m.group(1) + digits(m.group(2)), text)
+    text = _NUMBER_AS_NAME.sub(lambda m: digits(m.group(1)), text)
     text = _SERVICE_LONG.sub(lambda m: _tele(m.group(1)), text)
     text = _SERVICE_SHORT.sub(_sub_short_service, text)
     text = _LEADING_ZERO.sub(lambda m: digits(m.group(0)), text)

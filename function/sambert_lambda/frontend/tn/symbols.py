@@ -11,6 +11,8 @@ import re
 from sambert_lambda.frontend.tn.numbers import counted, digits, number
 
 _ORDINAL = re.compile(r"(第\s?)(\d+(?:\.\d+)?)")
+# .22口径 -> 零点二二: a decimal written without its leading zero.
+_BARE_DECIMAL = re.compile(r"(?<![\dA-Za-z.])\.(\d+)(?![\d.])")
 _NUMBER = re.compile(r"(?<![\d.])([-+])?(\d+(?:,\d{3})*(?:\.\d+)?)")
 _NUMBER_SIGN = re.compile(r"\b(?:No|NO|no)\.?\s?(?=\d)")
 _SYMBOLS = [
@@ -62,6 +64,7 @@ _DIGIT_RUN = re.compile(r"\d+")
 def normalize_numbers(text: str) -> str:
     text = _NUMBER_SIGN.sub("第", text)
     text = _ORDINAL.sub(lambda m: m.group(1) + number(m.group(2), liang=False), text)
+    text = _BARE_DECIMAL.sub(lambda m: "零点" + digits(m.group(1)), text)
     text = _NUMBER.sub(_sub_number, text)
     return _DIGIT_RUN.sub(lambda m: digits(m.group(0)), text)
 
