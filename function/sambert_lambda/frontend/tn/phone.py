@@ -1,8 +1,9 @@
 """Phone numbers, IP addresses, codes and other digit strings that are read digit by digit.
 
-Convention: telephone numbers (mobile numbers, landlines, hotlines, service numbers such as 110/12306/10086, and
-numbers introduced by 电话/手机/拨打/致电/热线/尾号/分机/QQ) are read with 幺 for 1, as Mainland speakers say them
-on the phone; other digit strings (IDs after 编号/工号/账号/验证码/房间..., IP addresses, numbers used as names such as
+Convention (as in WeTextProcessing; PaddleSpeech uses 一 throughout): mobile numbers, short service numbers (110, 12306, 10086)
+and numbers introduced by 电话/手机/拨打/致电/热线/尾号/分机/QQ are read with 幺 for 1, as Mainland speakers say them;
+landline and hotline numbers written with an area code or dashes (010-64035547, 400-820-8820) and all other digit
+strings (IDs after 编号/工号/账号/验证码/房间..., IP addresses, numbers used as names such as
 “26314”号, codes like G1234, leading-zero strings, runs longer than 12 digits) are read digit by digit with 一.
 """
 
@@ -82,8 +83,8 @@ def normalize_phones(text: str) -> str:
     text = _IPV4.sub(_sub_ip, text)
     text = _DOTTED.sub(lambda m: "点".join(digits(p) for p in m.group(0).split(".")), text)
     text = _MOBILE.sub(_sub_mobile, text)
-    text = _HOTLINE.sub(lambda m: _tele(*m.groups()), text)
-    text = _LANDLINE.sub(lambda m: _tele(*m.groups()), text)
+    text = _HOTLINE.sub(lambda m: digits("".join(m.groups())), text)
+    text = _LANDLINE.sub(lambda m: digits("".join(m.groups())), text)
     text = _KEYWORD_NUMBER.sub(lambda m: m.group(1) + _tele(m.group(2)), text)
     text = _ID_NUMBER.sub(lambda m: m.group(1) + digits(m.group(2)), text)
     text = _NUMBER_AS_NAME.sub(lambda m: digits(m.group(1)), text)
