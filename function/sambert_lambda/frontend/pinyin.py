@@ -130,7 +130,7 @@ def _split_mixed(tok: str) -> list[str]:
 # Particles whose reading the POS tag decides: (char, jieba POS prefix) -> reading.
 _POS_RULES = {
     ("了", "ul"): "le5", ("着", "uz"): "zhe5", ("得", "ud"): "de5", ("地", "uv"): "de5", ("的", "uj"): "de5",
-    ("过", "ug"): "guo4", ("都", "d"): "dou1", ("还", "d"): "hai2", ("为", "p"): "wei4", ("只", "d"): "zhi3",
+    ("过", "ug"): "guo4", ("都", "d"): "dou1", ("还", "d"): "hai2", ("只", "d"): "zhi3",
     ("长", "a"): "chang2", ("得", "v"): "de2", ("地", "n"): "di4", ("种", "q"): "zhong3", ("数", "m"): "shu4",
     ("便", "d"): "bian4", ("处", "n"): "chu4", ("和", "c"): "he2", ("和", "p"): "he2", ("把", "p"): "ba3",
     ("给", "p"): "gei3", ("着", "v"): "zhao2", ("没", "d"): "mei2", ("好", "a"): "hao3", ("大", "a"): "da4",

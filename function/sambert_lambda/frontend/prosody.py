@@ -2,7 +2,7 @@
 
 - #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles, suffixes, locatives
   and measure words (u*, y, e, k, f, q) join the previous group; a monosyllabic adverb, preposition, conjunction or
-  prefix (d, p, c, h) joins the next word; two monosyllables join; a monosyllabic noun joins a group ending in
+  prefix (d, p, c, h) joins the next word; two monosyllables join; an object pronoun joins its verb; a monosyllabic noun joins a group ending in
   的/地/得. Words longer than 4 syllables are split at dictionary sub-words. English words stand alone.
 - #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
   syllables; at a subject/predicate boundary (nominal left, verbal right) once it has ≥ 5; and at the next boundary
@@ -129,7 +129,10 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
             return
         if n == 1 and n + s <= 3:
             cur.words.append(w)
-            cur.joins_next = False
+            cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
+            return
+        if s == 1 and pos.startswith("r") and (cur.words[-1].pos or "x").startswith("v") and n + s <= _MAX_PW:
+            cur.words.append(w)  # object pronoun after its verb
             return
         last = cur.words[-1]
         if s == 1 and last.text in _DE and n + s <= _MAX_PW:
