@@ -12,9 +12,9 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from sambert_lambda.engine.onnx_engine import OnnxVocoder  # noqa: E402
-from sambert_lambda.engine.onnx_export import export_voice  # noqa: E402
-from sambert_lambda.errors import ModelError  # noqa: E402
+from sambert_lambda.engine.onnx_engine import OnnxVocoder
+from sambert_lambda.engine.onnx_export import export_voice
+from sambert_lambda.errors import ModelError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
 VOICES = ("zhitian_emo", "zhibei_emo")  # causal and non-causal generators
