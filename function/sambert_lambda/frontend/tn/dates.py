@@ -102,7 +102,31 @@ def _sub_year_range(m: re.Match[str]) -> str:
     return m.group(0)
 
 
+# Named days written as month.day: 5.1劳动节 -> 五一劳动节, 11.11购物节 -> 双十一购物节, 3.15晚会 -> 三一五晚会.
+_NAMED_DAYS = {
+    "1.1": "元旦",
+    "3.8": "三八",
+    "3.15": "三一五",
+    "5.1": "五一",
+    "5.4": "五四",
+    "5.20": "五二零",
+    "6.1": "六一",
+    "6.18": "六一八",
+    "7.1": "七一",
+    "8.1": "八一",
+    "9.9": "九九",
+    "10.1": "十一",
+    "11.11": "双十一",
+    "12.12": "双十二",
+}
+_NAMED_DAY = re.compile(
+    r"(?<![\d.])(" + "|".join(re.escape(k) for k in _NAMED_DAYS) + r")(?![\d.])"
+    r"(?=\s?(?:劳动节|妇女节|青年节|儿童节|建党节|建军节|国庆|节|晚会|购物节|大促|促销|活动|期间|当天|假期|黄金周|长假|狂欢))"
+)
+
+
 def normalize_dates(text: str) -> str:
+    text = _NAMED_DAY.sub(lambda m: _NAMED_DAYS[m.group(1)], text)
     text = _ERA.sub(_sub_era, text)
     text = _YMD.sub(_sub_ymd, text)
     text = _MDY.sub(_sub_mdy, text)

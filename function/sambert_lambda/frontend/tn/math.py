@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sambert_lambda.frontend.tn.measure import NUMBER_PATTERN, UNIT_PATTERN, quantity, with_unit
+from sambert_lambda.frontend.tn.measure import NUMBER_PATTERN, UNIT_PATTERN, measured_range, quantity
 from sambert_lambda.frontend.tn.numbers import counted, number
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -50,12 +50,13 @@ _AFTER_SCORE = re.compile(
     r"\s*(战胜|击败|负于|不敌|力克|逆转|战平|取胜|获胜|告负|落败|大胜|完胜|险胜|胜|负|平|输|赢)"
 )
 _SCORE_BEFORE = re.compile(rf"(?:{_SCORE_WORDS})")
-_COLON_PAIR = re.compile(r"(?<![\d.:])(\d{1,3})\s?[:：]\s?(\d{1,3})(?![\d:])")
+_COLON_PAIR = re.compile(r"(?<![\d.:])(\d{1,4})\s?[:：]\s?(\d{1,7})(?![\d:])")
 _FRACTION = re.compile(r"(?<![\d./])(-)?(\d+)\s?/\s?(\d+)(?![\d/]|\.\d)")
 _RANGE = re.compile(
     rf"(?<![\d.A-Za-z])(-?{NUMBER_PATTERN})(\s?{UNIT_PATTERN})?\s?([-~～〜—–])\s?(-?{NUMBER_PATTERN})(?![\d])"
     rf"(\s?{UNIT_PATTERN})?"
 )
+_REFERENCE_BEFORE = re.compile(r"(?:表|图|例|式|题|附录|附件|附图|公式|条款|编号|型号|款)\s?$")
 _CJK_AT_END = re.compile(r"[\u4e00-\u9fff]\s?$")
 _CLAUSE_END = re.compile(r"\s*(?:$|[,.!?;，。！？；、)）\n])")
 
@@ -100,12 +101,13 @@ def _sub_range(m: re.Match[str]) -> str:
     if unit_a and not unit:  # 5kg-3 is not a range of one unit
         return m.group(0)
     if unit:
-        first = with_unit(quantity(a), unit_a.strip()) if unit_a else number(a)
-        return first + "到" + with_unit(quantity(b), unit.strip())
+        return measured_range(a, unit_a.strip() if unit_a else None, b, unit.strip())
     if a.startswith("-") or b.startswith("-"):
         if sep == "-":
             return m.group(0)  # 1--2 or -1-2: not a range; the math and number rules read the signs
         return number(a) + "到" + number(b)
+    if sep == "-" and _REFERENCE_BEFORE.search(text, max(0, m.start() - 4), m.start()):
+        return number(a, liang=False) + "杠" + number(b, liang=False)  # 表1-2, 图3-1: a numbered item
     if (
         sep == "-"
         and len(a) <= 3
@@ -116,6 +118,8 @@ def _sub_range(m: re.Match[str]) -> str:
         return number(a, liang=False) + "比" + number(b, liang=False)
     if counted(text, m.end()):  # 2-3个月 -> 两到三个月
         return quantity(a) + "到" + quantity(b)
+    if sep == "-" and "." not in a + b and int(a) > int(b):  # 5-3: descending, so not a range
+        return number(a, liang=False) + "减" + number(b, liang=False)
     return number(a) + "到" + number(b)
 
 

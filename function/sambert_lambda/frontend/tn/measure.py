@@ -8,6 +8,7 @@ An exact 2 before a unit is read 两 (两公里); other numbers as cardinals or 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from sambert_lambda.frontend.tn.numbers import number
 
@@ -124,6 +125,9 @@ _PERCENT_RANGE = re.compile(rf"(?<![\d.])(-?{NUMBER_PATTERN})%?\s?[-~～〜至�
 _PERCENT = re.compile(rf"(?<![\d.])([-+]?{NUMBER_PATTERN})\s?([%‰])")
 
 
+_MULTIPLIERS = {"k": 1000, "w": 10000}
+
+
 def quantity(num: str) -> str:
     """A number before a unit or counter: exact 2 is 两, anything else a cardinal/decimal."""
     return "两" if num == "2" else number(num)
@@ -148,11 +152,27 @@ def _percent(num: str, sign: str = "%") -> str:
     return lead + number(num, liang=False)
 
 
-def _sub_measure(m: re.Match[str]) -> str:
-    num, unit = m.group(1), m.group(2)
-    if unit in ("w", "k"):
-        return number(num) + UNITS[unit]
+def measured(num: str, unit: str) -> str:
+    """``num`` followed by ``unit``: 2km -> 两公里, 15k -> 一万五千, 50w -> 五十万, 10km/h -> 每小时十公里."""
+    if unit in _MULTIPLIERS:
+        value = Decimal(num.replace(",", "")) * _MULTIPLIERS[unit]
+        return number(format(value.normalize(), "f"))
     return with_unit(quantity(num), unit)
+
+
+def measured_range(a: str, unit_a: str | None, b: str, unit: str) -> str:
+    """3-5kg -> 三到五千克, 3kg-5kg -> 三千克到五千克, 60-80km/h -> 每小时六十到八十公里."""
+    if not unit_a and unit in RATES:
+        per, name = RATES[unit]
+        return per + number(a) + "到" + number(b) + name
+    if not unit_a and unit in _MULTIPLIERS:
+        unit_a = unit
+    first = measured(a, unit_a) if unit_a else number(a)
+    return first + "到" + measured(b, unit)
+
+
+def _sub_measure(m: re.Match[str]) -> str:
+    return measured(m.group(1), m.group(2))
 
 
 def normalize_percent(text: str) -> str:

@@ -33,18 +33,20 @@ _NUMBER_AS_NAME = re.compile(r"(?<![\d.,第])(\d{4,})(?=[”」』\"']?号(?!称
 # the three-digit emergency numbers (110, 120, ...) only with a call context (拨打120, 110报警) or standing alone.
 _NOT_COUNTED = r"(?![\d.%A-Za-z°²³]|\s*[年月日号个次名位人米元岁件条万亿千百只辆台种多余分秒度倍])"
 _SERVICE_LONG = re.compile(
-    r"(?<![\d.])(12110|12306|12315|12345|12320|12333|12348|12358|12365|12369|12377|12388|10010|10086|"
+    r"(?<![\d.A-Za-z])(12110|12306|12315|12345|12320|12333|12348|12358|12365|12369|12377|12388|10010|10086|"
     r"95\d{3})" + _NOT_COUNTED
 )
 _CALL_BEFORE = r"(拨打|拨|打|报警|呼叫|致电|急救|求救|求助|电话|热线|call|Call)(\s*)"
 _CALL_AFTER = r"(?=\s*(?:打|报警|急救|求助|求救|热线|电话|来电|出警|接警|指挥|咨询|投诉|查询|报案))"
 _SHORT = r"(110|119|120|122|114|117)"
 _SERVICE_SHORT = re.compile(
-    rf"{_CALL_BEFORE}{_SHORT}{_NOT_COUNTED}|(?<![\d.]){_SHORT}{_CALL_AFTER}|^(\s*){_SHORT}(\s*)$"
+    rf"{_CALL_BEFORE}{_SHORT}{_NOT_COUNTED}|(?<![\d.A-Za-z]){_SHORT}{_CALL_AFTER}|^(\s*){_SHORT}(\s*)$"
 )
 # Codes: letters glued to 3+ digits (G1234 train, CA1234 flight, RTX4090), room numbers (302室).
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+)(\d{3,})(?![\d.])")
 _ROOM = re.compile(r"(?<![\d.])\d{3,4}(?=室|号房|房间)")
+# Video resolutions: 1080p, 720P, 2160p -> 一零八零p
+_RESOLUTION = re.compile(r"(?<![\d.])\d{3,4}(?=[pPi](?![A-Za-z]))")
 _LEADING_ZERO = re.compile(r"(?<![\d.,])0\d{2,}(?![\d.])")
 _LONG_RUN = re.compile(r"(?<![\d.,])\d{13,}(?![\d.])")
 
@@ -76,6 +78,7 @@ def _sub_short_service(m: re.Match[str]) -> str:
 def normalize_codes(text: str) -> str:
     """Letter-prefixed codes and room numbers; runs after the money rule (JPY1000 is an amount)."""
     text = _CODE.sub(lambda m: m.group(1) + digits(m.group(2)), text)
+    text = _RESOLUTION.sub(lambda m: digits(m.group(0)), text)
     return _ROOM.sub(lambda m: digits(m.group(0)), text)
 
 
