@@ -30,7 +30,7 @@ def char_pinyin(fe: OpenFrontend, text: str) -> list[str]:
     ("孩子长大了", 2, "zhang3"),
     ("这条路的长度是十米", 4, "chang2"),
     ("我吃了饭", 2, "le5"),
-    ("这件事我了解", 4, "liao2")  # liao3 before jie3: 3-3 sandhi,
+    ("这件事我了解", 4, "liao2"),  # liao3 before jie3: 3-3 sandhi
     ("他还没来", 1, "hai2"),
     ("他把钱还给了我", 3, "huan2"),
     ("我们都是学生", 2, "dou1"),
