@@ -59,6 +59,9 @@ _ANY = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=200)
 @example("2008-08-08-08")
 @example("$$$1")
 @example("1/0")
+@example("1,000-500")
+@example("\ud800中1\udfff")  # lone surrogates can reach us from JSON
+@example("3,000k-2,000")
 @example("0:0:0:0")
 def test_normalize_is_total_digit_free_and_bounded(text: str) -> None:
     out = normalize(text)

@@ -14,9 +14,7 @@ import zhconv
 # Full-width ASCII variants (U+FF01..U+FF5E) -> ASCII, except the pause punctuation that Chinese text uses natively.
 _KEEP_FULLWIDTH = set("，！？；：（）")
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULLWIDTH}
-_WIDTH.update(
-    {0x3000: 0x20, 0x00A0: 0x20, 0x2212: ord("-"), 0x2013: ord("-"), 0x2014: 0x2014, 0xFE63: ord("-")}
-)
+_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2212: ord("-"), 0x2013: ord("-"), 0xFE63: ord("-")})
 # Symbols that are spoken and get their own rule later, written in one canonical form here.
 _SYMBOLS = {
     "℃": "°C",
@@ -26,15 +24,14 @@ _SYMBOLS = {
     "㎏": "kg",
     "㎝": "cm",
     "㎜": "mm",
-    "‰": "‰",
     "﹪": "%",
 }
-_SUPERSCRIPT = {"²": "²", "³": "³"}  # kept: the unit rules read m²/m³; elsewhere they become 平方/立方
+_KEPT_SUPERSCRIPTS = set("²³")  # the unit rules read m²/m³; elsewhere they become 的平方/的立方
 
 # Categories with nothing speakable: controls, formats, surrogates, private use, unassigned, symbols (emoji etc.).
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "So", "Sk", "Mn", "Me"}
 # Symbols in the dropped categories that the later rules read aloud.
-_SPOKEN_SYMBOLS = set("°℃℉№©®™") | set(_SUPERSCRIPT)
+_SPOKEN_SYMBOLS = set("°℃℉№©®™") | _KEPT_SUPERSCRIPTS
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAS_CJK = re.compile(f"[{_CJK}]")

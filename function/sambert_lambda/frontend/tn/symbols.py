@@ -53,7 +53,7 @@ def _sub_number(m: re.Match[str]) -> str:
             prefix = "负" if sign == "-" else "正"
     if num == "2" and counted(text, m.end()):
         return prefix + "两"
-    # 公元前221年 -> 公元前二百二十一年: an era year keeps 二 (but 200年前 -> 两百年前).
+    # 前221年 -> 前二百二十一年: a year before the era keeps 二 (but 200年前 -> 两百年前).
     era = text.startswith("年", m.end()) and text.endswith(("公元", "公元前", "前"), 0, m.start())
     return prefix + number(num, liang=not era)
 
