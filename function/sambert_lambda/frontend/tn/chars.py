@@ -109,8 +109,12 @@ def prepare(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_ELLIPSIS = re.compile(r"(?:\.\s?){3,}|。{3,}|…+")
+
+
 def finish(text: str) -> str:
     """Chinese pause punctuation, whitespace clean-up (single spaces only between non-CJK words)."""
+    text = _ELLIPSIS.sub("……", text)
     text = _PUNCT_NEAR_CJK.sub(lambda m: _ASCII_TO_CJK_PUNCT[m.group(1) or m.group(2)], text)
     text = _SPACES.sub(" ", text)
     text = _SPACE_NEAR_CJK.sub("", text)
