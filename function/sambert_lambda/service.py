@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 import unicodedata
@@ -281,11 +282,26 @@ def build_service(settings: Settings | None = None) -> TTSService:
     except Exception as e:  # noqa: BLE001 - any load failure must become a clean 503, never a crash loop
         logger.exception("model load failed")
         raise ModelError(f"the model failed to load ({type(e).__name__}: {e})") from None
+    _warm_up(synth)
     service = TTSService(settings, synth, storage, init_seconds=time.perf_counter() - t0)
     logger.info("service ready", extra={"model": service.model, "voices": list(service._voices),
                                         "test_voice": service.test_voice,
                                         "init_seconds": round(service.init_seconds, 3)})
     return service
+
+
+def _warm_up(synth: SynthesizerLike) -> None:
+    """One short synthesis at init, so lazily built frontend parts (dictionaries, segmenter) are paid for by the
+    cold start, not by the first request. Off with ``TTS_WARMUP=0``. A failure here is logged, not fatal."""
+    if os.environ.get("TTS_WARMUP", "1") == "0":
+        return
+    t = time.perf_counter()
+    try:
+        synth.synthesize("你好。", voice=synth.default_voice)
+    except Exception:  # noqa: BLE001 - the real requests will report the real error
+        logger.exception("warm-up synthesis failed")
+        return
+    logger.info("warm-up done", extra={"seconds": round(time.perf_counter() - t, 3)})
 
 
 class ServiceHolder:
