@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -105,7 +106,7 @@ class Harness:
         if not hasattr(self, "_frames_cache"):
             self._frames_cache: dict[str, int] = {}
         if line not in self._frames_cache:
-            mel, _, _ = acoustic(self.voice, line, Controls())
+            mel = acoustic(self.voice, line, Controls())[0]
             self._frames_cache[line] = len(mel)
         return self._frames_cache[line]
 
@@ -121,22 +122,27 @@ class Harness:
 
         torch.set_num_threads(1 if pipelined else threads)
         vocode = self.vocoder(1 if pipelined else threads)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _process_cpu()
         segs = self.segments(text)
         t_front = time.perf_counter() - t0
         lines = [(s.symbols, s.controls) for s in segs if s.symbols]
         pauses = sum(int(self.sr * s.pause_after_ms / 1000) for s in segs)
         run = streaming.pipelined if pipelined else streaming.sequential
-        samples, t_am, t_voc, first = 0, 0.0, 0.0, None
+        samples, t_am, t_voc, c_am, c_voc, first = 0, 0.0, 0.0, 0.0, 0.0, None
+        parts: list[tuple[float, float]] = []
         for part in run(self.voice, lines, vocode):
             if first is None:
                 first = time.perf_counter() - t0
             samples += len(part.wav)
             t_am += part.acoustic_s
             t_voc += part.vocoder_s
+            c_am += part.acoustic_cpu_s
+            c_voc += part.vocoder_cpu_s
+            parts.append((part.acoustic_cpu_s, part.vocoder_cpu_s))
         total = time.perf_counter() - t0
+        cpu = _process_cpu() - c0
         audio_s = (samples + pauses) / self.sr
-        return {
+        out = {
             "chars": len(text),
             "segments": len(lines),
             "audio_s": round(audio_s, 3),
@@ -149,7 +155,18 @@ class Harness:
             "rtf_frontend": round(t_front / audio_s, 4) if audio_s else None,
             "rtf_acoustic": round(t_am / audio_s, 4) if audio_s else None,
             "rtf_vocoder": round(t_voc / audio_s, 4) if audio_s else None,
+            # CPU seconds (all threads of the process) per audio second: robust to other load on the machine
+            "cpu_s": round(cpu, 4),
+            "rtf_cpu": round(cpu / audio_s, 4) if audio_s else None,
         }
+        if threads == 1 or pipelined:  # per-stage CPU time is exact only when torch runs on the calling thread
+            out["rtf_acoustic_cpu"] = round(c_am / audio_s, 4) if audio_s else None
+            out["rtf_vocoder_cpu"] = round(c_voc / audio_s, 4) if audio_s else None
+        if pipelined and audio_s:
+            # the wall time two free cores would take: replay the two-stage schedule with the CPU times
+            makespan = t_front + pipeline_makespan(parts)
+            out["rtf_cpu_schedule"] = round(makespan / audio_s, 4)
+        return out
 
     def timed(self, text: str, threads: int, repeats: int, pipelined: bool = False) -> dict:
         """The run with the median total of ``repeats`` (after one warm-up run)."""
@@ -176,6 +193,20 @@ def h_threads() -> int:
     from sambert_lambda.engine.runtime import visible_cpus
 
     return visible_cpus()
+
+
+def pipeline_makespan(parts: list[tuple[float, float]]) -> float:
+    """Finish time of a two-stage pipeline (stage A sequential, stage B of item i after A_i and B_{i-1})."""
+    a_end = b_end = 0.0
+    for a, b in parts:
+        a_end += a
+        b_end = max(a_end, b_end) + b
+    return b_end
+
+
+def _process_cpu() -> float:
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
 
 
 # ----------------------------------------------------------------------------------------------- report
@@ -301,6 +332,9 @@ def build_report(args: argparse.Namespace) -> dict:
     report["rtf_1t_10s"] = rtf["10s_1t"]["rtf"]
     report["rtf_2t_10s"] = min(rtf["10s_2t"]["rtf"], rtf["10s_2t_pipelined"]["rtf"])
     report["rtf"] = rtf
+    # CPU-time based figures: what an otherwise idle core would give (the bench machine may be shared)
+    report["rtf_1t_10s_cpu"] = rtf["10s_1t"]["rtf_cpu"]
+    report["rtf_2t_10s_cpu_schedule"] = rtf["10s_2t_pipelined"].get("rtf_cpu_schedule")
     first = h.timed(TEXT_20, 1, repeats)
     report["first_audio_ms_20chars"] = round(1000 * first["first_audio_s"], 1)
     report["first_audio_detail"] = first
@@ -333,6 +367,13 @@ def build_report(args: argparse.Namespace) -> dict:
         ]
         for arch in ("x86_64", "arm64")
     }
+    if report["rtf_1t_10s_cpu"]:
+        report["cost_per_million_chars_usd_cpu_basis"] = {
+            arch: costmodel.best_memory(
+                report["rtf_1t_10s_cpu"], report["rtf_2t_10s_cpu_schedule"], report["peak_rss_mb_10s"], arch, a
+            )["usd"]
+            for arch in ("x86_64", "arm64")
+        }
     report["cost_detail"] = {
         arch: costmodel.best_memory(report["rtf_1t_10s"], report["rtf_2t_10s"], report["peak_rss_mb_10s"], arch, a)
         for arch in ("x86_64", "arm64")

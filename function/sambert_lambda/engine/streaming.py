@@ -30,18 +30,26 @@ class SegmentAudio:
     dur: np.ndarray  # int64 frames per phone
     acoustic_s: float
     vocoder_s: float
+    acoustic_cpu_s: float = 0.0  # CPU time of the calling thread (robust to other load; 1 torch thread only)
+    vocoder_cpu_s: float = 0.0
 
 
-def acoustic(voice, symbols: str, controls: Controls) -> tuple[np.ndarray, np.ndarray, float]:
-    """One line through the acoustic model: (mel [T, 80] float32, durations int64, seconds)."""
+def acoustic(voice, symbols: str, controls: Controls) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """One line through the acoustic model: (mel [T, 80] float32, durations int64, seconds, thread CPU seconds)."""
     import torch
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.thread_time()
     ids = voice.units.encode(symbols)
     with torch.inference_mode():
         out = voice.am.infer(ids, controls)
     mel = np.ascontiguousarray(np.asarray(out.mel, dtype=np.float32))
-    return mel, np.asarray(out.dur_rounded, dtype=np.int64), time.perf_counter() - t
+    return mel, np.asarray(out.dur_rounded, dtype=np.int64), time.perf_counter() - t, time.thread_time() - c
+
+
+def _vocode(vocode: Vocode, mel: np.ndarray) -> tuple[np.ndarray, float, float]:
+    t, c = time.perf_counter(), time.thread_time()
+    wav = vocode(mel)
+    return wav, time.perf_counter() - t, time.thread_time() - c
 
 
 def pipelined(
@@ -74,10 +82,9 @@ def pipelined(
                 break
             if isinstance(item, BaseException):
                 raise item
-            i, mel, dur, t_am = item
-            t = time.perf_counter()
-            wav = vocode(mel)
-            yield SegmentAudio(i, wav, dur, t_am, time.perf_counter() - t)
+            i, mel, dur, t_am, c_am = item
+            wav, t_voc, c_voc = _vocode(vocode, mel)
+            yield SegmentAudio(i, wav, dur, t_am, t_voc, c_am, c_voc)
     finally:
         stop.set()
         while worker.is_alive():  # unblock a producer waiting on a full queue
@@ -90,7 +97,6 @@ def pipelined(
 def sequential(voice, lines: Iterable[tuple[str, Controls]], vocode: Vocode) -> Iterator[SegmentAudio]:
     """The same contract as :func:`pipelined` without a worker thread (the reference for parity)."""
     for i, (symbols, controls) in enumerate(lines):
-        mel, dur, t_am = acoustic(voice, symbols, controls)
-        t = time.perf_counter()
-        wav = vocode(mel)
-        yield SegmentAudio(i, wav, dur, t_am, time.perf_counter() - t)
+        mel, dur, t_am, c_am = acoustic(voice, symbols, controls)
+        wav, t_voc, c_voc = _vocode(vocode, mel)
+        yield SegmentAudio(i, wav, dur, t_am, t_voc, c_am, c_voc)

@@ -1,0 +1,76 @@
+"""Dynamic int8 quantization, off by default and lossy: measured against fp32 with :func:`snr_db`.
+
+- Acoustic model (torch): ``quantize_dynamic`` of the ``Linear``/``LSTM`` modules that are *called* as modules.
+  The PNCA decoder and the duration predictor read their weights directly inside their autoregressive loops
+  (that is what makes their per-step cost small), so they stay fp32; quantizing them would need kernel changes.
+- Vocoder (ONNX Runtime): ``onnxruntime.quantization.quantize_dynamic`` (Conv -> ConvInteger, int8 weights).
+
+Error budget used by the bench and docs/performance.md: mel SNR >= 40 dB and waveform SNR >= 30 dB versus fp32.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+
+# Submodules whose weights are consumed as raw tensors (F.linear / fused LSTM steps), not via module calls.
+AM_RAW_WEIGHT_PREFIXES = ("mel_decoder.", "variance_adaptor.duration_predictor.")
+MEL_SNR_BUDGET_DB = 40.0
+WAV_SNR_BUDGET_DB = 30.0
+
+
+def snr_db(reference: np.ndarray, test: np.ndarray) -> float:
+    """Signal-to-noise ratio of ``test`` against ``reference`` in dB (inf when identical)."""
+    ref = np.asarray(reference, dtype=np.float64)
+    err = np.asarray(test, dtype=np.float64) - ref
+    if ref.shape != err.shape:
+        raise ValueError(f"shape mismatch: {ref.shape} vs {np.shape(test)}")
+    noise = float(np.sum(err * err))
+    if noise == 0.0:
+        return float("inf")
+    return 10.0 * float(np.log10(float(np.sum(ref * ref)) / noise))
+
+
+def am_quantizable_modules(am) -> list[str]:
+    from torch import nn
+
+    return [
+        name
+        for name, m in am.named_modules()
+        if isinstance(m, (nn.Linear, nn.LSTM)) and not name.startswith(AM_RAW_WEIGHT_PREFIXES)
+    ]
+
+
+def quantize_am_dynamic(am):
+    """A copy of the acoustic model with int8 dynamic quantization of its module-called Linear/LSTM layers."""
+    import torch
+    from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
+
+    spec = dict.fromkeys(am_quantizable_modules(am), default_dynamic_qconfig)
+    q = quantize_dynamic(copy.deepcopy(am), qconfig_spec=spec, dtype=torch.qint8)
+    q.eval()
+    return q
+
+
+def quantize_vocoder_onnx(src: str | Path, dst: str | Path, per_channel: bool = True) -> Path:
+    """Write an int8 (dynamic, weights per channel) copy of an exported ONNX vocoder; metadata is kept."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    dst = Path(dst)
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel)
+    _copy_metadata(Path(src), dst)
+    return dst
+
+
+def _copy_metadata(src: Path, dst: Path) -> None:
+    import onnx
+
+    a, b = onnx.load(str(src), load_external_data=False), onnx.load(str(dst))
+    have = {p.key for p in b.metadata_props}
+    for p in a.metadata_props:
+        if p.key not in have:
+            entry = b.metadata_props.add()
+            entry.key, entry.value = p.key, p.value
+    onnx.save(b, str(dst))

@@ -1,0 +1,73 @@
+"""Dynamic int8 quantization helpers: SNR metric, which AM layers are quantized, ONNX vocoder int8 copy."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sambert_lambda.engine.quantize import (
+    AM_RAW_WEIGHT_PREFIXES,
+    am_quantizable_modules,
+    quantize_am_dynamic,
+    snr_db,
+)
+from sambert_lambda.engine.voice import VoiceModel
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
+
+
+def test_snr_db():
+    ref = np.array([1.0, -1.0, 1.0, -1.0])
+    assert snr_db(ref, ref) == math.inf
+    assert snr_db(ref, ref * 1.1) == pytest.approx(20.0)
+    assert snr_db(ref, ref + 0.01) == pytest.approx(40.0)
+    with pytest.raises(ValueError):
+        snr_db(ref, ref[:2])
+
+
+@pytest.fixture(scope="module")
+def voice():
+    return VoiceModel.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", "zhitian_emo")
+
+
+def test_am_quantization_skips_raw_weight_loops_and_keeps_the_original(voice):
+    names = am_quantizable_modules(voice.am)
+    assert names and not any(n.startswith(AM_RAW_WEIGHT_PREFIXES) for n in names)
+    assert any(n.startswith("mel_postnet") for n in names)
+    before = {k: v.clone() for k, v in voice.am.state_dict().items()}
+    q = quantize_am_dynamic(voice.am)
+    assert all(torch.equal(before[k], v) for k, v in voice.am.state_dict().items())  # fp32 model untouched
+    quantized = {type(m).__module__ for m in q.modules()}
+    assert any("quantized" in mod for mod in quantized)
+    with np.load(FIXTURE / "golden.npz") as z:
+        symbols = str(z["zhitian_emo__0__symbols"])
+    ids = voice.units.encode(symbols)
+    with torch.inference_mode():
+        out = q.infer(ids)
+    assert out.mel.shape[1] == 80 and out.n_frames > 0 and torch.isfinite(out.mel).all()
+
+
+def test_onnx_vocoder_int8_copy_runs_with_metadata(tmp_path):
+    pytest.importorskip("onnxruntime")
+    from sambert_lambda.engine.onnx_engine import OnnxVocoder
+    from sambert_lambda.engine.onnx_export import export_vocoder
+    from sambert_lambda.engine.quantize import quantize_vocoder_onnx
+
+    src = export_vocoder(voice_vocoder(), tmp_path / "voc.onnx")
+    dst = quantize_vocoder_onnx(src, tmp_path / "voc_int8.onnx")
+    fp32, int8 = OnnxVocoder(src), OnnxVocoder(dst)
+    assert int8.context == fp32.context and int8.hop_size == 200
+    with np.load(FIXTURE / "golden.npz") as z:
+        mel = z["zhitian_emo__1__mel"]
+    ref, got = fp32.vocode(mel), int8.vocode(mel)
+    assert got.shape == ref.shape and np.isfinite(got).all()
+    assert not np.array_equal(got, ref)  # really quantized
+    assert snr_db(ref, got) > 10.0  # coarse sanity bound; the measured budget check lives in the bench/docs
+
+
+def voice_vocoder():
+    return VoiceModel.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", "zhitian_emo").vocoder
