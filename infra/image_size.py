@@ -1,0 +1,138 @@
+"""Measure what the Lambda image would hold, without Docker: install the lock into a fresh ``--target`` dir.
+
+``requirements/lambda.txt`` is installed exactly as the Dockerfile's deps stage installs it (torch from the CPU
+wheels, no cache), into an empty directory; then ``du`` reports the size per component (top-level package
+directories grouped by distribution), the application package, and the baked model directory. The image's layers
+are: the Python base image (not measured here), the deps layer (the target dir), and the model layer.
+
+The install is cached under ``var/image-size/`` and redone when the lock changes. CLI:
+``python -m infra.image_size [--model-dir DIR] [--fresh]`` prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+LOCK = REPO / "requirements" / "lambda.txt"
+WORK = REPO / "var" / "image-size"
+APP = REPO / "function" / "sambert_lambda"
+
+
+def du_bytes(path: Path) -> int:
+    """Disk usage of ``path`` in bytes (``du -sk``, i.e. allocated blocks as Docker layers store files)."""
+    out = subprocess.run(["du", "-sk", str(path)], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
+    return int(out.split()[0]) * 1024
+
+
+def install_lock(target: Path, lock: Path = LOCK, python: str = sys.executable) -> float:
+    """``pip install --no-cache-dir --target target -r lock`` into an empty dir; returns the seconds it took."""
+    import time
+
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    t0 = time.monotonic()
+    subprocess.run(  # noqa: S603
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-cache-dir",
+            "--no-deps",
+            "--target",
+            str(target),
+            "--extra-index-url",
+            "https://download.pytorch.org/whl/cpu",
+            "-r",
+            str(lock),
+        ],
+        check=True,
+    )
+    return time.monotonic() - t0
+
+
+def _owner_map(target: Path) -> dict[str, str]:
+    """top-level entry in ``target`` -> distribution name, from each ``*.dist-info/RECORD``."""
+    owners: dict[str, str] = {}
+    for info in target.glob("*.dist-info"):
+        dist = info.name.rsplit("-", 1)[0].lower().replace("_", "-")
+        owners[info.name] = dist
+        record = info / "RECORD"
+        if not record.is_file():
+            continue
+        for line in record.read_text(encoding="utf-8", errors="replace").splitlines():
+            top = line.split(",", 1)[0].split("/", 1)[0]
+            if top and not top.startswith(".."):
+                owners.setdefault(top, dist)
+    return owners
+
+
+def components(target: Path) -> dict[str, int]:
+    """Bytes per distribution (``du`` of the top-level entries each one installed), largest first."""
+    owners = _owner_map(target)
+    sizes: dict[str, int] = {}
+    for entry in target.iterdir():
+        dist = owners.get(entry.name, "(unowned)")
+        sizes[dist] = sizes.get(dist, 0) + du_bytes(entry)
+    return dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
+
+
+def _lock_hash(lock: Path) -> str:
+    return hashlib.sha256(lock.read_bytes()).hexdigest()[:16]
+
+
+def measure(model_dir: Path | str | None = None, *, fresh: bool = False, lock: Path = LOCK) -> dict[str, Any]:
+    """Sizes in MB: deps layer (per component), app package, model dir; and the install time when it ran."""
+    target = WORK / "target"
+    stamp = WORK / f"installed-{_lock_hash(lock)}"
+    seconds = None
+    if fresh or not stamp.exists() or not target.is_dir():
+        for old in WORK.glob("installed-*"):
+            old.unlink()
+        seconds = install_lock(target, lock)
+        stamp.touch()
+    mb = 1024 * 1024
+    comps = components(target)
+    deps = du_bytes(target)
+    top = {k: round(v / mb, 1) for k, v in list(comps.items())[:12]}
+    rest = sum(list(comps.values())[12:])
+    if rest:
+        top["(others)"] = round(rest / mb, 1)
+    report: dict[str, Any] = {
+        "lock": str(lock.relative_to(REPO)) if lock.is_relative_to(REPO) else str(lock),
+        "packages": len(list(target.glob("*.dist-info"))),
+        "deps_layer_mb": round(deps / mb, 1),
+        "deps_by_component_mb": top,
+        "app_mb": round(du_bytes(APP) / mb, 2),
+        "install_seconds": round(seconds, 1) if seconds is not None else "cached",
+        "base_image": "python:3.11-slim-bookworm (not measured here: no Docker engine)",
+    }
+    if model_dir is not None and Path(model_dir).is_dir():
+        model = du_bytes(Path(model_dir))
+        report["model_dir"] = str(model_dir)
+        report["model_layer_mb"] = round(model / mb, 1)
+        report["deps_plus_model_mb"] = round((deps + model) / mb, 1)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m infra.image_size", description=__doc__.split("\n\n")[0])
+    p.add_argument("--model-dir", type=Path, default=None, help="baked model directory to include")
+    p.add_argument("--fresh", action="store_true", help="reinstall even if the lock has not changed")
+    a = p.parse_args(argv)
+    print(json.dumps(measure(a.model_dir, fresh=a.fresh), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
