@@ -118,7 +118,9 @@ def _sub_range(m: re.Match[str]) -> str:
         return number(a, liang=False) + "比" + number(b, liang=False)
     if counted(text, m.end()):  # 2-3个月 -> 两到三个月
         return quantity(a) + "到" + quantity(b)
-    if sep == "-" and "." not in a + b and int(a.replace(",", "")) > int(b.replace(",", "")):  # 5-3: descending, so not a range
+    if (
+        sep == "-" and "." not in a + b and int(a.replace(",", "")) > int(b.replace(",", ""))
+    ):  # 5-3: descending, so not a range
         return number(a, liang=False) + "减" + number(b, liang=False)
     return number(a) + "到" + number(b)
 

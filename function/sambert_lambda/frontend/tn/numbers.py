@@ -1,7 +1,9 @@
 """Number verbalization primitives shared by every rule: cardinals, decimals, digit-by-digit readings.
 
 Conventions (documented, relied on by the unit tests):
-- Cardinals use ``cn2an`` for the grouping (万/亿, 零 insertion); integers longer than 16 digits are read digit by digit.
+- Cardinals group by 万/亿 with the standard 零 rules (1010 -> 一千零一十, 10001 -> 一万零一, 100000001000 ->
+  一千亿零一千) and drop the 一 of a leading 一十 (10 -> 十, 101111 -> 十万一千一百一十一). Integers longer than 12 digits
+  are read digit by digit. (Own code rather than cn2an: same readings, tested against it, without its 0.6 s import.)
 - 两 replaces a leading 二 before 百/千/万/亿 (200 -> 两百, 2000 -> 两千, 20000 -> 两万, 2亿 -> 两亿); inner digits keep
   二 (12000 -> 一万二千, 2200 -> 两千二百). ``liang=False`` keeps every 二 (ordinals, math, codes).
 - Digit-by-digit readings use 一 for 1, except ``telephone=True`` which uses 幺 (the spoken convention for phone and
@@ -12,11 +14,11 @@ from __future__ import annotations
 
 import re
 
-import cn2an
-
 DIGITS = "零一二三四五六七八九"
 _TELE_DIGITS = "零幺二三四五六七八九"
-_MAX_CARDINAL_DIGITS = 16
+_MAX_CARDINAL_DIGITS = 12
+_PLACES = ("", "十", "百", "千")
+_GROUPS = ("", "万", "亿")
 
 _LEADING_LIANG = re.compile(r"^二(?=[百千万亿])")
 
@@ -42,12 +44,48 @@ def digits(s: str, telephone: bool = False) -> str:
     return "".join(table[ord(c) - 48] for c in s if "0" <= c <= "9")
 
 
+def _group(g: str) -> str:
+    """A 1-4 digit group with a non-zero value; inner zeros read 零 once (0010 -> 一十, 1001 -> 一千零一)."""
+    out, zero, started = [], False, False
+    for i, ch in enumerate(g):
+        d = ord(ch) - 48
+        if d == 0:
+            zero = zero or started
+            continue
+        if zero:
+            out.append("零")
+            zero = False
+        out.append(DIGITS[d] + _PLACES[len(g) - 1 - i])
+        started = True
+    return "".join(out)
+
+
+def _integer(s: str) -> str:
+    """Verbalize 1-12 ASCII digits without leading zeros."""
+    if s == "0":
+        return "零"
+    head = len(s) % 4 or 4
+    groups = [s[:head]] + [s[head + i : head + i + 4] for i in range(0, len(s) - head, 4)]
+    out: list[str] = []
+    pending_zero = False
+    for idx, g in enumerate(groups):
+        if int(g) == 0:
+            pending_zero = True
+            continue
+        if out and (pending_zero or g[0] == "0"):
+            out.append("零")
+        out.append(_group(g) + _GROUPS[len(groups) - 1 - idx])
+        pending_zero = False
+    text = "".join(out)
+    return text[1:] if text.startswith("一十") else text
+
+
 def cardinal(s: str, liang: bool = True) -> str:
     """Verbalize a non-negative integer written in ASCII digits (leading zeros ignored)."""
     s = s.lstrip("0") or "0"
     if len(s) > _MAX_CARDINAL_DIGITS:
         return digits(s)
-    out = cn2an.an2cn(s)
+    out = _integer(s)
     if liang:
         out = _LEADING_LIANG.sub("两", out)
     return out
