@@ -1,0 +1,138 @@
+"""SSML subset -> Segments: breaks, emotion spans, prosody controls, say-as, phoneme; safe parsing and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from sambert_lambda.errors import InvalidInput, SSMLError, UnknownEmotion, UnknownVoice
+from sambert_lambda.frontend.pipeline import OpenFrontend
+from sambert_lambda.frontend.ssml import MAX_SSML_BYTES, parse_ssml
+from sambert_lambda.frontend.symbols import token_fields
+from sambert_lambda.types import Controls
+
+
+@pytest.fixture(scope="module")
+def fe() -> OpenFrontend:
+    return OpenFrontend()
+
+
+def emotions(line: str) -> list[str]:
+    return [token_fields(t)[4] for t in line.split() if not token_fields(t)[0].startswith("#")]
+
+
+def test_plain_text_one_segment_per_sentence(fe):
+    segs = fe.segments("你好。今天天气很好！")
+    assert len(segs) == 2 and all(s.symbols for s in segs)
+    assert segs[0].controls == Controls()
+
+
+def test_break_time_and_strength(fe):
+    segs = fe.segments('<speak>你好<break time="500ms"/>世界<break strength="strong"/>再见</speak>', ssml=True)
+    assert [s.pause_after_ms for s in segs] == [500, 700, 0]
+    assert all(s.symbols for s in segs)
+
+
+def test_leading_break_is_pause_only_segment(fe):
+    segs = fe.segments('<speak><break time="1s"/>你好</speak>', ssml=True)
+    assert segs[0].symbols is None and segs[0].pause_after_ms == 1000
+    assert segs[1].symbols
+
+
+def test_emotion_span_inside_sentence_sets_per_token_emotion(fe):
+    segs = fe.segments('<speak>我在银行上班，<emotion category="sad">每天都很累</emotion>。</speak>', ssml=True)
+    assert len(segs) == 1
+    emos = emotions(segs[0].symbols)
+    assert emos[0] == "emotion_neutral" and emos[-1] == "emotion_sad"
+    assert set(emos) == {"emotion_neutral", "emotion_sad"}
+
+
+def test_emotion_intensity_splits_segment(fe):
+    segs = fe.segments('<speak>我很好，<emotion category="happy" intensity="1.5">真的很开心</emotion></speak>',
+                       ssml=True)
+    assert len(segs) == 2
+    assert segs[0].controls.emotion_intensity == 1.0
+    assert segs[1].controls.emotion_intensity == 1.5
+    assert set(emotions(segs[1].symbols)) == {"emotion_happy"}
+
+
+def test_prosody_controls(fe):
+    segs = fe.segments('<speak><prosody rate="120%" pitch="+2st" volume="+3dB">你好</prosody>世界</speak>',
+                       ssml=True)
+    assert segs[0].controls.speed == pytest.approx(1.2)
+    assert segs[0].controls.pitch > 0 and segs[0].controls.volume_db == pytest.approx(3.0)
+    assert segs[1].controls == Controls()
+
+
+def test_phoneme_forces_pinyin(fe):
+    segs = fe.segments('<speak>我要去<phoneme alphabet="pinyin" ph="hang2">行</phoneme></speak>', ssml=True)
+    toks = [token_fields(t) for t in segs[0].symbols.split()]
+    assert ["h_c", "tone2"] in [t[:2] for t in toks] and ["ang_c", "tone2"] in [t[:2] for t in toks]
+
+
+def test_say_as_characters_and_digits(fe):
+    pieces = parse_ssml('<speak><say-as interpret-as="digits">110</say-as></speak>')
+    assert pieces[0].normalized and ("一" in pieces[0].text or "幺" in pieces[0].text)
+    segs = fe.segments('<speak>号码<say-as interpret-as="telephone">13800138000</say-as></speak>', ssml=True)
+    assert segs and segs[0].symbols
+
+
+def test_p_and_s_allowed(fe):
+    segs = fe.segments("<speak><p><s>第一句。</s><s>第二句。</s></p></speak>", ssml=True)
+    assert len(segs) == 2
+
+
+@pytest.mark.parametrize(("ssml", "needle"), [
+    ("<speak><foo>你好</foo></speak>", "<foo>"),
+    ('<speak><break time="500ms" bar="1"/></speak>', "bar"),
+    ('<speak><break time="fast"/></speak>', "500ms"),
+    ('<speak><emotion category="bored">你好</emotion></speak>', "bored"),
+    ('<speak><emotion category="happy" intensity="9">你好</emotion></speak>', "intensity"),
+    ('<speak><prosody rate="900%">你好</prosody></speak>', "rate"),
+    ('<speak><phoneme alphabet="ipa" ph="x">你</phoneme></speak>', "alphabet"),
+    ('<speak><phoneme alphabet="pinyin" ph="zz9">你</phoneme></speak>', "zz9"),
+    ('<speak><phoneme alphabet="pinyin" ph="ni3 hao3">你</phoneme></speak>', "syllables"),
+    ("<speak>你好", "malformed"),
+    ("<voice>你好</voice>", "<speak>"),
+])
+def test_bad_ssml_names_problem(fe, ssml, needle):
+    with pytest.raises(SSMLError) as ei:
+        fe.segments(ssml, ssml=True)
+    assert needle in ei.value.message
+    assert ei.value.status == 400
+
+
+def test_billion_laughs_and_external_entities_refused(fe):
+    lol = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+           "<speak>&lol2;</speak>")
+    with pytest.raises(SSMLError):
+        fe.segments(lol, ssml=True)
+    ext = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><speak>&e;</speak>'
+    with pytest.raises(SSMLError):
+        fe.segments(ext, ssml=True)
+
+
+def test_size_and_depth_caps(fe):
+    with pytest.raises(SSMLError, match="limit"):
+        fe.segments("<speak>" + "你" * MAX_SSML_BYTES + "</speak>", ssml=True)
+    deep = "<speak>" + "<p>" * 40 + "你好" + "</p>" * 40 + "</speak>"
+    with pytest.raises(SSMLError, match="nested"):
+        fe.segments(deep, ssml=True)
+
+
+def test_empty_and_unspeakable(fe):
+    with pytest.raises(InvalidInput) as ei:
+        fe.segments("   ")
+    assert ei.value.code == "empty_text"
+    with pytest.raises(InvalidInput) as ei:
+        fe.segments("😀😀 ……")
+    assert ei.value.code == "nothing_speakable"
+    with pytest.raises(InvalidInput) as ei:
+        fe.segments('<speak><break time="1s"/></speak>', ssml=True)
+    assert ei.value.code == "nothing_speakable"
+
+
+def test_unknown_emotion_and_speaker(fe):
+    with pytest.raises(UnknownEmotion):
+        fe.segments("你好", emotion="bored")
+    with pytest.raises(UnknownVoice):
+        fe.segments("你好", speaker="Z9")
