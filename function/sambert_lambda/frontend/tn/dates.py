@@ -50,6 +50,8 @@ _YEAR_WORD_AFTER = re.compile(r"\s?(?:年|赛季|学年|财年|年度|届)")
 _DECADE_EN = re.compile(r"(?<![\d.])(1[5-9]\d0|20\d0)'?s(?![A-Za-z])")
 _ERA_YEAR = re.compile(r"(?<=公元)(前?)(\d{1,4})(?=年)")
 _YEAR_CN = re.compile(r"(?<![\d.])(\d{4}|0\d)(?=年(?!来|之久|的?历史))")
+# 2024届 / 2024款 / 2024版 / 2024赛季: a year that names a class, a model or a season.
+_YEAR_NAMED = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?=届|款|版|赛季|财年|学年|年度)")
 _YEAR_MONTH_CN = re.compile(r"(?<![\d.])(\d{2})(?=年\d{1,2}月)")
 _DECADE = re.compile(r"(?<![\d.])(\d0)(?=后)")
 
@@ -137,6 +139,7 @@ def normalize_dates(text: str) -> str:
     text = _DECADE_EN.sub(lambda m: digits(m.group(1)) + "年代", text)
     text = _ERA_YEAR.sub(lambda m: m.group(1) + digits(m.group(2)), text)
     text = _YEAR_CN.sub(lambda m: digits(m.group(1)), text)
+    text = _YEAR_NAMED.sub(lambda m: digits(m.group(1)), text)
     text = _YEAR_MONTH_CN.sub(lambda m: digits(m.group(1)), text)
     return _DECADE.sub(lambda m: digits(m.group(1)), text)
 
