@@ -42,6 +42,9 @@ _SYMBOLS = [
 ]
 
 
+_DATE_UNITS = tuple("年月日号时点分秒")
+
+
 def _sub_number(m: re.Match[str]) -> str:
     sign, num = m.group(1), m.group(2)
     text = m.string
@@ -50,6 +53,8 @@ def _sub_number(m: re.Match[str]) -> str:
         prev = text[m.start() - 1] if m.start() > 0 else ""
         if prev.isalnum() and prev.isascii():
             prefix = sign
+        elif sign == "-" and prev in _DATE_UNITS and text.startswith(_DATE_UNITS, m.end()):
+            prefix = "到"  # 9月1日-9月3日: a range of dates, not a negative month
         else:
             prefix = "负" if sign == "-" else "正"
     if num == "2" and counted(text, m.end()):
