@@ -173,3 +173,29 @@ def test_logs_hold_no_presigned_url(rie, first):
     assert first["key"] in logs  # the key is logged ...
     assert "X-Amz-Signature" not in logs and "X-Amz-Credential" not in logs  # ... never the URL
     assert '"ColdStart"' in logs and '"CacheHit"' in logs  # EMF metrics reach stdout under the RIE
+
+
+@pytest.mark.parametrize(
+    ("env", "code", "names"),
+    [
+        ({"TTS_MODEL_DIR": "/nonexistent/model"}, "model_unavailable", None),
+        ({"TTS_URL_EXPIRES": "999999"}, "config_invalid", "TTS_URL_EXPIRES"),
+        ({"TTS_BUCKET": ""}, "config_invalid", "TTS_BUCKET"),
+    ],
+)
+def test_failed_init_answers_503_without_crash_loop(stack, test_voice_dir, tmp_path, env, code, names):
+    from infra.rie import RIE
+
+    full = {**stack["env"], "TTS_MODEL_DIR": str(test_voice_dir), **env}
+    with RIE(env=full, log_path=tmp_path / "rie.log") as r:
+        for _ in range(2):
+            resp = r.invoke(load("function-url-tts.json"))
+            assert resp["statusCode"] == 503, resp
+            err = json.loads(resp["body"])["error"]
+            assert err["code"] == code
+            if names:
+                assert names in err["message"]
+            out = r.invoke(load("direct-invoke.json"))
+            assert out["error"]["code"] == code and out["status"] == 503
+        assert r.proc.poll() is None  # the runtime is still up: no crash loop
+        assert r.logs().count("INIT START") == 1

@@ -127,7 +127,10 @@ def api_load_check(n: int = 200, *, model_dir: str | None = None, service: Any =
             syntheses_before = service.stats.syntheses
             audio_s = 0.0
             synth_s = 0.0
+            checkpoints: list[float] = []
             for i in range(n):
+                if n >= 4 and i % (n // 4) == 0 and i:
+                    checkpoints.append(round(proc.memory_info().rss / 2**20, 1))
                 body = HIT_BODY if i % 2 == 0 else {"text": short_text(i)}
                 t = time.perf_counter()
                 resp = client.post("/v1/tts", json=body)
@@ -157,6 +160,8 @@ def api_load_check(n: int = 200, *, model_dir: str | None = None, service: Any =
             "rss_start_mb": round(rss_start / 2**20, 1),
             "rss_end_mb": round(rss_end / 2**20, 1),
             "rss_growth_mb": round((rss_end - rss_start) / 2**20, 1),
+            "rss_mb_at_quarters": [*checkpoints, round(rss_end / 2**20, 1)],
+            "rss_growth_second_half_mb": round(rss_end / 2**20 - checkpoints[1], 1) if len(checkpoints) >= 2 else None,
             "test_voice": bool(service.test_voice),
             "model": service.model,
             "s3": "moto (in-process)" if env.get("TTS_BUCKET") == "sambert-loadcheck" else "given/configured",
