@@ -32,10 +32,30 @@ def du_bytes(path: Path) -> int:
     return int(out.split()[0]) * 1024
 
 
-def install_lock(target: Path, lock: Path = LOCK, python: str = sys.executable) -> float:
-    """``pip install --no-cache-dir --target target -r lock`` into an empty dir; returns the seconds it took."""
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def cpu_index_reachable(timeout: float = 3.0) -> bool:
+    """Whether the PyTorch CPU wheel index answers (it does not on machines that reach PyPI only)."""
+    import socket
+
+    try:
+        with socket.create_connection(("download.pytorch.org", 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def install_lock(
+    target: Path, lock: Path = LOCK, python: str = sys.executable, *, use_cache: bool = False
+) -> float:
+    """``pip install --no-cache-dir --target target -r lock`` into an empty dir; returns the seconds it took.
+
+    torch comes from the CPU index when it is reachable, else from pip's own configuration (a local CPU wheel).
+    """
     import time
 
+    index = ["--extra-index-url", CPU_INDEX] if cpu_index_reachable() else []
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -47,12 +67,11 @@ def install_lock(target: Path, lock: Path = LOCK, python: str = sys.executable) 
             "pip",
             "install",
             "--quiet",
-            "--no-cache-dir",
+            *([] if use_cache else ["--no-cache-dir"]),
             "--no-deps",
             "--target",
             str(target),
-            "--extra-index-url",
-            "https://download.pytorch.org/whl/cpu",
+            *index,
             "-r",
             str(lock),
         ],

@@ -12,7 +12,7 @@ a healthy one. Processes we start are stopped by their PID (process group), neve
 Several test sessions may share one server: each :func:`start` registers the calling process under
 ``var/localstack/users/``; :func:`stop` stops the server only when no other live process still uses it.
 
-CLI: ``python -m infra.localstack start|stop|status``.
+CLI: ``python -m infra.localstack start|stop|status|install``.
 """
 
 from __future__ import annotations
@@ -137,6 +137,14 @@ def ensure_venv() -> Path:
     stamp = VENV / (".installed-" + "-".join(p.split("=")[-1] for p in PACKAGES[:1]))
     if py.exists() and stamp.exists():
         return py
+    if (
+        py.exists()
+        and subprocess.run(  # noqa: S603 - a venv on too old a Python (e.g. 3.12) is rebuilt
+            [str(py), "-c", "import warnings; warnings.deprecated"], capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
+        shutil.rmtree(VENV)
     if not py.exists():
         subprocess.run([find_python(), "-m", "venv", str(VENV)], check=True)  # noqa: S603
     subprocess.run([str(py), "-m", "pip", "install", "-q", *PACKAGES], check=True)  # noqa: S603
@@ -336,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     st = sub.add_parser("stop", help="stop the LocalStack this project started (if nobody else uses it)")
     st.add_argument("--force", action="store_true", help="stop even if other live processes registered")
     sub.add_parser("status", help="print health, pid and users as JSON")
+    sub.add_parser("install", help="create the .localstack venv (Python >= 3.13) if it is missing")
     a = p.parse_args(argv)
     try:
         if a.cmd == "start":
@@ -346,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(ensure_resources(endpoint, a.bucket), indent=2))
             else:
                 print(endpoint)
+        elif a.cmd == "install":
+            print(f"localstack: venv ready ({ensure_venv()})")
         elif a.cmd == "stop":
             print("stopped" if stop(force=a.force) else "nothing to stop (not started here, or still in use)")
         else:
