@@ -88,7 +88,7 @@ def test_txt_jsonl_ssml_on_real_voice(service):
         if entry["format"] == "wav":
             assert round(len(wave) / rate, 3) == entry["duration"]
         else:
-            assert abs(len(wave) / rate - entry["duration"]) < 0.1
+            assert entry["duration"] - 0.01 <= len(wave) / rate <= entry["duration"] + 0.15  # MP3 padding
 
     c = manifest(service, "output/it/c.ssml/")
     assert c["items"][0]["status"] == "done" and c["items"][0]["duration"] > 0.3  # includes the 300 ms break

@@ -70,8 +70,8 @@ def test_jsonl_50_lines_3_bad(tmp_path):
         assert entry["duration"] == round(expected / RATE, 3)
         if fmt == "wav":
             assert rate == RATE and len(wave) == expected
-        else:  # mp3 adds encoder padding
-            assert abs(len(wave) - expected) < 0.1 * RATE
+        else:  # MP3 adds encoder delay and frame padding, never removes audio
+            assert expected - 0.01 * RATE <= len(wave) <= expected + 0.15 * RATE
     assert not svc.storage.list("output/course/第一课 prompts.jsonl/00007")
 
 
