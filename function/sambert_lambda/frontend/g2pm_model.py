@@ -71,6 +71,24 @@ class PolyphoneModel:
         w0, b0, w1, b1 = self.fc
         return np.maximum(hid @ w0.T + b0, 0.0) @ w1.T + b1
 
+    def probabilities(self, sentence: str, positions: list[int],
+                      candidates: list[list[str]]) -> list[dict[str, float]]:
+        """Softmax over each position's candidate readings (readings the model lacks are left out)."""
+        if not positions:
+            return []
+        with _LOCK:
+            scores = self.logits(sentence, positions)
+        out: list[dict[str, float]] = []
+        for row, cands in zip(scores, candidates, strict=True):
+            known = [c for c in dict.fromkeys(cands) if c in self.class_index]
+            if not known:
+                out.append({})
+                continue
+            z = np.array([row[self.class_index[c]] for c in known], dtype=np.float64)
+            e = np.exp(z - z.max())
+            out.append(dict(zip(known, (e / e.sum()).tolist(), strict=True)))
+        return out
+
     def choose(self, sentence: str, positions: list[int], candidates: list[list[str]]) -> list[str | None]:
         """Best reading among ``candidates[k]`` for ``sentence[positions[k]]`` (None if no candidate is a class)."""
         if not positions:

@@ -5,7 +5,10 @@ Strategy ``"phrase+g2pm"`` (the default):
 2. Inside each word, a forward maximum match over pypinyin's phrase dictionary finds multi-character phrases; their
    readings are taken as they are (phrases are reliable).
 3. A character left alone that has several readings is decided by the g2pM BiLSTM over the whole sentence,
-   restricted to that character's known readings.
+   restricted to the readings the model knows for it. A phrase reading of such a character is kept unless the
+   model is nearly certain (p > 0.99) of a different reading *and* the character itself is uncommon (jieba
+   frequency < 5000): phrase dictionaries carry rare-sense entries for rare characters (place names, 陂/涌/咯),
+   while for common characters (了解, 还给, 一觉) the dictionary is more reliable than the model's prior.
 4. A few POS rules for particles (了/着/得/地/的) override where the tagger is sure.
 Other strategies (``pypinyin``, ``g2pm``, ``phrase``) exist so the benchmark can compare them.
 
@@ -23,6 +26,8 @@ HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002e
 LATIN_RE = re.compile(r"[A-Za-z]")
 STRATEGIES = ("phrase+g2pm", "g2pm", "phrase", "pypinyin")
 _MAX_PHRASE = 8
+PHRASE_OVERRIDE_P = 0.99
+COMMON_CHAR_FREQ = 5000  # jieba frequency of a character above which its phrase readings are never overridden
 _LOCK = threading.Lock()
 
 
@@ -55,6 +60,7 @@ def word_freq(word: str) -> int:
     _jieba()
     import jieba
 
+    jieba.dt.check_initialized()
     return int(jieba.dt.FREQ.get(word) or 0)
 
 
@@ -145,7 +151,8 @@ class G2P:
 
     def annotate(self, sentence: str, words: list[Word]) -> list[Word]:
         """Fill ``pinyin`` of every zh word in place (``sentence`` is the concatenation of the words' text)."""
-        uncertain: list[tuple[Word, int, int, list[str]]] = []  # word, index in word, index in sentence, candidates
+        # (word, index in word, index in sentence, candidates, reading came from a phrase)
+        uncertain: list[tuple[Word, int, int, list[str], bool]] = []
         offset = 0
         for w in words:
             if w.kind == "zh":
@@ -156,10 +163,14 @@ class G2P:
 
             model = get_model()
             if model is not None:
-                picks = model.choose(sentence, [u[2] for u in uncertain], [u[3] for u in uncertain])
-                for (w, i, _, _), pick in zip(uncertain, picks, strict=True):
-                    if pick is not None:
-                        w.pinyin[i] = pick
+                probs = model.probabilities(sentence, [u[2] for u in uncertain], [u[3] for u in uncertain])
+                for (w, i, _, _, from_phrase), pr in zip(uncertain, probs, strict=True):
+                    if not pr:
+                        continue
+                    best = max(pr, key=pr.__getitem__)
+                    if not from_phrase or (pr[best] > PHRASE_OVERRIDE_P and best != w.pinyin[i]
+                                           and word_freq(w.text[i]) < COMMON_CHAR_FREQ):
+                        w.pinyin[i] = best
         if self.strategy != "pypinyin":
             for w in words:
                 if w.kind == "zh" and len(w.text) == 1:
@@ -168,7 +179,7 @@ class G2P:
                         w.pinyin[0] = rule
         return words
 
-    def _word(self, w: Word, offset: int) -> list[tuple[Word, int, int, list[str]]]:
+    def _word(self, w: Word, offset: int) -> list[tuple[Word, int, int, list[str], bool]]:
         text = w.text
         if self.strategy == "pypinyin":
             w.pinyin = _normalize_list(phrase_reading(text), text)
@@ -181,14 +192,13 @@ class G2P:
                 covered[a:b] = [True] * (b - a)
         out = []
         for i, ch in enumerate(text):
-            if covered[i]:
-                continue
-            cands = char_readings(ch) if is_han(ch) else []
-            reading[i] = cands[0] if cands else "?"
+            if not covered[i]:
+                cands = char_readings(ch) if is_han(ch) else []
+                reading[i] = cands[0] if cands else "?"
             if self.strategy != "phrase":
                 model_cands = _model_candidates(ch)
                 if len(model_cands) > 1:
-                    out.append((w, i, offset + i, model_cands))
+                    out.append((w, i, offset + i, model_cands, covered[i]))
         w.pinyin = _normalize_list(reading, text)
         return out
 
