@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -118,20 +119,29 @@ def measure_speed() -> dict:
             t0 = time.perf_counter()
             f.symbol_lines(s)
             times.append((time.perf_counter() - t0) * 1000)
-    code = ("import time; t=time.perf_counter(); from sambert_lambda.frontend.pipeline import OpenFrontend; "
-            "f=OpenFrontend(); f.symbol_lines('北京今天天气怎么样'); print(time.perf_counter()-t)")
-    colds = []
+    code = ("import time,resource; t=time.perf_counter(); from sambert_lambda.frontend.pipeline import OpenFrontend; "
+            "f=OpenFrontend(); f.symbol_lines('北京今天天气怎么样'); r=resource.getrusage(resource.RUSAGE_SELF); "
+            "print(time.perf_counter()-t, r.ru_utime+r.ru_stime)")
+    colds, cpus = [], []
     for _ in range(3):
-        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)  # noqa: S603 - fixed argv, our own interpreter
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)  # noqa: S603 - fixed argv, our own interpreter
         try:
-            colds.append(float(res.stdout.strip().splitlines()[-1]))
+            wall, cpu = res.stdout.strip().splitlines()[-1].split()
+            colds.append(float(wall))
+            cpus.append(float(cpu))
         except (ValueError, IndexError):
             pass
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
     return {
         "warm_ms_per_sentence_median": round(statistics.median(times), 2),
         "warm_ms_per_sentence_p90": round(sorted(times)[int(0.9 * (len(times) - 1))], 2),
         "cold_start_s_median": round(statistics.median(colds), 3) if colds else None,
         "cold_start_s_all": [round(c, 3) for c in colds],
+        "cold_start_cpu_s_median": round(statistics.median(cpus), 3) if cpus else None,
+        "load_average_1min": load,
         "sentences": len(TYPICAL),
     }
 

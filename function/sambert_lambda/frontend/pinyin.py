@@ -26,6 +26,7 @@ HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002e
 LATIN_RE = re.compile(r"[A-Za-z]")
 STRATEGIES = ("phrase+g2pm", "g2pm", "phrase", "pypinyin")
 _MAX_PHRASE = 8
+JIEBA_CACHE_ENV = "SAMBERT_JIEBA_CACHE"
 PHRASE_OVERRIDE_P = 0.99
 COMMON_CHAR_FREQ = 5000  # jieba frequency of a character above which its phrase readings are never overridden
 _LOCK = threading.Lock()
@@ -47,10 +48,15 @@ def is_han(ch: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _jieba():
+    import os
+
     import jieba
     import jieba.posseg
 
     jieba.setLogLevel(60)
+    cache = os.environ.get(JIEBA_CACHE_ENV)
+    if cache:  # a cache baked into the image avoids rebuilding the dictionary on every cold start
+        jieba.dt.cache_file = cache
     return jieba.posseg
 
 
@@ -218,6 +224,15 @@ def _normalize_list(readings: list[str], text: str) -> list[str]:
     while len(out) < len(text):
         out.append("?")
     return out
+
+
+def warm_up() -> None:
+    """Load every dictionary and the polyphone model now (image build time or Lambda init)."""
+    from sambert_lambda.frontend.g2pm_model import get_model
+
+    _jieba().lcut("预热")
+    _pypinyin()
+    get_model()
 
 
 @lru_cache(maxsize=4)
