@@ -38,7 +38,7 @@ def _get_mangum():
         from sambert_lambda.api.app import create_app
 
         _app = create_app(lambda: holder.get())  # late-bound: tests may swap the holder
-        _mangum = Mangum(_app, lifespan="off", api_gateway_base_path="/")
+        _mangum = Mangum(_app, lifespan="off")
     return _mangum
 
 
@@ -71,9 +71,9 @@ def _direct(event: dict[str, Any]) -> dict[str, Any]:
     try:
         req = TTSRequest.model_validate(event)
     except ValidationError as e:
-        from sambert_lambda.api.errors import _validation
+        from sambert_lambda.api.errors import validation_error
 
-        status, code, message = _validation(list(e.errors()))
+        status, code, message = validation_error(list(e.errors()))
         return {"error": {"code": code, "message": message}, "status": status}
     try:
         return holder.get().tts(req)

@@ -56,7 +56,6 @@ class Stats:
     requests: int = 0
     syntheses: int = 0
     cache_hits: int = 0
-    errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {k: int(v) for k, v in self.__dict__.items()}

@@ -231,3 +231,9 @@ def test_unexpected_exception_is_500_without_details(service, monkeypatch):
         resp = c.post("/v1/tts", json={"text": TEXT})
     err = assert_error(resp, 500, "internal_error")
     assert "secret" not in err["message"]
+
+
+def test_unknown_post_route_is_404_whatever_the_body(client):
+    assert_error(client.post("/v1/nope", content=b"\xff", headers={"content-type": "text/plain"}), 404, "not_found")
+    assert_error(client.post("/healthz", content=b"{}", headers={"content-type": "text/plain"}), 405,
+                 "method_not_allowed")

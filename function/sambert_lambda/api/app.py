@@ -54,7 +54,8 @@ def create_app(
     app.include_router(router)
     static = resources.files("sambert_lambda.api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    app.add_middleware(RequestGuard, max_body=lambda: settings_factory().max_body_bytes)
+    json_paths = frozenset(r.path for r in router.routes if "POST" in getattr(r, "methods", ()))
+    app.add_middleware(RequestGuard, max_body=lambda: settings_factory().max_body_bytes, json_paths=json_paths)
     app.add_middleware(_Counter)
     app.add_middleware(CatchAll)
     return app

@@ -42,7 +42,7 @@ _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "me
                413: "too_large", 415: "invalid_content_type"}
 
 
-def _validation(errors: list[dict[str, Any]]) -> tuple[int, str, str]:
+def validation_error(errors: list[dict[str, Any]]) -> tuple[int, str, str]:
     """Map pydantic's first error to (status, code, message), without echoing the input."""
     if not errors:
         return 422, "validation_error", "the request does not match the schema"
@@ -73,7 +73,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, code, message = _validation(list(exc.errors()))
+        status, code, message = validation_error(list(exc.errors()))
         return error_json(status, code, message)
 
     @app.exception_handler(StarletteHTTPException)

@@ -49,14 +49,20 @@ class CatchAll:
 
 
 class RequestGuard:
-    """For requests with a body: 413 over the size limit, 400 for a non-JSON content type or a non-UTF-8 body.
-
-    The body (at most ``max_body`` bytes) is buffered, checked, then replayed to the app.
+    """For requests with a body: 413 over the size limit; on the JSON routes (``json_paths``) also 400 for a
+    non-JSON content type or a non-UTF-8 body. The body (at most ``max_body`` bytes) is buffered, checked, then
+    replayed to the app.
     """
 
-    def __init__(self, app: ASGIApp, max_body: Callable[[], int] | int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: Callable[[], int] | int = DEFAULT_MAX_BODY,
+        json_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self._max_body = max_body
+        self.json_paths = json_paths
 
     def max_body(self) -> int:
         try:
@@ -91,7 +97,7 @@ class RequestGuard:
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
         body = b"".join(chunks)
-        problem = _check_json_body(headers.get("content-type", ""), body)
+        problem = _check_json_body(headers.get("content-type", ""), body) if scope["path"] in self.json_paths else None
         if problem:
             await _send_error(send, 400, *problem)
             return
