@@ -54,21 +54,32 @@ def clean_aws_env(monkeypatch) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
 
 
+_clients: dict[tuple, object] = {}
+
+
+def _client(settings):
+    """One S3 client per storage configuration: creating boto3 clients is slow, and moto intercepts any client."""
+    from sambert_lambda.storage import make_client
+
+    key = (settings.storage_retries, settings.storage_timeout)
+    if key not in _clients:
+        _clients[key] = make_client(settings)
+    return _clients[key]
+
+
 def make_service(synth: FakeSynthesizer | None = None, **overrides):
     """A TTSService on the fake synthesizer and a bucket in the (already active) moto mock."""
-    import boto3
-
     from sambert_lambda.service import TTSService
     from sambert_lambda.settings import load_settings
     from sambert_lambda.storage import Storage
 
     settings = load_settings(bucket=BUCKET, **overrides)
-    client = boto3.client("s3", region_name="us-east-1")
+    client = _client(settings)
     try:
         client.create_bucket(Bucket=BUCKET)
     except client.exceptions.BucketAlreadyOwnedByYou:
         pass
-    return TTSService(settings, synth or FakeSynthesizer(), Storage(settings))
+    return TTSService(settings, synth or FakeSynthesizer(), Storage(settings, client=client))
 
 
 class CapturedLogs:
