@@ -19,12 +19,15 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY requirements/lambda.txt requirements/lambda.txt
 # torch from the CPU-only index first (no CUDA); same pin on amd64 and arm64. Then the full lock, which pins
-# torch to the same version and so installs nothing more for it.
+# torch to the same version and so installs nothing more for it. Last, drop what only builds or tests torch
+# (C++ headers, test binaries, protoc: ~110 MB); infra/image_size.py TRIM lists the same paths.
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu \
       "$(grep -E '^torch==' requirements/lambda.txt)" \
  && /opt/venv/bin/pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
-      -r requirements/lambda.txt
+      -r requirements/lambda.txt \
+ && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+ && rm -rf "$site"/torch/include "$site"/torch/bin/test_* "$site"/torch/bin/*Test "$site"/torch/bin/protoc*
 COPY pyproject.toml README.md NOTICE ./
 COPY function ./function
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps .

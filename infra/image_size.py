@@ -33,6 +33,9 @@ def du_bytes(path: Path) -> int:
 
 
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# Removed from site-packages after the install, as the Dockerfile's deps stage does: only needed to build C++
+# extensions against torch or to test torch itself.
+TRIM = ("torch/include", "torch/bin/test_*", "torch/bin/*Test", "torch/bin/protoc*")
 
 
 def cpu_index_reachable(timeout: float = 3.0) -> bool:
@@ -77,14 +80,33 @@ def install_lock(
         ],
         check=True,
     )
+    trim(target)
     return time.monotonic() - t0
+
+
+def trim(site: Path) -> int:
+    """Delete the TRIM paths under ``site``; returns the bytes freed."""
+    freed = 0
+    for pattern in TRIM:
+        for path in site.glob(pattern):
+            freed += du_bytes(path)
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    return freed
+
+
+def dist_name(info_dir: Path) -> str:
+    """``torch-2.13.0+cpu.dist-info`` -> ``torch`` (canonical: lower case, hyphens)."""
+    return info_dir.name.removesuffix(".dist-info").rsplit("-", 1)[0].lower().replace("_", "-")
 
 
 def _owner_map(target: Path) -> dict[str, str]:
     """top-level entry in ``target`` -> distribution name, from each ``*.dist-info/RECORD``."""
     owners: dict[str, str] = {}
     for info in target.glob("*.dist-info"):
-        dist = info.name.rsplit("-", 1)[0].lower().replace("_", "-")
+        dist = dist_name(info)
         owners[info.name] = dist
         record = info / "RECORD"
         if not record.is_file():
