@@ -2,6 +2,8 @@
 
 - Function URL / HTTP API (payload 2.0) and REST API (1.0) events -> Mangum -> the FastAPI app.
 - S3 events -> ``sambert_lambda.batch.handle_s3_event``; SQS events -> ``handle_sqs_event`` (partial batch response).
+  When the service itself is unavailable (503: model, storage, config) these invocations fail, so that Lambda's
+  retries, destinations and the DLQ keep the event instead of dropping it.
 - Direct invoke ``{"text": ..., ...}`` (same fields as ``POST /v1/tts``) -> the same JSON as ``/v1/tts``.
   Errors come back as ``{"error": {"code", "message"}, "status": <http status>}``, with no ``statusCode`` (so the
   invoke result is never mistaken for an HTTP response); the invocation itself succeeds.
@@ -123,8 +125,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             try:
                 return _batch(kind, event, context)
             except TTSError as e:
-                if kind == "sqs":
-                    raise  # let SQS redeliver (and finally dead-letter) the whole batch
+                if e.status >= 500:
+                    # model/storage/config unavailable: fail the invocation so Lambda retries the async S3 event
+                    # (then its on-failure destination) or SQS redelivers (then the DLQ). Nothing is dropped.
+                    logger.error("batch event failed", extra={"code": e.code, "event_kind": kind})
+                    raise
                 return _error(e)
         logger.warning("unsupported event", extra={"keys": sorted(event)[:10] if isinstance(event, dict) else None})
         return _error(TTSError("unsupported event: send a Function URL/HTTP API event, an S3 or SQS event, or "

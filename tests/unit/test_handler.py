@@ -208,3 +208,13 @@ def test_contract_emf_metrics(service, monkeypatch, capsys):
     assert "ColdStart" not in names2 and v2["CacheHit"] == 1 and "SynthesisSeconds" not in names2
     units = {m["Name"]: m["Unit"] for d in first for x in d["_aws"]["CloudWatchMetrics"] for m in x["Metrics"]}
     assert units["SynthesisSeconds"] == "Seconds" and units["CacheHit"] == "Count"
+
+
+@pytest.mark.parametrize("name", ["s3-put.json", "sqs-receive-message.json"])
+def test_batch_events_fail_the_invocation_when_the_service_is_down(_moto, monkeypatch, name):
+    def factory():
+        raise ModelError("the model failed to load (FileNotFoundError)")
+
+    monkeypatch.setattr(handler_mod, "holder", ServiceHolder(factory=factory))
+    with pytest.raises(ModelError):  # Lambda retries / dead-letters the event instead of dropping it
+        invoke(load(name))
