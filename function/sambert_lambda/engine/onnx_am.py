@@ -32,9 +32,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
-    mu = x.mean(-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(-1, keepdims=True)
-    return ((x - mu) / np.sqrt(var + np.float32(eps)) * w + b).astype(np.float32)
+    """Layer norm over the last axis of a single row ``[1, d]`` (the decoder's step input)."""
+    d = np.float32(x.shape[-1])
+    xc = x - np.add.reduce(x, axis=-1, keepdims=True) / d
+    var = np.add.reduce(xc * xc, axis=-1, keepdims=True) / d
+    return xc / np.sqrt(var + np.float32(eps)) * w + b
 
 
 def _lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh):
@@ -82,6 +84,14 @@ class OnnxAcousticModel:
         self.n_dur_layers = int(meta["duration_lstm_layers"])
         self.n_prenet_dur = int(meta["duration_prenet_layers"])
         self.n_prenet_dec = int(meta["decoder_prenet_layers"])
+        # decoder weights pre-transposed to contiguous [in, out]: row-vector @ matrix without strided reads
+        t, w = np.ascontiguousarray, self.w
+        self._dec_layers = [
+            tuple(t(w[f"dec{i}_{n}"].T) if n in ("qkv_w", "fc_w", "w1", "w2") else w[f"dec{i}_{n}"]
+                  for n in ("ln1_w", "ln1_b", "qkv_w", "qkv_b", "fc_w", "fc_b", "ln2_w", "ln2_b", "w1", "b1", "w2", "b2"))
+            for i in range(self.n_layer)
+        ]  # fmt: skip
+        self._dec_out_wt = t(w["dec_out_w"].T)
 
     # ------------------------------------------------------------------ pieces
     def _ids(self, ids: dict) -> dict[str, np.ndarray]:
@@ -154,12 +164,9 @@ class OnnxAcousticModel:
         scale = np.float32(d_model**0.5)
         att_scale = np.float32(1.0 / np.sqrt(d_head))
         prenet = [(w[f"dec_prenet_w{j}"], w[f"dec_prenet_b{j}"]) for j in range(self.n_prenet_dec)]
-        layers = [
-            tuple(w[f"dec{i}_{n}"] for n in ("ln1_w", "ln1_b", "qkv_w", "qkv_b", "fc_w", "fc_b", "ln2_w", "ln2_b",
-                                             "w1", "b1", "w2", "b2"))
-            for i in range(n_layer)
-        ]  # fmt: skip
+        layers = self._dec_layers
         d_out = w["dec_out_w"].shape[0]
+        out_w = self._dec_out_wt
         out = np.empty((n_steps, d_out), np.float32)
         frame = np.zeros((1, prenet[0][0].shape[1]), np.float32)
         eps = self.ln_eps
@@ -172,7 +179,7 @@ class OnnxAcousticModel:
             x = (mem_in[t : t + 1] + y @ w_in_x.T) * scale
             neg = np.where(valid[t], np.float32(0), np.float32(-np.inf))[:, None, None, :]  # [2, 1, 1, w]
             for i, (ln1w, ln1b, w_qkv, b_qkv, w_fc, b_fc, ln2w, ln2b, w1, b1, w2, b2) in enumerate(layers):
-                qkv = (_layer_norm(x, ln1w, ln1b, eps) @ w_qkv.T + b_qkv)[0]
+                qkv = (_layer_norm(x, ln1w, ln1b, eps) @ w_qkv + b_qkv)[0]
                 kv[i, t + band, :, 0] = qkv[d_att:].reshape(2, n_head, d_head)
                 win = kv[i, t : t + width].transpose(1, 2, 3, 0, 4)  # [k|v, x|h, H, w, dh]
                 q = qkv[:d_att].reshape(1, n_head, 1, d_head)
@@ -180,9 +187,9 @@ class OnnxAcousticModel:
                 s = np.exp(s - s.max(-1, keepdims=True))
                 p = s / s.sum(-1, keepdims=True)
                 o = (p @ win[1]).reshape(1, 2 * d_att)
-                x = o @ w_fc.T + b_fc + x
-                x = np.maximum(_layer_norm(x, ln2w, ln2b, eps) @ w1.T + b1, 0) @ w2.T + b2 + x
-            y = _layer_norm(x, w["dec_ln_w"], w["dec_ln_b"], eps) @ w["dec_out_w"].T + w["dec_out_b"]
+                x = o @ w_fc + b_fc + x
+                x = np.maximum(_layer_norm(x, ln2w, ln2b, eps) @ w1 + b1, 0) @ w2 + b2 + x
+            y = _layer_norm(x, w["dec_ln_w"], w["dec_ln_b"], eps) @ out_w + w["dec_out_b"]
             out[t] = y[0]
             frame = y[:, -self.num_mels :].astype(np.float32)
         return out

@@ -2,7 +2,7 @@
 
 Run at bake time (needs torch); the runtime side (:mod:`sambert_lambda.engine.onnx_engine`) needs only onnxruntime
 and numpy. The receptive field and hop size are stored in the model's metadata so chunked vocoding works without
-the torch module. The acoustic model is not exported (yet): see docs/performance.md.
+the torch module. :func:`export_voice_onnx` also exports the acoustic model (see :mod:`engine.onnx_am_export`).
 """
 
 from __future__ import annotations
@@ -77,3 +77,26 @@ def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False
     export_vocoder(gen, target)
     log.info("exported %s -> %s", ckpt, target)
     return out_dir
+
+
+def export_voice_onnx(voice_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:
+    """Everything :class:`~sambert_lambda.engine.onnx_voice.OnnxVoice` needs: vocoder + acoustic model files."""
+    from sambert_lambda.engine.onnx_am import META_FILE
+    from sambert_lambda.engine.voice import VoiceModel
+
+    voice_dir, out_dir = Path(voice_dir), Path(out_dir)
+    export_voice(voice_dir, out_dir, force=force)
+    ckpt = pick_am_checkpoint(voice_dir)
+    meta = out_dir / META_FILE
+    if force or not meta.is_file() or meta.stat().st_mtime < ckpt.stat().st_mtime:
+        from sambert_lambda.engine.onnx_am_export import export_acoustic
+
+        export_acoustic(VoiceModel.load(voice_dir, voice_dir.name).am, out_dir)
+        log.info("exported %s -> %s", ckpt, out_dir)
+    return out_dir
+
+
+def pick_am_checkpoint(voice_dir: Path) -> Path:
+    from sambert_lambda.engine.voice import pick_checkpoint
+
+    return pick_checkpoint(Path(voice_dir) / "am" / "ckpt")

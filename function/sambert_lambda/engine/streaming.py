@@ -35,10 +35,16 @@ class SegmentAudio:
 
 
 def acoustic(voice, symbols: str, controls: Controls) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """One line through the acoustic model: (mel [T, 80] float32, durations int64, seconds, thread CPU seconds)."""
+    """One line through the acoustic model: (mel [T, 80] float32, durations int64, seconds, thread CPU seconds).
+
+    A voice with its own ``acoustic(symbols, controls)`` (the ONNX engine) is used as is, without torch.
+    """
+    t, c = time.perf_counter(), time.thread_time()
+    if hasattr(voice, "acoustic"):
+        mel, dur = voice.acoustic(symbols, controls)
+        return mel, np.asarray(dur, dtype=np.int64), time.perf_counter() - t, time.thread_time() - c
     import torch
 
-    t, c = time.perf_counter(), time.thread_time()
     ids = voice.units.encode(symbols)
     with torch.inference_mode():
         out = voice.am.infer(ids, controls)

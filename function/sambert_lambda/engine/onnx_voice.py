@@ -1,0 +1,86 @@
+"""One voice on ONNX Runtime + numpy: linguistic units, acoustic model and vocoder, with no torch import.
+
+The ONNX files are written at bake time by :func:`sambert_lambda.engine.onnx_export.export_voice_onnx` into a
+directory of their own (the ModelScope model directory stays read-only). Configs are still read from the voice
+directory, so the two stay in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sambert_lambda.engine.onnx_am import OnnxAcousticModel
+from sambert_lambda.engine.onnx_engine import OnnxVocoder
+from sambert_lambda.engine.units import LinguisticUnits
+from sambert_lambda.errors import ModelError
+from sambert_lambda.types import Controls
+
+VOCODER_CHUNK_FRAMES = 500  # as the torch engine: bounded memory for long lines
+
+
+def _yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"missing config file {path}") from None
+    except yaml.YAMLError as e:
+        raise ModelError(f"invalid YAML in {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"config file {path} is not a mapping")
+    return data
+
+
+def pcm16(wav: np.ndarray) -> np.ndarray:
+    """NaN -> 0, clipped, truncated int16 (the torch engine's ``to_pcm16_safe``)."""
+    w = np.nan_to_num(np.asarray(wav, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+    w = np.clip(w, np.float32(-1.0), np.float32(32767.0 / 32768.0))
+    return (np.float32(32768.0) * w).astype(np.int16)
+
+
+@dataclass
+class OnnxEngineOutput:
+    dur: np.ndarray  # int64 [N]
+    mel: np.ndarray  # float32 [T, 80]
+    wav: np.ndarray  # float32 [T * hop]
+    pcm: np.ndarray  # int16
+
+
+class OnnxVoice:
+    def __init__(self, name: str, units: LinguisticUnits, am: OnnxAcousticModel, vocoder: OnnxVocoder,
+                 sample_rate: int, hop_size: int):  # fmt: skip
+        self.name, self.units, self.am, self.vocoder = name, units, am, vocoder
+        self.sample_rate, self.hop_size = sample_rate, hop_size
+
+    @classmethod
+    def load(cls, voice_dir: str | Path, onnx_dir: str | Path, name: str, threads: int = 1) -> OnnxVoice:
+        voice_dir, onnx_dir = Path(voice_dir), Path(onnx_dir)
+        audio = _yaml(voice_dir / "audio_config.yaml").get("audio_config") or {}
+        try:
+            sample_rate, hop = int(audio["sampling_rate"]), int(audio["hop_length"])
+        except (KeyError, TypeError, ValueError):
+            raise ModelError(f"{voice_dir / 'audio_config.yaml'} needs integer sampling_rate and hop_length") from None
+        units = LinguisticUnits.from_config(_yaml(voice_dir / "am" / "config.yaml"))
+        am = OnnxAcousticModel(onnx_dir, threads=threads)
+        vocoder = OnnxVocoder(onnx_dir / "voc.onnx", threads=threads)
+        if vocoder.hop_size != hop:
+            raise ModelError(f"ONNX vocoder upsamples by {vocoder.hop_size} but hop_length is {hop}")
+        if am.sizes != units.sizes:
+            raise ModelError(f"ONNX acoustic model unit sizes {am.sizes} differ from the voice's {units.sizes}")
+        return cls(name, units, am, vocoder, sample_rate, hop)
+
+    def acoustic(self, symbols: str, controls: Controls) -> tuple[np.ndarray, np.ndarray]:
+        """(mel [T, 80] float32, durations int64) for one symbol line."""
+        out = self.am.infer(self.units.encode(symbols), controls)
+        return out.mel, out.dur_rounded
+
+    def synthesize(self, symbols: str, controls: Controls | None = None) -> OnnxEngineOutput:
+        controls = controls or Controls()
+        mel, dur = self.acoustic(symbols, controls)
+        wav = self.vocoder.vocode(mel, chunk_frames=VOCODER_CHUNK_FRAMES)
+        if controls.volume_db:
+            wav = (wav * np.float32(10.0 ** (controls.volume_db / 20.0))).astype(np.float32)
+        return OnnxEngineOutput(dur=dur, mel=mel, wav=wav, pcm=pcm16(wav))
