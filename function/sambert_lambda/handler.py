@@ -104,14 +104,13 @@ def _correlation_id(kind: str, event: dict[str, Any], context: Any) -> str | Non
     return getattr(context, "aws_request_id", None)
 
 
+@logger.inject_lambda_context(clear_state=True)  # function name, request id, cold_start in every log line
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     kind = event_kind(event)
     try:
         logger.set_correlation_id(_correlation_id(kind, event, context))
     except (KeyError, TypeError, AttributeError, StopIteration):
         logger.set_correlation_id(getattr(context, "aws_request_id", None))
-    if context is not None and hasattr(context, "function_name"):
-        logger.append_keys(function_request_id=getattr(context, "aws_request_id", None))
     if _cold["start"]:
         _cold["start"] = False
         record_cold_start()

@@ -218,3 +218,19 @@ def test_batch_events_fail_the_invocation_when_the_service_is_down(_moto, monkey
     monkeypatch.setattr(handler_mod, "holder", ServiceHolder(factory=factory))
     with pytest.raises(ModelError):  # Lambda retries / dead-letters the event instead of dropping it
         invoke(load(name))
+
+
+def test_logs_are_json_with_correlation_ids(service):
+    from fn_fakes import CapturedLogs
+
+    with CapturedLogs() as logs:
+        invoke(function_url_event("POST", "/v1/tts", {"text": "你好。"}))
+        invoke(direct_event(text="再见。"))
+    records = [r for r in logs.records() if r["message"] == "tts"]
+    assert len(records) == 2
+    http, direct = records
+    assert http["correlation_id"] == "id"  # requestContext.requestId of the generated event
+    assert direct["correlation_id"] == Context.aws_request_id
+    for r in records:
+        assert r["function_name"] == "sambert-tts" and r["function_request_id"] == "req-0001"
+        assert r["service"] == "sambert-lambda" and r["level"] == "INFO"
