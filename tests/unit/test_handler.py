@@ -179,6 +179,7 @@ def _emf_documents(out: str) -> list[dict]:
     return docs
 
 
+@pytest.mark.contract
 def test_contract_emf_metrics(service, monkeypatch, capsys):
     """Contract test: CloudWatch cannot run here, so assert the EMF documents Powertools prints."""
     monkeypatch.setitem(handler_mod._cold, "start", True)
