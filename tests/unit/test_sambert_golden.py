@@ -14,7 +14,12 @@ import pytest
 import torch
 import yaml
 
-from sambert_lambda.engine.sambert import AMOutput, SambertAcousticModel, sinusoid_table
+from sambert_lambda.engine.sambert import (
+    AMOutput,
+    HybridAttentionDecoder,
+    SambertAcousticModel,
+    sinusoid_table,
+)
 from sambert_lambda.engine.units import STREAMS, LinguisticUnits
 from sambert_lambda.errors import InvalidInput
 from sambert_lambda.types import Controls
@@ -86,9 +91,12 @@ def assert_identical(a: AMOutput, b: AMOutput) -> None:
             assert x == y, name
 
 
+@pytest.mark.parametrize("decoding", ["fixed-point", "step-by-step"])
 @pytest.mark.parametrize("i", LINES)
 @pytest.mark.parametrize("voice", VOICES)
-def test_matches_kantts_golden(voices, golden, voice, i):
+def test_matches_kantts_golden(voices, golden, monkeypatch, voice, i, decoding):
+    if decoding == "step-by-step":
+        monkeypatch.setattr(HybridAttentionDecoder, "jacobi_max_passes", 0)
     units, model = voices[voice]
     key = f"{voice}__{i}__"
     ids = units.encode(str(golden[key + "symbols"]))

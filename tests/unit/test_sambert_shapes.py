@@ -1,5 +1,6 @@
-"""Sambert structure: the real-size state dict key-for-key, option validation, and the cached AR decoder checked
-against a teacher-forced full-sequence pass at real size (where the golden tiny models cannot reach)."""
+"""Sambert structure: the real-size state dict key-for-key, option validation, and the decoder's two paths
+(step by step with cached keys/values; fixed-point passes) checked against a teacher-forced full-sequence pass,
+also at real size, where the golden tiny models cannot reach."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 import torch.nn.functional as F
 import yaml
 
-from sambert_lambda.engine.sambert import SambertAcousticModel
+from sambert_lambda.engine.sambert import HybridAttentionDecoder, SambertAcousticModel, _DecodePlan
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError
 from sambert_lambda.types import Controls
@@ -149,23 +150,36 @@ SYMBOLS = " ".join(
     ("size", "frames_per_phone", "speed", "band"),
     [("tiny", 0.9, 1.0, 0), ("tiny", 9.0, 1.0, 3), ("real", 5.0, 0.6, 3)],
 )
-def test_cached_decoder_equals_teacher_forced_pass(
-    real_config, tiny_config, size, frames_per_phone, speed, band
+def test_decoder_paths_agree_with_teacher_forcing(
+    real_config, tiny_config, monkeypatch, size, frames_per_phone, speed, band
 ):
     config = real_config if size == "real" else tiny_config
     model = build(config, seed=7, frames_per_phone=frames_per_phone)
     units = LinguisticUnits.from_config(config)
+    mel_dec, d_mel = model.mel_decoder.mel_dec, model.num_mels
+    runs: list[int] = []
+    run = _DecodePlan.run
+    monkeypatch.setattr(
+        _DecodePlan, "run", lambda self, f, lo, hi, o: runs.append(hi - lo) or run(self, f, lo, hi, o)
+    )
     with torch.inference_mode():
         out = model.infer(units.encode(SYMBOLS), Controls(speed=speed))
-        assert out.x_band_width == band
-        r, d_mel = model.r, model.num_mels
-        dec = out.dec_out.view(-1, r * d_mel)
-        n_steps = out.memory.size(0)
-        assert dec.size(0) == n_steps == math.ceil(out.n_frames / r) and n_steps > 3 * (band + 1)
-        # the zeroed padding rows are not the decoder's; recompute them from the last step's input
-        if out.n_frames % r:
-            dec = model.mel_decoder.mel_dec.decode(out.memory, band, d_mel)
-        expected = teacher_forced(model, out.memory, band, dec)
-    torch.testing.assert_close(dec, expected, rtol=1e-4, atol=1e-4)
-    assert out.mel.shape == (out.n_frames, d_mel) and out.lr_text.shape[0] == n_steps * r
-    assert torch.all(out.dec_out[out.n_frames :] == 0)
+        memory, n_steps = out.memory, out.memory.size(0)
+        assert out.x_band_width == band and n_steps == math.ceil(out.n_frames / model.r) > 3 * (band + 1)
+        runs.clear()
+        steps = mel_dec.decode(memory, band, d_mel, parallel=False)
+        assert runs == [1] * n_steps
+        expected = teacher_forced(model, memory, band, steps)
+        runs.clear()
+        parallel = mel_dec.decode(memory, band, d_mel)
+        assert runs[0] == n_steps and max(runs[1:], default=n_steps) > 1  # settled by passes over all steps
+        monkeypatch.setattr(HybridAttentionDecoder, "jacobi_max_passes", 2)
+        runs.clear()
+        mixed = mel_dec.decode(memory, band, d_mel)  # two passes, then the rest step by step
+        assert runs[:2] == [n_steps, n_steps - 1] and set(runs[2:]) == {1}
+    # step by step reproduces the full-sequence pass fed its own frames; the fixed point is the same sequence
+    torch.testing.assert_close(steps, expected, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(parallel, steps, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(mixed, steps, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(out.dec_out[: out.n_frames], parallel.view(-1, d_mel)[: out.n_frames])
+    assert torch.all(out.dec_out[out.n_frames :] == 0) and out.mel.shape == (out.n_frames, d_mel)

@@ -14,9 +14,10 @@ branches. Pipeline for one symbol line of N phones:
    the memory ``[LFR text, spk, emo]`` at steps ``t..t+band`` (H);
 4. postnet: FSMN -> LSTM -> FC, added to the decoder output.
 
-The decoder loop keeps, per layer, the projected keys/values of past steps (X) and of the whole memory (H,
-projected once), and attends only inside the band, so a step costs O(band) instead of O(length); it matches
-the KAN-TTS step-by-step decoder to float rounding.
+The decoder keeps, per layer, the projected keys/values of past steps (X) and of the whole memory (H, projected
+once) and attends only inside the band; it solves the autoregression by fixed-point passes over all steps at once,
+falling back to step-by-step decoding (see :class:`HybridAttentionDecoder`). Results match the KAN-TTS
+step-by-step decoder to float rounding.
 """
 
 from __future__ import annotations
@@ -392,6 +393,23 @@ class PNCABlock(nn.Module):
 
 
 class HybridAttentionDecoder(nn.Module):
+    """PNCA decoder: prenet on the fed-back frame, then blocks of X (past steps) + H (memory) attention and FFN.
+
+    :meth:`decode` runs it autoregressively. Decoding step by step reads every weight once per step of 1-row
+    products, so on CPU its cost is memory bandwidth (about 17 MB per step for the real model). ``decode`` therefore
+    first solves the recursion as a fixed point (Jacobi iteration): guess every step's input frame, run all steps at
+    once as in training (teacher forcing), feed the outputs back, repeat. The steps whose inputs stop moving are
+    final: step ``t`` only depends on inputs ``<= t``, so each pass finalizes at least one more step, and when the
+    recursion contracts (as for the KAN-TTS decoders tried) a handful of passes settle everything. If it converges
+    slowly, the remaining steps are decoded one at a time from the last settled one. Both ways give KAN-TTS's
+    step-by-step result to float rounding (a settled input moved less than ``jacobi_tol`` in its last pass).
+    """
+
+    jacobi_max_passes = 12  # 0 = always step by step; a pass costs about 1/15 of a step-by-step run
+    jacobi_tol = (
+        1e-5  # relative to max(1, |frame|): well above float noise (~1e-6), far below the parity tolerance
+    )
+
     def __init__(self, d_in, prenet_units, n_layer, d_model, d_mem, n_head, d_inner, d_out):
         super().__init__()
         self.d_model = d_model
@@ -401,73 +419,116 @@ class HybridAttentionDecoder(nn.Module):
         self.ln = nn.LayerNorm(d_model, eps=LN_EPS)
         self.dec_out_proj = nn.Linear(d_model, d_out)
 
-    def decode(self, memory: torch.Tensor, band: int, d_feedback: int) -> torch.Tensor:
+    def decode(
+        self, memory: torch.Tensor, band: int, d_feedback: int, *, parallel: bool = True
+    ) -> torch.Tensor:
         """Autoregressive decoding over the S memory steps: [S, d_mem] -> [S, d_out].
 
-        Step t feeds back the last ``d_feedback`` outputs of step t-1 (zeros at t=0); its X attention covers
-        decoder steps ``[t-band, t]``, its H attention memory steps ``[t, t+band]``.
-
-        Each step is a chain of 1-row matrix products through every layer, so its cost is reading the weights;
-        the loop keeps everything else small: weights pre-transposed, keys/values written once into per-layer
-        buffers and viewed through precomputed band windows, both attentions done together on the band only.
+        Step t is fed the last ``d_feedback`` outputs of step t-1 (zeros at t=0); its X attention covers decoder
+        steps ``[t-band, t]``, its H attention memory steps ``[t, t+band]``. ``parallel=False`` skips the
+        fixed-point passes (pure step-by-step decoding).
         """
+        plan = _DecodePlan(self, memory, band)
+        n_steps = memory.size(0)
+        out = memory.new_empty(n_steps, self.dec_out_proj.out_features)
+        start = self._fixed_point(plan, out, d_feedback) if parallel else 0
+        frame = out[start - 1 : start, -d_feedback:] if start else memory.new_zeros(1, plan.d_in)
+        for t in range(start, n_steps):
+            plan.run(frame, t, t + 1, out[t : t + 1])
+            frame = out[t : t + 1, -d_feedback:]
+        return out
+
+    def _fixed_point(self, plan: _DecodePlan, out: torch.Tensor, d_feedback: int) -> int:
+        """Jacobi passes over the unsettled steps; returns how many leading steps of ``out`` are final."""
+        n_steps = out.size(0)
+        frames = out.new_zeros(n_steps, plan.d_in)  # every step's input; step 0's (the go frame) is exact
+        settled, last = 0, math.inf  # steps < settled: input and output final; last: previous largest change
+        for n_pass in range(1, self.jacobi_max_passes + 1):
+            plan.run(frames[settled:], settled, n_steps, out[settled:])  # step `settled` has its final input
+            fed = out[settled : n_steps - 1, -d_feedback:]
+            moved = (fed - frames[settled + 1 :]).abs().amax(1)
+            frames[settled + 1 :] = fed
+            tol = self.jacobi_tol * max(1.0, float(fed.abs().max())) if moved.numel() else 0.0
+            still = int((moved <= tol).cumprod(0).sum())  # following steps whose input did not move
+            settled += 1 + still
+            if settled >= n_steps:
+                return n_steps
+            worst = float(moved[still:].max())  # > tol
+            if last < math.inf:  # give up when the largest change shrinks too slowly to get under tol in time
+                ratio = worst / last
+                if ratio >= 1 or n_pass + math.log(tol / worst) / math.log(ratio) > self.jacobi_max_passes:
+                    break
+            last = worst
+        return settled
+
+
+class _DecodePlan:
+    """One decode's prepared state: weights pre-transposed, memory-side projections, key/value buffers, masks.
+
+    Per layer one buffer ``[S + band, 5 * d_att]``: columns ``[q | x_k | x_v]`` of decoder step s at row s + band
+    (written by :meth:`run`), ``[h_k | h_v]`` of memory step s at row s (all layers projected here at once).
+    Rows t .. t+band then hold both the X band and the H band of step t; rows without a step stay zero and are
+    masked, and only those band rows are attended (the reference masks full-length attention to the same band).
+    """
+
+    def __init__(self, dec: HybridAttentionDecoder, memory: torch.Tensor, band: int):
         n_steps, d_mem = memory.shape
-        d_model, w = self.d_model, band + 1
-        n_head, d_head = self.pnca[0].pnca_attn.n_head, self.pnca[0].pnca_attn.d_head
-        d_att, n_layer, rows = n_head * d_head, len(self.pnca), n_steps + band
+        att0 = dec.pnca[0].pnca_attn
+        n_head, d_head = att0.n_head, att0.d_head
+        d_att, n_layer, rows, w = n_head * d_head, len(dec.pnca), n_steps + band, band + 1
+        self.band, self.scale, self.inv_temp = band, dec.d_model**0.5, d_head**-0.5
 
-        # Per layer one buffer [rows, 5 * d_att]: columns [q | x_k | x_v] of decoder step s at row s + band
-        # (written by the step), [h_k | h_v] of memory step s at row s (projected here, all layers at once).
-        # Row t .. t+band then holds the X band and the H band of step t; missing rows stay zero and masked.
         buf = memory.new_zeros(n_layer, rows, 5 * d_att)
-        w_h = torch.cat([b.pnca_attn.w_h_kv.weight for b in self.pnca])
-        b_h = torch.cat([b.pnca_attn.w_h_kv.bias for b in self.pnca])
-        buf[:, :n_steps, 3 * d_att :] = (
-            torch.addmm(b_h, memory, w_h.t()).view(n_steps, n_layer, -1).transpose(0, 1)
-        )
-        # buffer row of band slot j at step t, and which slots hold nothing (before step 0 / past the memory)
-        slot = torch.arange(n_steps)[:, None] + torch.arange(w)[None, :]
-        mask = memory.new_zeros(n_steps, 2, 1, w)
-        mask[:, 0, 0].masked_fill_(slot < band, -math.inf)
-        mask[:, 1, 0].masked_fill_(slot >= n_steps, -math.inf)
+        w_h = torch.cat([b.pnca_attn.w_h_kv.weight for b in dec.pnca])
+        b_h = torch.cat([b.pnca_attn.w_h_kv.bias for b in dec.pnca])
+        h_kv = torch.addmm(b_h, memory, w_h.t()).view(n_steps, n_layer, -1)
+        buf[:, :n_steps, 3 * d_att :] = h_kv.transpose(0, 1)
+        slot = (
+            torch.arange(n_steps)[:, None] + torch.arange(w)[None, :]
+        )  # buffer row of band slot j of step t
+        self.mask = memory.new_zeros(n_steps, 2, 1, w)  # [step, x|h, 1, slot]
+        self.mask[:, 0, 0].masked_fill_(slot < band, -math.inf)  # before step 0
+        self.mask[:, 1, 0].masked_fill_(slot >= n_steps, -math.inf)  # past the last memory step
 
-        w_in = self.dec_in_proj.weight
-        mem_in = torch.addmm(self.dec_in_proj.bias, memory, w_in[:, :d_mem].t())
-        w_in_x = w_in[:, d_mem:].t().contiguous()
-        prenet = [(m.weight.t().contiguous(), m.bias) for m in self.prenet.linears()]
-        layers = []
-        for i, block in enumerate(self.pnca):
+        w_in = dec.dec_in_proj.weight
+        self.mem_in = torch.addmm(dec.dec_in_proj.bias, memory, w_in[:, :d_mem].t())
+        self.w_in_x = w_in[:, d_mem:].t().contiguous()
+        self.prenet = [(m.weight.t().contiguous(), m.bias) for m in dec.prenet.linears()]
+        self.d_in = self.prenet[0][0].size(0)
+        self.layers = []
+        for i, block in enumerate(dec.pnca):
             att, ffn = block.pnca_attn, block.pos_ffn
             kv = buf[i, :, d_att:].view(rows, 2, 2, n_head, d_head).unfold(0, w, 1)  # [S, x|h, k|v, H, dh, w]
-            layers.append((
-                buf[i, :, : 3 * d_att], buf[i, :, :d_att].view(rows, n_head, d_head, 1), kv[:, :, 0], kv[:, :, 1],
+            self.layers.append((
+                buf[i, :, : 3 * d_att], buf[i, :, :d_att].view(rows, 1, n_head, d_head, 1), kv[:, :, 0], kv[:, :, 1],
                 att.layer_norm, att.w_x_qkv.weight.t().contiguous(), att.w_x_qkv.bias,
                 torch.cat([att.fc_x.weight, att.fc_h.weight], dim=1).t().contiguous(), att.fc_x.bias + att.fc_h.bias,
                 ffn.layer_norm, ffn.w_1.weight[:, :, 0].t().contiguous(), ffn.w_1.bias,
                 ffn.w_2.weight[:, :, 0].t().contiguous(), ffn.w_2.bias,
             ))  # fmt: skip
-        w_out, b_out = self.dec_out_proj.weight.t().contiguous(), self.dec_out_proj.bias
-        scale, inv_temp = d_model**0.5, d_head**-0.5
+        self.ln = dec.ln
+        self.w_out, self.b_out = dec.dec_out_proj.weight.t().contiguous(), dec.dec_out_proj.bias
 
-        out = memory.new_empty(n_steps, w_out.size(1))
-        y = memory.new_zeros(1, prenet[0][0].size(0))  # go frame
-        for t in range(n_steps):
-            for j, (wt, bs) in enumerate(prenet):
-                y = torch.addmm(bs, y, wt)
-                if j < len(prenet) - 1:
-                    y = torch.relu_(y)
-            x = torch.addmm(mem_in[t : t + 1], y, w_in_x).mul_(scale)
-            mask_t, row = mask[t], t + band
-            for qkv, q, k_band, v_band, ln1, w_qkv, b_qkv, w_fc, b_fc, ln2, w_1, b_1, w_2, b_2 in layers:
-                torch.addmm(b_qkv, _layer_norm(x, ln1), w_qkv, out=qkv[row : row + 1])
-                score = torch.add(mask_t, (k_band[t] * q[row]).sum(2), alpha=inv_temp)  # [x|h, H, w]
-                o = (v_band[t] * torch.softmax(score, -1).unsqueeze(2)).sum(-1)  # [x|h, H, dh]
-                x = torch.addmm(b_fc, o.view(1, -1), w_fc).add_(x)
-                h = torch.relu_(torch.addmm(b_1, _layer_norm(x, ln2), w_1))
-                x = torch.addmm(b_2, h, w_2).add_(x)
-            torch.addmm(b_out, _layer_norm(x, self.ln), w_out, out=out[t : t + 1])
-            y = out[t : t + 1, -d_feedback:]
-        return out
+    def run(self, frames: torch.Tensor, lo: int, hi: int, out: torch.Tensor) -> None:
+        """Decoder steps lo..hi-1 at once from their input frames [hi-lo, d_in] (teacher forcing) into ``out``.
+
+        Needs the X keys/values of steps lo-band..lo-1 from earlier calls; writes those of lo..hi-1.
+        """
+        y = frames
+        for j, (w, b) in enumerate(self.prenet):
+            y = torch.addmm(b, y, w)
+            if j < len(self.prenet) - 1:
+                y = torch.relu_(y)
+        x = torch.addmm(self.mem_in[lo:hi], y, self.w_in_x).mul_(self.scale)
+        mask, rows = self.mask[lo:hi], slice(lo + self.band, hi + self.band)
+        for qkv, q, k_band, v_band, ln1, w_qkv, b_qkv, w_fc, b_fc, ln2, w_1, b_1, w_2, b_2 in self.layers:
+            torch.addmm(b_qkv, _layer_norm(x, ln1), w_qkv, out=qkv[rows])
+            score = torch.add(mask, (k_band[lo:hi] * q[rows]).sum(3), alpha=self.inv_temp)  # [n, x|h, H, w]
+            o = (v_band[lo:hi] * torch.softmax(score, -1).unsqueeze(3)).sum(-1)  # [n, x|h, H, dh]
+            x = torch.addmm(b_fc, o.view(hi - lo, -1), w_fc).add_(x)
+            h = torch.relu_(torch.addmm(b_1, _layer_norm(x, ln2), w_1))
+            x = torch.addmm(b_2, h, w_2).add_(x)
+        torch.addmm(self.b_out, _layer_norm(x, self.ln), self.w_out, out=out)
 
 
 class MelPNCADecoder(nn.Module):
