@@ -163,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     inv.add_argument("--port", type=int, default=8089)
     args = parser.parse_args(argv)
     if args.cmd == "serve":
+        def _interrupt(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _interrupt)  # stop the emulator's process group on TERM as on Ctrl-C
+        signal.signal(signal.SIGINT, _interrupt)
         rie = RIE(port=args.port, log_path="/dev/stdout")
         print(f"RIE on {rie.url}", file=sys.stderr)
         with rie:
