@@ -59,8 +59,6 @@ _UNSUPPORTED_FLAGS = {
     "NSF": "NSF (f0/uv mel) models",
     "using_byte": "byte-index input",
 }
-# Embedding table sizes, from LinguisticUnits.sizes (KAN-TTS puts them into params too).
-_UNIT_KEYS = STREAMS
 
 
 def _check_params(params: dict, unit_sizes: dict[str, int]) -> dict:
@@ -70,7 +68,7 @@ def _check_params(params: dict, unit_sizes: dict[str, int]) -> dict:
     for flag, what in _UNSUPPORTED_FLAGS.items():
         if params.get(flag):
             raise ModelError(f"AM option {flag}: {params[flag]!r} is not supported ({what})")
-    known = {*_STRUCTURAL_KEYS, *_IGNORED_KEYS, *_UNSUPPORTED_FLAGS, *_UNIT_KEYS}
+    known = {*_STRUCTURAL_KEYS, *_IGNORED_KEYS, *_UNSUPPORTED_FLAGS, *STREAMS}  # STREAMS: table sizes
     unknown = sorted(k for k in params if k not in known)
     if unknown:
         raise ModelError(
@@ -80,7 +78,7 @@ def _check_params(params: dict, unit_sizes: dict[str, int]) -> dict:
     if missing:
         raise ModelError(f"AM params miss option(s) {', '.join(missing)}")
     p = dict(params)
-    for k in _UNIT_KEYS:
+    for k in STREAMS:  # embedding sizes come from LinguisticUnits.sizes; KAN-TTS also puts them into params
         if k not in unit_sizes:
             raise ModelError(f"linguistic unit size {k!r} missing")
         if k in params and int(params[k]) != int(unit_sizes[k]):
@@ -534,12 +532,11 @@ class _DecodePlan:
 class MelPNCADecoder(nn.Module):
     def __init__(self, p: dict):
         super().__init__()
-        self.r = p["outputs_per_step"]
-        self.d_mel = p["num_mels"]
-        d_mem = p["encoder_projection_units"] * self.r + p["emotion_units"] + p["speaker_units"]
+        r, d_mel = p["outputs_per_step"], p["num_mels"]
+        d_mem = p["encoder_projection_units"] * r + p["emotion_units"] + p["speaker_units"]
         self.mel_dec = HybridAttentionDecoder(
-            self.d_mel, p["decoder_prenet_units"], p["decoder_num_layers"], p["decoder_num_units"], d_mem,
-            p["decoder_num_heads"], p["decoder_ffn_inner_dim"], self.d_mel * self.r,
+            d_mel, p["decoder_prenet_units"], p["decoder_num_layers"], p["decoder_num_units"], d_mem,
+            p["decoder_num_heads"], p["decoder_ffn_inner_dim"], d_mel * r,
         )  # fmt: skip
 
 
