@@ -634,7 +634,11 @@ class SambertAcousticModel(nn.Module):
         return out
 
     def _emotion_embedding(self, emo: torch.Tensor, intensity) -> torch.Tensor:
-        """Per-token emotion embeddings; intensity k blends emotional tokens with neutral: n + k (e - n)."""
+        """Per-token emotion embeddings, each blended with emotion_neutral's as ``n + k (e - n)``, k in [0, 2].
+
+        Tokens marked emotion_none (pauses) keep their own embedding, so k = 0 gives exactly the line with every
+        emotion replaced by emotion_neutral, and k has no effect on a neutral line.
+        """
         table = self.emo_tokenizer.weight
         e = table[emo]
         if intensity is None:
