@@ -136,3 +136,11 @@ def test_unknown_emotion_and_speaker(fe):
         fe.segments("你好", emotion="bored")
     with pytest.raises(UnknownVoice):
         fe.segments("你好", speaker="Z9")
+
+
+def test_phoneme_survives_word_splitting_and_sandhi(fe):
+    # 今天天气 is split into two prosodic words; 气 forced to qi3 must stay qi3 (not qi4, and no sandhi applied)
+    segs = fe.segments('<speak><phoneme alphabet="pinyin" ph="jin1 tian1 tian1 qi3">今天天气</phoneme>怎么样</speak>',
+                       ssml=True)
+    toks = [token_fields(t) for t in segs[0].symbols.split()]
+    assert [t[:2] for t in toks[7:9]] == [["q_c", "tone3"], ["i_c", "tone3"]]

@@ -90,10 +90,16 @@ class OpenFrontend:
         pws = prosody.group(words)
         for pw in pws:
             sandhi.third_tone(pw.words)
-        for w in words:
-            for i, ph in enumerate(forced.get(id(w), [])):
-                if ph and i < len(w.pinyin):
-                    w.pinyin[i] = ph
+        if attrs and forced:  # forced readings win over every rule; walk the final words (some were split)
+            off = 0
+            for pw in pws:
+                for w in pw.words:
+                    if w.kind == "zh" and len(w.pinyin) == len(w.text):
+                        for i in range(len(w.text)):
+                            ph = attrs[off + i].phoneme if off + i < len(attrs) else None
+                            if ph:
+                                w.pinyin[i] = ph
+                    off += len(w.text)
         return pws
 
     @staticmethod
