@@ -66,20 +66,45 @@ def _symbol_segments(seconds: float, frames_per_s: float, line: str, line_frames
 class Harness:
     """A loaded voice plus the pieces of a request, timed separately (frontend / acoustic / vocoder)."""
 
-    def __init__(self, model_dir: Path, vocoder_backend: str = "torch", onnx_dir: Path | None = None):
-        from sambert_lambda.engine.voice import VOCODER_CHUNK_FRAMES, ModelStore
+    def __init__(
+        self, model_dir: Path, vocoder_backend: str = "torch", onnx_dir: Path | None = None, backend: str = "torch"
+    ):
+        from sambert_lambda.engine.voice import VOCODER_CHUNK_FRAMES
 
-        self.store = ModelStore(model_dir, voices=[VOICE])
-        self.voice = self.store.voice(VOICE)
-        self.frontend = _frontend()
-        self.vocoder_backend = vocoder_backend
+        self.model_dir = model_dir
+        self.backend = backend
+        self.vocoder_backend = "onnx" if backend == "onnx" else vocoder_backend
         self._chunk = VOCODER_CHUNK_FRAMES
         self._onnx_dir = onnx_dir
         self._onnx: dict[int, object] = {}
+        self._onnx_voices: dict[int, object] = {}
+        if backend == "onnx":
+            self.voice = self.voice_for(1)
+        else:
+            from sambert_lambda.engine.voice import ModelStore
+
+            self.voice = ModelStore(model_dir, voices=[VOICE]).voice(VOICE)
+        self.frontend = _frontend()
         self.sr = self.voice.sample_rate
+
+    def voice_for(self, threads: int):
+        """The torch voice (threads are set per run), or an ONNX voice whose sessions use ``threads``."""
+        if self.backend != "onnx":
+            return self.voice
+        if threads not in self._onnx_voices:
+            from sambert_lambda.engine.onnx_voice import OnnxVoice
+
+            assert self._onnx_dir is not None
+            self._onnx_voices[threads] = OnnxVoice.load(
+                self.model_dir / "voices" / VOICE, self._onnx_dir, VOICE, threads=threads
+            )
+        return self._onnx_voices[threads]
 
     # ---- pieces
     def vocoder(self, threads: int) -> Callable[[np.ndarray], np.ndarray]:
+        if self.backend == "onnx":
+            voc = self.voice_for(threads).vocoder
+            return lambda mel: voc.vocode(mel, chunk_frames=self._chunk)
         if self.vocoder_backend == "onnx":
             from sambert_lambda.engine.onnx_engine import OnnxVocoder
 
@@ -130,7 +155,7 @@ class Harness:
         run = streaming.pipelined if pipelined else streaming.sequential
         samples, t_am, t_voc, c_am, c_voc, first = 0, 0.0, 0.0, 0.0, 0.0, None
         parts: list[tuple[float, float]] = []
-        for part in run(self.voice, lines, vocode):
+        for part in run(self.voice_for(1 if pipelined else threads), lines, vocode):
             if first is None:
                 first = time.perf_counter() - t0
             samples += len(part.wav)
@@ -291,7 +316,8 @@ def build_report(args: argparse.Namespace) -> dict:
         "sambert_lambda": __version__,
         "test_voice": True,
         "voice_size": args.size if not args.model_dir else "given",
-        "vocoder_backend": args.vocoder,
+        "backend": args.backend,
+        "vocoder_backend": "onnx" if args.backend == "onnx" else args.vocoder,
         "machine": {
             "cpu": _cpu_model(),
             "vcpus": visible_cpus(),
@@ -301,18 +327,18 @@ def build_report(args: argparse.Namespace) -> dict:
         },
     }
     onnx_dir = None
-    if args.vocoder == "onnx":
-        from sambert_lambda.engine.onnx_export import export_voice
+    if args.backend == "onnx" or args.vocoder == "onnx":
+        from sambert_lambda.engine.onnx_export import export_voice_onnx
 
-        onnx_dir = export_voice(model_dir / "voices" / VOICE, cache / f"onnx-{args.size}")
-    h = Harness(model_dir, args.vocoder, onnx_dir)
+        onnx_dir = export_voice_onnx(model_dir / "voices" / VOICE, cache / f"onnx-{args.size}")
+    h = Harness(model_dir, args.vocoder, onnx_dir, backend=args.backend)
     texts = texts_for_targets(h)
 
     # fresh subprocess: cold start, then a ~10 s utterance for peak RSS
     env = {"TTS_MODEL_DIR": str(model_dir), "TTS_VOICES": VOICE, "TTS_THREADS": "1"}
     mode = "text" if h.frontend is not None else "symbols"
     payload = texts[10] if mode == "text" else "\n".join(s.symbols for s in h.segments(texts[10]))
-    cold = coldstart.measure(env, payload, mode)
+    cold = coldstart.measure(env, payload, mode, args.backend, str(onnx_dir or ""))
     report.update(
         cold_start_s=round(cold["cold_start_s"], 3),
         import_s=round(cold["import_s"], 3),
@@ -429,7 +455,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="also write the JSON report to this file")
     p.add_argument("--model-dir", default=None, help="use this model directory instead of a generated test voice")
     p.add_argument("--cache-dir", default="var/bench", help="where the generated test voice is kept (not committed)")
-    p.add_argument("--vocoder", choices=("torch", "onnx"), default="torch", help="vocoder backend to measure")
+    p.add_argument(
+        "--backend", choices=("torch", "onnx"), default="torch",
+        help="engine: torch (default) or onnx (ONNX Runtime + numpy, no torch at run time)",
+    )  # fmt: skip
+    p.add_argument(
+        "--vocoder", choices=("torch", "onnx"), default="torch",
+        help="with --backend torch: run the vocoder on ONNX Runtime instead (hybrid)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,6 +1,8 @@
 """Run as a script in a FRESH interpreter by the bench: process start -> ready (one voice), then one synthesis.
 
-argv: [text-or-empty, mode]   mode = "text" (frontend + engine) or "symbols" (text holds symbol lines, '\\n'-separated)
+argv: text, mode, backend, onnx_dir
+  mode    "text" (frontend + engine) or "symbols" (text holds symbol lines, newline-separated)
+  backend "torch" (Synthesizer + ModelStore, settings from TTS_* env) or "onnx" (OnnxVoice, never imports torch)
 Prints one JSON object per line on stdout: {"stage": "ready", ...} then {"stage": "synth", ...}.
 """
 
@@ -9,6 +11,7 @@ import time
 T0 = time.perf_counter()
 
 import json  # noqa: E402
+import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 
@@ -17,8 +20,7 @@ def emit(**kw) -> None:
     print(json.dumps(kw), flush=True)
 
 
-def main() -> None:
-    text, mode = sys.argv[1], sys.argv[2]
+def _torch_path(text: str, mode: str):
     t = time.perf_counter()
     import torch  # noqa: F401  - the native engine's import cost is part of cold start
 
@@ -28,7 +30,6 @@ def main() -> None:
     from sambert_lambda.settings import load_settings
     from sambert_lambda.synthesizer import Synthesizer
 
-    frontend = None
     if mode == "text":
         from sambert_lambda.frontend.pipeline import get_frontend
     t_import = time.perf_counter() - t
@@ -37,24 +38,76 @@ def main() -> None:
     from sambert_lambda.engine.voice import ModelStore
 
     store = ModelStore.from_settings(settings)
-    if mode == "text":
-        frontend = get_frontend(settings.frontend)
+    frontend = get_frontend(settings.frontend) if mode == "text" else None
     synth = Synthesizer(store, frontend, settings)
     synth.load()
-    t_load = time.perf_counter() - t
-    emit(stage="ready", import_s=t_import, load_s=t_load, in_process_s=time.perf_counter() - T0)
+    warm(frontend)
+    ready(t_import, time.perf_counter() - t)
     if text:
         t = time.perf_counter()
-        if mode == "text":
-            res = synth.synthesize(text)
+        res = synth.synthesize(text) if mode == "text" else synth.synthesize_symbols(text.split("\n"))
+        done(time.perf_counter() - t, res.duration_seconds)
+
+
+def _onnx_path(text: str, mode: str, onnx_dir: str):
+    t = time.perf_counter()
+    from sambert_lambda.engine.onnx_voice import OnnxVoice
+    from sambert_lambda.engine.streaming import sequential
+    from sambert_lambda.types import Controls
+
+    if mode == "text":
+        from sambert_lambda.frontend.pipeline import get_frontend
+    t_import = time.perf_counter() - t
+    t = time.perf_counter()
+    model_dir = os.environ["TTS_MODEL_DIR"]
+    name = os.environ["TTS_VOICES"].split(",")[0]
+    threads = int(os.environ.get("TTS_THREADS", "1") or 1)
+    voice = OnnxVoice.load(os.path.join(model_dir, "voices", name), onnx_dir, name, threads=threads)
+    frontend = get_frontend("open") if mode == "text" else None
+    warm(frontend)
+    ready(t_import, time.perf_counter() - t)
+    if text:
+        t = time.perf_counter()
+        if frontend is not None:
+            segs = frontend.segments(text, ssml=False, emotion="neutral", speaker="F7", controls=Controls())
+            lines = [(s.symbols, s.controls) for s in segs if s.symbols]
+            pauses = sum(int(voice.sample_rate * s.pause_after_ms / 1000) for s in segs)
         else:
-            res = synth.synthesize_symbols(text.split("\n"))
-        emit(
-            stage="synth",
-            synth_s=time.perf_counter() - t,
-            audio_s=res.duration_seconds,
-            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        )
+            lines, pauses = [(x, Controls()) for x in text.split("\n") if x.strip()], 0
+        samples = sum(len(p.wav) for p in sequential(voice, lines, voice.vocoder.vocode))
+        done(time.perf_counter() - t, (samples + pauses) / voice.sample_rate)
+    assert "torch" not in sys.modules, "the ONNX path imported torch"
+
+
+def warm(frontend) -> None:
+    """A handler warms its frontend at init (dictionaries load lazily on first use); so does this measurement."""
+    if frontend is not None:
+        from sambert_lambda.types import Controls
+
+        frontend.segments("你好。", ssml=False, emotion="neutral", speaker="F7", controls=Controls())
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def ready(t_import: float, t_load: float) -> None:
+    emit(
+        stage="ready", import_s=t_import, load_s=t_load, in_process_s=time.perf_counter() - T0, rss_ready_mb=_rss_mb()
+    )
+
+
+def done(synth_s: float, audio_s: float) -> None:
+    emit(stage="synth", synth_s=synth_s, audio_s=audio_s, peak_rss_mb=_rss_mb(), torch_imported="torch" in sys.modules)
+
+
+def main() -> None:
+    text, mode = sys.argv[1], sys.argv[2]
+    backend = sys.argv[3] if len(sys.argv) > 3 else "torch"
+    if backend == "onnx":
+        _onnx_path(text, mode, sys.argv[4])
+    else:
+        _torch_path(text, mode)
 
 
 main()
