@@ -137,3 +137,13 @@ def test_english_arpabet(fe):
     line = fe.symbol_lines("CCTV新闻")[0]
     phones = [t[1:-1].split("$")[0] for t in line.split()]
     assert phones[:8] == ["s", "iy", "s", "iy", "t", "iy", "v", "iy"]
+
+
+def test_subject_noun_phrase_gets_phrase_break(fe):
+    # a purely nominal subject followed by the predicate: #2; function words chain forward only up to 3 syllables
+    words = fe.analyze("卡尔普陪外孙玩滑梯。")["words"]
+    assert [(w["text"], w["break"]) for w in words if w["pinyin"]] == [
+        ("卡尔普", 2), ("陪", 0), ("外孙", 1), ("玩", 0), ("滑梯", 4)]
+    assert words[0]["pinyin"] == ["ka2", "er2", "pu3"]
+    brk = {w["text"]: w["break"] for w in fe.analyze("别再拥抱我。")["words"]}
+    assert brk["再"] >= 1 and brk["拥抱"] == 0 and brk["我"] == 4

@@ -2,11 +2,11 @@
 
 - #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles, suffixes, locatives
   and measure words (u*, y, e, k, f, q) join the previous group; a monosyllabic adverb, preposition, conjunction or
-  prefix (d, p, c, h) joins the next word; two monosyllables join; an object pronoun joins its verb; a monosyllabic noun joins a group ending in
+  prefix (d, p, c, h) joins the next word (up to 3 syllables); two monosyllables join; an object pronoun joins its verb; a monosyllabic noun joins a group ending in
   的/地/得. Words longer than 4 syllables are split at dictionary sub-words. English words stand alone.
 - #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
-  syllables; at a subject/predicate boundary (nominal left, verbal right) once it has ≥ 5; and at the next boundary
-  once a phrase grows past 10 syllables.
+  syllables; at a nominal -> verbal boundary once the phrase has ≥ 5 syllables, or ≥ 3 when everything so far is
+  nominal (a subject noun phrase: 卡尔普 #2 陪外孙); and at the next boundary once a phrase grows past 10 syllables.
 - #3 at commas, enumeration commas, semicolons, colons, dashes and brackets inside a sentence.
 - #4 at the end of the sentence.
 """
@@ -120,7 +120,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
     pos = w.pos or "x"
     if cur is not None:
         n = cur.n_syl
-        if cur.joins_next and n + s <= _MAX_PW:
+        if cur.joins_next and n + s <= 3:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
             return
@@ -159,16 +159,19 @@ def _ends_with_pause_punct(pw: ProsodicWord) -> bool:
 
 def _assign_breaks(pws: list[ProsodicWord]) -> None:
     since = 0  # syllables since the last break ≥ #2
+    all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
     for k, i in enumerate(speakable):
         pw = pws[i]
         since += pw.n_syl
+        all_nominal = all_nominal and all((w.pos or "x").startswith((*_NOMINAL, "k", "u"))
+                                          for w in pw.words if syllable_count(w) > 0)
         if k == len(speakable) - 1:
             pw.brk = 4
             continue
         if _ends_with_pause_punct(pw) or any(_ends_with_pause_punct(pws[j]) for j in range(i + 1, speakable[k + 1])):
             pw.brk = 3
-            since = 0
+            since, all_nominal = 0, True
             continue
         nxt = pws[speakable[k + 1]]
         left, right = _content_pos(pw, True), _content_pos(nxt, False)
@@ -176,10 +179,11 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         brk = 1
         if right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
-        elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and since >= 5 and remaining >= 2:
+        elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and remaining >= 2 and (
+                since >= 5 or (since >= 3 and all_nominal)):
             brk = 2
         elif since >= 10 and remaining >= 3:
             brk = 2
         pw.brk = brk
         if brk >= 2:
-            since = 0
+            since, all_nominal = 0, True
