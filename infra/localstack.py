@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -35,7 +36,12 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 VENV = REPO / ".localstack"
-STATE = REPO / "var" / "localstack"
+# Machine-wide state (one server on 127.0.0.1:4566 per machine): clones of the repo share the pidfile and the
+# user registry, so one clone never stops a server another clone is still using.
+STATE = Path(
+    os.environ.get("SAMBERT_LOCALSTACK_STATE")
+    or Path(tempfile.gettempdir()) / f"sambert-lambda-localstack-{os.getuid()}"
+)
 PIDFILE = STATE / "server.pid"
 LOGFILE = STATE / "server.log"
 USERS = STATE / "users"
@@ -194,7 +200,7 @@ def _live_users(exclude: int | None = None) -> list[int]:
 
 @contextlib.contextmanager
 def _lock() -> Iterator[None]:
-    STATE.mkdir(parents=True, exist_ok=True)
+    STATE.mkdir(mode=0o700, parents=True, exist_ok=True)
     with LOCKFILE.open("a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
