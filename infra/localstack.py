@@ -10,7 +10,7 @@ An already-running LocalStack (for example the Docker image) is used instead whe
 a healthy one. Processes we start are stopped by their PID (process group), never by name.
 
 Several test sessions may share one server: each :func:`start` registers the calling process under
-``var/localstack/users/``; :func:`stop` stops the server only when no other live process still uses it.
+``$TMPDIR/sambert-lambda-localstack-<uid>/users/`` (shared by every clone on the machine); :func:`stop` stops the server only when no other live process still uses it.
 
 CLI: ``python -m infra.localstack start|stop|status|install``.
 """
