@@ -76,6 +76,13 @@ class OpenFrontend:
         self.g2p = get_g2p(strategy)
         self.max_chars = max_chars
 
+    def warm_up(self) -> None:
+        """Load dictionaries and the polyphone model now (call during Lambda init, not on the first request)."""
+        from sambert_lambda.frontend.pinyin import warm_up
+
+        warm_up()
+        self.symbol_lines("预热一下。")
+
     # -- core ---------------------------------------------------------------------------------------------
     def _sentence(self, sentence: str, attrs: list[CharAttr] | None = None) -> list[prosody.ProsodicWord]:
         words = segment(sentence)
