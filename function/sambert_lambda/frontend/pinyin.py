@@ -24,6 +24,8 @@ from functools import lru_cache
 
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
 LATIN_RE = re.compile(r"[A-Za-z]")
+_HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+_RUNS_RE = re.compile(f"[{_HAN_CLASS}]+|[^{_HAN_CLASS}]+")  # Han runs and non-Han runs
 STRATEGIES = ("phrase+g2pm", "g2pm", "phrase", "pypinyin")
 _MAX_PHRASE = 8
 JIEBA_CACHE_ENV = "SAMBERT_JIEBA_CACHE"
@@ -136,7 +138,7 @@ def segment(text: str) -> list[Word]:
 def _split_mixed(tok: str) -> list[str]:
     if all(is_han(c) for c in tok) or not any(is_han(c) for c in tok):
         return [tok]
-    return [m.group(0) for m in re.finditer(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+", tok)]
+    return [m.group(0) for m in _RUNS_RE.finditer(tok)]
 
 
 # Particles whose reading the POS tag decides: (char, jieba POS prefix) -> reading.

@@ -95,9 +95,7 @@ def _flatten(words: list[Word]) -> list[tuple[Word, int, str]]:
     out = []
     for w in words:
         if w.kind == "zh":
-            for i, p in enumerate(w.pinyin):
-                del p
-                out.append((w, i, w.text[i]))
+            out.extend((w, i, w.text[i]) for i in range(len(w.pinyin)))
         else:
             out.append((w, -1, w.text))
     return out
