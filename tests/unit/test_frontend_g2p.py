@@ -65,6 +65,8 @@ def test_yi_sandhi(fe):
     assert char_pinyin(fe, "第一名")[1] == "yi1"  # ordinal
     assert char_pinyin(fe, "十一")[1] == "yi1"  # number
     assert char_pinyin(fe, "看一看")[1] == "yi5"  # reduplicated verb
+    assert char_pinyin(fe, "一百个")[0] == "yi4" and char_pinyin(fe, "一万人")[0] == "yi2"  # before units
+    assert char_pinyin(fe, "一九九零年")[0] == "yi1"  # digit by digit
 
 
 def test_bu_sandhi(fe):

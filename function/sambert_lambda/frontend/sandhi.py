@@ -8,8 +8,8 @@ Rules (no labelled data was used):
 - neutral tone: particles 了/着/的/地/得/吗/呢/吧/啊/呀/嘛/啦/哦 tagged as particles; the suffix 们; the noun suffix 子
   and 头 in common words; reduplicated kinship nouns (妈妈); a short list of common words whose second syllable is
   neutral in standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ...).
-- 一: yi1 when read as a number (第一, 十一, 一九, word-final, before punctuation); yi5 between a reduplicated
-  verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3.
+- 一: yi1 when read as a digit (第一, 十一, 一九, word-final, before punctuation); yi5 between a reduplicated
+  verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3 (also before 百/千/万/亿: 一百 yi4 bai3).
 - 不: bu5 between a reduplicated word (是不是); bu2 before tone 4; otherwise bu4.
 - third tone: inside one prosodic word, every third tone directly followed by another third tone becomes tone 2
   (展览馆里 -> zhan2 lan2 guan2 li3).
@@ -45,6 +45,7 @@ _ZI_NOT_NEUTRAL = frozenset(
 ) - {"种子", "扇子", "胖子", "骗子"}
 _KINSHIP = frozenset("妈爸哥姐弟妹爷奶叔姑舅婶伯姥宝娃公婆")
 _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
+_DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
 _PUNCT_STOP = frozenset("，。！？；：、,.!?;:")
 
 
@@ -112,7 +113,7 @@ def yi_bu(words: list[Word]) -> None:
         nxt_ch = nxt[2] if nxt and nxt[1] >= 0 else ""
         nxt_tone = _tone(nxt[0].pinyin[nxt[1]]) if nxt and nxt[1] >= 0 else None
         if ch == "一":
-            if prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _NUM_CHARS or nxt_tone is None:
+            if prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None:
                 w.pinyin[i] = "yi1"
             elif prev_ch and prev_ch == nxt_ch:
                 w.pinyin[i] = "yi5"
