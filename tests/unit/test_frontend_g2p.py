@@ -149,3 +149,10 @@ def test_subject_noun_phrase_gets_phrase_break(fe):
     assert words[0]["pinyin"] == ["ka2", "er2", "pu3"]
     brk = {w["text"]: w["break"] for w in fe.analyze("别再拥抱我。")["words"]}
     assert brk["再"] >= 1 and brk["拥抱"] == 0 and brk["我"] == 4
+
+
+def test_bu_in_potential_complement_and_adverb_grouping(fe):
+    assert char_pinyin(fe, "对不起")[1] == "bu5"
+    words = fe.analyze("我不知道。")["words"]
+    assert [(w["text"], w["break"]) for w in words if w["pinyin"]] == [("我", 1), ("不", 0), ("知道", 4)]
+    assert words[-2]["pinyin"] == ["zhi1", "dao5"]

@@ -2,7 +2,8 @@
 
 - #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles, suffixes, locatives
   and measure words (u*, y, e, k, f, q) join the previous group; a monosyllabic adverb, preposition, conjunction or
-  prefix (d, p, c, h) joins the next word (up to 3 syllables); two monosyllables join; an object pronoun joins its verb; a monosyllabic noun joins a group ending in
+  prefix (d, p, c, h) joins the next word (up to 3 syllables); two monosyllables join (but a monosyllabic adverb such as 不/很 opens a new group: 我 #1 不知道); an object pronoun
+  joins its verb; a monosyllabic noun joins a group ending in
   的/地/得. Words longer than 4 syllables are split at dictionary sub-words. English words stand alone.
 - #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
   syllables; at a nominal -> verbal boundary once the phrase has ≥ 5 syllables, or ≥ 3 when everything so far is
@@ -127,7 +128,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
         if s == 1 and pos.startswith(_BACK_POS) and n + s <= _MAX_PW + 1:
             cur.words.append(w)
             return
-        if n == 1 and n + s <= 3:
+        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith("d")):
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
             return
@@ -135,7 +136,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
             cur.words.append(w)  # object pronoun after its verb
             return
         last = cur.words[-1]
-        if s == 1 and last.text in _DE and n + s <= _MAX_PW:
+        if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW:
             cur.words.append(w)
             return
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))

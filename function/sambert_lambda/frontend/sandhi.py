@@ -10,7 +10,8 @@ Rules (no labelled data was used):
   neutral in standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ...).
 - 一: yi1 when read as a digit (第一, 十一, 一九, word-final, before punctuation); yi5 between a reduplicated
   verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3 (also before 百/千/万/亿: 一百 yi4 bai3).
-- 不: bu5 between a reduplicated word (是不是); bu2 before tone 4; otherwise bu4.
+- 不: bu5 between a reduplicated word (是不是) and inside a three-character potential complement (对不起,
+  来不及); bu2 before tone 4; otherwise bu4.
 - third tone: inside one prosodic word, every third tone directly followed by another third tone becomes tone 2
   (展览馆里 -> zhan2 lan2 guan2 li3).
 """
@@ -89,6 +90,8 @@ def neutral_tones(words: list[Word]) -> None:
                 w.pinyin[-1] = "zi5"
             elif len(t) == 2 and t[0] == t[1] and t[0] in _KINSHIP:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)
+            if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
+                w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
 
 
 def _flatten(words: list[Word]) -> list[tuple[Word, int, str]]:
@@ -105,13 +108,15 @@ def _flatten(words: list[Word]) -> list[tuple[Word, int, str]]:
 def yi_bu(words: list[Word]) -> None:
     flat = _flatten(words)
     for k, (w, i, ch) in enumerate(flat):
-        if i < 0 or ch not in "一不" or w.pinyin[i] not in ("yi1", "bu4", "bu2", "yi2", "yi4"):
+        if i < 0 or ch not in "一不" or w.pinyin[i] not in ("yi1", "bu4", "bu2", "yi2", "yi4", "bu5"):
             continue
         prev = flat[k - 1] if k > 0 else None
         nxt = flat[k + 1] if k + 1 < len(flat) else None
         prev_ch = prev[2] if prev and prev[1] >= 0 else ""
         nxt_ch = nxt[2] if nxt and nxt[1] >= 0 else ""
         nxt_tone = _tone(nxt[0].pinyin[nxt[1]]) if nxt and nxt[1] >= 0 else None
+        if ch == "不" and w.pinyin[i] == "bu5":
+            continue
         if ch == "一":
             if prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None:
                 w.pinyin[i] = "yi1"
