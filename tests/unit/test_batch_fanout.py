@@ -38,8 +38,8 @@ def sqs(monkeypatch):
 
 
 def make_service(tmp_path, sqs, **overrides):
-    settings = load_settings(bucket=BUCKET, queue_url=sqs.queue, dlq_url=sqs.dlq, batch_chunk_chars=20,
-                             batch_max_receive=3, **overrides)
+    options = {"dlq_url": sqs.dlq, "batch_chunk_chars": 20, "batch_max_receive": 3, **overrides}
+    settings = load_settings(bucket=BUCKET, queue_url=sqs.queue, **options)
     return SimpleNamespace(settings=settings, synthesizer=FakeSynth(), storage=FileStorage(tmp_path, BUCKET))
 
 
@@ -187,3 +187,25 @@ def test_message_round_trip_and_grouping():
     msgs = fanout.messages_for("b", "input/测试.jsonl", "e" * 32, "v1", list(range(1, 8)), 3)
     assert [m.units for m in msgs] == [(1, 2, 3), (4, 5, 6), (7,)]
     assert fanout.FanoutMessage.from_json(msgs[0].to_json()) == msgs[0]
+
+
+def test_without_a_dlq_url_the_last_receive_records_the_failure_and_leaves_redrive_to_sqs(tmp_path, sqs):
+    svc = make_service(tmp_path, sqs, dlq_url=None)
+    svc.storage.put("input/a.jsonl", b'{"text": "breaks"}\n', "application/x-ndjson")
+    etag = svc.storage.head("input/a.jsonl").etag
+    body = fanout.FanoutMessage(BUCKET, "input/a.jsonl", etag, None, (1,)).to_json()
+
+    def broken(text, **kw):
+        raise ModelError("the vocoder is unavailable")
+
+    svc.synthesizer.synthesize = broken
+    for count in (1, 2):
+        out = handle_sqs_event(sqs_event([("m1", body, count)]), FakeContext(), svc)
+        assert out == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+        assert svc.storage.list("output/a.jsonl/.done/") == []
+    out = handle_sqs_event(sqs_event([("m1", body, 3)]), FakeContext(), svc)
+    assert out == {"batchItemFailures": [{"itemIdentifier": "m1"}]}  # SQS's redrive moves it to the DLQ
+    assert queued(sqs, sqs.dlq) == 0
+    m = manifest(svc, "output/a.jsonl/")
+    assert m["status"] == "complete"
+    assert m["items"][0]["error"] == {"code": "model_unavailable", "message": "the vocoder is unavailable"}

@@ -89,15 +89,18 @@ def handle_sqs_event(event: dict[str, Any], context: Any, service: Any) -> dict[
             receives = int(record.attributes.approximate_receive_count or 1)
             logger.warning("fan-out message failed", extra={"message_id": record.message_id, "code": error.code,
                                                             "reason": error.message, "receive_count": receives})
-            dlq = env.settings.dlq_url
-            if dlq and receives >= env.settings.batch_max_receive:
-                if msg is not None:
-                    consumer.give_up(env, layout, msg, error, files)
-                fanout.dead_letter(dlq, record.raw_event, error)
-                logger.error("fan-out message dead-lettered", extra={"message_id": record.message_id,
-                                                                    "code": error.code})
-                return "dead_lettered"
-            raise
+            if receives < env.settings.batch_max_receive:
+                raise
+            # Last allowed receive: the manifest records the units as failed with the reason; with TTS_DLQ_URL
+            # the message moves to the DLQ now, carrying its reason; without it SQS's redrive moves it next time.
+            if msg is not None:
+                consumer.give_up(env, layout, msg, error, files)
+            if not env.settings.dlq_url:
+                raise
+            fanout.dead_letter(env.settings.dlq_url, record.raw_event, error)
+            logger.error("fan-out message dead-lettered", extra={"message_id": record.message_id,
+                                                                "code": error.code})
+            return "dead_lettered"
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor,
