@@ -95,6 +95,12 @@ class FileRun:
             return False
         return self.env.storage.head(self.keys.unit_marker(index)) is not None
 
+    def _all_listed(self) -> bool:
+        if self.parsed is None:
+            return False
+        listed = {OutputKeys.unit_of(k) for k in self._marker_keys()}
+        return all(u in listed or u in self.markers for u in self.parsed.units)
+
     def finished(self) -> bool:
         return self.parsed is not None and all(u in self.markers for u in self.parsed.units)
 
@@ -190,6 +196,8 @@ class FileRun:
         """Rebuild the manifest from the markers and store it. With ``only_if_finished`` (fan-out consumers),
         write only once every unit has a marker; returns None otherwise."""
         document: dict[str, Any] | None = None
+        if only_if_finished and not self._all_listed():
+            return None  # cheap check (one listing, no reads) before reading every marker
         for _ in range(_MANIFEST_ROUNDS):
             listed = self.load_markers() if self.parsed is not None else set()
             if only_if_finished and not self.finished():
