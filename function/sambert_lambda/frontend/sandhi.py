@@ -4,7 +4,7 @@ Works on prosodic words, each a list of lexical words with per-character TONE3 r
 erhua -> neutral tones -> 一/不 -> 3-3 sandhi (so a neutral syllable breaks a run of third tones).
 Rules (no labelled data was used):
 - erhua: a word-final 儿 after another character merges into that syllable (玩儿 -> wanr2), except in words where
-  儿 is a morpheme of its own (女儿, 婴儿, 幼儿 ...).
+  儿 is a morpheme of its own (女儿, 婴儿, 幼儿 ...) and in proper names (笛卡儿).
 - neutral tone: particles 了/着/的/地/得/吗/呢/吧/啊/呀/嘛/啦/哦 tagged as particles; the suffix 们; the noun suffix 子
   and 头 in common words; reduplicated kinship nouns (妈妈); a short list of common words whose second syllable is
   neutral in standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ...).
@@ -61,6 +61,8 @@ def _set_tone(p: str, t: int) -> str:
 def merge_erhua(word: Word) -> None:
     """玩儿 -> one syllable ``wanr2`` carried by the pair; the ``pinyin`` list then has len(text) - 1 entries."""
     if word.kind != "zh" or len(word.text) < 2 or not word.text.endswith("儿") or word.text in _ERHUA_EXCEPTIONS:
+        return
+    if word.pos[:2] in ("nr", "ns", "nt", "nz"):  # names keep a full 儿 syllable (笛卡儿)
         return
     if word.pinyin[-2] == "?" or word.pinyin[-2].startswith("er"):
         return
