@@ -52,7 +52,7 @@ def test_lock_installs_into_fresh_target_and_handler_imports(tmp_path):
 
     target = tmp_path / "target"
     seconds = image_size.install_lock(target, use_cache=True)
-    installed = {p.name.rsplit("-", 1)[0].lower().replace("_", "-") for p in target.glob("*.dist-info")}
+    installed = {image_size.dist_name(p) for p in target.glob("*.dist-info")}
     assert set(_pins()) <= installed, set(_pins()) - installed
     probe = (
         "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
