@@ -1,0 +1,327 @@
+"""Bounded load generator for the HTTP API (issue 8, item 5). Tests and the bench only; never shipped.
+
+N concurrent clients send M requests in total to the app served by uvicorn on 127.0.0.1 (``sambert-lambda
+serve``): a mix of cache hits (a few fixed sentences, each synthesized once and then found in S3) and distinct short
+texts (every one a synthesis). It reports errors, p50/p95/p99 latency for hits and for syntheses, the server
+process's RSS before and after (and its peak), and a cross-talk check: every 200 answer must carry its own text's
+key and character count, all answers for one text must agree, and every returned URL must hold audio of the
+announced length.
+
+    from infra.loadtest import ServedApp, run_load
+    with ServedApp(env={...}) as app:
+        report = run_load(app.base_url, clients=8, requests=400, server_pid=app.pid)
+
+CLI (starts the server on a free port with the given model dir and an S3 endpoint, then prints the JSON report)::
+
+    python -m infra.loadtest --model-dir DIR --endpoint http://127.0.0.1:PORT --bucket B [--clients 8]
+        [--requests 400] [--hit-ratio 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import wave
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+HIT_TEXTS = (
+    "你好，欢迎使用语音合成服务。",
+    "今天天气很好。",
+    "请稍候，正在为您处理。",
+    "谢谢您的耐心等待，再见！",
+)
+SENTENCES = (
+    "我们一起去公园散步吧。",
+    "请在下一个路口向右转。",
+    "会议将于明天上午开始。",
+    "祝您生活愉快，工作顺利。",
+)
+
+
+def synthesis_text(i: int) -> str:
+    """A distinct short text (~15-20 characters): every one is a cache miss."""
+    return f"第{i}位客户：{SENTENCES[i % len(SENTENCES)]}"
+
+
+def characters(text: str) -> int:
+    """The server's billable-character count (everything but whitespace)."""
+    return sum(1 for c in text if not c.isspace())
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "count": len(values),
+        "p50_ms": round(1000 * percentile(values, 0.50), 1),
+        "p95_ms": round(1000 * percentile(values, 0.95), 1),
+        "p99_ms": round(1000 * percentile(values, 0.99), 1),
+        "max_ms": round(1000 * max(values), 1) if values else 0.0,
+    }
+
+
+def plan(requests: int, hit_ratio: float) -> list[tuple[str, str]]:
+    """(kind, text) for every request, interleaved: ``hit`` texts repeat, ``synthesis`` texts are all distinct."""
+    out: list[tuple[str, str]] = []
+    hits = 0
+    for i in range(requests):
+        if hits < round((i + 1) * hit_ratio):
+            out.append(("hit", HIT_TEXTS[hits % len(HIT_TEXTS)]))
+            hits += 1
+        else:
+            out.append(("synthesis", synthesis_text(i)))
+    return out
+
+
+def _post(url: str, body: dict[str, Any], headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an HTTP URL: {url}")
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    req = urllib.request.Request(url, data=data, method="POST",  # noqa: S310 - scheme checked above
+                                 headers={"content-type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 - loopback URL built by us
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wav_frames(url: str, timeout: float = 30.0) -> tuple[int, int]:
+    """(frames, rate) of the WAV behind a presigned URL, fetched over plain HTTP."""
+    with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - presigned URL of the local endpoint
+        data = r.read()
+    with wave.open(io.BytesIO(data)) as w:
+        return w.getnframes(), w.getframerate()
+
+
+@dataclass
+class _RSS:
+    """Samples a process's RSS every ``every`` seconds on a thread; ``peak`` is the largest sample."""
+
+    pid: int | None
+    every: float = 0.25
+    peak: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def now(self) -> int:
+        if self.pid is None:
+            return 0
+        import psutil
+
+        return int(psutil.Process(self.pid).memory_info().rss)
+
+    def __enter__(self) -> _RSS:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.peak = max(self.peak, self.now())
+            except Exception:  # noqa: BLE001 - the process may be exiting; sampling is best effort
+                return
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def run_load(
+    base_url: str,
+    *,
+    clients: int = 8,
+    requests: int = 400,
+    hit_ratio: float = 0.5,
+    api_key: str | None = None,
+    server_pid: int | None = None,
+    timeout: float = 300.0,
+    verify_urls: bool = True,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Send ``requests`` POST /v1/tts from ``clients`` threads and check every answer. Returns the report."""
+    headers = {"x-api-key": api_key} if api_key else {}
+    url = base_url.rstrip("/") + "/v1/tts"
+    for text in HIT_TEXTS:  # seed the cache: the hit texts are synthesized once, outside the measurement
+        status, body = _post(url, {"text": text, "format": "wav"}, headers, timeout)
+        if status != 200:
+            raise RuntimeError(f"warm-up request failed: {status} {body[:200]!r}")
+    work = plan(requests, hit_ratio)
+    results: list[dict[str, Any] | None] = [None] * len(work)
+
+    def one(i: int) -> None:
+        kind, text = work[i]
+        t = time.perf_counter()
+        try:
+            status, body = _post(url, {"text": text, "format": "wav"}, headers, timeout)
+        except OSError as e:
+            status, body = 0, repr(e).encode()
+        res: dict[str, Any] = {"i": i, "kind": kind, "text": text, "status": status,
+                               "seconds": time.perf_counter() - t}
+        if status == 200:
+            res["out"] = json.loads(body)
+        else:
+            res["body"] = body[:300].decode("utf-8", "replace")
+        results[i] = res
+        if on_result is not None:
+            on_result(res)
+
+    rss = _RSS(server_pid)
+    rss_start = rss.now()
+    t0 = time.perf_counter()
+    with rss, ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, range(len(work))))
+    wall = time.perf_counter() - t0
+    rss_end = rss.now()
+    done = [r for r in results if r is not None]
+    problems = check_cross_talk(done, verify_urls=verify_urls)
+    errors = [r for r in done if r["status"] != 200]
+    hits = [r["seconds"] for r in done if r["status"] == 200 and r["out"]["cached"]]
+    synths = [r["seconds"] for r in done if r["status"] == 200 and not r["out"]["cached"]]
+    return {
+        "clients": clients,
+        "requests": len(done),
+        "wall_seconds": round(wall, 2),
+        "throughput_rps": round(len(done) / wall, 2) if wall else 0.0,
+        "errors": len(errors),
+        "error_samples": [{"status": r["status"], "body": r.get("body")} for r in errors[:5]],
+        "cross_talk": len(problems),
+        "cross_talk_samples": problems[:5],
+        "cache_hits": summary(hits),
+        "syntheses": summary(synths),
+        "distinct_texts": len({r["text"] for r in done}),
+        "synthesis_text_chars": [min(map(characters, (r["text"] for r in done if r["kind"] == "synthesis")),
+                                     default=0),
+                                 max(map(characters, (r["text"] for r in done if r["kind"] == "synthesis")),
+                                     default=0)],
+        "rss_start_mb": round(rss_start / 2**20, 1),
+        "rss_end_mb": round(rss_end / 2**20, 1),
+        "rss_peak_mb": round(max(rss.peak, rss_end) / 2**20, 1),
+        "rss_growth_mb": round((rss_end - rss_start) / 2**20, 1),
+        "results": done,
+    }
+
+
+def check_cross_talk(results: list[dict[str, Any]], *, verify_urls: bool = True) -> list[str]:
+    """Every 200 answer belongs to its own request: one key per text and one text per key, the text's character
+    count, the same duration for every answer of one text, and (``verify_urls``) a WAV behind each distinct URL
+    of the announced length."""
+    problems: list[str] = []
+    by_text: dict[str, dict[str, Any]] = {}
+    by_key: dict[str, str] = {}
+    checked: set[str] = set()
+    for r in results:
+        if r["status"] != 200:
+            continue
+        out, text = r["out"], r["text"]
+        if out["characters"] != characters(text):
+            problems.append(f"request {r['i']}: characters {out['characters']} != {characters(text)}")
+        first = by_text.setdefault(text, out)
+        if (first["key"], first["duration_seconds"]) != (out["key"], out["duration_seconds"]):
+            problems.append(f"request {r['i']}: answers for one text disagree")
+        owner = by_key.setdefault(out["key"], text)
+        if owner != text:
+            problems.append(f"request {r['i']}: key shared by two texts")
+        if verify_urls and out["key"] not in checked:
+            checked.add(out["key"])
+            frames, rate = wav_frames(out["url"])
+            if frames != round(out["duration_seconds"] * rate):
+                problems.append(f"request {r['i']}: object holds {frames} frames, answer says "
+                                f"{out['duration_seconds']} s at {rate} Hz")
+    return problems
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+class ServedApp:
+    """``sambert-lambda serve`` (uvicorn, one process) on 127.0.0.1; stopped by its PID on exit."""
+
+    def __init__(self, env: dict[str, str], *, log_path: Path | None = None, startup_timeout: float = 300.0):
+        self.env = {**os.environ, **env}
+        self.port = free_port()
+        self.base_url = f"http://{HOST}:{self.port}"
+        self.log_path = log_path or Path(os.devnull)
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def __enter__(self) -> ServedApp:
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "sambert_lambda", "serve", "--port", str(self.port)],
+            env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.proc.returncode}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/healthz", timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        return self
+            except (OSError, urllib.error.HTTPError):
+                time.sleep(0.5)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"the server did not answer /healthz within {self.startup_timeout} s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m infra.loadtest", description=__doc__.split("\n\n")[0])
+    p.add_argument("--model-dir", required=True, help="TTS_MODEL_DIR for the server (e.g. a test voice)")
+    p.add_argument("--endpoint", required=True, help="S3 endpoint (moto or LocalStack on 127.0.0.1)")
+    p.add_argument("--bucket", required=True, help="an existing bucket on that endpoint")
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--requests", type=int, default=400)
+    p.add_argument("--hit-ratio", type=float, default=0.5)
+    args = p.parse_args(argv)
+    env = {"TTS_MODEL_DIR": args.model_dir, "TTS_BUCKET": args.bucket, "AWS_ENDPOINT_URL": args.endpoint}
+    with ServedApp(env) as app:
+        report = run_load(app.base_url, clients=args.clients, requests=args.requests, hit_ratio=args.hit_ratio,
+                          server_pid=app.pid)
+    report.pop("results")
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0 if report["errors"] == 0 and report["cross_talk"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
