@@ -346,6 +346,10 @@ def build_report(args: argparse.Namespace) -> dict:
         peak_rss_mb_10s=round(cold["peak_rss_mb"], 1),
     )
     report["cold_start_detail"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in cold.items()}
+    report["cold_start_detail"]["note"] = (
+        "cold_start_s = process start -> ready (imports, voice load, frontend warm-up), timed by the parent; "
+        "peak RSS = VmHWM of the child"
+    )
 
     # RTF per utterance length and thread count
     rtf: dict = {}
@@ -466,7 +470,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = build_report(args)
+    # stdout carries exactly one JSON document: anything else (library prints, C++ warnings) goes to stderr
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        report = build_report(args)
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
     text = json.dumps(report, indent=2, ensure_ascii=False, default=float)
     print(text)
     if args.out:

@@ -39,10 +39,10 @@ def _torch_path(text: str, mode: str):
 
     store = ModelStore.from_settings(settings)
     frontend = get_frontend(settings.frontend) if mode == "text" else None
-    synth = Synthesizer(store, frontend, settings)
+    synth = Synthesizer(store, frontend, settings)  # the frontend object is built here; warmed after the voice
     synth.load()
-    warm(frontend)
-    ready(t_import, time.perf_counter() - t)
+    t_load = time.perf_counter() - t
+    ready(t_import, t_load, warm(frontend))
     if text:
         t = time.perf_counter()
         res = synth.synthesize(text) if mode == "text" else synth.synthesize_symbols(text.split("\n"))
@@ -63,9 +63,9 @@ def _onnx_path(text: str, mode: str, onnx_dir: str):
     name = os.environ["TTS_VOICES"].split(",")[0]
     threads = int(os.environ.get("TTS_THREADS", "1") or 1)
     voice = OnnxVoice.load(os.path.join(model_dir, "voices", name), onnx_dir, name, threads=threads)
+    t_load = time.perf_counter() - t
     frontend = get_frontend("open") if mode == "text" else None
-    warm(frontend)
-    ready(t_import, time.perf_counter() - t)
+    ready(t_import, t_load, warm(frontend))
     if text:
         t = time.perf_counter()
         if frontend is not None:
@@ -79,22 +79,33 @@ def _onnx_path(text: str, mode: str, onnx_dir: str):
     assert "torch" not in sys.modules, "the ONNX path imported torch"
 
 
-def warm(frontend) -> None:
+def warm(frontend) -> float:
     """A handler warms its frontend at init (dictionaries load lazily on first use); so does this measurement."""
+    t = time.perf_counter()
     if frontend is not None:
         from sambert_lambda.types import Controls
 
         frontend.segments("你好。", ssml=False, emotion="neutral", speaker="F7", controls=Controls())
+    return time.perf_counter() - t
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process image: VmHWM (ru_maxrss would carry the forking parent's peak across exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def ready(t_import: float, t_load: float) -> None:
+def ready(t_import: float, t_load: float, t_warm: float) -> None:
     emit(
-        stage="ready", import_s=t_import, load_s=t_load, in_process_s=time.perf_counter() - T0, rss_ready_mb=_rss_mb()
-    )
+        stage="ready", import_s=t_import, load_s=t_load, frontend_warm_s=t_warm,
+        in_process_s=time.perf_counter() - T0, rss_ready_mb=_rss_mb(),
+    )  # fmt: skip
 
 
 def done(synth_s: float, audio_s: float) -> None:
