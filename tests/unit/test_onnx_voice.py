@@ -86,3 +86,26 @@ def test_onnx_engine_runs_without_torch(onnx_dirs, golden):
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.split() == [str(len(golden["zhibei_emo__0__wav"])), "False", "False"]
+
+
+def test_synthesizer_runs_on_the_onnx_store_without_torch(onnx_dirs, golden, tmp_path):
+    """The Synthesizer works unchanged on OnnxModelStore (what TTS_BACKEND=onnx would build), in a torch-free process."""
+    root = tmp_path / "onnx"
+    root.mkdir()
+    for v, d in onnx_dirs.items():
+        (root / v).symlink_to(d, target_is_directory=True)
+    lines = [str(golden[f"zhiyan_emo__{i}__symbols"]) for i in range(2)]
+    code = (
+        "import sys\n"
+        "from sambert_lambda.engine.onnx_voice import OnnxModelStore\n"
+        "from sambert_lambda.settings import load_settings\n"
+        "from sambert_lambda.synthesizer import Synthesizer\n"
+        f"store = OnnxModelStore(r'{FIXTURE / 'MODEL'}', r'{root}', voices=['zhiyan_emo'])\n"
+        "s = Synthesizer(store, None, load_settings())\n"
+        "s.load()\n"
+        f"r = s.synthesize_symbols({lines!r}, voice='zhiyan_emo')\n"
+        "print(len(r.audio), r.sample_rate, 'torch' in sys.modules, store.loaded)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    n = sum(len(golden[f"zhiyan_emo__{i}__wav"]) for i in range(2))
+    assert res.stdout.split() == [str(n), "16000", "False", "['zhiyan_emo']"]

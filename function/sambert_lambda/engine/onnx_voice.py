@@ -84,3 +84,57 @@ class OnnxVoice:
         if controls.volume_db:
             wav = (wav * np.float32(10.0 ** (controls.volume_db / 20.0))).astype(np.float32)
         return OnnxEngineOutput(dur=dur, mel=mel, wav=wav, pcm=pcm16(wav))
+
+
+class OnnxModelStore:
+    """The :class:`~sambert_lambda.engine.voice.ModelStore` interface for the torch-free engine.
+
+    ``model_dir`` is the (read-only) ModelScope model directory; ``onnx_root/<voice>/`` holds each voice's exported
+    files (:func:`sambert_lambda.engine.onnx_export.export_voice_onnx`, run at bake time).
+    """
+
+    def __init__(self, model_dir: str | Path, onnx_root: str | Path, *, voices=None, default_voice: str | None = None,
+                 model_id: str | None = None, revision: str | None = None, threads: int = 1):  # fmt: skip
+        import json
+        import threading
+
+        self.model_dir, self.onnx_root, self.threads = Path(model_dir), Path(onnx_root), threads
+        try:
+            configuration = json.loads((self.model_dir / "configuration.json").read_text(encoding="utf-8"))
+            listed = json.loads((self.model_dir / "voices" / "voices.json").read_text(encoding="utf-8"))["voices"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ModelError(f"{self.model_dir} is not a model directory: {e}") from None
+        if voices is not None:
+            unknown = [v for v in voices if v not in listed]
+            if unknown:
+                raise ModelError(f"voice(s) {', '.join(unknown)} not in {self.model_dir}")
+            listed = [v for v in listed if v in voices]
+        if not listed:
+            raise ModelError("no voices selected")
+        self.voice_names: list[str] = list(listed)
+        self.default_voice = default_voice or self.voice_names[0]
+        self.is_test_voice = bool(configuration.get("test_voice", False))
+        self.model_id = model_id or f"local/{self.model_dir.name}"
+        self.revision = revision or "local"
+        self._voices: dict[str, OnnxVoice] = {}
+        self._lock = threading.Lock()
+
+    def voice(self, name: str) -> OnnxVoice:
+        from sambert_lambda.errors import UnknownVoice
+
+        if name not in self.voice_names:
+            raise UnknownVoice(f"unknown voice {name!r}; available: {', '.join(self.voice_names)}")
+        with self._lock:
+            if name not in self._voices:
+                self._voices[name] = OnnxVoice.load(
+                    self.model_dir / "voices" / name, self.onnx_root / name, name, threads=self.threads
+                )
+            return self._voices[name]
+
+    def load_all(self, names=None) -> None:
+        for name in names if names is not None else self.voice_names:
+            self.voice(name)
+
+    @property
+    def loaded(self) -> list[str]:
+        return [n for n in self.voice_names if n in self._voices]
