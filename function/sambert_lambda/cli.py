@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("sambert_lambda.batch", "run the S3 batch code path on a local file"),
     "serve": ("sambert_lambda.api.serve", "serve the HTTP API with uvicorn on 127.0.0.1"),
     "bench": ("sambert_lambda.bench", "performance report as JSON on stdout"),
+    "export-onnx": ("sambert_lambda.engine.onnx_export", "export voices for the torch-free ONNX engine (bake time)"),
 }
 
 

@@ -100,3 +100,29 @@ def pick_am_checkpoint(voice_dir: Path) -> Path:
     from sambert_lambda.engine.voice import pick_checkpoint
 
     return pick_checkpoint(Path(voice_dir) / "am" / "ckpt")
+
+
+# ---------------------------------------------------------------------- CLI: sambert-lambda export-onnx
+def add_arguments(parser) -> None:
+    parser.add_argument("model_dir", type=Path, help="ModelScope model directory (voices/voices.json inside)")
+    parser.add_argument("out", type=Path, help="output root: one sub-directory per voice")
+    parser.add_argument("--voices", default=None, help="comma-separated voice names (default: all)")
+    parser.add_argument("--force", action="store_true", help="re-export even when the files are up to date")
+
+
+def run(args) -> int:
+    voices_file = Path(args.model_dir) / "voices" / "voices.json"
+    try:
+        names = json.loads(voices_file.read_text(encoding="utf-8"))["voices"]
+    except (OSError, ValueError, KeyError) as e:
+        raise ModelError(f"cannot read {voices_file}: {e}") from None
+    if args.voices:
+        wanted = [v.strip() for v in args.voices.split(",") if v.strip()]
+        unknown = sorted(set(wanted) - set(names))
+        if unknown:
+            raise ModelError(f"voice(s) {', '.join(unknown)} not in {voices_file}")
+        names = [n for n in names if n in wanted]
+    for name in names:
+        out = export_voice_onnx(Path(args.model_dir) / "voices" / name, Path(args.out) / name, force=args.force)
+        print(f"exported {name} -> {out}")
+    return 0
