@@ -145,8 +145,9 @@ def ensure_venv() -> Path:
         return py
     if (
         py.exists()
-        and subprocess.run(  # noqa: S603 - a venv on too old a Python (e.g. 3.12) is rebuilt
-            [str(py), "-c", "import warnings; warnings.deprecated"], capture_output=True, check=False
+        # a venv on too old a Python (e.g. 3.12), or left without pip by an interrupted run, is rebuilt
+        and subprocess.run(  # noqa: S603
+            [str(py), "-c", "import warnings, pip; warnings.deprecated"], capture_output=True, check=False
         ).returncode
         != 0
     ):
