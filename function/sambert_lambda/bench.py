@@ -105,6 +105,12 @@ class Harness:
         if self.backend == "onnx":
             voc = self.voice_for(threads).vocoder
             return lambda mel: voc.vocode(mel, chunk_frames=self._chunk)
+        if self.vocoder_backend == "bf16":
+            from sambert_lambda.engine.quantize import Bf16Vocoder
+
+            if not hasattr(self, "_bf16"):
+                self._bf16 = Bf16Vocoder(self.voice.vocoder)
+            return lambda mel: self._bf16.vocode(mel, chunk_frames=self._chunk)
         if self.vocoder_backend == "onnx":
             from sambert_lambda.engine.onnx_engine import OnnxVocoder
 
@@ -276,6 +282,21 @@ def _image_size(model_dir: Path) -> dict:
     }
 
 
+def _bf16_snr(h: Harness, text: str) -> float:
+    """Waveform SNR of the bf16 vocoder against fp32 on the ~3 s text's mels (the lossy option's error budget)."""
+    from sambert_lambda.engine.quantize import Bf16Vocoder, snr_db
+    from sambert_lambda.engine.streaming import acoustic
+
+    bf16 = Bf16Vocoder(h.voice.vocoder)
+    ref, got = [], []
+    for seg in h.segments(text):
+        if seg.symbols:
+            mel = acoustic(h.voice, seg.symbols, seg.controls)[0]
+            ref.append(h.voice.vocoder.vocode(mel))
+            got.append(bf16.vocode(mel))
+    return round(snr_db(np.concatenate(ref), np.concatenate(got)), 2)
+
+
 def _api_load_check(n: int) -> object:
     from sambert_lambda.api.loadcheck import api_load_check  # type: ignore[import-not-found]
 
@@ -346,6 +367,8 @@ def build_report(args: argparse.Namespace) -> dict:
         peak_rss_mb_10s=round(cold["peak_rss_mb"], 1),
     )
     report["cold_start_detail"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in cold.items()}
+    if args.vocoder == "bf16" and args.backend == "torch":
+        report["bf16_vocoder_wav_snr_db"] = _optional(lambda: _bf16_snr(h, texts[3]))
     report["cold_start_detail"]["note"] = (
         "cold_start_s = process start -> ready (imports, voice load, frontend warm-up), timed by the parent; "
         "peak RSS = VmHWM of the child"
@@ -464,8 +487,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="engine: torch (default) or onnx (ONNX Runtime + numpy, no torch at run time)",
     )  # fmt: skip
     p.add_argument(
-        "--vocoder", choices=("torch", "onnx"), default="torch",
-        help="with --backend torch: run the vocoder on ONNX Runtime instead (hybrid)",
+        "--vocoder", choices=("torch", "onnx", "bf16"), default="torch",
+        help="with --backend torch: vocoder on ONNX Runtime (hybrid) or in bfloat16 (lossy, flag only)",
     )  # fmt: skip
 
 
