@@ -72,10 +72,6 @@ def _check_range(name: str, value: float, lo: float, hi: float) -> float:
     return v
 
 
-def _gain(db: float) -> float:
-    return float(10.0 ** (db / 20.0))
-
-
 class Synthesizer:
     """Frontend + loaded voices. Build once per process (cold start), then call :meth:`synthesize` per request."""
 
@@ -212,10 +208,8 @@ class Synthesizer:
                 timings["engine_s"] += time.perf_counter() - t
                 for k in ("acoustic_s", "vocoder_s"):
                     timings[k] += float(getattr(out, "timings", {}).get(k, 0.0))
-                wav = np.asarray(out.wav, dtype=np.float32)
-                if seg.controls.volume_db:
-                    wav = np.clip(wav * _gain(seg.controls.volume_db), -1.0, 1.0).astype(np.float32)
-                parts.append(wav)
+                # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
+                parts.append(np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0))
             if seg.pause_after_ms > 0:
                 parts.append(np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32))
         audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)

@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -153,6 +154,7 @@ class EngineOutput:
     mel: np.ndarray  # float32 [T, 80]
     wav: np.ndarray  # float32 [T * hop]
     pcm: np.ndarray  # int16 [T * hop]
+    timings: dict[str, float] = field(default_factory=dict)  # acoustic_s, vocoder_s (wall seconds)
 
 
 class VoiceModel:
@@ -230,13 +232,18 @@ class VoiceModel:
         controls = controls or Controls()
         ids = self.units.encode(symbols)
         with torch.inference_mode():
+            t0 = time.perf_counter()
             out = self.am.infer(ids, controls)
             mel = np.ascontiguousarray(np.asarray(out.mel, dtype=np.float32))
+            t1 = time.perf_counter()
             wav = self.vocoder.vocode(mel, chunk_frames=VOCODER_CHUNK_FRAMES)
+            t2 = time.perf_counter()
         if controls.volume_db:
             wav = (wav * np.float32(10.0 ** (controls.volume_db / 20.0))).astype(np.float32)
         dur = np.asarray(out.dur_rounded, dtype=np.int64)
-        return EngineOutput(dur=dur, mel=mel, wav=wav, pcm=to_pcm16_safe(wav))
+        return EngineOutput(
+            dur=dur, mel=mel, wav=wav, pcm=to_pcm16_safe(wav), timings={"acoustic_s": t1 - t0, "vocoder_s": t2 - t1}
+        )
 
 
 # --------------------------------------------------------------------------- the model directory
