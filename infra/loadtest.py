@@ -123,6 +123,7 @@ class _RSS:
     pid: int | None
     every: float = 0.25
     peak: int = 0
+    samples: list[int] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def now(self) -> int:
@@ -140,7 +141,9 @@ class _RSS:
     def _loop(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                self.peak = max(self.peak, self.now())
+                rss = self.now()
+                self.samples.append(rss)
+                self.peak = max(self.peak, rss)
             except Exception:  # noqa: BLE001 - the process may be exiting; sampling is best effort
                 return
 
@@ -220,6 +223,8 @@ def run_load(
         "rss_end_mb": round(rss_end / 2**20, 1),
         "rss_peak_mb": round(max(rss.peak, rss_end) / 2**20, 1),
         "rss_growth_mb": round((rss_end - rss_start) / 2**20, 1),
+        "rss_mb_by_eighths": [round(rss.samples[min(len(rss.samples) - 1, k * len(rss.samples) // 8)] / 2**20, 1)
+                              for k in range(1, 9)] if rss.samples else [],
         "results": done,
     }
 
