@@ -102,8 +102,9 @@ def test_txt_jsonl_ssml_on_real_voice(service):
 
 CRASH_DRIVER = """
 import json, sys
+from infra.poller import LocalContext
 from sambert_lambda.handler import handler
-print(json.dumps(handler(json.load(open(sys.argv[1])), None)))
+print(json.dumps(handler(json.load(open(sys.argv[1])), LocalContext(timeout_s=900))))
 """
 
 
@@ -119,17 +120,19 @@ def test_runtime_killed_mid_file_then_redelivered(env, service, tmp_path):
     event = s3_event(env.bucket, key)
     event_file.write_text(json.dumps(event))
     child_env = {**os.environ, "AWS_ENDPOINT_URL": env.endpoint, "TTS_BUCKET": env.bucket,
-                 "TTS_MODEL_DIR": str(env.voice), "PYTHONPATH": str(REPO / "function")}
+                 "TTS_MODEL_DIR": str(env.voice), "PYTHONPATH": os.pathsep.join([str(REPO / "function"), str(REPO)])}
     proc = subprocess.Popen([sys.executable, "-c", CRASH_DRIVER, str(event_file)], env=child_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=(tmp_path / "runtime.log").open("wb"),
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 600
         while len(service.storage.list(done_prefix)) < 3:
-            assert proc.poll() is None, "the runtime exited before it could be killed"
+            assert proc.poll() is None, "the runtime exited early: " + (tmp_path / "runtime.log").read_text()[-2000:]
             assert time.monotonic() < deadline
             time.sleep(0.05)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the process group this test started
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the process group this test started
         proc.wait(timeout=30)
     done_at_kill = {k: v for k, v in objects(service, done_prefix).items()}
     assert 3 <= len(done_at_kill) < n, "the kill must land mid-file"
