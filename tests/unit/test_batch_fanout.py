@@ -209,3 +209,18 @@ def test_without_a_dlq_url_the_last_receive_records_the_failure_and_leaves_redri
     m = manifest(svc, "output/a.jsonl/")
     assert m["status"] == "complete"
     assert m["items"][0]["error"] == {"code": "model_unavailable", "message": "the vocoder is unavailable"}
+
+
+def test_poller_builds_records_of_the_generated_sqs_event_shape():
+    from pathlib import Path
+
+    from infra.poller import lambda_record
+
+    generated = json.loads((Path(__file__).parents[1] / "events" / "sqs_receive.json").read_text())["Records"][0]
+    msg = {"MessageId": "m", "ReceiptHandle": "r", "Body": "b", "MD5OfBody": "d",
+           "Attributes": {"ApproximateReceiveCount": "2"},
+           "MessageAttributes": {"k": {"StringValue": "v", "DataType": "String"}}}
+    record = lambda_record(msg, "arn:aws:sqs:us-east-1:000000000000:q", "us-east-1")
+    assert set(record) == set(generated)
+    assert record["eventSource"] == "aws:sqs" and record["attributes"]["ApproximateReceiveCount"] == "2"
+    assert record["messageAttributes"]["k"]["stringValue"] == "v"
