@@ -138,7 +138,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def _eager_init() -> None:
-    """Load at import (Lambda's init phase, which is not billed on cold start up to 10 s)."""
+    """Load at import, in Lambda's init phase: paid once per cold start (init is billed), never by a request."""
     if os.environ.get("TTS_EAGER_INIT", "1") == "0":
         return
     try:
