@@ -70,7 +70,6 @@ def test_real_state_dict_matches_kantts(real_config, real_shapes):
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        ({"MAS": True}, "MAS"),
         ({"FP": True}, "FP"),
         ({"SE": True}, "SE"),
         ({"NSF": True, "num_mels": 82}, "NSF"),
@@ -93,6 +92,13 @@ def test_missing_option_is_named(tiny_config):
     params = {k: v for k, v in params_of(tiny_config).items() if k != "postnet_lstm_units"}
     with pytest.raises(ModelError, match="postnet_lstm_units"):
         SambertAcousticModel(params, LinguisticUnits.from_config(tiny_config).sizes)
+
+
+def test_mas_is_training_only_and_accepted(tiny_config):
+    sizes = LinguisticUnits.from_config(tiny_config).sizes
+    with_mas = SambertAcousticModel({**params_of(tiny_config), "MAS": True}, sizes)
+    without = SambertAcousticModel({**params_of(tiny_config), "MAS": False}, sizes)
+    assert list(with_mas.state_dict()) == list(without.state_dict())  # no inference module depends on it
 
 
 def test_false_flags_and_dropouts_are_accepted(tiny_config):

@@ -46,14 +46,15 @@ _STRUCTURAL_KEYS = (
     "outputs_per_step", "num_mels", "postnet_filter_size", "postnet_fsmn_num_layers", "postnet_num_memory_units",
     "postnet_ffn_inner_dim", "postnet_shift", "postnet_lstm_units",
 )  # fmt: skip
-# Training-only keys: accepted and ignored (inference has no dropout).
+# Training-only keys: accepted and ignored (inference has no dropout). MAS (monotonic alignment search) only adds an
+# alignment module used to learn durations during training; inference takes the duration predictor either way, and
+# the checkpoint's extra ``align_attention.*`` keys are ignored by the loader as unexpected keys.
 _IGNORED_KEYS = (
-    "encoder_dropout", "encoder_attention_dropout", "encoder_relu_dropout", "predictor_dropout", "decoder_dropout",
+    "MAS", "encoder_dropout", "encoder_attention_dropout", "encoder_relu_dropout", "predictor_dropout", "decoder_dropout",
     "decoder_attention_dropout", "decoder_relu_dropout", "postnet_dropout",
 )  # fmt: skip
 # KAN-TTS variants this engine does not implement; each must be absent or false.
 _UNSUPPORTED_FLAGS = {
-    "MAS": "monotonic alignment search (MAS) models",
     "FP": "filled-pause (FP) prediction",
     "SE": "speaker-embedding (SE) input instead of speaker ids",
     "NSF": "NSF (f0/uv mel) models",
