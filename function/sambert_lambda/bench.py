@@ -67,7 +67,11 @@ class Harness:
     """A loaded voice plus the pieces of a request, timed separately (frontend / acoustic / vocoder)."""
 
     def __init__(
-        self, model_dir: Path, vocoder_backend: str = "torch", onnx_dir: Path | None = None, backend: str = "torch"
+        self,
+        model_dir: Path,
+        vocoder_backend: str = "torch",
+        onnx_dir: Path | None = None,
+        backend: str = "torch",
     ):
         from sambert_lambda.engine.voice import VOCODER_CHUNK_FRAMES
 
@@ -190,7 +194,9 @@ class Harness:
             "cpu_s": round(cpu, 4),
             "rtf_cpu": round(cpu / audio_s, 4) if audio_s else None,
         }
-        if threads == 1 or pipelined:  # per-stage CPU time is exact only when torch runs on the calling thread
+        if (
+            threads == 1 or pipelined
+        ):  # per-stage CPU time is exact only when torch runs on the calling thread
             out["rtf_acoustic_cpu"] = round(c_am / audio_s, 4) if audio_s else None
             out["rtf_vocoder_cpu"] = round(c_voc / audio_s, 4) if audio_s else None
         if pipelined and audio_s:
@@ -202,7 +208,9 @@ class Harness:
     def timed(self, text: str, threads: int, repeats: int, pipelined: bool = False) -> dict:
         """The run with the median total of ``repeats`` (after one warm-up run)."""
         self.run(text, threads, pipelined)
-        runs = sorted((self.run(text, threads, pipelined) for _ in range(repeats)), key=lambda r: r["total_s"])
+        runs = sorted(
+            (self.run(text, threads, pipelined) for _ in range(repeats)), key=lambda r: r["total_s"]
+        )
         out = runs[len(runs) // 2]
         out["repeats"] = repeats
         return out
@@ -318,7 +326,8 @@ def _frontend_latency(h: Harness, texts: dict[int, str]) -> dict:
         "import time; t=time.perf_counter(); from sambert_lambda.frontend.pipeline import get_frontend; "
         "f=get_frontend('open'); f.segments('你好，世界。'); print(time.perf_counter()-t)"
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+    cmd = [sys.executable, "-c", code]  # fixed interpreter and code of our own
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
     cold = float(res.stdout.strip()) if res.returncode == 0 else None
     return {"sentence_latency": lat, "cold_start_s": cold}
 
@@ -415,20 +424,26 @@ def build_report(args: argparse.Namespace) -> dict:
     # cost
     a = costmodel.CostAssumptions()
     report["cost_per_million_chars_usd"] = {
-        arch: costmodel.best_memory(report["rtf_1t_10s"], report["rtf_2t_10s"], report["peak_rss_mb_10s"], arch, a)[
-            "usd"
-        ]
+        arch: costmodel.best_memory(
+            report["rtf_1t_10s"], report["rtf_2t_10s"], report["peak_rss_mb_10s"], arch, a
+        )["usd"]
         for arch in ("x86_64", "arm64")
     }
     if report["rtf_1t_10s_cpu"]:
         report["cost_per_million_chars_usd_cpu_basis"] = {
             arch: costmodel.best_memory(
-                report["rtf_1t_10s_cpu"], report["rtf_2t_10s_cpu_schedule"], report["peak_rss_mb_10s"], arch, a
+                report["rtf_1t_10s_cpu"],
+                report["rtf_2t_10s_cpu_schedule"],
+                report["peak_rss_mb_10s"],
+                arch,
+                a,
             )["usd"]
             for arch in ("x86_64", "arm64")
         }
     report["cost_detail"] = {
-        arch: costmodel.best_memory(report["rtf_1t_10s"], report["rtf_2t_10s"], report["peak_rss_mb_10s"], arch, a)
+        arch: costmodel.best_memory(
+            report["rtf_1t_10s"], report["rtf_2t_10s"], report["peak_rss_mb_10s"], arch, a
+        )
         for arch in ("x86_64", "arm64")
     }
     report["cost_assumptions"] = {
@@ -471,7 +486,12 @@ def goals(report: dict) -> dict:
             out[key] = {"value": v, "goal": goal, "met": v <= goal, "ratio_to_goal": round(v / goal, 2)}
     arm = report.get("cost_per_million_chars_usd", {}).get("arm64")
     if isinstance(arm, (int, float)):
-        out["cost_arm64_usd"] = {"value": arm, "goal": 1.25, "met": arm <= 1.25, "ratio_to_goal": round(arm / 1.25, 2)}
+        out["cost_arm64_usd"] = {
+            "value": arm,
+            "goal": 1.25,
+            "met": arm <= 1.25,
+            "ratio_to_goal": round(arm / 1.25, 2),
+        }
     return out
 
 
@@ -480,8 +500,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="one timed run per case, skip the 30 s utterance")
     p.add_argument("--size", choices=("real", "tiny"), default="real", help="test-voice size (default: real)")
     p.add_argument("--out", default=None, help="also write the JSON report to this file")
-    p.add_argument("--model-dir", default=None, help="use this model directory instead of a generated test voice")
-    p.add_argument("--cache-dir", default="var/bench", help="where the generated test voice is kept (not committed)")
+    p.add_argument(
+        "--model-dir", default=None, help="use this model directory instead of a generated test voice"
+    )
+    p.add_argument(
+        "--cache-dir", default="var/bench", help="where the generated test voice is kept (not committed)"
+    )
     p.add_argument(
         "--backend", choices=("torch", "onnx"), default="torch",
         help="engine: torch (default) or onnx (ONNX Runtime + numpy, no torch at run time)",

@@ -14,7 +14,9 @@ def _modules_after_import(module: str) -> set[str]:
     return set(out.split())
 
 
-@pytest.mark.parametrize("module", ["sambert_lambda.api.app", "sambert_lambda.storage", "sambert_lambda.synthesizer"])
+@pytest.mark.parametrize(
+    "module", ["sambert_lambda.api.app", "sambert_lambda.storage", "sambert_lambda.synthesizer"]
+)
 def test_http_storage_and_pipeline_do_not_import_torch(module):
     loaded = _modules_after_import(module)
     assert module in loaded

@@ -46,7 +46,9 @@ def test_flop_count_matches_the_executed_convolutions(config):
     params = _params(config)
     params = {**params, "channels": 32}  # same structure, narrow: fast to run, formula scales the same way
     frames = 80  # one second at 16 kHz / hop 200
-    assert vocoder_macs_per_audio_second(params, 16000)["total"] == pytest.approx(_counted_macs(params, frames), rel=1e-9)
+    assert vocoder_macs_per_audio_second(params, 16000)["total"] == pytest.approx(
+        _counted_macs(params, frames), rel=1e-9
+    )
 
 
 def test_real_generator_is_15_6_gflop_per_second_of_audio():

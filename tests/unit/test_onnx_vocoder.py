@@ -28,7 +28,10 @@ def golden():
 
 @pytest.fixture(scope="module")
 def onnx_dirs(tmp_path_factory):
-    return {v: export_voice(FIXTURE / "MODEL" / "voices" / v, tmp_path_factory.mktemp(f"onnx-{v}")) for v in VOICES}
+    return {
+        v: export_voice(FIXTURE / "MODEL" / "voices" / v, tmp_path_factory.mktemp(f"onnx-{v}"))
+        for v in VOICES
+    }
 
 
 @pytest.fixture(scope="module")
@@ -84,5 +87,7 @@ def test_runtime_side_does_not_import_torch(onnx_dirs, golden, tmp_path):
         f"w = OnnxVocoder(r'{d / 'voc.onnx'}').vocode(np.load(r'{tmp_path / 'mel.npy'}'))\n"
         "print(len(w), 'torch' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == [str(golden["zhitian_emo__0__mel"].shape[0] * 200), "False"]

@@ -29,7 +29,10 @@ def golden():
 
 @pytest.fixture(scope="module")
 def onnx_dirs(tmp_path_factory):
-    return {v: export_voice_onnx(FIXTURE / "MODEL" / "voices" / v, tmp_path_factory.mktemp(f"onnx-{v}")) for v in VOICES}
+    return {
+        v: export_voice_onnx(FIXTURE / "MODEL" / "voices" / v, tmp_path_factory.mktemp(f"onnx-{v}"))
+        for v in VOICES
+    }
 
 
 @pytest.fixture(scope="module")

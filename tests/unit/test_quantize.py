@@ -83,7 +83,9 @@ def test_bf16_vocoder_keeps_the_fp32_contract(voice):
     got = bf16.vocode(mel)
     assert got.dtype == np.float32 and got.shape == ref.shape
     assert not np.array_equal(got, ref)
-    assert snr_db(ref, got) > 20.0  # coarse bound on a tiny random voice; real-size figure: see docs/performance.md
+    assert (
+        snr_db(ref, got) > 20.0
+    )  # coarse bound on a tiny random voice; real-size figure: see docs/performance.md
     np.testing.assert_allclose(bf16.vocode(mel, chunk_frames=100), got, rtol=0, atol=2e-2)
     assert bf16.vocode(np.zeros((0, 80), np.float32)).shape == (0,)
     assert next(voice.vocoder.parameters()).dtype == torch.float32  # the fp32 generator is untouched

@@ -23,7 +23,12 @@ import numpy as np
 from sambert_lambda.errors import InvalidInput, ModelError
 from sambert_lambda.types import Controls
 
-ENCODER_FILE, POSTNET_FILE, LOOPS_FILE, META_FILE = "am_encoder.onnx", "am_postnet.onnx", "am_loops.npz", "am.json"
+ENCODER_FILE, POSTNET_FILE, LOOPS_FILE, META_FILE = (
+    "am_encoder.onnx",
+    "am_postnet.onnx",
+    "am_loops.npz",
+    "am.json",
+)
 STREAMS = ("sy", "tone", "syllable_flag", "word_segment", "emotion", "speaker")
 
 
@@ -63,7 +68,9 @@ class OnnxAcousticModel:
         d = Path(model_dir)
         for f in (ENCODER_FILE, POSTNET_FILE, LOOPS_FILE, META_FILE):
             if not (d / f).is_file():
-                raise ModelError(f"ONNX acoustic model file {d / f} is missing (export it with onnx_am_export)")
+                raise ModelError(
+                    f"ONNX acoustic model file {d / f} is missing (export it with onnx_am_export)"
+                )
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, int(threads))
         opts.inter_op_num_threads = 1
@@ -129,7 +136,10 @@ class OnnxAcousticModel:
         w_ih0 = w["dur_w_ih_0"]
         bias_steps = cond @ w_ih0[:, n_pre:].T + w["dur_b_ih_0"]
         hidden = w["dur_w_hh_0"].shape[1]
-        state = [(np.zeros((1, hidden), np.float32), np.zeros((1, hidden), np.float32)) for _ in range(self.n_dur_layers)]
+        state = [
+            (np.zeros((1, hidden), np.float32), np.zeros((1, hidden), np.float32))
+            for _ in range(self.n_dur_layers)
+        ]
         out = np.empty(len(cond), np.float32)
         x = np.zeros((1, 1), np.float32)
         prenet = [(w[f"dur_prenet_w{j}"], w[f"dur_prenet_b{j}"]) for j in range(self.n_prenet_dur)]
@@ -232,7 +242,9 @@ class OnnxAcousticModel:
         lr_text[:n_frames] = text_aug[phone_of_frame]
         lr_text = lr_text + pe
         first = phone_of_frame[::r]
-        memory = np.concatenate([lr_text.reshape(n_pad // r, -1), spk[first], emo[first]], axis=-1).astype(np.float32)
+        memory = np.concatenate([lr_text.reshape(n_pad // r, -1), spk[first], emo[first]], axis=-1).astype(
+            np.float32
+        )
         dec = self._decode(memory, band).reshape(n_pad, self.num_mels)[:n_frames]
         residual = self.postnet.run(None, {"dec": np.ascontiguousarray(dec)})[0]
         return NumpyAMOutput(dur_rounded, n_frames, (residual + dec).astype(np.float32))

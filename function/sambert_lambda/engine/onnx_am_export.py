@@ -32,7 +32,9 @@ class _EncoderGraph(nn.Module):
         cond = torch.cat([text_hid, spk, emo], dim=-1)
         pitch = va.pitch_predictor(cond) + pitch_shift
         energy = va.energy_predictor(cond) + energy_shift
-        text_aug = text_hid + va.pitch_emb(pitch[None, None])[0].t() + va.energy_emb(energy[None, None])[0].t()
+        text_aug = (
+            text_hid + va.pitch_emb(pitch[None, None])[0].t() + va.energy_emb(energy[None, None])[0].t()
+        )
         return text_hid, spk, pitch, energy, text_aug
 
 
@@ -88,7 +90,10 @@ def loop_weights(am) -> tuple[dict[str, np.ndarray], dict]:
     meta = {
         "outputs_per_step": am.r,
         "num_mels": am.num_mels,
-        "unit_sizes": {k: int(am.params[k]) for k in ("sy", "tone", "syllable_flag", "word_segment", "emotion", "speaker")},
+        "unit_sizes": {
+            k: int(am.params[k])
+            for k in ("sy", "tone", "syllable_flag", "word_segment", "emotion", "speaker")
+        },
         "emotion_neutral_id": EMOTION_NEUTRAL_ID,
         "emotion_none_id": EMOTION_NONE_ID,
         "n_emotion_types": len(EMOTION_TYPES),

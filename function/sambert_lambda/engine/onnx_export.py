@@ -31,7 +31,9 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
     mel = torch.zeros(1, generator.in_channels, example_frames)
     tmp = path.with_suffix(".tmp.onnx")
     with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer notes on constant folding of Slice; the graph is checked by tests
+        warnings.simplefilter(
+            "ignore"
+        )  # tracer notes on constant folding of Slice; the graph is checked by tests
         torch.onnx.export(
             generator,
             (mel,),
@@ -123,6 +125,8 @@ def run(args) -> int:
             raise ModelError(f"voice(s) {', '.join(unknown)} not in {voices_file}")
         names = [n for n in names if n in wanted]
     for name in names:
-        out = export_voice_onnx(Path(args.model_dir) / "voices" / name, Path(args.out) / name, force=args.force)
+        out = export_voice_onnx(
+            Path(args.model_dir) / "voices" / name, Path(args.out) / name, force=args.force
+        )
         print(f"exported {name} -> {out}")
     return 0

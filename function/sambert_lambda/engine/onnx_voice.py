@@ -62,14 +62,18 @@ class OnnxVoice:
         try:
             sample_rate, hop = int(audio["sampling_rate"]), int(audio["hop_length"])
         except (KeyError, TypeError, ValueError):
-            raise ModelError(f"{voice_dir / 'audio_config.yaml'} needs integer sampling_rate and hop_length") from None
+            raise ModelError(
+                f"{voice_dir / 'audio_config.yaml'} needs integer sampling_rate and hop_length"
+            ) from None
         units = LinguisticUnits.from_config(_yaml(voice_dir / "am" / "config.yaml"))
         am = OnnxAcousticModel(onnx_dir, threads=threads)
         vocoder = OnnxVocoder(onnx_dir / "voc.onnx", threads=threads)
         if vocoder.hop_size != hop:
             raise ModelError(f"ONNX vocoder upsamples by {vocoder.hop_size} but hop_length is {hop}")
         if am.sizes != units.sizes:
-            raise ModelError(f"ONNX acoustic model unit sizes {am.sizes} differ from the voice's {units.sizes}")
+            raise ModelError(
+                f"ONNX acoustic model unit sizes {am.sizes} differ from the voice's {units.sizes}"
+            )
         return cls(name, units, am, vocoder, sample_rate, hop)
 
     def acoustic(self, symbols: str, controls: Controls) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +105,9 @@ class OnnxModelStore:
         self.model_dir, self.onnx_root, self.threads = Path(model_dir), Path(onnx_root), threads
         try:
             configuration = json.loads((self.model_dir / "configuration.json").read_text(encoding="utf-8"))
-            listed = json.loads((self.model_dir / "voices" / "voices.json").read_text(encoding="utf-8"))["voices"]
+            listed = json.loads((self.model_dir / "voices" / "voices.json").read_text(encoding="utf-8"))[
+                "voices"
+            ]
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ModelError(f"{self.model_dir} is not a model directory: {e}") from None
         if voices is not None:

@@ -93,7 +93,9 @@ def choose_threads(
     return cpus, "visible-cpus"
 
 
-def configure(requested_threads: int = 0, *, flush_denormal: bool = True, apply: bool = True) -> RuntimeConfig:
+def configure(
+    requested_threads: int = 0, *, flush_denormal: bool = True, apply: bool = True
+) -> RuntimeConfig:
     """Decide the thread counts (see :func:`choose_threads`) and, with ``apply``, set them in torch.
 
     Also sets ``OMP_NUM_THREADS`` when unset, so ONNX Runtime / MKL / OpenBLAS started later agree.

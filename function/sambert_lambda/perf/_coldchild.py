@@ -39,7 +39,9 @@ def _torch_path(text: str, mode: str):
 
     store = ModelStore.from_settings(settings)
     frontend = get_frontend(settings.frontend) if mode == "text" else None
-    synth = Synthesizer(store, frontend, settings)  # the frontend object is built here; warmed after the voice
+    synth = Synthesizer(
+        store, frontend, settings
+    )  # the frontend object is built here; warmed after the voice
     synth.load()
     t_load = time.perf_counter() - t
     ready(t_import, t_load, warm(frontend))
@@ -109,7 +111,13 @@ def ready(t_import: float, t_load: float, t_warm: float) -> None:
 
 
 def done(synth_s: float, audio_s: float) -> None:
-    emit(stage="synth", synth_s=synth_s, audio_s=audio_s, peak_rss_mb=_rss_mb(), torch_imported="torch" in sys.modules)
+    emit(
+        stage="synth",
+        synth_s=synth_s,
+        audio_s=audio_s,
+        peak_rss_mb=_rss_mb(),
+        torch_imported="torch" in sys.modules,
+    )
 
 
 def main() -> None:

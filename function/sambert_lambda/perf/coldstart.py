@@ -63,7 +63,11 @@ def import_profile(module: str, top: int = 12) -> dict:
     code = f"import sys, {module}; print(int('torch' in sys.modules), int('boto3' in sys.modules))"
     t0 = time.perf_counter()
     res = subprocess.run(  # noqa: S603
-        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     wall = time.perf_counter() - t0
     if res.returncode != 0:
