@@ -28,7 +28,6 @@ _HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 _RUNS_RE = re.compile(f"[{_HAN_CLASS}]+|[^{_HAN_CLASS}]+")  # Han runs and non-Han runs
 STRATEGIES = ("phrase+g2pm", "g2pm", "phrase", "pypinyin")
 _MAX_PHRASE = 8
-JIEBA_CACHE_ENV = "SAMBERT_JIEBA_CACHE"
 PHRASE_OVERRIDE_P = 0.99
 COMMON_CHAR_FREQ = 5000  # jieba frequency of a character above which its phrase readings are never overridden
 _LOCK = threading.Lock()
@@ -50,15 +49,13 @@ def is_han(ch: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _jieba():
-    import os
+    from sambert_lambda.frontend import dict_cache
 
+    dict_cache.install()  # jieba and pypinyin dictionaries from one baked file (see dict_cache)
     import jieba
     import jieba.posseg
 
     jieba.setLogLevel(60)
-    cache = os.environ.get(JIEBA_CACHE_ENV)
-    if cache:  # a cache baked into the image avoids rebuilding the dictionary on every cold start
-        jieba.dt.cache_file = cache
     return jieba.posseg
 
 
@@ -74,6 +71,7 @@ def word_freq(word: str) -> int:
 
 @lru_cache(maxsize=1)
 def _pypinyin():
+    _jieba()  # installs the dictionary cache first, which also covers pypinyin's dictionaries
     from pypinyin import Style, pinyin
     from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
