@@ -160,6 +160,7 @@ def ensure_resources(
         env_names["input_prefix"]: cfg["bucket"]["input_prefix"],
         env_names["output_prefix"]: cfg["bucket"]["output_prefix"],
         env_names["queue_url"]: fanout_url,
+        env_names["dlq_url"]: dlq_url,
         env_names["batch_max_receive"]: str(q["fanout"]["max_receive_count"]),
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_REGION": region,

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     batch_chunk_chars: int = Field(300, ge=20, le=100_000, description=".txt is synthesized in chunks of this size")
     batch_max_txt_chars: int = Field(50_000, ge=1, description="a .txt becomes one audio file held in memory")
     batch_units_per_message: int = Field(1, ge=1, le=100, description="fan-out items per SQS message")
-    batch_max_receive: int = Field(3, ge=1, le=1000, description="= the fan-out queue's maxReceiveCount")
+    batch_max_receive: int = Field(5, ge=1, le=1000, description="= the fan-out queue's maxReceiveCount")
     batch_default_format: str = "mp3"
 
     # limits and access
