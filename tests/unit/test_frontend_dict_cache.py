@@ -27,6 +27,7 @@ fe = OpenFrontend()
 sents = json.loads(sys.argv[1])
 out = {"analysis": [fe.analyze(s) for s in sents], "symbols": [fe.symbol_lines(s) for s in sents],
        "freq": [pinyin.word_freq(w) for w in ("银行", "行长", "卡尔普", "的")],
+       "tags": sorted(__import__("jieba.posseg").posseg.dt.word_tag_tab.items())[::5000],
        "status": dict_cache.status()}
 print(json.dumps(out, ensure_ascii=False))
 """
@@ -56,6 +57,7 @@ def test_baked_cache_gives_identical_analysis(baked: Path) -> None:
     assert with_cache["analysis"] == without["analysis"]
     assert with_cache["symbols"] == without["symbols"]
     assert with_cache["freq"] == without["freq"] and with_cache["freq"][0] > 0
+    assert with_cache["tags"] == without["tags"] and len(with_cache["tags"]) > 50
     assert all(a["words"] for a in with_cache["analysis"])
 
 
@@ -78,6 +80,7 @@ def test_cache_holds_what_the_packages_load(baked: Path) -> None:
     assert data["hmm"]["prob_emit"] == prob_emit.P
     assert data["phrases_dict"] == phrases_dict.phrases_dict
     assert data["freq"]["银行"] > 0 and data["total"] > 0
+    assert data["tags"]["银行"] == "n"
 
 
 def test_stale_or_corrupt_cache_is_ignored(tmp_path: Path) -> None:
@@ -93,7 +96,14 @@ def test_stale_or_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     assert dict_cache._read(wrong_type) is None
 
 
-def test_key_tracks_versions() -> None:
+def test_key_changes_with_the_source_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for package, rel in dict_cache._SOURCES:
+        f = tmp_path / package / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text("x")
+    monkeypatch.setattr(dict_cache, "_package_dir", lambda name: tmp_path / name)
     key = dict_cache.cache_key()
-    assert f"f{dict_cache.FORMAT}-" in key and "jieba" in key and "pypinyin" in key
+    assert key == dict_cache.cache_key()
     assert f"py{sys.version_info[0]}.{sys.version_info[1]}" in key
+    (tmp_path / "pypinyin" / "phrases_dict.json").write_text("xy")  # an upgraded package
+    assert dict_cache.cache_key() != key

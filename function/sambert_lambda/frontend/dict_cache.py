@@ -5,10 +5,10 @@ marshal cache (``marshal.load`` on a file object reads in tiny pieces; ``marshal
 and 2+ s when /tmp is empty as on every new Lambda container; jieba.posseg's HMM tables 0.45 s (they are Python
 modules of dict literals); pypinyin's JSON dictionaries 0.2 s.
 
-The cache holds exactly the objects those packages build (prefix dictionary, the posseg HMM tables, pypinyin's
-character and phrase dictionaries), made by the installed packages themselves and keyed by their versions, the
+The cache holds exactly the objects those packages build (prefix dictionary, posseg's word tags and HMM tables,
+pypinyin's character and phrase dictionaries), made by the installed packages themselves and keyed by their versions, the
 dictionary file and the Python version. ``install()`` hands them over before the packages are imported: the prefix
-dictionary is assigned to ``jieba.dt``, and the table modules are placed in ``sys.modules`` under the names the
+dictionary is assigned to ``jieba.dt`` and the word tags to ``jieba.posseg.dt``, and the table modules are placed in ``sys.modules`` under the names the
 packages import them by, so their own code runs unchanged on identical data.
 
 Where the cache lives: ``$SAMBERT_FRONTEND_CACHE`` (bake it into the image with
@@ -19,13 +19,14 @@ A missing, stale or unreadable cache never fails: the packages then load their o
 
 from __future__ import annotations
 
-import importlib.metadata
 import marshal
 import os
 import sys
 import tempfile
 import threading
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CACHE_ENV = "SAMBERT_FRONTEND_CACHE"
@@ -35,21 +36,29 @@ _LOCK = threading.Lock()
 _state: dict[str, object] = {}
 
 
-def _jieba_dict_file() -> Path:
+def _package_dir(name: str) -> Path:
     import importlib.util
 
-    spec = importlib.util.find_spec("jieba")
+    spec = importlib.util.find_spec(name)  # locates a top-level package without importing it
     if spec is None or spec.origin is None:
-        raise ImportError("jieba is not installed")
-    return Path(spec.origin).parent / "dict.txt"
+        raise ImportError(f"{name} is not installed")
+    return Path(spec.origin).parent
+
+
+# The files the cached objects are made from: any reinstall or upgrade changes their size or mtime, and the key.
+_SOURCES = (("jieba", "dict.txt"), ("jieba", "posseg/char_state_tab.py"), ("jieba", "posseg/prob_emit.py"),
+            ("jieba", "posseg/prob_trans.py"), ("jieba", "posseg/prob_start.py"), ("pypinyin", "pinyin_dict.json"),
+            ("pypinyin", "phrases_dict.json"))
 
 
 def cache_key() -> str:
-    """Changes whenever the cached objects could differ: package versions, the jieba dictionary, Python."""
-    st = _jieba_dict_file().stat()
-    versions = [importlib.metadata.version(p) for p in ("jieba", "pypinyin")]
-    return (f"f{FORMAT}-jieba{versions[0]}-pypinyin{versions[1]}-dict{st.st_size}-"
-            f"py{sys.version_info[0]}.{sys.version_info[1]}-m{marshal.version}")
+    """Changes whenever the cached objects could differ: the source files, the format, Python's marshal.
+    (File stats rather than package metadata: importlib.metadata alone costs 0.1 s CPU at import.)"""
+    parts = [f"f{FORMAT}", f"py{sys.version_info[0]}.{sys.version_info[1]}", f"m{marshal.version}"]
+    for package, rel in _SOURCES:
+        st = (_package_dir(package) / rel).stat()
+        parts.append(f"{package}/{rel}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
 
 
 def default_path() -> Path | None:
@@ -74,10 +83,18 @@ def _collect() -> dict:
         if not jieba.dt.initialized:  # build from dict.txt (and keep it: this process needs it too)
             jieba.dt.FREQ, jieba.dt.total = jieba.dt.gen_pfdict(jieba.dt.get_dict_file())
             jieba.dt.initialized = True
+    freq = jieba.dt.FREQ
+    tag_tab = jieba.posseg.dt.word_tag_tab
+    # Word tags keyed by the very string objects of the prefix dictionary and with interned tags: marshal then
+    # stores each word once (a back-reference), which makes loading both tables cheaper than the text parse.
+    tags = {w: sys.intern(tag_tab[w]) for w in freq if w in tag_tab}
+    if len(tags) != len(tag_tab):
+        tags = dict(tag_tab)
     return {
         "key": cache_key(),
-        "freq": jieba.dt.FREQ,
+        "freq": freq,
         "total": jieba.dt.total,
+        "tags": tags,
         "hmm": {m.__name__.rsplit(".", 1)[1]: m.P for m in (char_state_tab, prob_start, prob_trans, prob_emit)},
         "pinyin_dict": pinyin_dict.pinyin_dict,
         "phrases_dict": phrases_dict.phrases_dict,
@@ -92,6 +109,7 @@ def build(path: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; Lambda runs as another user than the image build
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -130,7 +148,23 @@ def _hand_over(data: dict) -> bool:
         if not jieba.dt.initialized:
             jieba.dt.FREQ, jieba.dt.total = data["freq"], data["total"]
             jieba.dt.initialized = True
+    with _no_tag_parse(jieba.dt):
+        import jieba.posseg
+    jieba.posseg.dt.word_tag_tab = data["tags"]
     return True
+
+
+@contextmanager
+def _no_tag_parse(tokenizer) -> Iterator[None]:
+    """Importing jieba.posseg builds its word -> POS table by parsing dict.txt (0.35 s); while it is imported, the
+    default tokenizer hands it an empty file instead, and the caller then gives it the cached table."""
+    import io
+
+    tokenizer.get_dict_file = lambda: io.BytesIO(b"")
+    try:
+        yield
+    finally:
+        del tokenizer.get_dict_file
 
 
 def install(path: Path | None = None, *, write_missing: bool = True) -> str:
