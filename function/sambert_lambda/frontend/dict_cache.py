@@ -1,15 +1,15 @@
 """One baked file holding every frontend dictionary, so a cold start reads bytes instead of parsing text.
 
 What a cold start costs without it (CPU, measured here): jieba's prefix dictionary 1.1 s even from jieba's own
-marshal cache (``marshal.load`` on a file object reads in tiny pieces; ``marshal.loads`` on the bytes is 4x faster),
-and 2+ s when /tmp is empty as on every new Lambda container; jieba.posseg's HMM tables 0.45 s (they are Python
-modules of dict literals); pypinyin's JSON dictionaries 0.2 s.
+marshal cache (``marshal.load`` on a file object reads in tiny pieces; ``marshal.loads`` on the bytes is much
+faster), more when /tmp is empty as on every new Lambda container; posseg's word-tag parse of dict.txt 0.35 s and
+its HMM tables 0.45 s (Python modules of dict literals); pypinyin's JSON dictionaries 0.2 s.
 
-The cache holds exactly the objects those packages build (prefix dictionary, posseg's word tags and HMM tables,
-pypinyin's character and phrase dictionaries), made by the installed packages themselves and keyed by their versions, the
-dictionary file and the Python version. ``install()`` hands them over before the packages are imported: the prefix
-dictionary is assigned to ``jieba.dt`` and the word tags to ``jieba.posseg.dt``, and the table modules are placed in ``sys.modules`` under the names the
-packages import them by, so their own code runs unchanged on identical data.
+The cache holds exactly the objects those packages build (prefix dictionary, posseg's word tags and HMM
+tables, pypinyin's character and phrase dictionaries), made by the installed packages themselves and keyed by their
+source files and the Python version. ``install()`` hands them over before the packages are imported: the prefix
+dictionary goes to ``jieba.dt``, the word tags to ``jieba.posseg.dt``, and the table modules are placed in
+``sys.modules`` under the names the packages import them by, so their own code runs unchanged on identical data.
 
 Where the cache lives: ``$SAMBERT_FRONTEND_CACHE`` (bake it into the image with
 ``sambert-lambda frontend-cache --out PATH``; ``off`` disables it), else a file in the temp directory written on
