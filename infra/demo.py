@@ -32,7 +32,7 @@ TEST_VOICE_DIR = REPO / "var" / "model"
 
 def find_model() -> tuple[dict[str, str], bool]:
     """(model env for the function, is_test_voice). A real baked model wins over the test voice."""
-    from sambert_lambda.engine.voice import cache_candidates
+    from sambert_lambda.engine.modeldir import cache_candidates
     from sambert_lambda.settings import DEFAULT_MODEL_ID
 
     if (

@@ -59,7 +59,11 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, validation_alias=AliasChoices("API_KEY", "TTS_API_KEY"))
 
     # engine
-    backend: Literal["native", "modelscope"] = "native"
+    backend: Literal["native", "onnx", "modelscope"] = "native"
+    onnx_dir: str | None = Field(None, description="exported ONNX voices (sambert-lambda export-onnx); backend onnx")
+    vocoder_precision: Literal["fp32", "bf16"] = Field(
+        "fp32", description="bf16 is lossy (measured ~40 dB waveform SNR) and pays off only on CPUs with bf16 units"
+    )
     frontend: Literal["open", "ttsfrd", "auto"] = "open"
     threads: int = Field(0, ge=0, le=64, description="0 = one per vCPU")
 

@@ -95,10 +95,9 @@ class Synthesizer:
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Synthesizer:
         settings = settings or get_settings()
-        from sambert_lambda.engine.voice import ModelStore
         from sambert_lambda.frontend.pipeline import get_frontend
 
-        return cls(ModelStore.from_settings(settings), get_frontend(settings.frontend), settings)
+        return cls(build_store(settings), get_frontend(settings.frontend), settings)
 
     def load(self) -> None:
         """Load every configured voice now (cold start), so no request pays for it."""
@@ -237,6 +236,42 @@ class Synthesizer:
         result = self.render(segs, name)
         result.timings["total_s"] = time.perf_counter() - t0
         return result
+
+
+def build_store(settings: Settings):
+    """The voices for ``TTS_BACKEND``: ``native`` (torch, the default) or ``onnx`` (ONNX Runtime, no torch import)."""
+    from sambert_lambda.errors import ConfigInvalid
+
+    if settings.backend == "onnx":
+        from sambert_lambda.engine.modeldir import resolve
+        from sambert_lambda.engine.onnx_voice import OnnxModelStore
+        from sambert_lambda.engine.runtime import configure
+
+        if not settings.onnx_dir:
+            raise ConfigInvalid("TTS_ONNX_DIR is required with TTS_BACKEND=onnx (see 'sambert-lambda export-onnx')")
+        if settings.vocoder_precision != "fp32":
+            raise ConfigInvalid("TTS_VOCODER_PRECISION=bf16 needs TTS_BACKEND=native")
+        found = resolve(settings)
+        threads = configure(settings.threads, apply=False).threads
+        return OnnxModelStore(found.path, settings.onnx_dir, voices=settings.voices, default_voice=settings.default_voice,
+                              model_id=found.model_id, revision=found.revision, threads=threads)  # fmt: skip
+    if settings.backend == "modelscope":
+        raise ConfigInvalid(
+            "TTS_BACKEND=modelscope runs ModelScope's own pipeline (Python <= 3.10 + ttsfrd); use "
+            "sambert_lambda.engine.modelscope_backend.ModelScopeBackend directly, see README"
+        )
+    from sambert_lambda.engine.voice import ModelStore
+
+    store = ModelStore.from_settings(settings)
+    if settings.vocoder_precision == "bf16":
+        store.vocoder_wrapper = _bf16_vocoder
+    return store
+
+
+def _bf16_vocoder(generator):
+    from sambert_lambda.engine.quantize import Bf16Vocoder
+
+    return Bf16Vocoder(generator)
 
 
 def _strip_index(line: str) -> str:

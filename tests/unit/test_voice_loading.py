@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import torch
 
+from sambert_lambda.engine.modeldir import cache_candidates
 from sambert_lambda.engine.voice import (
     ModelStore,
     VoiceModel,
-    cache_candidates,
     pick_checkpoint,
     to_pcm16,
     to_pcm16_safe,

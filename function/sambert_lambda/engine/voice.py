@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,8 @@ import torch
 import yaml
 
 from sambert_lambda.engine.hifigan import HifiGanGenerator, generator_from_config
+from sambert_lambda.engine.modeldir import read_revision as _read_revision
+from sambert_lambda.engine.modeldir import resolve
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError, UnknownVoice
 from sambert_lambda.types import Controls
@@ -42,7 +44,6 @@ log = logging.getLogger(__name__)
 DDP_PREFIX = "module."
 # Long mels are vocoded in overlapping chunks (result equal to one shot within float noise, bounded memory).
 VOCODER_CHUNK_FRAMES = 1000  # 12.5 s at 80 frames/s; context overhead ~4% (causal)
-MODEL_OWNERS = ("iic", "damo")  # the same model was published under both owners
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -247,34 +248,6 @@ class VoiceModel:
 
 
 # --------------------------------------------------------------------------- the model directory
-def _read_revision(model_dir: Path) -> str | None:
-    """The revision ModelScope's cache recorded in ``.mv`` (``Revision:<r>,CreatedAt:<t>``), if any."""
-    try:
-        text = (model_dir / ".mv").read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    for part in text.split(","):
-        if part.startswith("Revision:"):
-            return part[len("Revision:") :] or None
-    return text or None
-
-
-def cache_candidates(cache_dir: Path, model_id: str) -> list[Path]:
-    """Where ModelScope versions put ``model_id`` under a cache root, most likely first.
-
-    ``snapshot_download(cache_dir=C)`` writes ``C/<owner>/<name>``; with ``MODELSCOPE_CACHE=C`` and no cache_dir,
-    current versions use ``C/models/<owner>/<name>`` and older ones ``C/hub/<owner>/<name>``. Dots in the name are
-    stored as ``___``. ``iic/`` and ``damo/`` are the same model.
-    """
-    if model_id.count("/") != 1:
-        raise ModelError(f"model id {model_id!r} must look like owner/name")
-    owner, name = model_id.split("/")
-    owners = [owner] + [o for o in MODEL_OWNERS if o != owner] if owner in MODEL_OWNERS else [owner]
-    names = list(dict.fromkeys([name.replace(".", "___"), name]))
-    roots = [cache_dir, cache_dir / "models", cache_dir / "hub", cache_dir / "hub" / "models"]
-    return [root / o / n for o in owners for root in roots for n in names]
-
-
 class ModelStore:
     """A model directory and its voices; each voice is loaded once per process (thread-safe) and cached."""
 
@@ -311,6 +284,7 @@ class ModelStore:
         self.revision = revision or _read_revision(self.model_dir) or "local"
         self._voices: dict[str, VoiceModel] = {}
         self._lock = threading.Lock()
+        self.vocoder_wrapper: Callable | None = None
 
     @classmethod
     def from_dir(cls, path: str | Path, **kwargs) -> ModelStore:
@@ -318,24 +292,13 @@ class ModelStore:
 
     @classmethod
     def from_settings(cls, settings) -> ModelStore:
-        """TTS_MODEL_DIR, or MODELSCOPE_CACHE + TTS_MODEL_ID (+ TTS_MODEL_REVISION); applies TTS_THREADS."""
+        """The model :func:`~sambert_lambda.engine.modeldir.resolve` finds; applies TTS_THREADS."""
         from sambert_lambda.engine.runtime import configure  # the one place that sets torch threads
 
         configure(settings.threads)
         opts = {"voices": settings.voices, "default_voice": settings.default_voice}
-        if settings.model_dir:
-            return cls(Path(settings.model_dir), model_id=settings.model_id, **opts)
-        if not settings.modelscope_cache:
-            raise ModelError("no model configured: set TTS_MODEL_DIR or MODELSCOPE_CACHE")
-        candidates = cache_candidates(Path(settings.modelscope_cache), settings.model_id)
-        for path in candidates:
-            if (path / "voices" / "voices.json").is_file():
-                revision = _read_revision(path) or settings.model_revision
-                return cls(path, model_id=settings.model_id, revision=revision, **opts)
-        raise ModelError(
-            f"model {settings.model_id} not found in MODELSCOPE_CACHE={settings.modelscope_cache} "
-            f"(looked in {', '.join(str(p) for p in candidates[:4])}, ...); run 'sambert-lambda bake-model'"
-        )
+        found = resolve(settings)
+        return cls(found.path, model_id=found.model_id, revision=found.revision, **opts)
 
     def voice(self, name: str) -> VoiceModel:
         if name not in self.voice_names:
@@ -345,7 +308,10 @@ class ModelStore:
             return cached
         with self._lock:
             if name not in self._voices:
-                self._voices[name] = VoiceModel.load(self.model_dir / "voices" / name, name)
+                model = VoiceModel.load(self.model_dir / "voices" / name, name)
+                if self.vocoder_wrapper is not None:  # e.g. the opt-in bf16 vocoder (TTS_VOCODER_PRECISION)
+                    model.vocoder = self.vocoder_wrapper(model.vocoder)
+                self._voices[name] = model
             return self._voices[name]
 
     def load_all(self, names: Iterable[str] | None = None) -> None:
