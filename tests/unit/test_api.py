@@ -9,8 +9,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from fn_fakes import FakeSynthesizer, clean_aws_env, make_service
-from moto import mock_aws
+from fn_fakes import FakeSynthesizer, make_service
 
 from sambert_lambda.api.app import create_app
 from sambert_lambda.audio import decode
@@ -18,14 +17,6 @@ from sambert_lambda.errors import ConfigInvalid, ModelError
 from sambert_lambda.settings import load_settings
 
 TEXT = "你好，世界。"
-
-
-@pytest.fixture(scope="module")
-def _moto():
-    with pytest.MonkeyPatch.context() as mp:
-        clean_aws_env(mp)
-        with mock_aws():
-            yield
 
 
 @pytest.fixture

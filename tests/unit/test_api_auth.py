@@ -6,22 +6,13 @@ import hmac
 
 import pytest
 from fastapi.testclient import TestClient
-from fn_fakes import CapturedLogs, FakeSynthesizer, clean_aws_env, make_service
-from moto import mock_aws
+from fn_fakes import CapturedLogs, FakeSynthesizer, make_service
 
 from sambert_lambda.api import auth
 from sambert_lambda.api.app import create_app
 
 KEY = "s3cr3t-KEY-0123456789abcdef"
 TEXT = "这是一段不应出现在日志里的私密文本。"
-
-
-@pytest.fixture(scope="module")
-def _moto():
-    with pytest.MonkeyPatch.context() as mp:
-        clean_aws_env(mp)
-        with mock_aws():
-            yield
 
 
 @pytest.fixture

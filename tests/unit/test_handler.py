@@ -13,8 +13,7 @@ from pathlib import Path
 os.environ.setdefault("TTS_EAGER_INIT", "0")  # the tests install their own service holder
 
 import pytest
-from fn_fakes import FakeSynthesizer, clean_aws_env, make_service
-from moto import mock_aws
+from fn_fakes import FakeSynthesizer, make_service
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "events"))
 from fn_events import direct_event, function_url_event, load
@@ -32,14 +31,6 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 60_000
-
-
-@pytest.fixture(scope="module")
-def _moto():
-    with pytest.MonkeyPatch.context() as mp:
-        clean_aws_env(mp)
-        with mock_aws():
-            yield
 
 
 @pytest.fixture

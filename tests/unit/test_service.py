@@ -6,22 +6,13 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fn_fakes import BUCKET, SAMPLES_PER_CHAR, clean_aws_env, make_service
-from moto import mock_aws
+from fn_fakes import BUCKET, SAMPLES_PER_CHAR, make_service
 
 from sambert_lambda.api.schemas import TTSRequest
 from sambert_lambda.audio import decode
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
 
 TEXT = "你好，世界。"
-
-
-@pytest.fixture(scope="module")
-def _moto():
-    with pytest.MonkeyPatch.context() as mp:
-        clean_aws_env(mp)
-        with mock_aws():
-            yield
 
 
 @pytest.fixture

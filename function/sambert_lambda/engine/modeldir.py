@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from sambert_lambda.errors import ModelError
 
@@ -59,3 +62,29 @@ def resolve(settings) -> ResolvedModel:
         f"model {settings.model_id} not found in MODELSCOPE_CACHE={settings.modelscope_cache} "
         f"(looked in {', '.join(str(p) for p in candidates[:4])}, ...); run 'sambert-lambda bake-model'"
     )
+
+
+def read_yaml(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ModelError(f"missing config file {path}") from None
+    except yaml.YAMLError as e:
+        raise ModelError(f"invalid YAML in {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"config file {path} is not a mapping")
+    return data
+
+
+def read_json(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise ModelError(f"missing file {path}") from None
+    except json.JSONDecodeError as e:
+        raise ModelError(f"invalid JSON in {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path} is not a JSON object")
+    return data

@@ -11,34 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from sambert_lambda.engine.modeldir import read_yaml
 from sambert_lambda.engine.onnx_am import OnnxAcousticModel
 from sambert_lambda.engine.onnx_engine import OnnxVocoder
+from sambert_lambda.engine.pcm import to_pcm16_safe
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError
 from sambert_lambda.types import Controls
 
 VOCODER_CHUNK_FRAMES = 500  # as the torch engine: bounded memory for long lines
-
-
-def _yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(f"missing config file {path}") from None
-    except yaml.YAMLError as e:
-        raise ModelError(f"invalid YAML in {path}: {e}") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"config file {path} is not a mapping")
-    return data
-
-
-def pcm16(wav: np.ndarray) -> np.ndarray:
-    """NaN -> 0, clipped, truncated int16 (the torch engine's ``to_pcm16_safe``)."""
-    w = np.nan_to_num(np.asarray(wav, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
-    w = np.clip(w, np.float32(-1.0), np.float32(32767.0 / 32768.0))
-    return (np.float32(32768.0) * w).astype(np.int16)
 
 
 @dataclass
@@ -58,14 +40,14 @@ class OnnxVoice:
     @classmethod
     def load(cls, voice_dir: str | Path, onnx_dir: str | Path, name: str, threads: int = 1) -> OnnxVoice:
         voice_dir, onnx_dir = Path(voice_dir), Path(onnx_dir)
-        audio = _yaml(voice_dir / "audio_config.yaml").get("audio_config") or {}
+        audio = read_yaml(voice_dir / "audio_config.yaml").get("audio_config") or {}
         try:
             sample_rate, hop = int(audio["sampling_rate"]), int(audio["hop_length"])
         except (KeyError, TypeError, ValueError):
             raise ModelError(
                 f"{voice_dir / 'audio_config.yaml'} needs integer sampling_rate and hop_length"
             ) from None
-        units = LinguisticUnits.from_config(_yaml(voice_dir / "am" / "config.yaml"))
+        units = LinguisticUnits.from_config(read_yaml(voice_dir / "am" / "config.yaml"))
         am = OnnxAcousticModel(onnx_dir, threads=threads)
         vocoder = OnnxVocoder(onnx_dir / "voc.onnx", threads=threads)
         if vocoder.hop_size != hop:
@@ -87,7 +69,7 @@ class OnnxVoice:
         wav = self.vocoder.vocode(mel, chunk_frames=VOCODER_CHUNK_FRAMES)
         if controls.volume_db:
             wav = (wav * np.float32(10.0 ** (controls.volume_db / 20.0))).astype(np.float32)
-        return OnnxEngineOutput(dur=dur, mel=mel, wav=wav, pcm=pcm16(wav))
+        return OnnxEngineOutput(dur=dur, mel=mel, wav=wav, pcm=to_pcm16_safe(wav))
 
 
 class OnnxModelStore:

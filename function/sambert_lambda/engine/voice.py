@@ -16,7 +16,6 @@ unexpected keys are logged and ignored. The model directory is only ever read.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -27,11 +26,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-import yaml
 
 from sambert_lambda.engine.hifigan import HifiGanGenerator, generator_from_config
+from sambert_lambda.engine.modeldir import read_json as _read_json
 from sambert_lambda.engine.modeldir import read_revision as _read_revision
+from sambert_lambda.engine.modeldir import read_yaml as _read_yaml
 from sambert_lambda.engine.modeldir import resolve
+from sambert_lambda.engine.pcm import to_pcm16, to_pcm16_safe  # noqa: F401 - re-exported
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError, UnknownVoice
 from sambert_lambda.types import Controls
@@ -47,22 +48,6 @@ VOCODER_CHUNK_FRAMES = 1000  # 12.5 s at 80 frames/s; context overhead ~4% (caus
 
 
 # --------------------------------------------------------------------------- small helpers
-def to_pcm16(wav: np.ndarray) -> np.ndarray:
-    """Float waveform -> int16 exactly as the reference: ``(32768.0 * wav).astype(int16)`` in float32.
-
-    This truncates toward zero and does **not** clip: |wav| >= 1 wraps around (32768 -> -32768). Use it for
-    parity checks only; products use :func:`to_pcm16_safe`.
-    """
-    return (np.float32(32768.0) * np.asarray(wav, dtype=np.float32)).astype(np.int16)
-
-
-def to_pcm16_safe(wav: np.ndarray) -> np.ndarray:
-    """Like :func:`to_pcm16` but NaN -> 0 and clipped to [-32768, 32767]; identical to it when |wav| < 1."""
-    w = np.nan_to_num(np.asarray(wav, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
-    w = np.clip(w, np.float32(-1.0), np.float32(32767.0 / 32768.0))
-    return (np.float32(32768.0) * w).astype(np.int16)
-
-
 def pick_checkpoint(ckpt_dir: Path) -> Path:
     """The checkpoint the reference loads: names longer than 15 chars, ``checkpoint*.pth``; the largest
     ``int(name.split('.')[0].split('_')[-1])`` wins (not the internal 'steps', not text order)."""
@@ -80,32 +65,6 @@ def pick_checkpoint(ckpt_dir: Path) -> Path:
     if not found:
         raise ModelError(f"no checkpoint_<N>.pth file in {ckpt_dir}")
     return found[max(found)]
-
-
-def _read_yaml(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except FileNotFoundError:
-        raise ModelError(f"missing config file {path}") from None
-    except yaml.YAMLError as e:
-        raise ModelError(f"invalid YAML in {path}: {e}") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"config file {path} is not a mapping")
-    return data
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise ModelError(f"missing file {path}") from None
-    except json.JSONDecodeError as e:
-        raise ModelError(f"invalid JSON in {path}: {e}") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path} is not a JSON object")
-    return data
 
 
 def _load_checkpoint(path: Path) -> dict:
