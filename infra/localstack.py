@@ -3,7 +3,7 @@
 LocalStack runs from its own venv ``.localstack/`` (Python >= 3.12 from pyenv; in practice 3.13, since
 localstack-core 2026.3 imports ``warnings.deprecated``), with the exact environment that
 was verified on these machines (see ``shared/TOOLS.md``). Every variable matters: without
-``GATEWAY_SERVER=hypercorn`` it binds 0.0.0.0, without ``DNS_ADDRESS=0`` it starts a DNS server, and
+``GATEWAY_SERVER=hypercorn`` it binds every interface, without ``DNS_ADDRESS=0`` it starts a DNS server, and
 ``S3_SKIP_SIGNATURE_VALIDATION=0`` makes expired or tampered presigned URLs answer 403 as on AWS.
 
 An already-running LocalStack (for example the Docker image) is used instead when ``AWS_ENDPOINT_URL`` points at

@@ -64,27 +64,23 @@ def resolve(settings) -> ResolvedModel:
     )
 
 
-def read_yaml(path: Path) -> dict:
+def _read_mapping(path: Path, load, errors: type[Exception] | tuple, kind: str) -> dict:
+    """Parse a model-directory file that must hold a mapping; every failure is a ModelError naming the file."""
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = load(f)
     except FileNotFoundError:
-        raise ModelError(f"missing config file {path}") from None
-    except yaml.YAMLError as e:
-        raise ModelError(f"invalid YAML in {path}: {e}") from None
+        raise ModelError(f"missing file {path}") from None
+    except errors as e:
+        raise ModelError(f"invalid {kind} in {path}: {e}") from None
     if not isinstance(data, dict):
-        raise ModelError(f"config file {path} is not a mapping")
+        raise ModelError(f"{path} does not hold a {kind} mapping")
     return data
+
+
+def read_yaml(path: Path) -> dict:
+    return _read_mapping(path, yaml.safe_load, yaml.YAMLError, "YAML")
 
 
 def read_json(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise ModelError(f"missing file {path}") from None
-    except json.JSONDecodeError as e:
-        raise ModelError(f"invalid JSON in {path}: {e}") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path} is not a JSON object")
-    return data
+    return _read_mapping(path, json.load, json.JSONDecodeError, "JSON")
