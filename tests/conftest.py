@@ -58,6 +58,15 @@ def golden_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def golden() -> dict:
+    """Every array of the KAN-TTS golden reference (``<voice>__<line>__<name>``), loaded once per session."""
+    import numpy as np
+
+    with np.load(GOLDEN_DIR / "golden.npz", allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+@pytest.fixture(scope="session")
 def test_voice_dir(tmp_path_factory) -> Path:
     """Tiny random-weight test voices (all four names) written by ``sambert-lambda make-test-voice``."""
     out = tmp_path_factory.mktemp("test-voice") / "model"

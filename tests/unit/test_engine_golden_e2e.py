@@ -15,12 +15,6 @@ VOICES = ("zhitian_emo", "zhiyan_emo", "zhibei_emo")
 
 
 @pytest.fixture(scope="module")
-def golden():
-    with np.load(FIXTURE / "golden.npz", allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
-
-
-@pytest.fixture(scope="module")
 def store():
     torch.set_num_threads(1)
     return ModelStore.from_dir(FIXTURE / "MODEL")

@@ -19,12 +19,6 @@ VOICES = ("zhitian_emo", "zhiyan_emo", "zhibei_emo")
 LINES = range(4)
 
 
-@pytest.fixture(scope="module")
-def golden():
-    with np.load(FIXTURE / "golden.npz", allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
-
-
 def _voc_config(voice: str) -> dict:
     return yaml.safe_load((FIXTURE / "MODEL" / "voices" / voice / "voc" / "config.yaml").read_text())
 

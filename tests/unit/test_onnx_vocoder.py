@@ -21,12 +21,6 @@ VOICES = ("zhitian_emo", "zhibei_emo")  # causal and non-causal generators
 
 
 @pytest.fixture(scope="module")
-def golden():
-    with np.load(FIXTURE / "golden.npz", allow_pickle=False) as z:
-        return {k: z[k] for k in z.files if k.endswith(("__mel", "__wav"))}
-
-
-@pytest.fixture(scope="module")
 def onnx_dirs(tmp_path_factory):
     return {
         v: export_voice(FIXTURE / "MODEL" / "voices" / v, tmp_path_factory.mktemp(f"onnx-{v}"))

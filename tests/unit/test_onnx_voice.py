@@ -22,12 +22,6 @@ VOICES = ("zhitian_emo", "zhiyan_emo", "zhibei_emo")
 
 
 @pytest.fixture(scope="module")
-def golden():
-    with np.load(FIXTURE / "golden.npz", allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
-
-
-@pytest.fixture(scope="module")
 def onnx_dirs(tmp_path_factory):
     return {
         v: export_voice_onnx(FIXTURE / "MODEL" / "voices" / v, tmp_path_factory.mktemp(f"onnx-{v}"))

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from fn_fakes import clean_aws_env
 from moto import mock_aws
 
 from sambert_lambda import storage as storage_mod
@@ -20,12 +21,7 @@ BUCKET = "unit-bucket"
 
 @pytest.fixture
 def aws_env(monkeypatch):
-    for k in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
-        monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    clean_aws_env(monkeypatch)
 
 
 @pytest.fixture

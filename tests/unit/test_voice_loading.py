@@ -28,12 +28,6 @@ MODEL = FIXTURE / "MODEL"
 MODEL_ID = "iic/speech_sambert-hifigan_tts_zh-cn_16k"
 
 
-@pytest.fixture(scope="module")
-def golden():
-    with np.load(FIXTURE / "golden.npz", allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
-
-
 @pytest.fixture
 def model_copy(tmp_path) -> Path:
     dst = tmp_path / "model"
