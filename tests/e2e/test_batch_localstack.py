@@ -57,16 +57,19 @@ def rie(stack, test_voice_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rie_tight(stack, test_voice_dir, tmp_path_factory):
-    """The same function with a tiny time budget: 60 s timeout, stop starting work 55 s before it. One warm-up
-    invoke first (a synthesis: the RIE initialises on the first invoke and the frontend loads its dictionaries
-    on the first sentence), as a warm Lambda instance would be."""
+def tight(stack, test_voice_dir, tmp_path_factory):
+    """The same function with a tiny time budget: 60 s timeout, stop starting work 55 s before it. Its S3 and SQS
+    traffic goes through ``infra.faultproxy`` so a test can slow S3 down: how many units fit in 5 s must not depend
+    on how fast the machine synthesizes. One warm-up invoke first (a synthesis: the RIE initialises on the first
+    invoke and the frontend loads its dictionaries on the first sentence), as a warm Lambda instance would be."""
+    from infra.faultproxy import FaultProxy
     from infra.rie import RIE
 
-    env = function_env(stack, test_voice_dir, TTS_BATCH_TIME_MARGIN_MS="55000")
-    with RIE(env=env, log_path=tmp_path_factory.mktemp("rie-tight") / "rie.log", timeout_s=60) as r:
-        assert "error" not in r.invoke({"text": "你好。", "format": "wav"})
-        yield r
+    with FaultProxy(upstream=stack.endpoint) as proxy:
+        env = function_env(stack, test_voice_dir, TTS_BATCH_TIME_MARGIN_MS="55000", AWS_ENDPOINT_URL=proxy.url)
+        with RIE(env=env, log_path=tmp_path_factory.mktemp("rie-tight") / "rie.log", timeout_s=60) as r:
+            assert "error" not in r.invoke({"text": "你好。", "format": "wav"})
+            yield SimpleNamespace(rie=r, proxy=proxy)
 
 
 def upload(stack, key: str, body: bytes, **meta) -> str:
@@ -193,12 +196,19 @@ def test_bad_files_get_a_manifest(stack, rie, name, data, code):
     assert list(objects(stack, f"output/bad/{name}/")) == [f"output/bad/{name}/manifest.json"]
 
 
-def test_forced_time_budget_completes_through_fanout(stack, rie_tight):
+def test_forced_time_budget_completes_through_fanout(stack, tight):
     n = 40
     key = "input/tight/lines.jsonl"
     data = "\n".join(json.dumps({"id": i, "text": f"第{i}句，天气很好。"}, ensure_ascii=False) for i in range(1, n + 1))
     upload(stack, key, data.encode())
-    result = rie_tight.invoke(s3_event_for(stack, key))["batch"][0]
+    event = s3_event_for(stack, key)
+    # Every S3 PUT held 0.3 s: a unit writes its audio and its marker, so 40 units need >= 24 s of a 5 s budget
+    # on any machine, however fast it synthesizes (CI once finished all 40 in 5 s without this).
+    tight.proxy.set_fault("slow", delay=0.3, methods={"PUT"})
+    try:
+        result = tight.rie.invoke(event)["batch"][0]
+    finally:
+        tight.proxy.clear()
     assert result["status"] == "fanned_out", result
     assert 0 < result["enqueued_units"] < n
     first = manifest(stack, "output/tight/lines.jsonl/")  # consistent while the fan-out runs
@@ -209,7 +219,7 @@ def test_forced_time_budget_completes_through_fanout(stack, rie_tight):
                for e in first["items"])
 
     # One message per invoke: with a 5 s budget a batch of several could be deferred (and redelivered).
-    poller = Poller(stack.sqs, stack.queue_url, via_rie(rie_tight.url), batch_size=1, wait_seconds=1)
+    poller = Poller(stack.sqs, stack.queue_url, via_rie(tight.rie.url), batch_size=1, wait_seconds=1)
     stats = poller.drain(idle_polls=2 + VISIBILITY_S, deadline_s=900)
     assert stats.function_errors == 0 and stats.failed == 0
     m = manifest(stack, "output/tight/lines.jsonl/")
