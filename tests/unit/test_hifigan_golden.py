@@ -208,3 +208,29 @@ def test_unsupported_options_raise_model_error(change, match):
 def test_config_without_generator_section():
     with pytest.raises(ModelError, match="Generator"):
         generator_from_config({"Model": {}})
+
+
+@pytest.mark.parametrize("voice", VOICES)
+def test_channels_last_path_equals_the_conv1d_reference(generators, golden, voice):
+    gen = generators[voice]
+    mel = torch.as_tensor(golden[f"{voice}__0__mel"]).t().unsqueeze(0)
+    with torch.inference_mode():
+        fast, ref = gen(mel), gen.forward_reference(mel)
+    assert fast.shape == ref.shape and fast.is_contiguous()
+    torch.testing.assert_close(fast, ref, rtol=0, atol=2e-6)
+
+
+def test_other_activations_and_reloaded_weights_take_the_fast_path_correctly(golden):
+    params = _voc_config("zhibei_emo")["Model"]["Generator"]["params"]
+    gen = HifiGanGenerator(**{**params, "nonlinear_activation": "ELU", "nonlinear_activation_params": {}})
+    state = _gen_state("zhibei_emo")
+    gen.load_generator_state(state)
+    mel = torch.as_tensor(golden["zhibei_emo__1__mel"]).t().unsqueeze(0)
+    with torch.inference_mode():
+        first = gen(mel)
+        torch.testing.assert_close(first, gen.forward_reference(mel), rtol=0, atol=2e-6)
+        # new weights must not be served from the cached channels-last kernels
+        gen.load_generator_state({k: v * 0.5 if k.endswith("_g") else v for k, v in state.items()})
+        second = gen(mel)
+        torch.testing.assert_close(second, gen.forward_reference(mel), rtol=0, atol=2e-6)
+    assert not torch.allclose(first, second)
