@@ -4,8 +4,12 @@
 #   docker buildx build --platform linux/arm64 -t sambert-lambda .                 # real model (needs ModelScope)
 #   docker build --build-arg MODEL=test-voice -t sambert-lambda:test .             # offline: random-weight voice
 #   sam build                                                                      # uses this file (template.yaml)
+#   docker build --target runtime-onnx -t sambert-lambda:onnx .                    # torch-free ONNX engine image
 #
 # Stages: deps (pinned lock into /opt/venv) -> model (bake, then move the model dir to /opt/model) -> runtime.
+# The torch-free target: deps-onnx (requirements/lambda-onnx.txt, no torch) + onnx-export (the baked voices exported
+# to ONNX with the torch venv of the model stage) -> runtime-onnx. `runtime` stays the last stage, so a build without
+# --target (and sam build) still makes the torch image; BuildKit skips the onnx stages then.
 # Nothing is written to the image at run time: HOME and every cache point at /tmp, the model dir is read-only.
 
 # checkov:skip=CKV_DOCKER_2: Lambda never runs a container HEALTHCHECK; it probes the runtime API itself (init phase).
@@ -51,6 +55,60 @@ RUN if [ "$MODEL" = "test-voice" ]; then \
  && voices_json="$(find /opt/cache -path '*/voices/voices.json' | head -n 1)" \
  && mv "$(dirname "$(dirname "$voices_json")")" /opt/model \
  && chmod -R a+rX,go-w /opt/model
+
+# ---------------------------------------------------------------------------------------------------- deps-onnx
+# The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls). The
+# frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
+FROM python:3.11-slim-bookworm AS deps-onnx
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+COPY requirements/lambda-onnx.txt requirements/lambda-onnx.txt
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt
+COPY pyproject.toml README.md NOTICE ./
+COPY function ./function
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
+ && /opt/venv/bin/sambert-lambda frontend-cache --out /opt/frontend/sambert-frontend.cache
+
+# ---------------------------------------------------------------------------------------------------- onnx-export
+# Bake time only: export every baked voice to ONNX (/opt/onnx/<voice>/) with the model stage's venv, which has torch;
+# onnx is installed here and never reaches a runtime. /opt/model-onnx is the model dir without the torch
+# checkpoints (voices/*/am/ckpt, voices/*/voc/ckpt): the ONNX engine reads only the configs from it.
+FROM model AS onnx-export
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG ONNX_VERSION=1.23.2
+RUN /opt/venv/bin/pip install --no-cache-dir "onnx==${ONNX_VERSION}" \
+ && /opt/venv/bin/sambert-lambda export-onnx /opt/model /opt/onnx \
+ && cp -a /opt/model /opt/model-onnx \
+ && find /opt/model-onnx/voices -mindepth 3 -maxdepth 3 -type d -name ckpt -exec rm -rf {} + \
+ && chmod -R a+rX,go-w /opt/onnx /opt/model-onnx
+
+# ---------------------------------------------------------------------------------------------------- runtime-onnx
+# docker build --target runtime-onnx: the same function on ONNX Runtime + numpy (TTS_BACKEND=onnx), no torch.
+FROM python:3.11-slim-bookworm AS runtime-onnx
+ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
+ARG MODEL_REVISION=master
+COPY --from=deps-onnx /opt/venv /opt/venv
+COPY --from=deps-onnx /opt/frontend /opt/frontend
+COPY --from=onnx-export /opt/model-onnx /opt/model
+COPY --from=onnx-export /opt/onnx /opt/onnx
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/tmp \
+    XDG_CACHE_HOME=/tmp/.cache \
+    TMPDIR=/tmp \
+    SAMBERT_FRONTEND_CACHE=/opt/frontend/sambert-frontend.cache \
+    TTS_BACKEND=onnx \
+    TTS_ONNX_DIR=/opt/onnx \
+    TTS_MODEL_DIR=/opt/model \
+    TTS_MODEL_ID=${MODEL} \
+    TTS_MODEL_REVISION=${MODEL_REVISION}
+WORKDIR /var/task
+USER 65534:65534
+ENTRYPOINT ["python", "-m", "awslambdaric"]
+CMD ["sambert_lambda.handler.handler"]
 
 # ---------------------------------------------------------------------------------------------------- runtime
 FROM python:3.11-slim-bookworm AS runtime

@@ -461,7 +461,14 @@ def test_dockerignore_is_an_allow_list():
     ]
     assert lines[0] == "*"
     allowed = {ln[1:].rstrip("/") for ln in lines if ln.startswith("!")}
-    assert allowed == {"requirements/lambda.txt", "pyproject.toml", "README.md", "NOTICE", "function"}
+    assert allowed == {
+        "requirements/lambda.txt",
+        "requirements/lambda-onnx.txt",
+        "pyproject.toml",
+        "README.md",
+        "NOTICE",
+        "function",
+    }
     copied = " ".join(r for w, r in _instructions() if w == "COPY" and "--from" not in r)
-    for path in ("requirements/lambda.txt", "pyproject.toml", "function"):
+    for path in ("requirements/lambda.txt", "requirements/lambda-onnx.txt", "pyproject.toml", "function"):
         assert path in copied
