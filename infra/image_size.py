@@ -6,7 +6,12 @@ directories grouped by distribution), the application package, and the baked mod
 are: the Python base image (not measured here), the deps layer (the target dir), and the model layer.
 
 The install is cached under ``var/image-size/`` and redone when the lock changes. CLI:
-``python -m infra.image_size [--model-dir DIR] [--fresh]`` prints JSON.
+``python -m infra.image_size [--profile torch|onnx] [--model-dir DIR] [--fresh]`` prints JSON.
+
+``--profile onnx`` measures the Dockerfile's ``runtime-onnx`` target: ``requirements/lambda-onnx.txt`` (no torch),
+and as its model layer the model dir without the torch checkpoints plus the voices exported to ONNX. The export runs
+here into a temporary directory (``sambert-lambda export-onnx``, which needs torch and onnx: run it with the dev
+venv), unless ``--onnx-dir`` names an existing export.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +28,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 LOCK = REPO / "requirements" / "lambda.txt"
+ONNX_LOCK = REPO / "requirements" / "lambda-onnx.txt"
 WORK = REPO / "var" / "image-size"
 APP = REPO / "function" / "sambert_lambda"
 
@@ -55,10 +62,12 @@ def install_lock(
     """``pip install --no-cache-dir --target target -r lock`` into an empty dir; returns the seconds it took.
 
     torch comes from the CPU index when it is reachable, else from pip's own configuration (a local CPU wheel).
+    A lock without torch (lambda-onnx.txt) installs from pip's configured index only, as its Dockerfile stage does.
     """
     import time
 
-    index = ["--extra-index-url", CPU_INDEX] if cpu_index_reachable() else []
+    wants_torch = any(ln.startswith("torch==") for ln in lock.read_text().splitlines())
+    index = ["--extra-index-url", CPU_INDEX] if wants_torch and cpu_index_reachable() else []
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -132,13 +141,45 @@ def _lock_hash(lock: Path) -> str:
     return hashlib.sha256(lock.read_bytes()).hexdigest()[:16]
 
 
-def measure(model_dir: Path | str | None = None, *, fresh: bool = False, lock: Path = LOCK) -> dict[str, Any]:
-    """Sizes in MB: deps layer (per component), app package, model dir; and the install time when it ran."""
-    target = WORK / "target"
-    stamp = WORK / f"installed-{_lock_hash(lock)}"
+def checkpoint_dirs(model_dir: Path) -> list[Path]:
+    """The torch checkpoint dirs of a model dir (``voices/<voice>/<am|voc>/ckpt``): what the onnx image drops, as
+    the Dockerfile's onnx-export stage does with ``find .../voices -mindepth 3 -maxdepth 3 -type d -name ckpt``."""
+    return sorted(p for p in Path(model_dir).glob("voices/*/*/ckpt") if p.is_dir())
+
+
+def export_onnx(model_dir: Path, out: Path, python: str = sys.executable) -> None:
+    """``sambert-lambda export-onnx model_dir out`` (the onnx-export stage's command; needs torch and onnx)."""
+    subprocess.run(  # noqa: S603
+        [python, "-m", "sambert_lambda", "export-onnx", str(model_dir), str(out)],
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO / "function")},
+        stdout=subprocess.DEVNULL,
+    )
+
+
+PROFILES = {"torch": (LOCK, "target", "installed-"), "onnx": (ONNX_LOCK, "target-onnx", "onnx-installed-")}
+
+
+def measure(
+    model_dir: Path | str | None = None,
+    *,
+    fresh: bool = False,
+    lock: Path | None = None,
+    profile: str = "torch",
+    onnx_dir: Path | str | None = None,
+) -> dict[str, Any]:
+    """Sizes in MB: deps layer (per component), app package, model dir; and the install time when it ran.
+
+    ``profile="onnx"``: the onnx lock, and the model layer of the runtime-onnx target (the model dir without its
+    checkpoints, plus the ONNX export: ``onnx_dir``, else exported now into a temporary directory)."""
+    default_lock, target_name, stamp_prefix = PROFILES[profile]
+    lock = lock or default_lock
+    target = WORK / target_name
+    stamp = WORK / f"{stamp_prefix}{_lock_hash(lock)}"
     seconds = None
     if fresh or not stamp.exists() or not target.is_dir():
-        for old in WORK.glob("installed-*"):
+        for old in WORK.glob(f"{stamp_prefix}*"):
             old.unlink()
         seconds = install_lock(target, lock)
         stamp.touch()
@@ -150,6 +191,7 @@ def measure(model_dir: Path | str | None = None, *, fresh: bool = False, lock: P
     if rest:
         top["(others)"] = round(rest / mb, 1)
     report: dict[str, Any] = {
+        "profile": profile,
         "lock": str(lock.relative_to(REPO)) if lock.is_relative_to(REPO) else str(lock),
         "packages": len(list(target.glob("*.dist-info"))),
         "deps_layer_mb": round(deps / mb, 1),
@@ -161,17 +203,42 @@ def measure(model_dir: Path | str | None = None, *, fresh: bool = False, lock: P
     if model_dir is not None and Path(model_dir).is_dir():
         model = du_bytes(Path(model_dir))
         report["model_dir"] = str(model_dir)
+        if profile == "onnx":
+            ckpt = sum(du_bytes(p) for p in checkpoint_dirs(Path(model_dir)))
+            report["model_dir_without_checkpoints_mb"] = round((model - ckpt) / mb, 2)
+            report["onnx_export_mb"] = round((onnx := _onnx_bytes(Path(model_dir), onnx_dir)) / mb, 1)
+            model = model - ckpt + onnx
         report["model_layer_mb"] = round(model / mb, 1)
         report["deps_plus_model_mb"] = round((deps + model) / mb, 1)
     return report
+
+
+def _onnx_bytes(model_dir: Path, onnx_dir: Path | str | None) -> int:
+    if onnx_dir is not None:
+        return du_bytes(Path(onnx_dir))
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="onnx-export-") as tmp:
+        export_onnx(model_dir, Path(tmp) / "onnx")
+        return du_bytes(Path(tmp) / "onnx")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m infra.image_size", description=__doc__.split("\n\n")[0])
     p.add_argument("--model-dir", type=Path, default=None, help="baked model directory to include")
     p.add_argument("--fresh", action="store_true", help="reinstall even if the lock has not changed")
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="torch",
+        help="torch: lambda.txt; onnx: lambda-onnx.txt",
+    )
+    p.add_argument(
+        "--onnx-dir", type=Path, default=None, help="onnx: an existing export (default: export now)"
+    )
     a = p.parse_args(argv)
-    print(json.dumps(measure(a.model_dir, fresh=a.fresh), indent=2))
+    report = measure(a.model_dir, fresh=a.fresh, profile=a.profile, onnx_dir=a.onnx_dir)
+    print(json.dumps(report, indent=2))
     return 0
 
 

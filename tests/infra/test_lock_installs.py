@@ -8,28 +8,18 @@ standard library on the path (``python -S``). The sizes per component are printe
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import tomllib
+from imagebuild import pins, run_isolated
 
 REPO = Path(__file__).resolve().parents[2]
 LOCK = REPO / "requirements" / "lambda.txt"
 
 
 def _pins() -> dict[str, str]:
-    pins = {}
-    for line in LOCK.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        m = re.fullmatch(r"([a-z0-9][a-z0-9-]*)==([0-9][^\s;]*)", line)
-        assert m, f"not an exact pin: {line!r}"
-        pins[m.group(1)] = m.group(2)
-    return pins
+    return pins(LOCK)
 
 
 def test_lock_pins_every_runtime_dependency():
@@ -55,20 +45,13 @@ def test_lock_installs_into_fresh_target_and_handler_imports(tmp_path):
     installed = {image_size.dist_name(p) for p in target.glob("*.dist-info")}
     assert set(_pins()) <= installed, set(_pins()) - installed
     probe = (
-        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
         "import numpy, scipy, torch, fastapi, mangum, awslambdaric, boto3, soundfile, lameenc\n"
         "import sambert_lambda.handler\n"
         "assert numpy.__file__.startswith(sys.argv[1]) and torch.__file__.startswith(sys.argv[1])\n"
         "assert not torch.cuda.is_available()\n"
         "print(torch.__version__)\n"
     )
-    r = subprocess.run(
-        [sys.executable, "-S", "-c", probe, str(target), str(REPO / "function")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
+    r = run_isolated(target, probe, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     comps = image_size.components(target)
     total = image_size.du_bytes(target)
