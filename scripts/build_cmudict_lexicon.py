@@ -70,7 +70,7 @@ def build(data: bytes) -> tuple[str, int]:
         if not all(_PHONE.fullmatch(p) for p in phones):
             raise SystemExit(f"unexpected phone in {raw!r}")
         entries[word] = " ".join(phones).lower()
-    body = "\n".join(f"{w} {p}" for w, p in sorted(entries.items()))
+    body = "\n".join(sorted(f"{w} {p}" for w, p in entries.items()))  # the reader binary-searches these lines
     return body, len(entries)
 
 
