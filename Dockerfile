@@ -57,7 +57,8 @@ RUN if [ "$MODEL" = "test-voice" ]; then \
  && chmod -R a+rX,go-w /opt/model
 
 # ---------------------------------------------------------------------------------------------------- deps-onnx
-# The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls). The
+# The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
+# numpy's and scipy's own test suites (~49 MB; infra/image_size.py ONNX_TRIM_TESTS lists the same packages). The
 # frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
 FROM python:3.11-slim-bookworm AS deps-onnx
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -65,7 +66,9 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY requirements/lambda-onnx.txt requirements/lambda-onnx.txt
 RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt
+ && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt \
+ && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+ && find "$site"/numpy "$site"/scipy -type d -name tests -prune -exec rm -rf {} +
 COPY pyproject.toml README.md NOTICE ./
 COPY function ./function
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \

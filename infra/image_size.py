@@ -43,6 +43,9 @@ CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # Removed from site-packages after the install, as the Dockerfile's deps stage does: only needed to build C++
 # extensions against torch or to test torch itself.
 TRIM = ("torch/include", "torch/bin/test_*", "torch/bin/*Test", "torch/bin/protoc*")
+# The onnx image's deps-onnx stage drops numpy's and scipy's own test suites (~49 MB, never imported by the
+# function): ``find "$site"/numpy "$site"/scipy -type d -name tests -prune -exec rm -rf {} +``.
+ONNX_TRIM_TESTS = ("numpy", "scipy")
 
 
 def cpu_index_reachable(timeout: float = 3.0) -> bool:
@@ -89,15 +92,20 @@ def install_lock(
         ],
         check=True,
     )
-    trim(target)
+    if wants_torch:
+        trim(target)
+    else:
+        trim(target, tuple(f"{pkg}/**/tests" for pkg in ONNX_TRIM_TESTS))
     return time.monotonic() - t0
 
 
-def trim(site: Path) -> int:
-    """Delete the TRIM paths under ``site``; returns the bytes freed."""
+def trim(site: Path, patterns: tuple[str, ...] = TRIM) -> int:
+    """Delete the paths matching ``patterns`` (default TRIM) under ``site``; returns the bytes freed."""
     freed = 0
-    for pattern in TRIM:
-        for path in site.glob(pattern):
+    for pattern in patterns:
+        for path in sorted(site.glob(pattern)):
+            if not path.exists():  # inside a directory deleted just before
+                continue
             freed += du_bytes(path)
             if path.is_dir():
                 shutil.rmtree(path)

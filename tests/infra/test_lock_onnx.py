@@ -117,6 +117,15 @@ def test_dockerfile_onnx_target():
     assert "torch" not in text.lower() and "download.pytorch.org" not in text
     assert "-r requirements/lambda-onnx.txt" in text and "--no-cache-dir" in text
     assert "frontend-cache --out /opt/frontend/sambert-frontend.cache" in text
+    from infra.image_size import ONNX_TRIM_TESTS
+
+    # the size report trims what the image trims
+    trims = [c for c in run_commands(deps) if c.startswith("find ")]
+    assert trims == [
+        "find "
+        + " ".join(f'"$site"/{p}' for p in ONNX_TRIM_TESTS)
+        + " -type d -name tests -prune -exec rm -rf {} +"
+    ]
     # the export stage builds on the torch stages and pins onnx within pyproject's onnx-export extra
     export = st["onnx-export"]
     assert export[0][1].split()[0] == "model"
@@ -207,10 +216,16 @@ def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path
     installed = {image_size.dist_name(p) for p in target.glob("*.dist-info")}
     assert set(pins(ONNX_LOCK)) <= installed and "torch" not in installed
     for cmd in run_commands(st["deps-onnx"]):
-        if cmd.startswith(("python -m venv", "/opt/venv/bin/pip install")):
-            continue  # done by install_lock; the package is function/ on the path
+        if cmd.startswith(("python -m venv", "/opt/venv/bin/pip install", "site=")):
+            continue  # done by install_lock; the package is function/ on the path; $site is the target dir
+        if '"$site"' in cmd:
+            _bash(cmd.replace('"$site"', str(target)), cwd=tmp_path)
+            continue
         assert cmd.startswith("/opt/venv/bin/sambert-lambda "), cmd
         _venv_command(on_build(cmd), target, tmp_path)
+    assert (target / "scipy").is_dir() and not list(target.glob("scipy/**/tests")) + list(
+        target.glob("numpy/**/tests")
+    )
     # model: the baked voice is the test voice (MODEL=test-voice), at /opt/model
     shutil.copytree(test_voice_dir, opt / "model")
     # onnx-export: its commands, with the dev venv standing for the torch venv (onnx installed there already)
