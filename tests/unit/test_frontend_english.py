@@ -118,8 +118,11 @@ def test_mixed_case_tokens_split_on_case_and_digits(token, expected):
 @pytest.mark.parametrize(
     ("word", "expected"),
     [
-        ("blorptastic", "b l ao r p0 | t ae1 | s t ih k0"),  # -ic: stress on the syllable before
-        ("zanthor", "z ae n1 | th ao r0"),
+        (
+            "blorptastic",
+            "b l er p0 | t ae1 | s t ih k0",
+        ),  # -ic: stress on the syllable before; -or- unstressed: er
+        ("zanthor", "z ae n1 | th er0"),  # like author
         ("frobnicate", "f r aa b1 | n ih0 | k ey t0"),
         ("snarkify", "s n aa r1 | k ih0 | f iy0"),
         ("quibbleton", "k w ih1 | b l ah0 | t ah n0"),
@@ -249,3 +252,9 @@ def test_importing_the_frontend_does_not_read_the_lexicon():
     env = {**os.environ, "PYTHONPATH": str(ROOT / "function")}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_lts_silent_e_before_suffixes_and_syllabic_le():
+    assert " ".join(english_lts.word_phones("widely")) == "w ay1 d l iy0"
+    assert " ".join(english_lts.word_phones("hackles")) == "hh ae1 k ah0 l z"
+    assert " ".join(english_lts.word_phones("doctor")) == "d aa1 k t er0"

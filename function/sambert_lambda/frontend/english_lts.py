@@ -7,7 +7,8 @@ brand names and new words, not at CMUdict accuracy. Stress is not in the rules: 
 primary stress by suffix, prefix and syllable-weight heuristics and reduces unstressed short vowels to ``ah``.
 
 Context symbols (NRL's): ``#`` one or more vowel letters, ``:`` zero or more consonants, ``^`` one consonant,
-``.`` one voiced consonant, ``+`` a front vowel (e i y), ``%`` a suffix (e er es ed ing ely), ``&`` a sibilant
+``.`` one voiced consonant, ``+`` a front vowel (e i y), ``%`` a suffix (e er es ed ing ely), ``$`` a silent
+final e with what may follow it (e es ed ely ement eness eful), ``&`` a sibilant
 letter or digraph, ``@`` a consonant after which u reads /uw/ rather than /y uw/, `` `` the word edge, and literal
 letters. Left contexts are matched right to left.
 """
@@ -22,6 +23,7 @@ _VOWEL_LETTERS = "aeiou"
 _CONSONANTS = "bcdfghjklmnpqrstvwxyz"
 _VOICED = "bdgjlmnrvwz"
 _SUFFIXES = ("ely", "ing", "er", "es", "ed", "e")
+_SILENT_E_TAILS = ("e ", "es ", "ed ", "ely ", "ement", "eness", "eful")
 _SIBILANTS = ("ch", "sh", "s", "c", "g", "z", "x", "j")
 _AT = ("th", "ch", "sh", "t", "s", "r", "d", "l", "z", "n", "j")
 
@@ -33,7 +35,7 @@ _RULES_SRC: list[tuple[str, str, str, str]] = [
     ("", "au", "", "ao"), ("", "aw", "", "ao"), ("", "are", " ", "eh r"), ("", "arr", "", "ae r"),
     ("", "ar", "#", "eh r"), ("w", "ar", "", "ao r"), ("", "ar", "", "aa r"), ("", "all", "", "ao l"),
     ("", "alk", "", "ao k"), ("", "able", " ", "ah b ah l"), ("#:", "age", " ", "ih jh"), ("", "a", "tion", "ey"),
-    ("", "a", "^e ", "ey"), ("", "a", "^es ", "ey"), ("", "a", "^ed ", "ey"), ("", "a", "^er ", "ey"),
+    ("", "a", "^e ", "ey"), ("", "a", "^$", "ey"), ("", "a", "^es ", "ey"), ("", "a", "^ed ", "ey"), ("", "a", "^er ", "ey"),
     ("", "a", "^ing", "ey"), ("", "a", "^le ", "ey"), ("", "a", "nge", "ey"), ("", "a", "ste ", "ey"),
     ("w", "a", "^", "aa"), ("", "a", "lm", "aa"), ("", "a", " ", "ah"), (" ", "a", "^#", "ah"), ("", "a", "", "ae"),
     # e
@@ -41,12 +43,12 @@ _RULES_SRC: list[tuple[str, str, str, str]] = [
     ("", "ea", "", "iy"), ("", "ei", "", "iy"), ("", "ey", " ", "iy"), ("", "ey", "", "ey"), ("", "ew", "", "uw"),
     ("", "eu", "", "uw"), ("", "err", "", "eh r"), ("", "er", "#", "eh r"), ("", "er", "", "er"),
     (" :", "e", " ", "iy"), ("#:t", "ed", " ", "ih d"), ("#:d", "ed", " ", "ih d"), ("#:", "ed", " ", "d"),
-    ("&", "es", " ", "ih z"), ("#:", "es", " ", "z"), ("#:", "e", " ", ""), ("#:", "e", "s ", ""),
+    ("&", "es", " ", "ih z"), ("#:", "es", " ", "z"), ("#:", "e", " ", ""), ("#:^", "e", "ly ", ""), ("#:^", "e", "ment", ""), ("#:^", "e", "ness", ""), ("#:^", "e", "ful", ""), ("#:", "e", "s ", ""),
     ("", "e", "^e ", "iy"), ("", "e", "^ing", "iy"), ("", "e", " ", ""), (" ", "e", "^#", "ih"),
     ("", "e", "", "eh"),
     # i
-    ("", "igh", "", "ay"), (" :", "ie", " ", "ay"), ("", "ie", "", "iy"), ("", "ir", "#", "ay r"),
-    ("", "ir", "", "er"), ("", "ight", "", "ay t"), ("", "i", "^e ", "ay"), ("", "i", "^es ", "ay"),
+    ("", "igh", "", "ay"), ("#:", "ier", " ", "iy er"), ("#:", "iers", " ", "iy er z"), (" :", "ie", " ", "ay"), ("", "ie", "", "iy"), ("", "ir", "#", "ay r"),
+    ("", "ir", "", "er"), ("", "ight", "", "ay t"), ("", "i", "^e ", "ay"), ("", "i", "^$", "ay"), ("", "i", "^es ", "ay"),
     ("", "i", "^ed ", "ay"), ("", "i", "^er ", "ay"), ("", "i", "^ing", "ay"), ("", "i", "nd ", "ay"),
     ("", "i", "ld", "ay"), ("", "i", "gn", "ay"), ("", "i", "a", "iy"), ("", "i", "o", "iy"), ("", "i", "u", "iy"),
     ("", "i", " ", "iy"), ("", "i", "", "ih"),
@@ -55,15 +57,15 @@ _RULES_SRC: list[tuple[str, str, str, str]] = [
     ("", "oe", "", "ow"), ("", "oi", "", "oy"), ("", "oy", "", "oy"), ("", "ough", "t", "ao"), ("", "ough", "", "ow"),
     ("", "ould", "", "uh d"), ("", "our", "", "aw er"), ("", "ous", "", "ah s"), ("", "ou", "", "aw"),
     ("", "ow", " ", "ow"), ("", "ow", "", "aw"), ("", "orr", "", "ao r"), ("", "or", "", "ao r"),
-    ("", "o", "^e ", "ow"), ("", "o", "^es ", "ow"), ("", "o", "^ed ", "ow"), ("", "o", "^ing", "ow"),
+    ("", "o", "^e ", "ow"), ("", "o", "^$", "ow"), ("", "o", "^es ", "ow"), ("", "o", "^ed ", "ow"), ("", "o", "^ing", "ow"),
     ("", "o", "ld", "ow"), ("", "o", "st ", "ow"), ("", "o", " ", "ow"), ("", "o", "a", "ow"), ("", "o", "", "aa"),
     # u
     ("", "ue", " ", "uw"), ("", "ui", "", "uw"), ("", "urr", "", "er"), ("", "ur", "#", "y uh r"),
-    ("", "ur", "", "er"), ("", "ull", "", "uh l"), ("@", "u", "^e ", "uw"), ("", "u", "^e ", "y uw"),
+    ("", "ur", "", "er"), ("", "ull", "", "uh l"), ("@", "u", "^e ", "uw"), ("", "u", "^e ", "y uw"), ("@", "u", "^$", "uw"), ("", "u", "^$", "y uw"),
     ("@", "u", "^#", "uw"), ("", "u", "^#", "y uw"), ("", "u", " ", "uw"), ("", "u", "", "ah"),
     # y
     (" ", "y", "#", "y"), ("#", "y", "#", "y"), (" :", "y", " ", "ay"), ("", "y", " ", "iy"),
-    ("", "y", "^e ", "ay"), ("", "y", "", "ih"),
+    ("", "y", "^e ", "ay"), ("", "y", "^$", "ay"), ("", "y", "", "ih"),
     # consonants
     ("", "bb", "", "b"), ("m", "b", " ", ""), ("", "b", "", "b"),
     ("", "ch", "r", "k"), (" ", "chr", "", "k r"), ("", "ch", "", "ch"), ("", "ck", "", "k"), ("", "cc", "+", "k s"),
@@ -75,7 +77,7 @@ _RULES_SRC: list[tuple[str, str, str, str]] = [
     ("", "h", "#", "hh"), ("", "h", "", ""),
     ("", "j", "", "jh"),
     (" ", "kn", "", "n"), ("", "k", "", "k"),
-    ("", "ll", "", "l"), ("^", "le", " ", "ah l"), ("", "l", "", "l"),
+    ("", "ll", "", "l"), ("^", "le", " ", "ah l"), ("^", "les", " ", "ah l z"), ("^", "led", " ", "ah l d"), ("", "l", "", "l"),
     (" ", "mc", "", "m ah k"), ("", "mm", "", "m"), ("", "m", "", "m"),
     ("", "nn", "", "n"), ("", "ng", "", "ng"), ("", "n", "k", "ng"), ("", "n", "", "n"),
     ("", "ph", "", "f"), ("", "pp", "", "p"), ("", "p", "", "p"),
@@ -115,6 +117,8 @@ def _match_right(pat: str, text: str, i: int) -> bool:
                 i += 1
         elif sym == "%":
             return any(_match_right(suf + pat[k + 1 :], text, i) for suf in _SUFFIXES)
+        elif sym == "$":
+            return any(_match_right(tail + pat[k + 1 :], text, i) for tail in _SILENT_E_TAILS)
         else:
             if i >= len(text):
                 return False
@@ -233,21 +237,29 @@ _PRE_STRESS_SUFFIXES = (
     "ometer",
 )
 _FINAL_STRESS_SUFFIXES = ("eer", "ese", "ique", "ette", "esque", "oon", "ade")
+# longest first: the first one that fits is taken
 _NEUTRAL_SUFFIXES = (
-    "ing",
+    "ments",
+    "ships",
+    "able",
+    "hood",
     "ings",
-    "ers",
-    "er",
-    "ed",
-    "es",
-    "s",
-    "ly",
-    "ness",
-    "ful",
+    "isms",
+    "ists",
     "less",
     "ment",
-    "ments",
-    "able",
+    "ness",
+    "ship",
+    "ers",
+    "ful",
+    "ing",
+    "ism",
+    "ist",
+    "ed",
+    "er",
+    "es",
+    "ly",
+    "s",
 )
 _UNSTRESSED_PREFIXES = (
     "be",
@@ -266,7 +278,7 @@ _UNSTRESSED_PREFIXES = (
     "sub",
     "a",
 )
-_LONG = frozenset("ey iy ay ow uw aw oy ao er".split())
+_LONG = frozenset("ey iy ay ow uw aw oy ao".split())
 _REDUCIBLE = frozenset("ae eh aa".split())
 
 
@@ -299,7 +311,14 @@ def _stress_index(word: str, nuclei: list[tuple[int, str]], phones: list[tuple[i
     if m == 1:
         return 0
     if m == 2:
-        pre = next((p for p in _UNSTRESSED_PREFIXES if word.startswith(p) and len(word) > len(p) + 2), None)
+        pre = next(
+            (
+                p
+                for p in _UNSTRESSED_PREFIXES
+                if word.startswith(p) and len(word) > len(p) + 2 and word[len(p)] in _CONSONANTS
+            ),
+            None,
+        )
         if pre is not None and _nucleus_at(nuclei, len(pre)) == 1:
             return 1
         return 0
@@ -308,6 +327,8 @@ def _stress_index(word: str, nuclei: list[tuple[int, str]], phones: list[tuple[i
     after = [p for li, p in phones if li > pen_letter and li < nuclei[m - 1][0] and p not in VOWEL_PHONES]
     if pen_vowel in _LONG or len(after) >= 2:
         return m - 2
+    if stem_end == len(word) and re.search(r"[^i][aoi]$", word):
+        return m - 2  # Romance-looking names and loanwords: lorenzana, zedillo, pepperoni
     return m - 3
 
 
@@ -319,17 +340,32 @@ def word_phones(word: str) -> list[str]:
     if not nuclei:
         return [p for _, p in phones]
     stressed = _stress_index(word, nuclei, phones)
-    out, k = [], 0
-    for _, p in phones:
+    out: list[str] = []
+    k = 0
+    for i, (_, p) in enumerate(phones):
         if p in VOWEL_PHONES:
             if k == stressed:
                 out.append(p + "1")
+            elif p in _R_COLOURABLE and _r_closes(phones, i):
+                out.append("er0")  # unstressed -or/-ar/-er before a consonant or the end: doctor, dollar
             else:
                 out.append(("ah" if p in _REDUCIBLE and len(nuclei) > 1 else p) + "0")
             k += 1
+        elif p == "r" and out and out[-1] == "er0" and i > 0 and phones[i - 1][1] in _R_COLOURABLE:
+            continue  # the r went into er0
         else:
             out.append(p)
     return out
+
+
+_R_COLOURABLE = frozenset("ao aa ah eh".split())
+
+
+def _r_closes(phones: list[tuple[int, str]], i: int) -> bool:
+    """Is phone i followed by an r that ends the word or precedes a consonant (not by r + vowel: parent)?"""
+    if i + 1 >= len(phones) or phones[i + 1][1] != "r":
+        return False
+    return i + 2 >= len(phones) or phones[i + 2][1] not in VOWEL_PHONES
 
 
 @lru_cache(maxsize=4096)
