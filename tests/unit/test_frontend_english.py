@@ -45,6 +45,10 @@ def check_syllables(syls: list[english.EnSyllable]) -> None:
         assert sum(p in english_lts.VOWEL_PHONES for p in phones) == 1, syls  # one nucleus per syllable
 
 
+def test_english_vowels_agree_with_the_rules():
+    assert english._VOWELS == english_lts.VOWEL_PHONES
+
+
 def test_english_phones_are_kantts_arpabet():
     # the 39 ARPAbet phones of KAN-TTS's PhoneSet.xml are the set symbols.py renders
     assert ENGLISH_PHONES == set(ARPABET)
@@ -240,12 +244,14 @@ def test_lexicon_file_is_small_and_attributed():
 
 def test_importing_the_frontend_does_not_read_the_lexicon():
     code = (
+        "import sys\n"
         "from sambert_lambda.frontend import english\n"
         "from sambert_lambda.frontend.pipeline import OpenFrontend\n"
         "fe = OpenFrontend()\n"
         "fe.symbol_lines('北京今天天气怎么样')\n"
         "fe.symbol_lines('打开app')\n"  # the built-in lexicon has app: still no read
         "assert not english.cmu_loaded(), 'read too early'\n"
+        "assert 'sambert_lambda.frontend.english_lts' not in sys.modules\n"
         "fe.symbol_lines('打开Microsoft')\n"
         "assert english.cmu_loaded()\n"
     )

@@ -25,8 +25,6 @@ import threading
 from functools import lru_cache
 from importlib import resources
 
-from sambert_lambda.frontend import english_lts
-
 EnSyllable = tuple[list[str], str]
 
 # fmt: off
@@ -68,7 +66,7 @@ _CAPS_WORDS = frozenset(
 )
 _LEXICON_FILE = ("cmudict", "cmudict.txt.xz")
 _LOAD_LOCK = threading.Lock()
-_VOWELS = english_lts.VOWEL_PHONES
+_VOWELS = frozenset("aa ae ah ao aw ay eh er ey ih iy ow oy uh uw".split())  # = english_lts.VOWEL_PHONES
 _ONSETS = frozenset(
     tuple(o.split())
     for o in (
@@ -189,6 +187,8 @@ def _read_part(part: str) -> list[EnSyllable]:
     if hit:
         return hit
     if pronounceable(key):
+        from sambert_lambda.frontend import english_lts  # imported on the first out-of-lexicon word
+
         phones = english_lts.cached_word_phones(key)
         if any(p[-1] == "1" for p in phones):  # the rules found a vowel (not so for e.g. "ge": a silent e)
             return syllabify(list(phones))
