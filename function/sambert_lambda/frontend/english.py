@@ -8,9 +8,11 @@ A Latin-letter token is read from, in order:
    time a token misses the built-in lexicon, and kept for the life of the process (sorted lines, binary search);
 3. letter-to-sound rules written for this project (:mod:`.english_lts`) for pronounceable words no lexicon has.
 
-All-caps initialisms (CEO, NBA, GPU, AI) and single letters are spelled letter by letter, as are tokens with no
-pronounceable shape (``xkcd``). Mixed-case tokens that are not in a lexicon whole (macOS, PowerPoint, iOS) are split
-at case boundaries and digits, and each part is read on its own. Each syllable is (phones, tone) with tone1 for
+All-caps initialisms (CEO, NBA, GPU, AI, IT) and single letters are spelled letter by letter, as are tokens with
+no pronounceable shape (``xkcd``): capitals of up to 3 letters always (bar OK and a few such built-in words), of 4-5
+letters unless CMUdict reads them as a word rather than as letter names (WORLD, SALE are read; CCTV, ICBC are
+spelled), except a short list read as words (NASA, COVID). Mixed-case tokens that are not in a lexicon whole (macOS,
+PowerPoint, iOS) are split at case boundaries and digits, and each part is read on its own. Each syllable is (phones, tone) with tone1 for
 primary stress and tone0 otherwise, as KAN-TTS renders English; a consonant cluster between two vowels goes to the
 next syllable as far as it is a legal English onset (maximal onset).
 """
@@ -59,11 +61,13 @@ _LEXICON = {
 # fmt: on
 
 
-# All-caps tokens of up to 5 letters are spelled unless they are read as words (the lexicons have them).
+# All-caps tokens of up to 5 letters that are read as words (looked up, else the rules) rather than spelled.
 _CAPS_WORDS = frozenset(
     "nasa nato covid sars mers opec fifa ikea lego apec asean unesco unicef ascii oled dram nand lidar radar laser "
     "scuba yolo gif".split()
 )
+# Built-in words that in capitals are initialisms (IT 行业 = I T).
+_SPELLED_CAPS = frozenset({"it"})
 _LEXICON_FILE = ("cmudict", "cmudict.txt.xz")
 _LOAD_LOCK = threading.Lock()
 _VOWELS = frozenset("aa ae ah ao aw ay eh er ey ih iy ow oy uh uw".split())  # = english_lts.VOWEL_PHONES
@@ -166,13 +170,29 @@ def pronounceable(word: str) -> bool:
     return len(head) <= 1 or head in _LETTER_ONSETS
 
 
+def _is_spelled(pron: str, word: str) -> bool:
+    """Is a CMUdict pronunciation just the letter names of ``word`` (``ceo`` -> s iy iy ow)?"""
+    letters = [p for ch in word for syl in _LETTERS.get(ch, []) for p in syl.rsplit(":", 1)[0].split()]
+    return [re.sub(r"\d", "", p) for p in pron.split()] == letters
+
+
+def _with_primary_stress(pron: list[str]) -> list[str]:
+    """76 CMUdict entries have no primary stress (greedier g r iy2 d iy0 er0): the first secondary, else the first
+    vowel, becomes primary, so that every looked-up word has a tone1 syllable."""
+    if any(p.endswith("1") for p in pron):
+        return pron
+    digits = [i for i, p in enumerate(pron) if p[-1:].isdigit()]
+    k = next((i for i in digits if pron[i].endswith("2")), digits[0])
+    return [p[:-1] + "1" if i == k else p for i, p in enumerate(pron)]
+
+
 def _lookup(key: str) -> list[EnSyllable] | None:
     if key in _LEXICON:
         return _parse(_LEXICON[key].split("|"))
     pron = cmu_lookup(key)
     if not pron or not any(p[-1].isdigit() for p in pron.split()):
         return None  # 8 entries have no vowel (hmm, shh): spelled like other vowelless tokens
-    return syllabify(pron.split())
+    return syllabify(_with_primary_stress(pron.split()))
 
 
 def _read_part(part: str) -> list[EnSyllable]:
@@ -181,7 +201,14 @@ def _read_part(part: str) -> list[EnSyllable]:
     if len(key.replace("'", "")) <= 1:
         return spell(key)
     if part.isupper() and len(part) <= 5 and key not in _CAPS_WORDS:
-        hit = _parse(_LEXICON[key].split("|")) if key in _LEXICON else None
+        if key in _LEXICON and key not in _SPELLED_CAPS:
+            return _parse(_LEXICON[key].split("|"))
+        if len(key) <= 3 or not pronounceable(key):
+            return spell(key)  # AI, IT, WHO, CEO, GPU; HTTPS
+        pron = cmu_lookup(
+            key
+        )  # 4-5 capitals: a word if CMUdict reads it as one (WORLD, JPEG), else spelled (CCTV)
+        hit = _lookup(key) if pron and not _is_spelled(pron, key) else None
         return hit or spell(key)
     hit = _lookup(key) or _lookup(key.replace("'", ""))
     if hit:
