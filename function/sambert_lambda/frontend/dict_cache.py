@@ -1,37 +1,50 @@
-"""One baked file holding every frontend dictionary, so a cold start reads bytes instead of parsing text.
+"""One baked file holding every frontend dictionary, read on demand, so a cold start decodes almost nothing.
 
 What a cold start costs without it (CPU, measured here): jieba's prefix dictionary 1.1 s even from jieba's own
-marshal cache (``marshal.load`` on a file object reads in tiny pieces; ``marshal.loads`` on the bytes is much
-faster), more when /tmp is empty as on every new Lambda container; posseg's word-tag parse of dict.txt 0.35 s and
-its HMM tables 0.45 s (Python modules of dict literals); pypinyin's JSON dictionaries 0.2 s.
+marshal cache, more when /tmp is empty as on every new Lambda container; posseg's word-tag parse of dict.txt 0.35 s
+and its HMM tables 0.45 s (Python modules of dict literals); pypinyin's JSON dictionaries 0.2 s and the prefix set
+its segmenter builds from them at import 0.15 s. Decoding all of these at once from one marshal blob (format 1 of
+this cache) still cost ~0.75 s: half a million prefix-dictionary entries, 350k word tags, 47k phrases.
 
-The cache holds exactly the objects those packages build (prefix dictionary, posseg's word tags and HMM
-tables, pypinyin's character and phrase dictionaries), made by the installed packages themselves and keyed by their
-source files and the Python version. ``install()`` hands them over before the packages are imported: the prefix
-dictionary goes to ``jieba.dt``, the word tags to ``jieba.posseg.dt``, and the table modules are placed in
-``sys.modules`` under the names the packages import them by, so their own code runs unchanged on identical data.
+Format 2 splits the big tables by the first character of their keys. Every lookup those packages make starts at a
+character of the text being processed (jieba's DAG fragments and word tags, pypinyin's phrase prefixes and phrases),
+so a table only needs the pieces for characters it has actually been asked about. ``LazyDict`` and ``LazySet`` are
+``dict``/``set`` subclasses that decode a piece on the first lookup of a key starting with its character; they answer
+every lookup exactly like the full table (``len`` counts undecoded entries; iterating, comparing, copying into a plain
+dict or updating in bulk decodes everything first; after a full decode the iteration order is by piece, not by
+dict.txt line). The small tables (posseg's HMM tables, pypinyin's character dictionary) are decoded at once.
+
+The cache holds exactly the objects those packages build (made by the installed packages themselves and keyed by
+their source files and the Python version). ``install()`` hands them over before the packages are imported: the
+prefix dictionary goes to ``jieba.dt``, the word tags to ``jieba.posseg.dt``, the small tables as ``sys.modules``
+entries under the names the packages import them by, the phrase prefix set to pypinyin's segmenter; their own code
+then runs unchanged on identical data.
 
 Where the cache lives: ``$SAMBERT_FRONTEND_CACHE`` (bake it into the image with
 ``sambert-lambda frontend-cache --out PATH``; ``off`` disables it), else a file in the temp directory written on
 first use.
-A missing, stale or unreadable cache never fails: the packages then load their own files as usual.
+A missing, stale, older-format or unreadable cache never fails: the packages then load their own files as usual.
+
+File layout: ``MAGIC``, header length (8 bytes, little endian), the marshalled header (key, small tables, and per
+table group an index ``first character -> (offset, length, entries per table)``), then the marshalled pieces.
 """
 
 from __future__ import annotations
 
 import marshal
+import mmap
 import os
 import sys
 import tempfile
 import threading
 import types
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 CACHE_ENV = "SAMBERT_FRONTEND_CACHE"
-FORMAT = 1
-_HMM_MODULES = ("char_state_tab", "prob_start", "prob_trans", "prob_emit")
+FORMAT = 2
+MAGIC = b"sambert-frontend-cache\n"
 _LOCK = threading.Lock()
 _state: dict[str, object] = {}
 
@@ -46,9 +59,21 @@ def _package_dir(name: str) -> Path:
 
 
 # The files the cached objects are made from: any reinstall or upgrade changes their size or mtime, and the key.
-_SOURCES = (("jieba", "dict.txt"), ("jieba", "posseg/char_state_tab.py"), ("jieba", "posseg/prob_emit.py"),
-            ("jieba", "posseg/prob_trans.py"), ("jieba", "posseg/prob_start.py"), ("pypinyin", "pinyin_dict.json"),
-            ("pypinyin", "phrases_dict.json"))
+_SOURCES = (
+    ("jieba", "dict.txt"),
+    ("jieba", "posseg/char_state_tab.py"),
+    ("jieba", "posseg/prob_emit.py"),
+    ("jieba", "posseg/prob_trans.py"),
+    ("jieba", "posseg/prob_start.py"),
+    ("pypinyin", "pinyin_dict.json"),
+    ("pypinyin", "phrases_dict.json"),
+    ("pypinyin", "seg/mmseg.py"),
+    ("jieba", "finalseg/prob_start.py"),
+    ("jieba", "finalseg/prob_trans.py"),
+    ("jieba", "finalseg/prob_emit.py"),
+    ("zhconv", "zhcdict.json"),
+    ("zhconv", "zhconv.py"),
+)
 
 
 def cache_key() -> str:
@@ -71,12 +96,473 @@ def default_path() -> Path | None:
     return Path(tempfile.gettempdir()) / "sambert-frontend.cache"
 
 
+# -- tables decoded piece by piece ----------------------------------------------------------------------------
+
+
+class Pieces:
+    """The marshalled pieces of one group of tables, decoded on demand and merged into every table of the group.
+
+    ``index`` maps a first character to ``(offset, length, count_0, count_1, ...)``: where its piece lies in
+    ``buf`` and how many entries it holds for each table slot. A piece decodes to one object per slot.
+    """
+
+    def __init__(self, buf, index: dict, slots: int, counts: list[int] | None = None) -> None:
+        self._buf = buf
+        self._pending = dict(index)
+        self._pending_counts = (
+            list(counts) if counts else [sum(v[2 + s] for v in index.values()) for s in range(slots)]
+        )
+        self._tables: list[tuple[object, int]] = []
+        self._lock = threading.RLock()
+
+    def attach(self, table: object, slot: int) -> None:
+        self._tables.append((table, slot))
+
+    def pending(self, slot: int) -> int:
+        return self._pending_counts[slot]
+
+    def load(self, ch: str) -> None:
+        """Decode the piece for first character ``ch`` (if not yet done). A piece leaves ``_pending`` only once it
+        is merged everywhere, so a reader in another thread that sees it gone also sees its entries."""
+        with self._lock:
+            entry = self._pending.get(ch)
+            if entry is None:
+                return
+            offset, length = entry[0], entry[1]
+            parts = marshal.loads(self._buf[offset : offset + length])  # noqa: S302 - our own file (see _read)
+            for table, slot in self._tables:
+                table._merge(parts[slot])  # type: ignore[attr-defined]
+            for s in range(len(self._pending_counts)):
+                self._pending_counts[s] -= entry[2 + s]
+            del self._pending[ch]
+
+    def load_all(self) -> None:
+        with self._lock:
+            for ch in list(self._pending):
+                self.load(ch)
+
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+
+def _first(key: object) -> str | int | None:
+    """The piece a key belongs to: its first character (str keys), its value // 64 (int keys: code points)."""
+    kind = type(key)
+    if kind is str:
+        return key[:1]
+    if kind is int or kind is bool:
+        return int(key) >> 6
+    return None  # other keys were never split, so they are absent from the pieces
+
+
+class LazyDict(dict):
+    """A ``dict`` whose entries are decoded per first character of the key on first lookup (see module doc)."""
+
+    __slots__ = ("_pieces", "_slot")
+
+    def __init__(self, pieces: Pieces, slot: int, initial: dict | None = None) -> None:
+        super().__init__(initial or {})
+        self._pieces = pieces
+        self._slot = slot
+        pieces.attach(self, slot)
+
+    def _merge(self, part: dict) -> None:
+        dict.update(self, part)
+
+    def _need(self, key: object) -> None:
+        ch = _first(key)
+        if ch is not None and ch in self._pieces._pending:
+            self._pieces.load(ch)
+
+    def _all(self) -> None:
+        if self._pieces._pending:
+            self._pieces.load_all()
+
+    # lookups and single-key changes: decode the key's piece first
+    def __contains__(self, key: object) -> bool:
+        self._need(key)
+        return dict.__contains__(self, key)
+
+    def __getitem__(self, key):
+        self._need(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        self._need(key)
+        return dict.get(self, key, default)
+
+    def __setitem__(self, key, value) -> None:
+        self._need(key)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key) -> None:
+        self._need(key)
+        dict.__delitem__(self, key)
+
+    def pop(self, key, *default):
+        self._need(key)
+        return dict.pop(self, key, *default)
+
+    def setdefault(self, key, default=None):
+        self._need(key)
+        return dict.setdefault(self, key, default)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + self._pieces.pending(self._slot)
+
+    # whole-table operations: decode everything first
+    def __iter__(self) -> Iterator:
+        self._all()
+        return dict.__iter__(self)
+
+    def __reversed__(self) -> Iterator:
+        self._all()
+        return dict.__reversed__(self)
+
+    def keys(self):
+        self._all()
+        return dict.keys(self)
+
+    def values(self):
+        self._all()
+        return dict.values(self)
+
+    def items(self):
+        self._all()
+        return dict.items(self)
+
+    def update(self, *args, **kwargs) -> None:
+        self._all()
+        dict.update(self, *args, **kwargs)
+
+    def popitem(self):
+        self._all()
+        return dict.popitem(self)
+
+    def clear(self) -> None:
+        self._all()
+        dict.clear(self)
+
+    def copy(self) -> LazyDict:
+        """A lazy copy: the same undecoded pieces, merged into both tables when decoded."""
+        with self._pieces._lock:
+            return LazyDict(self._pieces, self._slot, dict(dict.items(self)))
+
+    def __eq__(self, other: object) -> bool:
+        self._all()
+        if isinstance(other, LazyDict):
+            other._all()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __or__(self, other):
+        self._all()
+        return dict.__or__(dict(dict.items(self)), other)
+
+    def __ror__(self, other):
+        self._all()
+        return dict.__ror__(dict(dict.items(self)), other)
+
+    def __ior__(self, other):
+        self._all()
+        return dict.__ior__(self, other)
+
+    def __repr__(self) -> str:
+        self._all()
+        return dict.__repr__(self)
+
+    def __reduce__(self):
+        self._all()
+        return (dict, (dict(dict.items(self)),))
+
+    def __sizeof__(self) -> int:
+        return dict.__sizeof__(self)
+
+
+class LazySet(set):
+    """A ``set`` of strings decoded per first character on the first membership test (see module doc)."""
+
+    __slots__ = ("_pieces", "_slot")
+
+    def __init__(self, pieces: Pieces, slot: int) -> None:
+        super().__init__()
+        self._pieces = pieces
+        self._slot = slot
+        pieces.attach(self, slot)
+
+    def _merge(self, part: Iterable) -> None:
+        set.update(self, part)
+
+    def _need(self, key: object) -> None:
+        ch = _first(key)
+        if ch is not None and ch in self._pieces._pending:
+            self._pieces.load(ch)
+
+    def _all(self) -> None:
+        if self._pieces._pending:
+            self._pieces.load_all()
+
+    def __contains__(self, key: object) -> bool:
+        self._need(key)
+        return set.__contains__(self, key)
+
+    def discard(self, key) -> None:
+        self._need(key)
+        set.discard(self, key)
+
+    def remove(self, key) -> None:
+        self._need(key)
+        set.remove(self, key)
+
+    def __len__(self) -> int:
+        # entries added before their piece was decoded may repeat one in it: count exactly then
+        if self._pieces._pending and set.__len__(self):
+            self._all()
+        return set.__len__(self) + self._pieces.pending(self._slot)
+
+    def __iter__(self) -> Iterator:
+        self._all()
+        return set.__iter__(self)
+
+    def copy(self) -> set:
+        self._all()
+        return set(set.__iter__(self))
+
+    def pop(self):
+        self._all()
+        return set.pop(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._all()
+        if isinstance(other, LazySet):
+            other._all()
+        return set.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._all()
+        return set.__repr__(self)
+
+    def __reduce__(self):
+        self._all()
+        return (set, (set(set.__iter__(self)),))
+
+    def _whole(self) -> set:
+        self._all()
+        return set(set.__iter__(self))
+
+    def __or__(self, other):
+        return self._whole() | other
+
+    def __and__(self, other):
+        return self._whole() & other
+
+    def __sub__(self, other):
+        return self._whole() - other
+
+    def __xor__(self, other):
+        return self._whole() ^ other
+
+    def __le__(self, other):
+        return self._whole() <= other
+
+    def __lt__(self, other):
+        return self._whole() < other
+
+    def __ge__(self, other):
+        return self._whole() >= other
+
+    def __gt__(self, other):
+        return self._whole() > other
+
+    def issubset(self, other) -> bool:
+        return self._whole().issubset(other)
+
+    def issuperset(self, other) -> bool:
+        return self._whole().issuperset(other)
+
+    def isdisjoint(self, other) -> bool:
+        return self._whole().isdisjoint(other)
+
+    def union(self, *others) -> set:
+        return self._whole().union(*others)
+
+    def intersection(self, *others) -> set:
+        return self._whole().intersection(*others)
+
+    def difference(self, *others) -> set:
+        return self._whole().difference(*others)
+
+    def symmetric_difference(self, other) -> set:
+        return self._whole().symmetric_difference(other)
+
+    def intersection_update(self, *others) -> None:
+        self._all()
+        set.intersection_update(self, *others)
+
+    def difference_update(self, *others) -> None:
+        self._all()
+        set.difference_update(self, *others)
+
+    def symmetric_difference_update(self, other) -> None:
+        self._all()
+        set.symmetric_difference_update(self, other)
+
+    def clear(self) -> None:
+        self._all()
+        set.clear(self)
+
+
+class _Deferred(dict):
+    """A small table decoded as a whole on its first use of any kind (a stand-in until jieba's HMM first runs)."""
+
+    __slots__ = ("_load",)
+
+    def __init__(self, load) -> None:
+        super().__init__()
+        self._load = load
+
+    def _fill(self) -> None:
+        load = self._load
+        if load is not None:
+            dict.update(self, load())
+            self._load = None
+
+
+def _deferring(name: str):
+    method = getattr(dict, name)
+
+    def deferred(self, *args, **kwargs):
+        self._fill()
+        return method(self, *args, **kwargs)
+
+    deferred.__name__ = name
+    return deferred
+
+
+for _name in (
+    "__getitem__",
+    "__contains__",
+    "get",
+    "__iter__",
+    "__len__",
+    "keys",
+    "values",
+    "items",
+    "__eq__",
+    "__ne__",
+    "__repr__",
+    "copy",
+    "__setitem__",
+    "__delitem__",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+    "clear",
+    "__or__",
+    "__ror__",
+    "__ior__",
+    "__reversed__",
+):
+    setattr(_Deferred, _name, _deferring(_name))
+_Deferred.__reduce__ = lambda self: (dict, (dict(self.items()),))  # type: ignore[method-assign]
+_Deferred.__hash__ = None  # type: ignore[assignment]
+
+
+# The HMM tables: (package module, name the tables are imported from, global name in the package module).
+_HMM = {
+    "jieba.posseg": (
+        ("char_state_tab", "char_state_tab_P"),
+        ("prob_start", "start_P"),
+        ("prob_trans", "trans_P"),
+        ("prob_emit", "emit_P"),
+    ),
+    "jieba.finalseg": (("prob_start", "start_P"), ("prob_trans", "trans_P"), ("prob_emit", "emit_P")),
+}
+
+
+class _HmmTables:
+    """jieba's HMM tables (posseg's POS tagger, finalseg's word splitter), used only for runs of characters that
+    are not dictionary words, decoded from the cache on the first such run.
+
+    The packages import the tables from modules at import time; those modules are ``sys.modules`` entries whose
+    ``P`` is a ``_Deferred`` stand-in, and the packages' ``viterbi`` is wrapped. The first call decodes the tables,
+    points the package globals and the modules' ``P`` at plain dicts and puts the package's own ``viterbi`` back,
+    so later runs cost exactly what they cost without the cache."""
+
+    def __init__(self, buf, span: tuple[int, int]) -> None:
+        self._buf, self._span = buf, span
+        self._tables: dict | None = None
+        self._lock = threading.Lock()
+        self._viterbi: dict[str, object] = {}
+
+    def tables(self) -> dict:
+        with self._lock:
+            if self._tables is None:
+                offset, length = self._span
+                self._tables = marshal.loads(self._buf[offset : offset + length])  # noqa: S302 - our own file
+            return self._tables
+
+    def stand_in(self, package: str, name: str) -> _Deferred:
+        return _Deferred(lambda: self.tables()[package][name])
+
+    def install_modules(self) -> None:
+        for package, names in _HMM.items():
+            for module_name, _ in names:
+                mod = types.ModuleType(
+                    f"{package}.{module_name}", "baked by sambert_lambda.frontend.dict_cache"
+                )
+                mod.P = self.stand_in(package, module_name)
+                sys.modules[mod.__name__] = mod
+
+    def wrap(self, package_module: types.ModuleType) -> None:
+        package = package_module.__name__
+        own = package_module.viterbi
+        self._viterbi[package] = own
+
+        def first_viterbi(obs, states, *tables):
+            self.settle(package_module)
+            names = _HMM[package]
+            real = [getattr(package_module, g) for _, g in names]
+            if package == "jieba.posseg":  # viterbi(obs, char_state_tab_P, start_P, trans_P, emit_P)
+                return own(obs, *real)
+            return own(obs, states, *real)  # finalseg: viterbi(obs, 'BMES', start_P, trans_P, emit_P)
+
+        package_module.viterbi = first_viterbi
+
+    def settle(self, package_module: types.ModuleType) -> None:
+        package = package_module.__name__
+        decoded = self.tables()[package]
+        for module_name, global_name in _HMM[package]:
+            current = getattr(package_module, global_name)
+            if isinstance(current, _Deferred) and current._load is not None:
+                setattr(package_module, global_name, decoded[module_name])
+                sys.modules[f"{package}.{module_name}"].P = decoded[module_name]
+        package_module.viterbi = self._viterbi[package]
+
+
+# -- building -------------------------------------------------------------------------------------------------
+
+
 def _collect() -> dict:
     """The dictionaries as the installed packages build them (slow: this is the work the cache saves)."""
-    import jieba
-    import jieba.posseg
-    from jieba.posseg import char_state_tab, prob_emit, prob_start, prob_trans
-    from pypinyin import phrases_dict, pinyin_dict
+    with without_pkg_resources():
+        import jieba
+        import jieba.finalseg
+        import jieba.posseg
+        from pypinyin import phrases_dict, pinyin_dict
+        from pypinyin.seg import mmseg
 
     jieba.setLogLevel(60)
     with jieba.dt.lock:
@@ -86,24 +572,97 @@ def _collect() -> dict:
     freq = jieba.dt.FREQ
     tag_tab = jieba.posseg.dt.word_tag_tab
     # Word tags keyed by the very string objects of the prefix dictionary and with interned tags: marshal then
-    # stores each word once (a back-reference), which makes loading both tables cheaper than the text parse.
+    # stores each word once (a back-reference) in a piece holding both tables.
     tags = {w: sys.intern(tag_tab[w]) for w in freq if w in tag_tab}
     if len(tags) != len(tag_tab):
         tags = dict(tag_tab)
+    with without_pkg_resources():
+        import zhconv.zhconv as zc
+    zc.loaddict()
+    zh = {
+        name: (frozenset(t) if isinstance(t, frozenset) else dict(t.items()))
+        for name, t in zc.zhcdicts.items()
+    }
+    hmm = {}
+    for package, names in _HMM.items():
+        __import__(package)
+        hmm[package] = {m: dict(sys.modules[f"{package}.{m}"].P) for m, _ in names}
     return {
         "key": cache_key(),
-        "freq": freq,
+        "freq": dict(freq),
         "total": jieba.dt.total,
         "tags": tags,
-        "hmm": {m.__name__.rsplit(".", 1)[1]: m.P for m in (char_state_tab, prob_start, prob_trans, prob_emit)},
-        "pinyin_dict": pinyin_dict.pinyin_dict,
-        "phrases_dict": phrases_dict.phrases_dict,
+        "hmm": hmm,
+        "pinyin_dict": dict(pinyin_dict.pinyin_dict),
+        "phrases_dict": dict(phrases_dict.phrases_dict),
+        "phrase_prefixes": set(mmseg.p_set._set),  # what pypinyin's segmenter trains on its phrases at import
+        "zhconv": zh,
+        "zhconv_prefixes": set(
+            zc.getpfset(zh["zh2Hans"])
+        ),  # what zhconv builds on its first zh-hans conversion
     }
+
+
+def _split(tables: list, data: bytearray) -> dict[str | int, tuple[int, ...]]:
+    """Append one marshalled piece per first character / code point block (see ``_first``), holding that piece's
+    part of every table, to ``data``; return the index. Tables are dicts (keys and values kept) or sets; every key
+    must be a non-empty str or an int."""
+    groups: dict[str | int, list] = {}
+    for slot, table in enumerate(tables):
+        is_dict = isinstance(table, dict)
+        for key in table:
+            if not ((type(key) is str and key) or type(key) is int):
+                raise ValueError(f"cannot split a table with key {key!r}")
+            piece = _first(key)
+            group = groups.get(piece)
+            if group is None:
+                group = groups[piece] = [{} if isinstance(t, dict) else [] for t in tables]
+            if is_dict:
+                group[slot][key] = table[key]
+            else:
+                group[slot].append(key)
+    index: dict[str | int, tuple[int, ...]] = {}
+    for ch, group in groups.items():
+        blob = marshal.dumps(tuple(group))
+        index[ch] = (len(data), len(blob), *(len(part) for part in group))
+        data += blob
+    return index
+
+
+def _counts(index: dict) -> list[int]:
+    """Entries per table slot over all pieces (stored in the header: summing 12k index entries costs ~5 ms)."""
+    slots = len(next(iter(index.values()))) - 2 if index else 0
+    return [sum(v[2 + s] for v in index.values()) for s in range(slots)]
+
+
+_GROUPS = ("jieba", "pypinyin", "pinyin_dict", "zhconv")
+_SLOTS = {"jieba": 2, "pypinyin": 2, "pinyin_dict": 1, "zhconv": 2}
+
+
+def _encode(collected: dict) -> bytes:
+    hmm = marshal.dumps(collected["hmm"])
+    zh = collected["zhconv"]
+    zh_other = marshal.dumps({k: v for k, v in zh.items() if k != "zh2Hans" and not isinstance(v, frozenset)})
+    data = bytearray(hmm + zh_other)
+    header = {
+        "key": collected["key"],
+        "total": collected["total"],
+        "hmm": (0, len(hmm)),
+        "zhconv_other": (len(hmm), len(zh_other)),
+        "zhconv_sets": {k: v for k, v in zh.items() if isinstance(v, frozenset)},
+        "jieba": _split([collected["freq"], collected["tags"]], data),
+        "pypinyin": _split([collected["phrases_dict"], collected["phrase_prefixes"]], data),
+        "pinyin_dict": _split([collected["pinyin_dict"]], data),
+        "zhconv": _split([zh["zh2Hans"], collected["zhconv_prefixes"]], data),
+    }
+    header["counts"] = {group: _counts(header[group]) for group in _GROUPS}
+    head = marshal.dumps(header)
+    return MAGIC + len(head).to_bytes(8, "little") + head + bytes(data)
 
 
 def build(path: Path) -> Path:
     """Write the cache to ``path`` atomically (run at image build time, or lazily into the temp directory)."""
-    data = marshal.dumps(_collect())
+    data = _encode(_collect())
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".frontend-cache-")
     try:
@@ -117,41 +676,168 @@ def build(path: Path) -> Path:
     return path
 
 
+# -- reading --------------------------------------------------------------------------------------------------
+
+
+def _map(path: Path):
+    """The file's bytes: a read-only memory map (pages are read only when a piece is decoded), else a copy."""
+    with open(path, "rb") as f:
+        try:
+            return memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):  # e.g. an empty file, or a file system without mmap
+            return memoryview(f.read())
+
+
 def _read(path: Path) -> dict | None:
+    """The header of a valid, current cache, plus ``buf`` (the file's bytes); None for anything else."""
     try:
         in_tmp = path.resolve().parent == Path(tempfile.gettempdir()).resolve()
         if in_tmp and path.stat().st_uid != os.getuid():  # a shared temp dir: only a file this user wrote
             return None
-        data = marshal.loads(path.read_bytes())  # noqa: S302 - our own file, holds plain dicts/tuples only
-    except (OSError, EOFError, ValueError, TypeError):
+        buf = _map(path)
+        n = len(MAGIC)
+        if len(buf) < n + 8 or bytes(buf[:n]) != MAGIC:
+            return None
+        size = int.from_bytes(buf[n : n + 8], "little")
+        start = n + 8 + size
+        if start > len(buf):
+            return None
+        header = marshal.loads(buf[n + 8 : start])  # noqa: S302 - our own file, holds plain dicts/tuples only
+        if not isinstance(header, dict) or header.get("key") != cache_key():
+            return None
+        spans = [e[:2] for group in _GROUPS for e in header[group].values()] + [
+            header["hmm"],
+            header["zhconv_other"],
+        ]
+        if any(len(header["counts"][group]) != _SLOTS[group] for group in _GROUPS):
+            return None
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError, IndexError):
         return None
-    if not isinstance(data, dict) or data.get("key") != cache_key():
+    if start + max(offset + length for offset, length in spans) > len(buf):  # truncated
         return None
-    return data
+    header["buf"] = buf[start:]
+    return header
+
+
+def load_tables(path: Path) -> dict | None:
+    """Every table in a cache file, fully decoded into plain dicts/sets (for tests and inspection)."""
+    header = _read(path)
+    if header is None:
+        return None
+    buf = header["buf"]
+    offset, length = header["hmm"]
+    hmm = marshal.loads(buf[offset : offset + length])  # noqa: S302 - our own file
+    out = {"key": header["key"], "total": header["total"], "hmm": hmm}
+    offset, length = header["zhconv_other"]
+    out["zhconv"] = marshal.loads(buf[offset : offset + length])  # noqa: S302 - our own file
+    out["zhconv"].update(header["zhconv_sets"])
+    groups = (
+        ("jieba", ("freq", "tags")),
+        ("pypinyin", ("phrases_dict", "phrase_prefixes")),
+        ("pinyin_dict", ("pinyin_dict",)),
+        ("zhconv", ("zh2Hans", "zhconv_prefixes")),
+    )
+    for group, names in groups:
+        pieces = Pieces(buf, header[group], len(names))
+        tables = [
+            LazySet(pieces, i) if n.endswith("_prefixes") else LazyDict(pieces, i)
+            for i, n in enumerate(names)
+        ]
+        pieces.load_all()
+        for name, table in zip(names, tables, strict=True):
+            out[name] = set(set.__iter__(table)) if isinstance(table, set) else dict(dict.items(table))
+    out["zhconv"]["zh2Hans"] = out.pop("zh2Hans")
+    return out
 
 
 def _hand_over(data: dict) -> bool:
     """Give the cached objects to jieba and pypinyin. Only possible before they loaded their own copies."""
-    if any(name in sys.modules for name in ("jieba.posseg", "pypinyin.constants")):
+    taken = (
+        "jieba",
+        "jieba.posseg",
+        "jieba.finalseg",
+        "pypinyin",
+        "pypinyin.constants",
+        "pypinyin.seg.mmseg",
+    )
+    if any(name in sys.modules for name in taken):
         return False
-    for name in _HMM_MODULES:
-        mod = types.ModuleType(f"jieba.posseg.{name}", "baked by sambert_lambda.frontend.dict_cache")
-        mod.P = data["hmm"][name]
-        sys.modules[mod.__name__] = mod
-    for name in ("pinyin_dict", "phrases_dict"):
+    buf, counts = data["buf"], data["counts"]
+    jieba_pieces = Pieces(buf, data["jieba"], 2, counts["jieba"])
+    freq, tags = LazyDict(jieba_pieces, 0), LazyDict(jieba_pieces, 1)
+    py_pieces = Pieces(buf, data["pypinyin"], 2, counts["pypinyin"])
+    phrases, prefixes = LazyDict(py_pieces, 0), LazySet(py_pieces, 1)
+    chars = LazyDict(Pieces(buf, data["pinyin_dict"], 1, counts["pinyin_dict"]), 0)
+    hmm = _HmmTables(buf, data["hmm"])
+    hmm.install_modules()
+    for name, table in (("pinyin_dict", chars), ("phrases_dict", phrases)):
         mod = types.ModuleType(f"pypinyin.{name}", "baked by sambert_lambda.frontend.dict_cache")
-        setattr(mod, name, data[name])
+        setattr(mod, name, table)
         sys.modules[mod.__name__] = mod
-    import jieba
+    with without_pkg_resources(), _untrained_segmenter(py_pieces):
+        from pypinyin.seg import mmseg
+    if not getattr(mmseg.p_set, "_trained_by_pypinyin", False):
+        mmseg.p_set._set = prefixes
+    with without_pkg_resources():
+        import jieba
+        import jieba.finalseg
 
     with jieba.dt.lock:
         if not jieba.dt.initialized:
-            jieba.dt.FREQ, jieba.dt.total = data["freq"], data["total"]
+            jieba.dt.FREQ, jieba.dt.total = freq, data["total"]
             jieba.dt.initialized = True
     with _no_tag_parse(jieba.dt):
         import jieba.posseg
-    jieba.posseg.dt.word_tag_tab = data["tags"]
+    jieba.posseg.dt.word_tag_tab = tags
+    hmm.wrap(jieba.posseg)
+    hmm.wrap(jieba.finalseg)
     return True
+
+
+@contextmanager
+def without_pkg_resources() -> Iterator[None]:
+    """Import packages that would use ``pkg_resources`` when it is installed (jieba, zhconv: only to open their
+    own data files, with a plain ``open`` as their fallback) without importing it: pkg_resources scans every
+    installed distribution at import, 0.2 s CPU. Does nothing when it is already imported."""
+    if "pkg_resources" in sys.modules:
+        yield
+        return
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail
+    try:
+        yield
+    finally:
+        if sys.modules.get("pkg_resources", 0) is None:
+            del sys.modules["pkg_resources"]
+
+
+@contextmanager
+def _untrained_segmenter(pieces: Pieces) -> Iterator[None]:
+    """pypinyin's segmenter builds a prefix set of all phrases when imported (0.15 s, and it would decode every
+    phrase piece). While it is imported, iterating the phrase table yields nothing; the caller then gives the
+    segmenter the cached prefix set. If iterating did not happen exactly once (the training) or left a trace, this
+    pypinyin works differently: the phrase table is then decoded whole and the segmenter retrained as pypinyin
+    would, and the caller's prefix set is not used."""
+    calls: list[int] = []
+    original = LazyDict.keys
+
+    def untrained_keys(self):
+        if self._pieces is pieces:
+            calls.append(1)
+            return ()
+        return original(self)
+
+    LazyDict.keys = untrained_keys  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        LazyDict.keys = original  # type: ignore[method-assign]
+    import pypinyin.seg.mmseg as mmseg
+
+    if len(calls) != 1 or set.__len__(mmseg.p_set._set) or not isinstance(mmseg.p_set._set, set):
+        pieces.load_all()
+        mmseg.p_set._set = set()
+        mmseg.p_set.train(mmseg.PHRASES_DICT.keys())
+        mmseg.p_set._trained_by_pypinyin = True
 
 
 @contextmanager
@@ -167,10 +853,20 @@ def _no_tag_parse(tokenizer) -> Iterator[None]:
         del tokenizer.get_dict_file
 
 
+def _header(path: Path) -> dict | None:
+    """The cache's header, read once per process and path (``install`` and ``install_zhconv`` share it)."""
+    headers = _state.setdefault("headers", {})
+    key = str(path)
+    if key not in headers:  # type: ignore[operator]
+        headers[key] = _read(path) if path.is_file() else None  # type: ignore[index]
+    return headers[key]  # type: ignore[index]
+
+
 def install(path: Path | None = None, *, write_missing: bool = True) -> str:
     """Load the frontend dictionaries through the cache. Returns ``"cache"`` (loaded from it), ``"built"`` (no
     usable cache: packages loaded their own files and the cache was written), ``"fallback"`` (packages loaded their
-    own files, no cache written) ``"off"`` (``SAMBERT_FRONTEND_CACHE=off``) or ``"already"`` (done earlier in this process). Never raises for a bad cache."""
+    own files, no cache written) ``"off"`` (``SAMBERT_FRONTEND_CACHE=off``) or ``"already"`` (done earlier in this
+    process). Never raises for a bad cache."""
     with _LOCK:
         if "mode" in _state:
             return "already"
@@ -178,18 +874,54 @@ def install(path: Path | None = None, *, write_missing: bool = True) -> str:
         if path is None:
             _state.update(mode="off", path=None)
             return "off"
-        data = _read(path) if path.is_file() else None
+        data = _header(path)
         mode = "cache" if data is not None and _hand_over(data) else "fallback"
         if mode == "fallback" and write_missing and data is None:
             try:
                 build(path)
                 mode = "built"
-            except OSError:
+            except (OSError, ValueError):
                 pass
         _state["mode"] = mode
         _state["path"] = str(path)
         return mode
 
 
+def install_zhconv(path: Path | None = None) -> str:
+    """Give zhconv its tables from the cache before its first conversion (it would parse its 0.5 MB JSON and build
+    a prefix set: ~25 ms CPU). The zh-hans table and its prefix set are decoded per first character like the others,
+    the other locales' tables as a whole on first use. Returns ``"cache"``, ``"own"`` (no usable cache, or zhconv
+    had loaded its tables already: it uses its own) or ``"already"``. Never writes a cache (``install`` does)."""
+    with _LOCK:
+        if "zhconv" in _state:
+            return "already"
+        with without_pkg_resources():
+            import zhconv.zhconv as zc
+        path = path or default_path()
+        data = _header(path) if path is not None else None
+        mode = "own"
+        if data is not None and zc.zhcdicts is None and not zc.pfsdict:
+            buf = data["buf"]
+            pieces = Pieces(buf, data["zhconv"], 2, data["counts"]["zhconv"])
+            offset, length = data["zhconv_other"]
+            other: dict = {}
+
+            def load_other() -> dict:
+                with pieces._lock:
+                    if not other:
+                        other.update(marshal.loads(buf[offset : offset + length]))  # noqa: S302 - our own file
+                return other
+
+            tables: dict = dict(data["zhconv_sets"])
+            for name in ("zh2Hant", "zh2CN", "zh2HK", "zh2SG", "zh2TW"):
+                tables[name] = _Deferred(lambda name=name: load_other()[name])
+            tables["zh2Hans"] = LazyDict(pieces, 0)
+            zc.pfsdict["zh-hans"] = LazySet(pieces, 1)
+            zc.zhcdicts = tables
+            mode = "cache"
+        _state["zhconv"] = mode
+        return mode
+
+
 def status() -> dict[str, object]:
-    return dict(_state)
+    return {k: v for k, v in _state.items() if k != "headers"}

@@ -7,7 +7,7 @@ target character, so the model can never invent a reading the dictionaries do no
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -28,22 +28,42 @@ class PolyphoneModel:
         from g2pM import G2pM  # the wheel's own loader reads its bundled tables and weights
 
         m = G2pM()
-        self.cedict: dict[str, list[str]] = {c: [canonical(p) for p in ps] for c, ps in m.cedict.items()}
+        self._cedict_raw: dict[str, list[str]] = m.cedict  # g2pM spelling; converted per character on demand
         self.char2idx: dict[str, int] = m.char2idx
         self.classes = [canonical(m.idx2class[i]) for i in range(len(m.idx2class))]
         self.class_index = {c: i for i, c in enumerate(self.classes)}
         self.emb = np.asarray(m.embeddings, dtype=np.float32)
-        self.fw = (np.asarray(m.weight_ih, np.float32), np.asarray(m.weight_hh, np.float32),
-                   np.asarray(m.bias_ih + m.bias_hh, np.float32))
-        self.bw = (np.asarray(m.weight_ih_reverse, np.float32), np.asarray(m.weight_hh_reverse, np.float32),
-                   np.asarray(m.bias_ih_reverse + m.bias_hh_reverse, np.float32))
-        self.fc = (np.asarray(m.hidden_weight_l0, np.float32), np.asarray(m.hidden_bias_l0, np.float32),
-                   np.asarray(m.hidden_weight_l1, np.float32), np.asarray(m.hidden_bias_l1, np.float32))
+        self.fw = (
+            np.asarray(m.weight_ih, np.float32),
+            np.asarray(m.weight_hh, np.float32),
+            np.asarray(m.bias_ih + m.bias_hh, np.float32),
+        )
+        self.bw = (
+            np.asarray(m.weight_ih_reverse, np.float32),
+            np.asarray(m.weight_hh_reverse, np.float32),
+            np.asarray(m.bias_ih_reverse + m.bias_hh_reverse, np.float32),
+        )
+        self.fc = (
+            np.asarray(m.hidden_weight_l0, np.float32),
+            np.asarray(m.hidden_bias_l0, np.float32),
+            np.asarray(m.hidden_weight_l1, np.float32),
+            np.asarray(m.hidden_bias_l1, np.float32),
+        )
         from g2pM import g2pM as g2pm_module
 
         self.unk = m.char2idx[g2pm_module.UNK_TOKEN]
         self.bos = m.char2idx[g2pm_module.BOS_TOKEN]
         self.eos = m.char2idx[g2pm_module.EOS_TOKEN]
+
+    @cached_property
+    def cedict(self) -> dict[str, list[str]]:
+        """Every character's readings (pypinyin spelling). Converting all 10k at load costs 10 ms of cold start:
+        ``candidates`` converts only the characters asked about."""
+        return {c: [canonical(p) for p in ps] for c, ps in self._cedict_raw.items()}
+
+    def candidates(self, ch: str) -> list[str]:
+        """The readings the model was trained to choose between for ``ch`` (pypinyin spelling; [] if none)."""
+        return [canonical(p) for p in self._cedict_raw.get(ch, ())]
 
     @staticmethod
     def _run(x: np.ndarray, params: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
@@ -55,8 +75,8 @@ class PolyphoneModel:
         out = np.empty((x.shape[0], hidden), np.float32)
         for t in range(x.shape[0]):
             z = pre[t] + w_hh @ h
-            i, f = _sigmoid(z[:hidden]), _sigmoid(z[hidden:2 * hidden])
-            g, o = np.tanh(z[2 * hidden:3 * hidden]), _sigmoid(z[3 * hidden:])
+            i, f = _sigmoid(z[:hidden]), _sigmoid(z[hidden : 2 * hidden])
+            g, o = np.tanh(z[2 * hidden : 3 * hidden]), _sigmoid(z[3 * hidden :])
             c = f * c + i * g
             h = o * np.tanh(c)
             out[t] = h
@@ -71,8 +91,9 @@ class PolyphoneModel:
         w0, b0, w1, b1 = self.fc
         return np.maximum(hid @ w0.T + b0, 0.0) @ w1.T + b1
 
-    def probabilities(self, sentence: str, positions: list[int],
-                      candidates: list[list[str]]) -> list[dict[str, float]]:
+    def probabilities(
+        self, sentence: str, positions: list[int], candidates: list[list[str]]
+    ) -> list[dict[str, float]]:
         """Softmax over each position's candidate readings (readings the model lacks are left out)."""
         if not positions:
             return []

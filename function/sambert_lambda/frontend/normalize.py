@@ -11,28 +11,38 @@ marks in Chinese text) for the prosody stage. Latin words stay ASCII for the G2P
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from sambert_lambda.errors import SSMLError
-from sambert_lambda.frontend.tn import chars, dates, english, math, measure, money, phone, symbols
+from sambert_lambda.frontend.tn import chars, english, symbols
 from sambert_lambda.frontend.tn.numbers import cardinal, digits, number
 
 __all__ = ["SAY_AS_TYPES", "normalize", "say_as"]
 
-# Rules that only act on ASCII digits; skipped for text without any.
-_NUMBER_RULES = (
-    dates.normalize_dates,
-    dates.normalize_times,
-    phone.normalize_phones,
-    money.normalize_money,
-    phone.normalize_codes,
-    measure.normalize_percent,
-    math.normalize_math,
-    math.normalize_scores,
-    math.normalize_fractions,
-    math.normalize_ranges,
-    measure.normalize_measure,
-    symbols.normalize_numbers,
-)
+
+@lru_cache(maxsize=1)
+def _number_rules() -> tuple:
+    """The rules that only act on ASCII digits, in order; skipped for text without any. Their modules are imported
+    on the first text with a digit: compiling their regular expressions is ~35 ms CPU that a cold start whose first
+    sentence has no digit need not pay."""
+    from sambert_lambda.frontend.tn import dates, math, measure, money, phone
+
+    return (
+        dates.normalize_dates,
+        dates.normalize_times,
+        phone.normalize_phones,
+        money.normalize_money,
+        phone.normalize_codes,
+        measure.normalize_percent,
+        math.normalize_math,
+        math.normalize_scores,
+        math.normalize_fractions,
+        math.normalize_ranges,
+        measure.normalize_measure,
+        symbols.normalize_numbers,
+    )
+
+
 _ASCII_DIGIT = re.compile(r"[0-9]")
 
 
@@ -42,7 +52,7 @@ def normalize(text: str) -> str:
         text = str(text)
     text = english.normalize_english(chars.prepare(text))
     if _ASCII_DIGIT.search(text):
-        for rule in _NUMBER_RULES:
+        for rule in _number_rules():
             text = rule(text)
     return chars.finish(symbols.normalize_symbols(text))
 

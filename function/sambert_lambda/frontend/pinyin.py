@@ -52,8 +52,9 @@ def _jieba():
     from sambert_lambda.frontend import dict_cache
 
     dict_cache.install()  # jieba and pypinyin dictionaries from one baked file (see dict_cache)
-    import jieba
-    import jieba.posseg
+    with dict_cache.without_pkg_resources():
+        import jieba
+        import jieba.posseg
 
     jieba.setLogLevel(60)
     return jieba.posseg
@@ -84,7 +85,9 @@ def _tone3(items: list[list[str]]) -> list[str]:
 
 def phrase_reading(phrase: str) -> list[str]:
     pinyin, style, _, _ = _pypinyin()
-    return _tone3(pinyin(phrase, style=style.TONE3, neutral_tone_with_five=True, errors=lambda s: [["?"]] * len(s)))
+    return _tone3(
+        pinyin(phrase, style=style.TONE3, neutral_tone_with_five=True, errors=lambda s: [["?"]] * len(s))
+    )
 
 
 def char_readings(ch: str) -> list[str]:
@@ -141,11 +144,30 @@ def _split_mixed(tok: str) -> list[str]:
 
 # Particles whose reading the POS tag decides: (char, jieba POS prefix) -> reading.
 _POS_RULES = {
-    ("了", "ul"): "le5", ("着", "uz"): "zhe5", ("得", "ud"): "de5", ("地", "uv"): "de5", ("的", "uj"): "de5",
-    ("过", "ug"): "guo4", ("都", "d"): "dou1", ("还", "d"): "hai2", ("只", "d"): "zhi3",
-    ("长", "a"): "chang2", ("得", "v"): "de2", ("地", "n"): "di4", ("种", "q"): "zhong3", ("数", "m"): "shu4",
-    ("便", "d"): "bian4", ("处", "n"): "chu4", ("和", "c"): "he2", ("和", "p"): "he2", ("把", "p"): "ba3",
-    ("给", "p"): "gei3", ("着", "v"): "zhao2", ("没", "d"): "mei2", ("好", "a"): "hao3", ("大", "a"): "da4",
+    ("了", "ul"): "le5",
+    ("着", "uz"): "zhe5",
+    ("得", "ud"): "de5",
+    ("地", "uv"): "de5",
+    ("的", "uj"): "de5",
+    ("过", "ug"): "guo4",
+    ("都", "d"): "dou1",
+    ("还", "d"): "hai2",
+    ("只", "d"): "zhi3",
+    ("长", "a"): "chang2",
+    ("得", "v"): "de2",
+    ("地", "n"): "di4",
+    ("种", "q"): "zhong3",
+    ("数", "m"): "shu4",
+    ("便", "d"): "bian4",
+    ("处", "n"): "chu4",
+    ("和", "c"): "he2",
+    ("和", "p"): "he2",
+    ("把", "p"): "ba3",
+    ("给", "p"): "gei3",
+    ("着", "v"): "zhao2",
+    ("没", "d"): "mei2",
+    ("好", "a"): "hao3",
+    ("大", "a"): "da4",
 }
 
 
@@ -174,8 +196,11 @@ class G2P:
                     if not pr:
                         continue
                     best = max(pr, key=pr.__getitem__)
-                    if not from_phrase or (pr[best] > PHRASE_OVERRIDE_P and best != w.pinyin[i]
-                                           and word_freq(w.text[i]) < COMMON_CHAR_FREQ):
+                    if not from_phrase or (
+                        pr[best] > PHRASE_OVERRIDE_P
+                        and best != w.pinyin[i]
+                        and word_freq(w.text[i]) < COMMON_CHAR_FREQ
+                    ):
                         w.pinyin[i] = best
         if self.strategy != "pypinyin":
             for w in words:
@@ -214,7 +239,7 @@ def _model_candidates(ch: str) -> list[str]:
     from sambert_lambda.frontend.g2pm_model import get_model
 
     model = get_model()
-    return list(dict.fromkeys(model.cedict.get(ch, []))) if model is not None else []
+    return list(dict.fromkeys(model.candidates(ch))) if model is not None else []
 
 
 def _normalize_list(readings: list[str], text: str) -> list[str]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import zhconv
+from sambert_lambda.frontend.dict_cache import without_pkg_resources
+
+with without_pkg_resources():  # zhconv would import pkg_resources (0.2 s CPU) only to open its own JSON file
+    import zhconv
 
 # Full-width ASCII variants (U+FF01..U+FF5E) -> ASCII, except the pause punctuation that Chinese text uses natively.
 _KEEP_FULLWIDTH = set("，！？；：（）")
@@ -94,6 +97,18 @@ def _sub_suspect(m: re.Match[str]) -> str:
     return "，" if prev.isalnum() and nxt.isalnum() else ""
 
 
+_ZHCONV_READY = False
+
+
+def _zhconv_tables() -> None:
+    """zhconv's tables from the frontend's dictionary cache, before its first conversion (see dict_cache)."""
+    global _ZHCONV_READY
+    from sambert_lambda.frontend import dict_cache
+
+    dict_cache.install_zhconv()
+    _ZHCONV_READY = True
+
+
 def prepare(text: str) -> str:
     """Width, digits, script and symbol clean-up; the result still has ASCII digits for the number rules."""
     text = text.translate(_WIDTH)
@@ -105,6 +120,8 @@ def prepare(text: str) -> str:
         text = _VULGAR.sub(_vulgar, text)
         text = _SUSPECT.sub(_sub_suspect, text)
     if _HAS_CJK.search(text):
+        if not _ZHCONV_READY:
+            _zhconv_tables()
         text = zhconv.convert(text, "zh-hans")  # script only: no regional word swaps
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
