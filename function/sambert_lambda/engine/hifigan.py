@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -59,6 +59,9 @@ _KNOWN_OPTIONS = {
     "use_weight_norm",
     "nsf_params",
 }
+# Frames per streamed chunk (causal generators): 1.6 s of audio at 16 kHz / hop 200. Big enough that per-chunk
+# overhead is ~1%, small enough that the zero-padded tail wastes little on short requests.
+STREAM_CHUNK_FRAMES = 128
 FINAL_LEAKY_SLOPE = 0.01  # the reference calls F.leaky_relu(x) with its default slope, not the config's
 
 
@@ -76,15 +79,27 @@ class _Conv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv1d(F.pad(x, (self.left, self.right)))
 
-    def forward_cl(self, x: torch.Tensor, act: nn.Module | None = None) -> torch.Tensor:
-        """``conv(pad(act(x)))`` on channels-last ``[B, C, 1, T]``; ``act`` is written into the padded buffer."""
+    def forward_cl(
+        self, x: torch.Tensor, act: nn.Module | None = None, state: dict | None = None
+    ) -> torch.Tensor:
+        """``conv(pad(act(x)))`` on channels-last ``[B, C, 1, T]``; ``act`` is written into the padded buffer.
+
+        With ``state`` (causal only) the left padding is the previous chunk's last ``left`` activated input samples
+        (zeros on the first chunk, which is exactly the one-shot zero padding), and is updated for the next chunk.
+        """
         b, c, _, t = x.shape
         buf = torch.empty((b, c, 1, self.left + t + self.right), dtype=x.dtype, memory_format=_CL)
         if self.left:
-            buf[..., : self.left].zero_()
+            prev = None if state is None else state.get(self)
+            if prev is None:
+                buf[..., : self.left].zero_()
+            else:
+                buf[..., : self.left].copy_(prev)
         if self.right:
             buf[..., self.left + t :].zero_()
         _act_into(act, x, buf[..., self.left : self.left + t])
+        if state is not None and self.left:
+            state[self] = buf[..., t:].clone(memory_format=_CL)  # the last `left` samples
         conv = self.conv1d
         return F.conv2d(buf, _kernel_cl(conv), conv.bias, dilation=(1, conv.dilation[0]))
 
@@ -105,11 +120,22 @@ class _ConvT(nn.Module):
             y = y[..., : x.shape[-1] * self.stride]  # reference: drop the last k - s samples
         return y
 
-    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+    def history(self) -> int:
+        """Input frames before a chunk that reach its outputs (causal): ``ceil((k - 1) / stride)``."""
+        return -(-(self.deconv.kernel_size[0] - 1) // self.stride)
+
+    def forward_cl(self, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
         d = self.deconv
+        h = self.history() if state is not None else 0
+        if h:
+            prev = state.get(self)
+            if prev is None:
+                prev = x.new_zeros((*x.shape[:3], h)).contiguous(memory_format=_CL)
+            x = torch.cat((prev, x), dim=3)
+            state[self] = x[..., -h:].clone(memory_format=_CL)
         y = F.conv_transpose2d(x, _kernel_cl(d), d.bias, stride=(1, self.stride), padding=(0, self.pad))
         if self.causal:
-            y = y[..., : x.shape[-1] * self.stride]
+            y = y[..., h * self.stride : x.shape[-1] * self.stride]
         return y
 
 
@@ -125,9 +151,10 @@ class _ResBlock(nn.Module):
             x = c2(self.activation(c1(self.activation(x)))) + x
         return x
 
-    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+    def forward_cl(self, x: torch.Tensor, state: dict | None = None) -> torch.Tensor:
+        act = self.activation
         for c1, c2 in zip(self.convs1, self.convs2, strict=True):
-            x = c2.forward_cl(c1.forward_cl(x, self.activation), self.activation).add_(x)
+            x = c2.forward_cl(c1.forward_cl(x, act, state), act, state).add_(x)
         return x
 
 
@@ -284,24 +311,30 @@ class HifiGanGenerator(nn.Module):
         self.requires_grad_(False)
 
     # ------------------------------------------------------------------ numerics
-    def forward(self, mel: torch.Tensor) -> torch.Tensor:
-        """mel ``[B, in_channels, T]`` -> wav ``[B, out_channels, T * hop_size]`` (channels-last fast path)."""
+    def forward(self, mel: torch.Tensor, state: dict | None = None) -> torch.Tensor:
+        """mel ``[B, in_channels, T]`` -> wav ``[B, out_channels, T * hop_size]`` (channels-last fast path).
+
+        ``state`` (causal generators only): a dict carried from one chunk of mel to the next, holding each conv's
+        input history, so consecutive chunks give exactly the one-shot output (see :meth:`vocode`).
+        """
         if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
             return self.forward_reference(mel)
-        x = self.conv_pre.forward_cl(mel.unsqueeze(2).contiguous(memory_format=_CL))
+        if state is not None and not self.causal:
+            raise ModelError("streaming vocoder state needs a causal generator")
+        x = self.conv_pre.forward_cl(mel.unsqueeze(2).contiguous(memory_format=_CL), None, state)
         for i, s in enumerate(self.upsample_scales):
             x = torch.sin(x).add_(x)
             _, act, conv = self.repeat_upsamples[i]  # nearest upsampling by an integer = repeat each sample
-            rep = conv.forward_cl(x.repeat_interleave(s, dim=3), act)
+            rep = conv.forward_cl(x.repeat_interleave(s, dim=3), act, state)
             act_t, deconv = self.transpose_upsamples[i]
-            up = deconv.forward_cl(act_t(x))
+            up = deconv.forward_cl(act_t(x), state)
             x = rep.add_(up[..., : rep.shape[-1]])
             blocks = self.conv_blocks[i * self.num_kernels : (i + 1) * self.num_kernels]
-            xs = blocks[0].forward_cl(x)
+            xs = blocks[0].forward_cl(x, state)
             for block in blocks[1:]:
-                xs.add_(block.forward_cl(x))
+                xs.add_(block.forward_cl(x, state))
             x = xs.div_(self.num_kernels)
-        x = self.conv_post.forward_cl(x, _FINAL_ACT)
+        x = self.conv_post.forward_cl(x, _FINAL_ACT, state)
         return torch.tanh(x).squeeze(2).contiguous()
 
     def forward_reference(self, mel: torch.Tensor) -> torch.Tensor:
@@ -361,14 +394,8 @@ class HifiGanGenerator(nn.Module):
         conv(p["kernel_size"], 1, rate)
         return math.ceil(left) + 1, math.ceil(right) + 1
 
-    @torch.inference_mode()
-    def vocode(self, mel: torch.Tensor | np.ndarray, chunk_frames: int | None = None) -> np.ndarray:
-        """mel ``[T, in_channels]`` (or ``[1, in_channels, T]``) -> float32 wav ``[T * hop_size]``.
-
-        With ``chunk_frames`` the mel is processed in pieces of that many frames, each extended by the receptive
-        field on both sides (see :meth:`context_frames`), so the result equals the one-shot output up to float
-        noise while peak memory stays bounded for long inputs.
-        """
+    def _mel_batch(self, mel: torch.Tensor | np.ndarray) -> torch.Tensor:
+        """mel ``[T, in_channels]`` (or ``[1, in_channels, T]``) -> ``[1, in_channels, T]`` in the weights' dtype."""
         m = torch.as_tensor(mel, dtype=torch.float32)
         if m.dim() == 2:
             if m.shape[1] != self.in_channels:
@@ -376,11 +403,31 @@ class HifiGanGenerator(nn.Module):
             m = m.t().unsqueeze(0)
         if m.dim() != 3 or m.shape[0] != 1 or m.shape[1] != self.in_channels:
             raise ModelError(f"vocoder expects mel [1, {self.in_channels}, T], got {tuple(m.shape)}")
+        return m.to(self.conv_pre.conv1d.weight.dtype)
+
+    @torch.inference_mode()
+    def vocode(self, mel: torch.Tensor | np.ndarray, chunk_frames: int | None = None) -> np.ndarray:
+        """mel ``[T, in_channels]`` (or ``[1, in_channels, T]``) -> float32 wav ``[T * hop_size]``.
+
+        ``chunk_frames`` bounds the frames run at once (memory). Causal generators always stream (see
+        :meth:`stream`) in chunks of ``min(chunk_frames, STREAM_CHUNK_FRAMES)``. Non-causal generators run in one
+        shot, or with ``chunk_frames`` in pieces of that many frames, each extended by the receptive field on both sides (see :meth:`context_frames`), so
+        the result equals the one-shot output up to float noise while peak memory stays bounded.
+        """
+        m = self._mel_batch(mel)
         n = m.shape[-1]
+        if self.causal:
+            out = np.empty(n * self.hop_size, dtype=np.float32)
+            pos = 0
+            chunk = STREAM_CHUNK_FRAMES if not chunk_frames else min(int(chunk_frames), STREAM_CHUNK_FRAMES)
+            for piece in self.stream(m, chunk):
+                out[pos : pos + piece.size] = piece
+                pos += piece.size
+            return out
         if n == 0:
             return np.zeros(0, dtype=np.float32)
         if not chunk_frames or chunk_frames >= n:
-            return self(m).reshape(-1).numpy()
+            return self(m).reshape(-1).float().numpy()
         if chunk_frames < 1:
             raise ModelError(f"chunk_frames must be >= 1, got {chunk_frames}")
         left, right = self.context_frames()
@@ -389,9 +436,38 @@ class HifiGanGenerator(nn.Module):
         for start in range(0, n, chunk_frames):
             end = min(n, start + chunk_frames)
             a, b = max(0, start - left), min(n, end + right)
-            y = self(m[:, :, a:b]).reshape(-1)
+            y = self(m[:, :, a:b]).reshape(-1).float()
             out[start * hop : end * hop] = y[(start - a) * hop : (end - a) * hop].numpy()
         return out
+
+    @torch.inference_mode()
+    def stream(self, mel: torch.Tensor | np.ndarray, chunk_frames: int | None = None) -> Iterator[np.ndarray]:
+        """Causal generators: yield the waveform chunk by chunk, exactly equal to the one-shot output.
+
+        Each conv keeps its last input samples as the next chunk's left padding, so no receptive-field overlap is
+        recomputed. Every chunk has one of three fixed lengths (``chunk_frames``, half and a quarter of it; the
+        last chunk is zero-padded up to the smallest that fits, which cannot change earlier samples of a causal
+        model). Fixed shapes matter on CPU: oneDNN builds and caches kernels per input shape. With free lengths
+        every request pays to build them (measured: 25-30% more CPU) and the cache grows to over 1 GB of RSS.
+        """
+        if not self.causal:
+            raise ModelError("streaming vocoding needs a causal generator")
+        m = self._mel_batch(mel)
+        n = m.shape[-1]
+        chunk = STREAM_CHUNK_FRAMES if chunk_frames is None else int(chunk_frames)
+        if chunk < 1:
+            raise ModelError(f"chunk_frames must be >= 1, got {chunk_frames}")
+        sizes = sorted({max(1, chunk // 4), max(1, chunk // 2), chunk})
+        hop, state, start = self.hop_size, {}, 0
+        while start < n:
+            rest = n - start
+            size = next(sz for sz in sizes if sz >= min(rest, chunk))
+            piece = m[:, :, start : start + size]
+            if piece.shape[-1] < size:
+                piece = F.pad(piece, (0, size - piece.shape[-1]))
+            take = min(size, rest)
+            yield self(piece, state).reshape(-1)[: take * hop].float().numpy()
+            start += take
 
     # ------------------------------------------------------------------ loading
     def load_generator_state(self, state_dict: Mapping[str, torch.Tensor]) -> list[str]:

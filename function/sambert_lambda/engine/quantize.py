@@ -98,20 +98,5 @@ class Bf16Vocoder:
             return self.model(m.to(torch.bfloat16)).float()
 
     def vocode(self, mel: np.ndarray, chunk_frames: int | None = None) -> np.ndarray:
-        import torch
-
-        m = torch.as_tensor(np.asarray(mel, dtype=np.float32)).t().unsqueeze(0)
-        n = m.shape[-1]
-        if n == 0:
-            return np.zeros(0, dtype=np.float32)
-        if not chunk_frames or chunk_frames >= n:
-            return self(m).reshape(-1).numpy()
-        left, right = self.fp32.context_frames()
-        hop = self.hop_size
-        out = np.empty(n * hop, dtype=np.float32)
-        for start in range(0, n, chunk_frames):
-            end = min(n, start + chunk_frames)
-            a, b = max(0, start - left), min(n, end + right)
-            y = self(m[:, :, a:b]).reshape(-1).numpy()
-            out[start * hop : end * hop] = y[(start - a) * hop : (end - a) * hop]
-        return out
+        """As :meth:`HifiGanGenerator.vocode` (streamed for causal generators), in bfloat16."""
+        return self.model.vocode(np.asarray(mel, dtype=np.float32), chunk_frames=chunk_frames)

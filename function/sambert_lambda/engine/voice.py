@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DDP_PREFIX = "module."
-# Long mels are vocoded in overlapping chunks (result equal to one shot within float noise, bounded memory).
-VOCODER_CHUNK_FRAMES = 1000  # 12.5 s at 80 frames/s; context overhead ~4% (causal)
+# The most mel frames vocoded at once (memory bound). Causal vocoders stream in smaller fixed chunks anyway
+# (hifigan.STREAM_CHUNK_FRAMES); non-causal ones run overlapping chunks equal to one shot within float noise.
+VOCODER_CHUNK_FRAMES = 1000  # 12.5 s at 80 frames/s
 
 
 # --------------------------------------------------------------------------- small helpers
