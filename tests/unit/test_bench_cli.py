@@ -34,3 +34,6 @@ def test_bench_quick_report_has_the_issue_keys(tmp_path):
     r10 = report["rtf"]["10s_1t"]
     assert r10["audio_s"] > 5 and r10["segments"] >= 1
     assert r10["total_s"] >= r10["acoustic_s"] + r10["vocoder_s"]
+    mixed = report["mixed_lengths"]
+    assert mixed["requests"] == 12 and mixed["audio_s"] > 0 and mixed["rtf_1t"] > 0
+    assert mixed["chars_min_max"][0] < mixed["chars_min_max"][1]
