@@ -251,3 +251,23 @@ def test_pkg_resources_is_not_imported(tmp_path: Path, baked: Path, mode: str) -
     assert out["status"]["mode"] == mode
     assert all(a["words"] for a in out["analysis"])
     assert not marker.exists()
+
+
+def test_one_pass_parse_matches_jiebas_own(tmp_path: Path) -> None:
+    import io
+
+    import jieba
+    import jieba.posseg
+
+    text = "银行 100 n\n银 5 n\n行长 30 n\n人行道 8 n\n人 50 n\n行长 40 nr\n卡尔普陪 2 nr\n"  # 行长 twice: the last wins
+    ours = dict_cache._parse_dict(io.BytesIO(text.encode()))
+    assert ours is not None
+    freq, total = jieba.Tokenizer().gen_pfdict(io.BytesIO(text.encode()))
+    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pos.load_word_tag(io.BytesIO(text.encode()))
+    assert ours == (freq, total, pos.word_tag_tab)
+    assert ours[0]["人行"] == 0 and ours[0]["行长"] == 40 and ours[2]["行长"] == "nr"
+    assert (
+        dict_cache._parse_dict(io.BytesIO("银行 100\n".encode())) is None
+    )  # no tag: leave it to the packages
+    assert dict_cache._parse_dict(io.BytesIO("银行 x n\n".encode())) is None

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import types
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -555,27 +556,68 @@ class _HmmTables:
 # -- building -------------------------------------------------------------------------------------------------
 
 
+def _parse_dict(f) -> tuple[dict, int, dict] | None:
+    """jieba's dictionary file in one pass: the prefix dictionary and total exactly as ``Tokenizer.gen_pfdict`` builds
+    them, and the word tags as ``POSTokenizer.load_word_tag`` reads them (which parses the same file again: 0.35 s).
+    Tags are interned and keyed by the prefix dictionary's own string objects, so marshal stores each word once.
+    None if a line is not ``word freq tag`` (the packages then parse the file themselves)."""
+    freq: dict[str, int] = {}
+    tags: dict[str, str] = {}
+    total = 0
+    try:
+        for raw in f:
+            parts = raw.strip().decode("utf-8").split(" ")
+            if len(parts) != 3:
+                return None
+            word, count, tag = parts
+            n = int(count)
+            freq[word] = n
+            total += n
+            tags[word] = sys.intern(tag)
+            for end in range(1, len(word)):
+                frag = word[:end]
+                if frag not in freq:
+                    freq[frag] = 0
+    except (ValueError, UnicodeDecodeError):
+        return None
+    finally:
+        f.close()
+    return freq, total, tags
+
+
 def _collect() -> dict:
-    """The dictionaries as the installed packages build them (slow: this is the work the cache saves)."""
+    """The dictionaries as the installed packages build them (slow: this is the work the cache saves). The process
+    keeps them: it needs them too."""
     with without_pkg_resources():
         import jieba
         import jieba.finalseg
-        import jieba.posseg
         from pypinyin import phrases_dict, pinyin_dict
         from pypinyin.seg import mmseg
 
     jieba.setLogLevel(60)
+    parsed = None
     with jieba.dt.lock:
-        if not jieba.dt.initialized:  # build from dict.txt (and keep it: this process needs it too)
-            jieba.dt.FREQ, jieba.dt.total = jieba.dt.gen_pfdict(jieba.dt.get_dict_file())
+        if not jieba.dt.initialized:
+            parsed = _parse_dict(jieba.dt.get_dict_file())
+            if parsed is not None:
+                jieba.dt.FREQ, jieba.dt.total = parsed[0], parsed[1]
+            else:
+                jieba.dt.FREQ, jieba.dt.total = jieba.dt.gen_pfdict(jieba.dt.get_dict_file())
             jieba.dt.initialized = True
+    if parsed is not None and "jieba.posseg" not in sys.modules:
+        with _no_tag_parse(jieba.dt):
+            import jieba.posseg
+        jieba.posseg.dt.word_tag_tab = tags = parsed[2]
+    else:
+        import jieba.posseg
+
+        tag_tab = jieba.posseg.dt.word_tag_tab
+        # Word tags keyed by the very string objects of the prefix dictionary and with interned tags: marshal
+        # then stores each word once (a back-reference) in a piece holding both tables.
+        tags = {w: sys.intern(tag_tab[w]) for w in jieba.dt.FREQ if w in tag_tab}
+        if len(tags) != len(tag_tab):
+            tags = dict(tag_tab)
     freq = jieba.dt.FREQ
-    tag_tab = jieba.posseg.dt.word_tag_tab
-    # Word tags keyed by the very string objects of the prefix dictionary and with interned tags: marshal then
-    # stores each word once (a back-reference) in a piece holding both tables.
-    tags = {w: sys.intern(tag_tab[w]) for w in freq if w in tag_tab}
-    if len(tags) != len(tag_tab):
-        tags = dict(tag_tab)
     with without_pkg_resources():
         import zhconv.zhconv as zc
     zc.loaddict()
@@ -589,7 +631,7 @@ def _collect() -> dict:
         hmm[package] = {m: dict(sys.modules[f"{package}.{m}"].P) for m, _ in names}
     return {
         "key": cache_key(),
-        "freq": dict(freq),
+        "freq": freq if type(freq) is dict else dict(freq),
         "total": jieba.dt.total,
         "tags": tags,
         "hmm": hmm,
@@ -606,24 +648,33 @@ def _collect() -> dict:
 def _split(tables: list, data: bytearray) -> dict[str | int, tuple[int, ...]]:
     """Append one marshalled piece per first character / code point block (see ``_first``), holding that piece's
     part of every table, to ``data``; return the index. Tables are dicts (keys and values kept) or sets; every key
-    must be a non-empty str or an int."""
-    groups: dict[str | int, list] = {}
-    for slot, table in enumerate(tables):
+    must be a non-empty str or an int. (Runs over ~1M entries when a cache is built at run time: kept tight.)"""
+    slots: list[dict] = []
+    for table in tables:
+        kinds = {type(key) for key in table}
+        if not kinds <= {str, int} or (str in kinds and "" in table):
+            bad = next((k for k in table if type(k) not in (str, int) or k == ""), None)
+            raise ValueError(f"cannot split a table with key {bad!r}")
         is_dict = isinstance(table, dict)
-        for key in table:
-            if not ((type(key) is str and key) or type(key) is int):
-                raise ValueError(f"cannot split a table with key {key!r}")
-            piece = _first(key)
-            group = groups.get(piece)
-            if group is None:
-                group = groups[piece] = [{} if isinstance(t, dict) else [] for t in tables]
-            if is_dict:
-                group[slot][key] = table[key]
-            else:
-                group[slot].append(key)
+        parts: defaultdict = defaultdict(dict) if is_dict else defaultdict(list)
+        if kinds == {str} and is_dict:
+            for key, value in table.items():
+                parts[key[0]][key] = value
+        elif kinds == {str}:
+            for key in table:
+                parts[key[0]].append(key)
+        elif is_dict:
+            for key, value in table.items():
+                parts[_first(key)][key] = value
+        else:
+            for key in table:
+                parts[_first(key)].append(key)
+        slots.append(parts)
+    empty = [{} if isinstance(t, dict) else [] for t in tables]
     index: dict[str | int, tuple[int, ...]] = {}
-    for ch, group in groups.items():
-        blob = marshal.dumps(tuple(group))
+    for ch in dict.fromkeys(ch for parts in slots for ch in parts):
+        group = tuple(parts.get(ch, e) for parts, e in zip(slots, empty, strict=True))
+        blob = marshal.dumps(group)
         index[ch] = (len(data), len(blob), *(len(part) for part in group))
         data += blob
     return index
