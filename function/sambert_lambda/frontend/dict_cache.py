@@ -6,27 +6,33 @@ and its HMM tables 0.45 s (Python modules of dict literals); pypinyin's JSON dic
 its segmenter builds from them at import 0.15 s. Decoding all of these at once from one marshal blob (format 1 of
 this cache) still cost ~0.75 s: half a million prefix-dictionary entries, 350k word tags, 47k phrases.
 
-Format 2 splits the big tables by the first character of their keys. Every lookup those packages make starts at a
-character of the text being processed (jieba's DAG fragments and word tags, pypinyin's phrase prefixes and phrases),
-so a table only needs the pieces for characters it has actually been asked about. ``LazyDict`` and ``LazySet`` are
-``dict``/``set`` subclasses that decode a piece on the first lookup of a key starting with its character; they answer
-every lookup exactly like the full table (``len`` counts undecoded entries; iterating, comparing, copying into a plain
-dict or updating in bulk decodes everything first; after a full decode the iteration order is by piece, not by
-dict.txt line). The small tables (posseg's HMM tables, pypinyin's character dictionary) are decoded at once.
+Format 2 splits the big tables by the first character of their keys (int keys, pypinyin's code points: by block of
+64). Every lookup those packages make starts at a character of the text being processed (jieba's DAG fragments and
+word tags, pypinyin's phrase prefixes, phrases and characters, zhconv's conversion prefixes), so a table only needs
+the pieces for characters it has actually been asked about. ``LazyDict`` and ``LazySet`` are ``dict``/``set``
+subclasses that decode a piece on the first lookup of a key in it; they answer every lookup exactly like the full
+table (``len`` counts undecoded entries; iterating, comparing, copying into a plain dict or updating in bulk decodes
+everything first; after a full decode the iteration order is by piece, not by source line). The HMM tables of
+posseg and finalseg (``_HmmTables``) are decoded on the first run of characters that are not dictionary words;
+zhconv's other locales on first use.
 
-The cache holds exactly the objects those packages build (made by the installed packages themselves and keyed by
-their source files and the Python version). ``install()`` hands them over before the packages are imported: the
-prefix dictionary goes to ``jieba.dt``, the word tags to ``jieba.posseg.dt``, the small tables as ``sys.modules``
-entries under the names the packages import them by, the phrase prefix set to pypinyin's segmenter; their own code
-then runs unchanged on identical data.
+The cache holds exactly the objects those packages build (made by the installed packages themselves, except that
+jieba's dict.txt is read once for both the prefix dictionary and the word tags, ``_parse_dict``, checked equal to
+jieba's own parse; keyed by their source files, the format and the Python version). ``install()`` hands them over
+before the packages are imported: the prefix dictionary goes to ``jieba.dt``, the word tags to ``jieba.posseg.dt``,
+the other tables as ``sys.modules`` entries under the names the packages import them by, the phrase prefix set to
+pypinyin's segmenter; ``install_zhconv()`` (called by TN before the first conversion) gives zhconv its tables.
+The packages' own code then runs unchanged on identical data.
 
 Where the cache lives: ``$SAMBERT_FRONTEND_CACHE`` (bake it into the image with
 ``sambert-lambda frontend-cache --out PATH``; ``off`` disables it), else a file in the temp directory written on
 first use.
 A missing, stale, older-format or unreadable cache never fails: the packages then load their own files as usual.
 
-File layout: ``MAGIC``, header length (8 bytes, little endian), the marshalled header (key, small tables, and per
-table group an index ``first character -> (offset, length, entries per table)``), then the marshalled pieces.
+File layout: ``MAGIC``, header length (8 bytes, little endian), the marshalled header (key, totals, zhconv's two
+character sets, and per table group an index ``piece -> (offset, length, entries per table)``), then the data: the
+HMM tables, zhconv's other locales, the pieces. The file is memory-mapped read-only (``os.replace`` of a rebuilt
+cache leaves a running process on the old file).
 """
 
 from __future__ import annotations
