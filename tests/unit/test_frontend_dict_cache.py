@@ -182,7 +182,9 @@ def test_stale_or_corrupt_cache_is_ignored(tmp_path: Path, baked: Path) -> None:
     head = len(dict_cache.MAGIC) + 8
     size = int.from_bytes(good[len(dict_cache.MAGIC) : head], "little")
     header = marshal.loads(good[head : head + size])
-    header["key"] = header["key"].replace("f2|", "f1|")  # an older format or other package versions
+    header["key"] = header["key"].replace(
+        f"f{dict_cache.FORMAT}|", "f2|"
+    )  # an older format or other package versions
     blob = marshal.dumps(header)
     other_key = tmp_path / "other-key.cache"
     other_key.write_bytes(dict_cache.MAGIC + len(blob).to_bytes(8, "little") + blob + good[head + size :])
@@ -271,3 +273,34 @@ def test_one_pass_parse_matches_jiebas_own(tmp_path: Path) -> None:
         dict_cache._parse_dict(io.BytesIO("银行 100\n".encode())) is None
     )  # no tag: leave it to the packages
     assert dict_cache._parse_dict(io.BytesIO("银行 x n\n".encode())) is None
+
+
+def test_damaged_piece_is_taken_from_the_packages(tmp_path: Path, baked: Path) -> None:
+    """A piece damaged after the load-time checks (header intact) is caught by its checksum when first needed; the
+    undecoded entries then come from the packages' own files, and the results stay identical."""
+    data = bytearray(baked.read_bytes())
+    head = len(dict_cache.MAGIC) + 8
+    size = int.from_bytes(data[len(dict_cache.MAGIC) : head], "little")
+    header = marshal.loads(bytes(data[head : head + size]))
+    start = head + size
+    spans = [header[group][piece] for group, piece in (("jieba", "银"), ("pypinyin", "银"), ("zhconv", "銀"))]
+    spans += [header["pinyin_dict"][ord("走") >> 6], header["hmm"]]  # 走: a one-character word
+    for span in spans:
+        data[start + span[0] + span[1] // 2] ^= 0xFF
+    damaged = tmp_path / "damaged.cache"
+    damaged.write_bytes(bytes(data))
+    assert dict_cache._read(damaged) is not None  # the damage shows only when a piece is decoded
+    with_damage, without = _run(str(damaged)), _run("off")
+    assert with_damage["status"]["mode"] == "cache" and with_damage["status"]["rescued"] == len(spans)
+    for field in (
+        "analysis",
+        "symbols",
+        "cut",
+        "freq",
+        "tags",
+        "sizes",
+        "zhconv",
+        "user_word",
+        "user_phrase",
+    ):
+        assert with_damage[field] == without[field], field

@@ -6,7 +6,7 @@ and its HMM tables 0.45 s (Python modules of dict literals); pypinyin's JSON dic
 its segmenter builds from them at import 0.15 s. Decoding all of these at once from one marshal blob (format 1 of
 this cache) still cost ~0.75 s: half a million prefix-dictionary entries, 350k word tags, 47k phrases.
 
-Format 2 splits the big tables by the first character of their keys (int keys, pypinyin's code points: by block of
+Format 3 splits the big tables by the first character of their keys (int keys, pypinyin's code points: by block of
 64). Every lookup those packages make starts at a character of the text being processed (jieba's DAG fragments and
 word tags, pypinyin's phrase prefixes, phrases and characters, zhconv's conversion prefixes), so a table only needs
 the pieces for characters it has actually been asked about. ``LazyDict`` and ``LazySet`` are ``dict``/``set``
@@ -32,7 +32,8 @@ A missing, stale, older-format or unreadable cache never fails: the packages the
 File layout: ``MAGIC``, header length (8 bytes, little endian), the marshalled header (key, totals, zhconv's two
 character sets, and per table group an index ``piece -> (offset, length, entries per table)``), then the data: the
 HMM tables, zhconv's other locales, the pieces. The file is memory-mapped read-only (``os.replace`` of a rebuilt
-cache leaves a running process on the old file).
+cache leaves a running process on the old file). Every piece and blob carries a CRC-32, checked when it is decoded: a
+piece damaged after the load-time checks is replaced by the packages' own tables (``Pieces``), never used.
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ import sys
 import tempfile
 import threading
 import types
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 CACHE_ENV = "SAMBERT_FRONTEND_CACHE"
-FORMAT = 2
+FORMAT = 3  # 2: pieces without checksums (never released); 1: one marshal blob
 MAGIC = b"sambert-frontend-cache\n"
 _LOCK = threading.Lock()
 _state: dict[str, object] = {}
@@ -106,21 +108,40 @@ def default_path() -> Path | None:
 # -- tables decoded piece by piece ----------------------------------------------------------------------------
 
 
+class CorruptCache(ValueError):
+    """A part of the cache file failed its checksum or did not decode."""
+
+
+def _decode(buf, span: tuple) -> object:
+    """The object marshalled at ``span = (offset, length, crc32, ...)`` of ``buf``, checked against its checksum."""
+    offset, length, crc = span[0], span[1], span[2]
+    blob = buf[offset : offset + length]
+    if len(blob) != length or zlib.crc32(blob) != crc:
+        raise CorruptCache(f"checksum mismatch at {offset}")
+    try:
+        return marshal.loads(blob)  # noqa: S302 - our own file, checksummed
+    except (EOFError, ValueError, TypeError) as e:
+        raise CorruptCache(f"undecodable data at {offset}") from e
+
+
 class Pieces:
     """The marshalled pieces of one group of tables, decoded on demand and merged into every table of the group.
 
-    ``index`` maps a first character to ``(offset, length, count_0, count_1, ...)``: where its piece lies in
-    ``buf`` and how many entries it holds for each table slot. A piece decodes to one object per slot.
+    ``index`` maps a piece (see ``_first``) to ``(offset, length, crc32, count_0, count_1, ...)``: where it lies in
+    ``buf``, its checksum and how many entries it holds for each table slot. A piece decodes to one object per slot.
+    If a piece is corrupt (the file was damaged after the checks at load time), ``rescue`` gives the whole tables
+    from the packages' own files, and every entry of the pieces not decoded yet is taken from them.
     """
 
-    def __init__(self, buf, index: dict, slots: int, counts: list[int] | None = None) -> None:
+    def __init__(self, buf, index: dict, slots: int, counts: list[int] | None = None, rescue=None) -> None:
         self._buf = buf
         self._pending = dict(index)
         self._pending_counts = (
-            list(counts) if counts else [sum(v[2 + s] for v in index.values()) for s in range(slots)]
+            list(counts) if counts else [sum(v[3 + s] for v in index.values()) for s in range(slots)]
         )
         self._tables: list[tuple[object, int]] = []
         self._lock = threading.RLock()
+        self._rescue = rescue
 
     def attach(self, table: object, slot: int) -> None:
         self._tables.append((table, slot))
@@ -128,20 +149,39 @@ class Pieces:
     def pending(self, slot: int) -> int:
         return self._pending_counts[slot]
 
-    def load(self, ch: str) -> None:
-        """Decode the piece for first character ``ch`` (if not yet done). A piece leaves ``_pending`` only once it
-        is merged everywhere, so a reader in another thread that sees it gone also sees its entries."""
+    def load(self, ch: str | int) -> None:
+        """Decode the piece ``ch`` (if not yet done). A piece leaves ``_pending`` only once it is merged
+        everywhere, so a reader in another thread that sees it gone also sees its entries."""
         with self._lock:
             entry = self._pending.get(ch)
             if entry is None:
                 return
-            offset, length = entry[0], entry[1]
-            parts = marshal.loads(self._buf[offset : offset + length])  # noqa: S302 - our own file (see _read)
+            try:
+                parts = _decode(self._buf, entry)
+            except CorruptCache:
+                self._take_the_rest_from_packages()
+                return
             for table, slot in self._tables:
                 table._merge(parts[slot])  # type: ignore[attr-defined]
             for s in range(len(self._pending_counts)):
-                self._pending_counts[s] -= entry[2 + s]
+                self._pending_counts[s] -= entry[3 + s]
             del self._pending[ch]
+
+    def _take_the_rest_from_packages(self) -> None:
+        if self._rescue is None:
+            raise CorruptCache("a piece of the frontend dictionary cache is corrupt")
+        full = self._rescue()
+        pending = self._pending
+        for table, slot in self._tables:
+            source = full[slot]
+            if isinstance(source, dict):
+                part: object = {k: v for k, v in source.items() if _first(k) in pending}
+            else:
+                part = [k for k in source if _first(k) in pending]
+            table._merge(part)  # type: ignore[attr-defined]
+        pending.clear()
+        self._pending_counts = [0] * len(self._pending_counts)
+        _state["rescued"] = int(_state.get("rescued", 0)) + 1  # type: ignore[call-overload]
 
     def load_all(self) -> None:
         with self._lock:
@@ -508,7 +548,7 @@ class _HmmTables:
     points the package globals and the modules' ``P`` at plain dicts and puts the package's own ``viterbi`` back,
     so later runs cost exactly what they cost without the cache."""
 
-    def __init__(self, buf, span: tuple[int, int]) -> None:
+    def __init__(self, buf, span: tuple[int, int, int]) -> None:
         self._buf, self._span = buf, span
         self._tables: dict | None = None
         self._lock = threading.Lock()
@@ -517,9 +557,17 @@ class _HmmTables:
     def tables(self) -> dict:
         with self._lock:
             if self._tables is None:
-                offset, length = self._span
-                self._tables = marshal.loads(self._buf[offset : offset + length])  # noqa: S302 - our own file
-            return self._tables
+                try:
+                    self._tables = _decode(self._buf, self._span)  # type: ignore[assignment]
+                except CorruptCache:  # from the packages' own modules instead
+                    self._tables = {
+                        package: {
+                            m: _run_module("jieba", f"{package.split('.')[1]}/{m}.py")["P"] for m, _ in names
+                        }
+                        for package, names in _HMM.items()
+                    }
+                    _state["rescued"] = int(_state.get("rescued", 0)) + 1  # type: ignore[call-overload]
+            return self._tables  # type: ignore[return-value]
 
     def stand_in(self, package: str, name: str) -> _Deferred:
         return _Deferred(lambda: self.tables()[package][name])
@@ -681,15 +729,15 @@ def _split(tables: list, data: bytearray) -> dict[str | int, tuple[int, ...]]:
     for ch in dict.fromkeys(ch for parts in slots for ch in parts):
         group = tuple(parts.get(ch, e) for parts, e in zip(slots, empty, strict=True))
         blob = marshal.dumps(group)
-        index[ch] = (len(data), len(blob), *(len(part) for part in group))
+        index[ch] = (len(data), len(blob), zlib.crc32(blob), *(len(part) for part in group))
         data += blob
     return index
 
 
 def _counts(index: dict) -> list[int]:
     """Entries per table slot over all pieces (stored in the header: summing 12k index entries costs ~5 ms)."""
-    slots = len(next(iter(index.values()))) - 2 if index else 0
-    return [sum(v[2 + s] for v in index.values()) for s in range(slots)]
+    slots = len(next(iter(index.values()))) - 3 if index else 0
+    return [sum(v[3 + s] for v in index.values()) for s in range(slots)]
 
 
 _GROUPS = ("jieba", "pypinyin", "pinyin_dict", "zhconv")
@@ -704,8 +752,8 @@ def _encode(collected: dict) -> bytes:
     header = {
         "key": collected["key"],
         "total": collected["total"],
-        "hmm": (0, len(hmm)),
-        "zhconv_other": (len(hmm), len(zh_other)),
+        "hmm": (0, len(hmm), zlib.crc32(hmm)),
+        "zhconv_other": (len(hmm), len(zh_other), zlib.crc32(zh_other)),
         "zhconv_sets": {k: v for k, v in zh.items() if isinstance(v, frozenset)},
         "jieba": _split([collected["freq"], collected["tags"]], data),
         "pypinyin": _split([collected["phrases_dict"], collected["phrase_prefixes"]], data),
@@ -763,10 +811,15 @@ def _read(path: Path) -> dict | None:
         if not isinstance(header, dict) or header.get("key") != cache_key():
             return None
         spans = [e[:2] for group in _GROUPS for e in header[group].values()] + [
-            header["hmm"],
-            header["zhconv_other"],
+            header["hmm"][:2],
+            header["zhconv_other"][:2],
         ]
         if any(len(header["counts"][group]) != _SLOTS[group] for group in _GROUPS):
+            return None
+        firsts = [(group, next(iter(header[group].values()), None)) for group in _GROUPS]
+        if any(e is not None and len(e) != 3 + _SLOTS[g] for g, e in firsts):  # an older layout
+            return None
+        if len(header["hmm"]) != 3 or len(header["zhconv_other"]) != 3:
             return None
     except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError, IndexError):
         return None
@@ -782,11 +835,8 @@ def load_tables(path: Path) -> dict | None:
     if header is None:
         return None
     buf = header["buf"]
-    offset, length = header["hmm"]
-    hmm = marshal.loads(buf[offset : offset + length])  # noqa: S302 - our own file
-    out = {"key": header["key"], "total": header["total"], "hmm": hmm}
-    offset, length = header["zhconv_other"]
-    out["zhconv"] = marshal.loads(buf[offset : offset + length])  # noqa: S302 - our own file
+    out = {"key": header["key"], "total": header["total"], "hmm": _decode(buf, header["hmm"])}
+    out["zhconv"] = _decode(buf, header["zhconv_other"])
     out["zhconv"].update(header["zhconv_sets"])
     groups = (
         ("jieba", ("freq", "tags")),
@@ -807,6 +857,46 @@ def load_tables(path: Path) -> dict | None:
     return out
 
 
+def _run_module(package: str, rel: str) -> dict:
+    """The globals of one of a package's own modules, run from its file (bypassing the cache's stand-ins)."""
+    import runpy
+
+    return runpy.run_path(str(_package_dir(package) / rel))
+
+
+def _jieba_tables() -> tuple[dict, dict]:
+    """Prefix dictionary and word tags by jieba's own code (only if a cache piece turns out corrupt)."""
+    import jieba
+    import jieba.posseg
+
+    freq, _ = jieba.dt.gen_pfdict(jieba.dt.get_dict_file())
+    tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    tagger.load_word_tag(jieba.dt.get_dict_file())
+    return freq, tagger.word_tag_tab
+
+
+def _phrase_tables() -> tuple[dict, set]:
+    from pypinyin.seg import mmseg
+
+    phrases = _run_module("pypinyin", "phrases_dict.py")["phrases_dict"]
+    prefixes = mmseg.PrefixSet()
+    prefixes.train(phrases.keys())
+    return phrases, prefixes._set
+
+
+def _zhconv_json() -> dict:
+    import json
+
+    return json.loads((_package_dir("zhconv") / "zhcdict.json").read_bytes().decode("utf-8"))
+
+
+def _zh_hans_tables() -> tuple[dict, frozenset]:
+    import zhconv.zhconv as zc
+
+    table = _zhconv_json()["zh2Hans"]
+    return table, zc.getpfset(table)
+
+
 def _hand_over(data: dict) -> bool:
     """Give the cached objects to jieba and pypinyin. Only possible before they loaded their own copies."""
     taken = (
@@ -820,11 +910,12 @@ def _hand_over(data: dict) -> bool:
     if any(name in sys.modules for name in taken):
         return False
     buf, counts = data["buf"], data["counts"]
-    jieba_pieces = Pieces(buf, data["jieba"], 2, counts["jieba"])
+    jieba_pieces = Pieces(buf, data["jieba"], 2, counts["jieba"], _jieba_tables)
     freq, tags = LazyDict(jieba_pieces, 0), LazyDict(jieba_pieces, 1)
-    py_pieces = Pieces(buf, data["pypinyin"], 2, counts["pypinyin"])
+    py_pieces = Pieces(buf, data["pypinyin"], 2, counts["pypinyin"], _phrase_tables)
     phrases, prefixes = LazyDict(py_pieces, 0), LazySet(py_pieces, 1)
-    chars = LazyDict(Pieces(buf, data["pinyin_dict"], 1, counts["pinyin_dict"]), 0)
+    char_rescue = lambda: (_run_module("pypinyin", "pinyin_dict.py")["pinyin_dict"],)  # noqa: E731
+    chars = LazyDict(Pieces(buf, data["pinyin_dict"], 1, counts["pinyin_dict"], char_rescue), 0)
     hmm = _HmmTables(buf, data["hmm"])
     hmm.install_modules()
     for name, table in (("pinyin_dict", chars), ("phrases_dict", phrases)):
@@ -959,14 +1050,16 @@ def install_zhconv(path: Path | None = None) -> str:
         mode = "own"
         if data is not None and zc.zhcdicts is None and not zc.pfsdict:
             buf = data["buf"]
-            pieces = Pieces(buf, data["zhconv"], 2, data["counts"]["zhconv"])
-            offset, length = data["zhconv_other"]
+            pieces = Pieces(buf, data["zhconv"], 2, data["counts"]["zhconv"], _zh_hans_tables)
             other: dict = {}
 
             def load_other() -> dict:
                 with pieces._lock:
                     if not other:
-                        other.update(marshal.loads(buf[offset : offset + length]))  # noqa: S302 - our own file
+                        try:
+                            other.update(_decode(buf, data["zhconv_other"]))  # type: ignore[call-overload]
+                        except CorruptCache:
+                            other.update(_zhconv_json())
                 return other
 
             tables: dict = dict(data["zhconv_sets"])
