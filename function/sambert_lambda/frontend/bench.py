@@ -23,17 +23,25 @@ from pathlib import Path
 
 MARK = "\u2581"
 TYPICAL = [
-    "北京今天天气怎么样？", "小朋友们一会儿去公园玩儿，展览馆里有很多老虎。", "请用iPhone打开这个app，你好。",
-    "上午九点三十分举行，请准时参加。", "我在银行上班，每天都要行走很远的路。", "这个问题我们明天再讨论吧。",
-    "他把2023年的销售额提高了15%。", "会议室在三楼，电梯出来往左走。",
+    "北京今天天气怎么样？",
+    "小朋友们一会儿去公园玩儿，展览馆里有很多老虎。",
+    "请用iPhone打开这个app，你好。",
+    "上午九点三十分举行，请准时参加。",
+    "我在银行上班，每天都要行走很远的路。",
+    "这个问题我们明天再讨论吧。",
+    "他把2023年的销售额提高了15%。",
+    "会议室在三楼，电梯出来往左走。",
 ]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="benchmark folder (with cpp/ and tn-wetext/)")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N CPP sentences (0 = all)")
-    parser.add_argument("--strategies", default="phrase+g2pm",
-                        help="comma-separated G2P strategies to compare (phrase+g2pm,g2pm,phrase,pypinyin)")
+    parser.add_argument(
+        "--strategies",
+        default="phrase+g2pm",
+        help="comma-separated G2P strategies to compare (phrase+g2pm,g2pm,phrase,pypinyin)",
+    )
     parser.add_argument("--skip-speed", action="store_true", help="do not run the speed measurements")
 
 
@@ -51,7 +59,7 @@ def load_cpp(folder: Path, limit: int = 0) -> list[tuple[str, str, str, str]]:
             continue
         a = s.index(MARK)
         b = s.index(MARK, a + 1)
-        items.append((s[:a], s[a + 1:b], s[b + 1:], _canon(lb)))
+        items.append((s[:a], s[a + 1 : b], s[b + 1 :], _canon(lb)))
         if limit and len(items) >= limit:
             break
     return items
@@ -98,12 +106,16 @@ def score_cpp(folder: Path, strategies: list[str], limit: int = 0) -> dict:
         g2p = get_g2p(strat)
         t0 = time.perf_counter()
         ok = sum(_lexical_pred(g2p, text, off) == label for text, off, label in prepared)
-        out["lexical"][strat] = {"accuracy": round(ok / max(1, len(prepared)), 4),
-                                 "ms_per_sentence": round((time.perf_counter() - t0) * 1000 / max(1, len(prepared)), 2)}
+        out["lexical"][strat] = {
+            "accuracy": round(ok / max(1, len(prepared)), 4),
+            "ms_per_sentence": round((time.perf_counter() - t0) * 1000 / max(1, len(prepared)), 2),
+        }
     frontend = OpenFrontend()
     ok = sum(_surface_pred(frontend, text, off) == label for text, off, label in prepared)
-    out["surface"] = {"accuracy": round(ok / max(1, len(prepared)), 4),
-                      "note": "analyze output after sandhi/neutral tones vs CPP's lexical labels"}
+    out["surface"] = {
+        "accuracy": round(ok / max(1, len(prepared)), 4),
+        "note": "analyze output after sandhi/neutral tones vs CPP's lexical labels",
+    }
     return out
 
 
@@ -120,16 +132,21 @@ def measure_speed() -> dict:
             f.symbol_lines(s)
             times.append((time.perf_counter() - t0) * 1000)
             cpu_times.append((time.process_time() - c0) * 1000)
-    code = ("import time,resource; t=time.perf_counter(); from sambert_lambda.frontend.pipeline import OpenFrontend; "
-            "f=OpenFrontend(); f.symbol_lines('北京今天天气怎么样'); r=resource.getrusage(resource.RUSAGE_SELF); "
-            "print(time.perf_counter()-t, r.ru_utime+r.ru_stime)")
-    colds, cpus = [], []
+    code = (
+        "import time,resource; t=time.perf_counter(); from sambert_lambda.frontend.pipeline import OpenFrontend; "
+        "f=OpenFrontend(); f.symbol_lines('北京今天天气怎么样'); r=resource.getrusage(resource.RUSAGE_SELF); "
+        "from sambert_lambda.frontend import dict_cache; "
+        "print(time.perf_counter()-t, r.ru_utime+r.ru_stime, dict_cache.status().get('mode'))"
+    )
+    colds, cpus, modes = [], [], []
     for _ in range(3):
-        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)  # noqa: S603 - fixed argv, our own interpreter
+        argv = [sys.executable, "-c", code]  # fixed argv, our own interpreter
+        res = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
         try:
-            wall, cpu = res.stdout.strip().splitlines()[-1].split()
+            wall, cpu, mode = res.stdout.strip().splitlines()[-1].split()
             colds.append(float(wall))
             cpus.append(float(cpu))
+            modes.append(mode)
         except (ValueError, IndexError):
             pass
     try:
@@ -143,6 +160,7 @@ def measure_speed() -> dict:
         "cold_start_s_median": round(statistics.median(colds), 3) if colds else None,
         "cold_start_s_all": [round(c, 3) for c in colds],
         "cold_start_cpu_s_median": round(statistics.median(cpus), 3) if cpus else None,
+        "cold_start_dictionary_cache": sorted(set(modes)),  # "cache": the baked/temp cache was used
         "load_average_1min": load,
         "sentences": len(TYPICAL),
     }
@@ -161,7 +179,10 @@ def run(args: argparse.Namespace) -> int:
             tn = score_tn(data)
             report["tn"] = {
                 "overall": tn.get("overall"),
-                "files": {name: {k: v for k, v in f.items() if k != "failures"} for name, f in tn.get("files", {}).items()},
+                "files": {
+                    name: {k: v for k, v in f.items() if k != "failures"}
+                    for name, f in tn.get("files", {}).items()
+                },
             }
         except ImportError as e:
             report["tn"] = {"error": f"TN bench unavailable: {e}"}
