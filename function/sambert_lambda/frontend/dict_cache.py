@@ -202,7 +202,23 @@ def _first(key: object) -> str | int | None:
     return None  # other keys were never split, so they are absent from the pieces
 
 
-class LazyDict(dict):
+class _OnDemand:
+    """What :class:`LazyDict` and :class:`LazySet` share: decode a key's piece, or all pieces, before use."""
+
+    __slots__ = ()
+    _pieces: Pieces
+
+    def _need(self, key: object) -> None:
+        ch = _first(key)
+        if ch is not None and ch in self._pieces._pending:
+            self._pieces.load(ch)
+
+    def _all(self) -> None:
+        if self._pieces._pending:
+            self._pieces.load_all()
+
+
+class LazyDict(_OnDemand, dict):
     """A ``dict`` whose entries are decoded per first character of the key on first lookup (see module doc)."""
 
     __slots__ = ("_pieces", "_slot")
@@ -215,15 +231,6 @@ class LazyDict(dict):
 
     def _merge(self, part: dict) -> None:
         dict.update(self, part)
-
-    def _need(self, key: object) -> None:
-        ch = _first(key)
-        if ch is not None and ch in self._pieces._pending:
-            self._pieces.load(ch)
-
-    def _all(self) -> None:
-        if self._pieces._pending:
-            self._pieces.load_all()
 
     # lookups and single-key changes: decode the key's piece first
     def __contains__(self, key: object) -> bool:
@@ -331,7 +338,7 @@ class LazyDict(dict):
         return dict.__sizeof__(self)
 
 
-class LazySet(set):
+class LazySet(_OnDemand, set):
     """A ``set`` of strings decoded per first character on the first membership test (see module doc)."""
 
     __slots__ = ("_pieces", "_slot")
@@ -344,15 +351,6 @@ class LazySet(set):
 
     def _merge(self, part: Iterable) -> None:
         set.update(self, part)
-
-    def _need(self, key: object) -> None:
-        ch = _first(key)
-        if ch is not None and ch in self._pieces._pending:
-            self._pieces.load(ch)
-
-    def _all(self) -> None:
-        if self._pieces._pending:
-            self._pieces.load_all()
 
     def __contains__(self, key: object) -> bool:
         self._need(key)
