@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import lzma
 import re
 import threading
 from functools import lru_cache
-from importlib import resources
 
 EnSyllable = tuple[list[str], str]
 
@@ -104,6 +102,9 @@ def cmu_entries() -> list[str]:
     if _cmu is None:
         with _LOAD_LOCK:
             if _cmu is None:
+                import lzma  # only on the first English word: importlib.resources + lzma cost ~35 ms
+                from importlib import resources
+
                 raw = resources.files("sambert_lambda.data").joinpath(*_LEXICON_FILE).read_bytes()
                 lines = lzma.decompress(raw).decode("utf-8").splitlines()
                 _cmu = [ln for ln in lines if ln and not ln.startswith(";;;")]
