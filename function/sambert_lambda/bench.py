@@ -225,9 +225,12 @@ def mixed_lengths(h: Harness, requests: int = 24, seed: int = 7) -> dict:
     """
     import random
 
+    import psutil
+
+    proc = psutil.Process()
     rng = random.Random(seed)  # noqa: S311 - reproducible request lengths, not security
     lengths = [rng.randint(6, min(120, len(PASSAGE))) for _ in range(requests)]
-    rss0 = _rss_now_mb()
+    rss0 = proc.memory_info().rss
     runs = []
     for n in lengths:
         start = rng.randint(0, len(PASSAGE) - n)
@@ -240,19 +243,8 @@ def mixed_lengths(h: Harness, requests: int = 24, seed: int = 7) -> dict:
         "audio_s": round(audio, 2),
         "rtf_1t": round(sum(r["total_s"] for r in tail) / audio, 4),
         "rtf_1t_cpu": round(sum(r["cpu_s"] for r in tail) / audio, 4),
-        "rss_growth_mb": round(_rss_now_mb() - rss0, 1),
+        "rss_growth_mb": round((proc.memory_info().rss - rss0) / 2**20, 1),
     }
-
-
-def _rss_now_mb() -> float:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return 0.0
 
 
 def texts_for_targets(h: Harness, targets=TARGET_SECONDS) -> dict[int, str]:

@@ -48,10 +48,10 @@ print(json.dumps(out, ensure_ascii=False))
 """
 
 
-def _run(cache: str) -> dict:
-    env = {**os.environ, dict_cache.CACHE_ENV: cache}
+def _last_json(script: str, *args: str, env: dict[str, str]) -> dict:
+    """Run ``script`` in a fresh interpreter; its last stdout line is a JSON object."""
     res = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, json.dumps(SENTENCES)],
+        [sys.executable, "-c", script, *args],
         env=env,
         capture_output=True,
         text=True,
@@ -59,6 +59,10 @@ def _run(cache: str) -> dict:
         check=True,
     )
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _run(cache: str) -> dict:
+    return _last_json(_SCRIPT, json.dumps(SENTENCES), env={**os.environ, dict_cache.CACHE_ENV: cache})
 
 
 @pytest.fixture(scope="module")
@@ -142,15 +146,7 @@ print(json.dumps({
 
 def test_cache_holds_what_the_packages_load(baked: Path) -> None:
     env = {**os.environ, dict_cache.CACHE_ENV: "off"}  # the packages' own loading, in a fresh process
-    res = subprocess.run(
-        [sys.executable, "-c", _PACKAGES_SCRIPT, str(baked)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+    out = _last_json(_PACKAGES_SCRIPT, str(baked), env=env)
     assert out.pop("yinhang")[1] == "n"
     sizes = out.pop("sizes")
     assert sizes[0] > 300_000 and sizes[1] > 10_000
@@ -241,15 +237,7 @@ def test_pkg_resources_is_not_imported(tmp_path: Path, baked: Path, mode: str) -
     subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, timeout=60)
     assert marker.read_text() == "imported"  # the fake is found and would leave its mark
     marker.unlink()
-    res = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, json.dumps(SENTENCES[:2])],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+    out = _last_json(_SCRIPT, json.dumps(SENTENCES[:2]), env=env)
     assert out["status"]["mode"] == mode
     assert all(a["words"] for a in out["analysis"])
     assert not marker.exists()

@@ -91,12 +91,6 @@ class Bf16Vocoder:
         self.hop_size = generator.hop_size
         self.in_channels = generator.in_channels
 
-    def __call__(self, m):
-        import torch
-
-        with torch.inference_mode():
-            return self.model(m.to(torch.bfloat16)).float()
-
     def vocode(self, mel: np.ndarray, chunk_frames: int | None = None) -> np.ndarray:
         """As :meth:`HifiGanGenerator.vocode` (streamed for causal generators), in bfloat16."""
         return self.model.vocode(np.asarray(mel, dtype=np.float32), chunk_frames=chunk_frames)
