@@ -228,7 +228,7 @@ def context_readings(words: list[Word]) -> None:
                 prev.pos[:1] == "r" or prev.text in _MODAL_BEFORE):
             if nxt.text in ("了", "到"):
                 w.pinyin[0] = "de2"  # 他得了第一名: the verb 'obtain'
-            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text == "好好":
+            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text[:2] == "好好":
                 w.pinyin[0] = "dei3"
         elif t in _REDUP_VERB and nxt is not None and nxt.text in ("一", "了") and k + 2 < len(zh) \
                 and zh[k + 2].text[:1] == t:

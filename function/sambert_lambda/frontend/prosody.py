@@ -114,8 +114,8 @@ def _numeric(w: Word) -> bool:
 
 def merge_numbers(words: list[Word]) -> list[Word]:
     """Consecutive number words become one unit word (二零二 + 四年 -> 二零二四年; 九 + 十九点九 + 九 + 美元 ->
-    九十九点九九美元): a date, time or amount component closes at 年/月/日/号/分/秒/元/角, and a bare number takes
-    one following unit word. Such a word is never split, and no break above #1 falls between components."""
+    九十九点九九美元): a date, time or amount component closes at 年/月/日/号/分/秒/元/角 (and the hour of a time at
+    点, as ttsfrd reads 九点 #1 三十分), and a bare number takes one following unit word. Such a word is never split, and no break above #1 falls between components."""
     out: list[Word] = []
     for w in words:
         last = out[-1] if out else None
@@ -133,7 +133,8 @@ def merge_numbers(words: list[Word]) -> list[Word]:
                 ((last.text[-1] == "元" and w.text[-1] in "角分") or (last.text[-1] == "角" and w.text[-1] == "分"))):
             out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
             continue
-        if last is not None and last.unit and last.text[-1] not in _CLOSERS:
+        if last is not None and last.unit and last.text[-1] not in _CLOSERS and not (
+                last.text[-1] == "点" and w.text[-1:] in ("分", "秒")):  # 九点 | 三十分: hour and minutes
             if _numeric(w) or w.text in _UNIT_WORDS or (w.kind == "zh" and w.pos[:1] == "q" and len(w.text) <= 2):
                 out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w),
                                unit=True)
