@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -44,7 +43,7 @@ def _get(url: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def api(moto_endpoint, test_voice_dir, tmp_path_factory):
-    from conftest import free_port, wait_http
+    from conftest import free_port, stop_process
 
     bucket = f"marks-{uuid.uuid4().hex[:8]}"
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
@@ -56,9 +55,8 @@ def api(moto_endpoint, test_voice_dir, tmp_path_factory):
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(base + "/healthz", timeout=240)
         deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # up, and past its cold start (healthz answers 503 while loading)
             try:
                 _get(base + "/healthz")
                 break
@@ -66,11 +64,7 @@ def api(moto_endpoint, test_voice_dir, tmp_path_factory):
                 time.sleep(0.5)
         yield base
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 
