@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sambert_lambda import marks
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
+from sambert_lambda.marks import Rendered
 from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Settings, get_settings
 from sambert_lambda.types import Controls, Segment
 
@@ -42,6 +44,7 @@ class SynthesisResult:
     test_voice: bool
     timings: dict[str, float] = field(default_factory=dict)
     segments: int = 0
+    rendered: list[Rendered] = field(default_factory=list)  # where each segment sits in ``audio`` (speech marks)
 
     @property
     def duration_seconds(self) -> float:
@@ -199,6 +202,8 @@ class Synthesizer:
         model = self.store.voice(voice)
         sr = model.sample_rate
         parts: list[np.ndarray] = []
+        rendered: list[Rendered] = []
+        at = 0
         timings = {"acoustic_s": 0.0, "vocoder_s": 0.0, "engine_s": 0.0}
         for seg in segments:
             if seg.symbols:
@@ -209,8 +214,12 @@ class Synthesizer:
                     timings[k] += float(getattr(out, "timings", {}).get(k, 0.0))
                 # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
                 parts.append(np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0))
+                hop = int(getattr(model, "hop_size", 0) or 0)
+                rendered.append(Rendered(seg, at, len(parts[-1]), tuple(int(d) for d in out.dur), hop))
+                at += len(parts[-1])
             if seg.pause_after_ms > 0:
                 parts.append(np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32))
+                at += len(parts[-1])
         audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
         return SynthesisResult(
             audio=audio,
@@ -221,6 +230,7 @@ class Synthesizer:
             test_voice=self.test_voice,
             timings=timings,
             segments=len(segments),
+            rendered=rendered,
         )
 
     def synthesize_symbols(
@@ -295,6 +305,10 @@ def add_arguments(p) -> None:
     p.add_argument("--ssml", action="store_true", help="the text is SSML")
     p.add_argument("--symbols", action="store_true", help="the input is KAN-TTS symbol lines, one per line")
     p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
+    p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
+    p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
+                   help="comma-separated mark types for --marks (default: all)")
+    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: .srt or .vtt by extension")
 
 
 def run(args) -> int:
@@ -322,7 +336,15 @@ def run(args) -> int:
         )
     out = pathlib.Path(args.out)
     fmt = (args.format or out.suffix.lstrip(".") or "wav").lower()
+    types = marks.check_types([t.strip() for t in args.mark_types.split(",") if t.strip()]) if args.marks else ()
+    cap_fmt = marks.check_caption_format("srt" if str(args.captions).lower().endswith(".srt") else "vtt")
     out.write_bytes(encode(result.audio, result.sample_rate, fmt, target_rate=args.sample_rate))
+    if args.marks:
+        pathlib.Path(args.marks).write_bytes(
+            marks.to_jsonl(marks.speech_marks(text, result.rendered, result.sample_rate, types)))
+    if args.captions:
+        pathlib.Path(args.captions).write_text(marks.captions(text, result.rendered, result.sample_rate, cap_fmt),
+                                               encoding="utf-8")
     label = " (TEST VOICE: random weights, not speech)" if result.test_voice else ""
     print(
         f"wrote {out} ({result.duration_seconds:.2f} s, {result.voice}, "

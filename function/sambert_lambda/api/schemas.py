@@ -11,6 +11,7 @@ from sambert_lambda.synthesizer import PITCH_RANGE, SPEED_RANGE, VOLUME_DB_RANGE
 
 Format = Literal["wav", "mp3", "ogg", "flac", "pcm"]
 SampleRate = Literal[8000, 16000, 22050, 24000]
+MarkType = Literal["sentence", "word", "phoneme", "ssml"]
 assert set(Format.__args__) == set(FORMATS)  # type: ignore[attr-defined]
 
 
@@ -28,6 +29,11 @@ class TTSRequest(BaseModel):
     format: Format = "wav"
     sample_rate: SampleRate | None = Field(None, description="Output rate; default the voice's own rate.")
     ssml: bool = False
+    speech_marks: list[MarkType] | None = Field(
+        None, max_length=4, description="Speech mark types to return as JSON Lines (speech_marks_url): sentence, "
+        "word, phoneme, ssml. Times in ms from the frame durations; start/end are UTF-8 byte offsets into text.")
+    captions: Literal["vtt", "srt"] | None = Field(None, description="Also write WebVTT or SRT captions "
+                                                   "(captions_url), one cue per sentence.")
 
 
 class SpeechRequest(BaseModel):
@@ -65,6 +71,9 @@ class TTSResponse(BaseModel):
     cached: bool
     test_voice: bool = Field(description="True when the loaded model is the random-weight test voice (not speech).")
     timings: dict[str, float]
+    speech_marks_url: str | None = Field(None, description="Presigned URL of the speech marks (JSON Lines), "
+                                         "when speech_marks was asked for.")
+    captions_url: str | None = Field(None, description="Presigned URL of the captions, when captions was asked for.")
 
 
 class VoiceOut(BaseModel):
