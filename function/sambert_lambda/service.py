@@ -138,6 +138,8 @@ class TTSService:
             "format": req.format,
             "sample_rate": int(sample_rate),
             "ssml": bool(req.ssml),
+            **({"lexicon": req.lexicon} if req.lexicon else {}),
+            **({"baked_lexicon": baked.digest} if (baked := getattr(self.synthesizer, "lexicon", None)) else {}),
             "model_id": self.synthesizer.model_id,
             "model_revision": self.synthesizer.model_revision,
             "engine": ENGINE_VERSION,
@@ -151,11 +153,12 @@ class TTSService:
 
     # ---------------------------------------------------------------- synthesis
     def _synthesize(self, text: str, voice: str, req_emotion: str, *, speed: float, pitch: float = 0.0,
-                    volume_db: float = 0.0, ssml: bool = False):
+                    volume_db: float = 0.0, ssml: bool = False, lexicon: str | None = None):
         with self._lock:
             try:
                 return self.synthesizer.synthesize(
-                    text, voice=voice, emotion=req_emotion, speed=speed, pitch=pitch, volume_db=volume_db, ssml=ssml
+                    text, voice=voice, emotion=req_emotion, speed=speed, pitch=pitch, volume_db=volume_db, ssml=ssml,
+                    **({"lexicon": lexicon} if lexicon else {}),
                 )
             except TTSError:
                 raise
@@ -191,7 +194,7 @@ class TTSService:
             self.stats.cache_hits += 1
         else:
             result = self._synthesize(text, voice, req.emotion, speed=req.speed, pitch=req.pitch,
-                                      volume_db=req.volume, ssml=req.ssml)
+                                      volume_db=req.volume, ssml=req.ssml, lexicon=req.lexicon)
             self.stats.syntheses += 1
             timings.update({k: float(v) for k, v in result.timings.items()})
             synth_s = float(result.timings.get("total_s", 0.0))

@@ -25,6 +25,7 @@ from sambert_lambda.types import Controls, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
     from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.frontend.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,20 @@ class Synthesizer:
         if default not in names:
             default = names[0]
         self.default_voice = default
+        self.lexicon: Lexicon | None = None
+        if self.settings.lexicon_file:
+            from sambert_lambda.frontend.lexicon import Lexicon
+
+            self.lexicon = Lexicon.load(self.settings.lexicon_file)
+
+    def request_lexicon(self, text: str | None) -> Lexicon | None:
+        """The baked lexicon with a request's entries (the lexicon text format) on top; None when neither is set."""
+        if not text:
+            return self.lexicon
+        from sambert_lambda.frontend.lexicon import MAX_REQUEST_BYTES, Lexicon
+
+        extra = Lexicon.parse(text, where="lexicon", max_bytes=MAX_REQUEST_BYTES)
+        return self.lexicon.merged(extra) if self.lexicon else extra
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -180,11 +195,16 @@ class Synthesizer:
         volume_db: float = 0.0,
         ssml: bool = False,
         speaker: str | None = None,
+        lexicon: str | None = None,
     ) -> SynthesisResult:
+        """``lexicon``: extra entries in the lexicon text format (frontend/lexicon.py), on top of TTS_LEXICON_FILE."""
         t0 = time.perf_counter()
         name, controls = self.validate(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch, volume_db=volume_db)
         speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
-        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls)
+        lex = self.request_lexicon(lexicon)
+        extra = {"lexicon": lex} if lex else {}
+        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls,
+                                          **extra)  # fmt: skip
         for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
             for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
                 if emo != "none":
@@ -305,6 +325,7 @@ def add_arguments(p) -> None:
     p.add_argument("--ssml", action="store_true", help="the text is SSML")
     p.add_argument("--symbols", action="store_true", help="the input is KAN-TTS symbol lines, one per line")
     p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
+    p.add_argument("--lexicon", default=None, metavar="FILE", help="custom pronunciations (lexicon text format)")
     p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
     p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
                    help="comma-separated mark types for --marks (default: all)")
@@ -333,6 +354,7 @@ def run(args) -> int:
             pitch=args.pitch,
             volume_db=args.volume,
             ssml=args.ssml,
+            lexicon=pathlib.Path(args.lexicon).read_text(encoding="utf-8") if args.lexicon else None,
         )
     out = pathlib.Path(args.out)
     fmt = (args.format or out.suffix.lstrip(".") or "wav").lower()

@@ -34,6 +34,8 @@ class TTSRequest(BaseModel):
         "word, phoneme, ssml. Times in ms from the frame durations; start/end are UTF-8 byte offsets into text.")
     captions: Literal["vtt", "srt"] | None = Field(None, description="Also write WebVTT or SRT captions "
                                                    "(captions_url), one cue per sentence.")
+    lexicon: str | None = Field(None, max_length=16 * 1024, description="Custom pronunciations, one 'word "
+                                "pronunciation' per line (pinyin with tones, or ARPAbet); on top of TTS_LEXICON_FILE.")
 
 
 class SpeechRequest(BaseModel):
