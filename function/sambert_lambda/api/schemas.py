@@ -48,9 +48,14 @@ class SpeechRequest(BaseModel):
     voice: str | None = Field(
         None, max_length=64, description="A voice of /v1/voices; OpenAI voice names map to the default voice."
     )
-    response_format: Literal["wav", "mp3", "flac", "pcm", "ogg"] = "mp3"
+    response_format: Literal["wav", "mp3", "flac", "pcm", "ogg", "opus"] = Field(
+        "mp3", description="opus is Ogg Opus; ogg is Ogg Vorbis. flac is never streamed.")
     speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
     emotion: str = Field("neutral", max_length=32, description="Extension: one of the voice's emotions.")
+    stream_format: Literal["audio", "sse"] = Field(
+        "audio", description="audio: the encoded audio, streamed in chunks as sentences finish (chunked transfer; "
+        "buffered behind Mangum). sse: Server-Sent Events speech.audio.delta (base64) then speech.audio.done.")
+    stream: bool = Field(True, description="Extension: false answers the whole file at once (Content-Length).")
 
 
 class ModelRef(BaseModel):
