@@ -92,6 +92,9 @@ class OpenFrontend:
             self.g2p.annotate(sentence, words)
         forced = self._forced(words, attrs)
         for w in words:
+            if w.kind == "zh":
+                w.lexical = list(w.pinyin)
+        for w in words:
             if w.kind == "zh" and not any(forced.get(id(w), [])):
                 sandhi.merge_erhua(w)
         sandhi.neutral_tones(words)
@@ -142,8 +145,10 @@ class OpenFrontend:
                 last = max((k for k, w in enumerate(pw.words) if prosody.syllable_count(w) > 0), default=-1)
                 for k, w in enumerate(pw.words):
                     pinyin = [p for p in w.pinyin if p != "?"] if w.kind == "zh" else []
+                    lexical = [p for p in (w.lexical or []) if p != "?"] if w.kind == "zh" else []
                     speakable = speakable or bool(pinyin) or (w.kind == "en" and prosody.syllable_count(w) > 0)
-                    words_out.append({"text": w.text, "pinyin": pinyin, "break": pw.brk if k == last else 0})
+                    words_out.append({"text": w.text, "pinyin": pinyin, "lexical": lexical,
+                                      "break": pw.brk if k == last else 0})
         result: dict = {"input": text, "normalized": normalized, "words": words_out if speakable else []}
         if lexicon:
             result["lexicon"] = [{"word": m.entry.word, "start": m.start, "end": m.end,
