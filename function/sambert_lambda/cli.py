@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth-symbols": ("sambert_lambda.engine.cli", "run the engine on KAN-TTS symbol lines and dump dur/mel/wav/pcm"),
     "analyze": ("sambert_lambda.frontend.cli_analyze", "text lines on stdin -> JSON analysis (normalized, words)"),
     "symbols": ("sambert_lambda.frontend.cli_symbols", "text lines on stdin -> ttsfrd-style symbol lines"),
-    "bench-frontend": ("sambert_lambda.frontend.bench", "score the frontend on public benchmark data"),
+    "bench-frontend": ("sambert_lambda.frontend.cli_bench", "score the frontend on public benchmark data"),
     "frontend-cache": ("sambert_lambda.frontend.cli_cache", "bake the frontend dictionary cache (image build time)"),
     "make-test-voice": ("sambert_lambda.engine.testvoice", "write random-weight voices in the ModelScope layout"),
     "bake-model": ("sambert_lambda.engine.bake", "download the model into a ModelScope cache (image build time)"),

@@ -11,12 +11,14 @@ A HEAD hit counts only while the object will outlive the URL handed out (age + U
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -24,10 +26,14 @@ from typing import Any, Protocol
 from sambert_lambda import ENGINE_VERSION, __version__
 from sambert_lambda.api.schemas import TTSRequest
 from sambert_lambda.audio import content_type, encode
+from sambert_lambda.audiostream import StreamEncoder
+from sambert_lambda.audiostream import content_type as stream_content_type
 from sambert_lambda.errors import InvalidInput, ModelError, TooLarge, TTSError, UnknownEmotion, UnknownVoice
+from sambert_lambda.marks import captions, check_caption_format, check_types, speech_marks, to_jsonl
 from sambert_lambda.observability import logger, record_request
 from sambert_lambda.settings import Settings
 from sambert_lambda.storage import Storage
+from sambert_lambda.synthesizer import count_characters
 
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 # Mangum base64-encodes binary bodies (4/3 larger) inside a JSON envelope: keep raw audio under this.
@@ -45,6 +51,10 @@ class SynthesizerLike(Protocol):  # the contract of sambert_lambda.synthesizer.S
     def voices(self) -> list[Any]: ...
 
     def synthesize(self, text: str, **kwargs: Any) -> Any: ...
+
+    def prepare(self, text: str, **kwargs: Any) -> tuple[str, list[Any]]: ...
+
+    def render_iter(self, segments: list[Any], voice: str) -> Iterator[tuple[Any, Any]]: ...
 
 
 def normalize_text(text: str) -> str:
@@ -137,6 +147,8 @@ class TTSService:
             "format": req.format,
             "sample_rate": int(sample_rate),
             "ssml": bool(req.ssml),
+            **({"lexicon": req.lexicon} if req.lexicon else {}),
+            **({"baked_lexicon": baked.digest} if (baked := getattr(self.synthesizer, "lexicon", None)) else {}),
             "model_id": self.synthesizer.model_id,
             "model_revision": self.synthesizer.model_revision,
             "engine": ENGINE_VERSION,
@@ -150,11 +162,12 @@ class TTSService:
 
     # ---------------------------------------------------------------- synthesis
     def _synthesize(self, text: str, voice: str, req_emotion: str, *, speed: float, pitch: float = 0.0,
-                    volume_db: float = 0.0, ssml: bool = False):
+                    volume_db: float = 0.0, ssml: bool = False, lexicon: str | None = None):
         with self._lock:
             try:
                 return self.synthesizer.synthesize(
-                    text, voice=voice, emotion=req_emotion, speed=speed, pitch=pitch, volume_db=volume_db, ssml=ssml
+                    text, voice=voice, emotion=req_emotion, speed=speed, pitch=pitch, volume_db=volume_db, ssml=ssml,
+                    **({"lexicon": lexicon} if lexicon else {}),
                 )
             except TTSError:
                 raise
@@ -178,6 +191,9 @@ class TTSService:
         head = self.storage.head(key)
         timings["cache_lookup_s"] = time.perf_counter() - t
         cached = head is not None and self._fresh_enough(head.last_modified)
+        extras = sidecar_keys(key, req.speech_marks, req.captions)
+        if cached and any(self.storage.head(k) is None for k in extras.values()):
+            cached = False  # the audio is stored but not these marks/captions: render again, same bytes
         if cached:
             assert head is not None
             meta = head.metadata
@@ -187,7 +203,7 @@ class TTSService:
             self.stats.cache_hits += 1
         else:
             result = self._synthesize(text, voice, req.emotion, speed=req.speed, pitch=req.pitch,
-                                      volume_db=req.volume, ssml=req.ssml)
+                                      volume_db=req.volume, ssml=req.ssml, lexicon=req.lexicon)
             self.stats.syntheses += 1
             timings.update({k: float(v) for k, v in result.timings.items()})
             synth_s = float(result.timings.get("total_s", 0.0))
@@ -212,10 +228,14 @@ class TTSService:
             }
             t = time.perf_counter()
             self.storage.put(key, body, content_type(req.format, rate), meta)
+            for what, k in extras.items():
+                data, ctype = sidecar_body(what, req, result)  # offsets count into the text as sent
+                self.storage.put(k, data, ctype, meta)
             timings["upload_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
         url, expires_at = self.storage.presign(key)
+        extra_urls = {f"{what}_url": self.storage.presign(k)[0] for what, k in extras.items()}
         timings["presign_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - t0
         record_request(cached=cached, characters=characters, synthesis_s=synth_s, audio_s=duration)
@@ -240,7 +260,57 @@ class TTSService:
             "cached": cached,
             "test_voice": test_voice,
             "timings": {k: round(v, 4) for k, v in timings.items()},
+            **extra_urls,
         }
+
+    def speech_stream(self, text: str, *, voice: str | None, fmt: str, speed: float, emotion: str = "neutral",
+                      sse: bool = False) -> tuple[str, Iterator[bytes]]:  # fmt: skip
+        """Validate and run the frontend now (so errors are still 4xx), then (content type, body chunks): one
+        chunk per sentence as the engine finishes it. ``sse``: OpenAI's ``speech.audio.delta`` events instead."""
+        if voice in OPENAI_VOICES:
+            voice = None
+        self.stats.requests += 1
+        norm, name, info = self._check(text, voice, emotion)
+        synth = self.synthesizer
+        encoder = StreamEncoder(fmt, info.sample_rate)  # raises invalid_response_format for flac
+        try:
+            name, segments = synth.prepare(norm, voice=name, emotion=emotion, speed=speed)
+        except TTSError:
+            raise
+        except (RuntimeError, ValueError) as e:
+            raise ModelError(f"synthesis failed ({type(e).__name__})", code="synthesis_failed") from None
+        characters = count_characters(norm)
+
+        def chunks() -> Iterator[bytes]:
+            parts = synth.render_iter(segments, name)
+            n = samples = 0
+            while True:
+                with self._lock:
+                    item = next(parts, None)
+                if item is None:
+                    break
+                audio, placed = item
+                samples += len(audio)
+                if placed is not None:  # when each sentence is ready (the streaming tests read this order)
+                    logger.info("speech chunk", extra={"chunk": n, "monotonic": time.monotonic()})
+                    n += 1
+                data = encoder.feed(audio)
+                if data:
+                    yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode()}) if sse else data
+            tail = encoder.close()
+            if tail:
+                yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(tail).decode()}) if sse else tail
+            if sse:
+                yield _sse({"type": "speech.audio.done",
+                            "usage": {"input_tokens": characters, "output_tokens": samples, "total_tokens":
+                                      characters + samples}})  # fmt: skip
+            self.stats.syntheses += 1
+            record_request(cached=False, characters=characters, synthesis_s=0.0, audio_s=samples / info.sample_rate)
+            logger.info("speech", extra={"voice": name, "emotion": emotion, "format": fmt, "streamed": True,
+                                         "chunks": n})  # fmt: skip
+
+        ctype = "text/event-stream" if sse else stream_content_type(fmt, info.sample_rate)
+        return ctype, chunks()
 
     def speech(self, text: str, *, voice: str | None, fmt: str, speed: float, emotion: str = "neutral") -> bytes:
         """The ``POST /v1/audio/speech`` body: encoded audio bytes, no S3. Raises TooLarge over the 6 MB limit."""
@@ -262,6 +332,30 @@ class TTSService:
             )
         logger.info("speech", extra={"voice": name, "emotion": emotion, "format": fmt, "bytes": len(body)})
         return body
+
+
+def _sse(event: dict) -> bytes:
+    return b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
+
+
+def sidecar_keys(key: str, types: list[str] | None, captions: str | None) -> dict[str, str]:
+    """Keys of the speech marks / captions stored beside the audio ``key`` (only those asked for)."""
+    stem = key.rsplit(".", 1)[0]
+    out = {}
+    if types:
+        out["speech_marks"] = f"{stem}.marks-{'-'.join(check_types(types))}.jsonl"
+    if captions:
+        out["captions"] = f"{stem}.{check_caption_format(captions)}"
+    return out
+
+
+def sidecar_body(what: str, req: TTSRequest, result: Any) -> tuple[bytes, str]:
+    text = req.text
+    if what == "speech_marks":
+        marks = speech_marks(text, result.rendered, result.sample_rate, check_types(req.speech_marks))
+        return to_jsonl(marks), "application/x-ndjson; charset=utf-8"
+    body = captions(text, result.rendered, result.sample_rate, req.captions or "vtt").encode("utf-8")
+    return body, ("text/vtt" if req.captions == "vtt" else "application/x-subrip") + "; charset=utf-8"
 
 
 def build_service(settings: Settings | None = None) -> TTSService:

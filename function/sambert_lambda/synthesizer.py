@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sambert_lambda import marks
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
+from sambert_lambda.marks import Rendered
 from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Settings, get_settings
 from sambert_lambda.types import Controls, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
     from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.frontend.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ class SynthesisResult:
     test_voice: bool
     timings: dict[str, float] = field(default_factory=dict)
     segments: int = 0
+    rendered: list[Rendered] = field(default_factory=list)  # where each segment sits in ``audio`` (speech marks)
 
     @property
     def duration_seconds(self) -> float:
@@ -90,6 +94,20 @@ class Synthesizer:
         if default not in names:
             default = names[0]
         self.default_voice = default
+        self.lexicon: Lexicon | None = None
+        if self.settings.lexicon_file:
+            from sambert_lambda.frontend.lexicon import Lexicon
+
+            self.lexicon = Lexicon.load(self.settings.lexicon_file)
+
+    def request_lexicon(self, text: str | None) -> Lexicon | None:
+        """The baked lexicon with a request's entries (the lexicon text format) on top; None when neither is set."""
+        if not text:
+            return self.lexicon
+        from sambert_lambda.frontend.lexicon import MAX_REQUEST_BYTES, Lexicon
+
+        extra = Lexicon.parse(text, where="lexicon", max_bytes=MAX_REQUEST_BYTES)
+        return self.lexicon.merged(extra) if self.lexicon else extra
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -177,15 +195,12 @@ class Synthesizer:
         volume_db: float = 0.0,
         ssml: bool = False,
         speaker: str | None = None,
+        lexicon: str | None = None,
     ) -> SynthesisResult:
+        """``lexicon``: extra entries in the lexicon text format (frontend/lexicon.py), on top of TTS_LEXICON_FILE."""
         t0 = time.perf_counter()
-        name, controls = self.validate(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch, volume_db=volume_db)
-        speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
-        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls)
-        for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
-            for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
-                if emo != "none":
-                    self.check_emotion(name, emo)
+        name, segments = self.prepare(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch,
+                                      volume_db=volume_db, ssml=ssml, speaker=speaker, lexicon=lexicon)  # fmt: skip
         t1 = time.perf_counter()
         result = self.render(segments, name)
         result.characters = count_characters(text)
@@ -194,34 +209,66 @@ class Synthesizer:
         result.timings["total_s"] = time.perf_counter() - t0
         return result
 
+    def prepare(self, text: str, *, voice: str | None = None, emotion: str = "neutral", speed: float = 1.0,
+                pitch: float = 0.0, volume_db: float = 0.0, ssml: bool = False, speaker: str | None = None,
+                lexicon: str | None = None) -> tuple[str, list[Segment]]:  # fmt: skip
+        """Validate and run the frontend: (voice name, segments). Every caller-facing error is raised here."""
+        name, controls = self.validate(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch, volume_db=volume_db)
+        speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
+        lex = self.request_lexicon(lexicon)
+        extra = {"lexicon": lex} if lex else {}
+        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls,
+                                          **extra)  # fmt: skip
+        for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
+            for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
+                if emo != "none":
+                    self.check_emotion(name, emo)
+        return name, segments
+
     def render(self, segments: list[Segment], voice: str) -> SynthesisResult:
         """Run the engine on ready-made segments (symbol lines + pauses) and join them into one waveform."""
-        model = self.store.voice(voice)
-        sr = model.sample_rate
-        parts: list[np.ndarray] = []
         timings = {"acoustic_s": 0.0, "vocoder_s": 0.0, "engine_s": 0.0}
-        for seg in segments:
-            if seg.symbols:
-                t = time.perf_counter()
-                out = model.synthesize(seg.symbols, seg.controls)
-                timings["engine_s"] += time.perf_counter() - t
-                for k in ("acoustic_s", "vocoder_s"):
-                    timings[k] += float(getattr(out, "timings", {}).get(k, 0.0))
-                # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
-                parts.append(np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0))
-            if seg.pause_after_ms > 0:
-                parts.append(np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32))
-        audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        parts: list[np.ndarray] = []
+        rendered: list[Rendered] = []
+        for audio, placed in self.render_iter(segments, voice, timings):
+            parts.append(audio)
+            if placed is not None:
+                rendered.append(placed)
         return SynthesisResult(
-            audio=audio,
-            sample_rate=sr,
+            audio=np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32),
+            sample_rate=self.store.voice(voice).sample_rate,
             characters=0,
             voice=voice,
             emotion="",
             test_voice=self.test_voice,
             timings=timings,
             segments=len(segments),
+            rendered=rendered,
         )
+
+    def render_iter(self, segments: list[Segment], voice: str, timings: dict[str, float] | None = None):
+        """Yield (float32 audio, Rendered or None for a pause) as each segment is synthesized: the joined waveform
+        is the concatenation of the audio parts, so streaming and buffered output are the same samples."""
+        model = self.store.voice(voice)
+        sr = model.sample_rate
+        hop = int(getattr(model, "hop_size", 0) or 0)
+        timings = timings if timings is not None else {}
+        at = 0
+        for seg in segments:
+            if seg.symbols:
+                t = time.perf_counter()
+                out = model.synthesize(seg.symbols, seg.controls)
+                timings["engine_s"] = timings.get("engine_s", 0.0) + time.perf_counter() - t
+                for k in ("acoustic_s", "vocoder_s"):
+                    timings[k] = timings.get(k, 0.0) + float(getattr(out, "timings", {}).get(k, 0.0))
+                # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
+                wav = np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0)
+                yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in out.dur), hop)
+                at += len(wav)
+            if seg.pause_after_ms > 0:
+                pause = np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32)
+                yield pause, None
+                at += len(pause)
 
     def synthesize_symbols(
         self, lines: list[str], *, voice: str | None = None, controls: Controls | None = None
@@ -295,6 +342,11 @@ def add_arguments(p) -> None:
     p.add_argument("--ssml", action="store_true", help="the text is SSML")
     p.add_argument("--symbols", action="store_true", help="the input is KAN-TTS symbol lines, one per line")
     p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
+    p.add_argument("--lexicon", default=None, metavar="FILE", help="custom pronunciations (lexicon text format)")
+    p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
+    p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
+                   help="comma-separated mark types for --marks (default: all)")
+    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: .srt or .vtt by extension")
 
 
 def run(args) -> int:
@@ -319,10 +371,19 @@ def run(args) -> int:
             pitch=args.pitch,
             volume_db=args.volume,
             ssml=args.ssml,
+            lexicon=pathlib.Path(args.lexicon).read_text(encoding="utf-8") if args.lexicon else None,
         )
     out = pathlib.Path(args.out)
     fmt = (args.format or out.suffix.lstrip(".") or "wav").lower()
+    types = marks.check_types([t.strip() for t in args.mark_types.split(",") if t.strip()]) if args.marks else ()
+    cap_fmt = marks.check_caption_format("srt" if str(args.captions).lower().endswith(".srt") else "vtt")
     out.write_bytes(encode(result.audio, result.sample_rate, fmt, target_rate=args.sample_rate))
+    if args.marks:
+        pathlib.Path(args.marks).write_bytes(
+            marks.to_jsonl(marks.speech_marks(text, result.rendered, result.sample_rate, types)))
+    if args.captions:
+        pathlib.Path(args.captions).write_text(marks.captions(text, result.rendered, result.sample_rate, cap_fmt),
+                                               encoding="utf-8")
     label = " (TEST VOICE: random weights, not speech)" if result.test_voice else ""
     print(
         f"wrote {out} ({result.duration_seconds:.2f} s, {result.voice}, "
