@@ -79,7 +79,8 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str = "wav", target_rate: i
     return buf.getvalue()
 
 
-def _encode_mp3(samples: np.ndarray, rate: int) -> bytes:
+def mp3_encoder(rate: int):
+    """A LAME encoder for mono s16le at ``rate`` (one configuration for files and streams)."""
     import lameenc
 
     enc = lameenc.Encoder()
@@ -87,6 +88,11 @@ def _encode_mp3(samples: np.ndarray, rate: int) -> bytes:
     enc.set_in_sample_rate(rate)
     enc.set_channels(1)
     enc.set_quality(5)
+    return enc
+
+
+def _encode_mp3(samples: np.ndarray, rate: int) -> bytes:
+    enc = mp3_encoder(rate)
     return bytes(enc.encode(samples.tobytes()) + enc.flush())
 
 

@@ -11,12 +11,14 @@ A HEAD hit counts only while the object will outlive the URL handed out (age + U
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -24,11 +26,14 @@ from typing import Any, Protocol
 from sambert_lambda import ENGINE_VERSION, __version__
 from sambert_lambda.api.schemas import TTSRequest
 from sambert_lambda.audio import content_type, encode
+from sambert_lambda.audiostream import StreamEncoder
+from sambert_lambda.audiostream import content_type as stream_content_type
 from sambert_lambda.errors import InvalidInput, ModelError, TooLarge, TTSError, UnknownEmotion, UnknownVoice
 from sambert_lambda.marks import captions, check_caption_format, check_types, speech_marks, to_jsonl
 from sambert_lambda.observability import logger, record_request
 from sambert_lambda.settings import Settings
 from sambert_lambda.storage import Storage
+from sambert_lambda.synthesizer import count_characters
 
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 # Mangum base64-encodes binary bodies (4/3 larger) inside a JSON envelope: keep raw audio under this.
@@ -46,6 +51,10 @@ class SynthesizerLike(Protocol):  # the contract of sambert_lambda.synthesizer.S
     def voices(self) -> list[Any]: ...
 
     def synthesize(self, text: str, **kwargs: Any) -> Any: ...
+
+    def prepare(self, text: str, **kwargs: Any) -> tuple[str, list[Any]]: ...
+
+    def render_iter(self, segments: list[Any], voice: str) -> Iterator[tuple[Any, Any]]: ...
 
 
 def normalize_text(text: str) -> str:
@@ -254,6 +263,55 @@ class TTSService:
             **extra_urls,
         }
 
+    def speech_stream(self, text: str, *, voice: str | None, fmt: str, speed: float, emotion: str = "neutral",
+                      sse: bool = False) -> tuple[str, Iterator[bytes]]:  # fmt: skip
+        """Validate and run the frontend now (so errors are still 4xx), then (content type, body chunks): one
+        chunk per sentence as the engine finishes it. ``sse``: OpenAI's ``speech.audio.delta`` events instead."""
+        if voice in OPENAI_VOICES:
+            voice = None
+        self.stats.requests += 1
+        norm, name, info = self._check(text, voice, emotion)
+        synth = self.synthesizer
+        encoder = StreamEncoder(fmt, info.sample_rate)  # raises invalid_response_format for flac
+        try:
+            name, segments = synth.prepare(norm, voice=name, emotion=emotion, speed=speed)
+        except TTSError:
+            raise
+        except (RuntimeError, ValueError) as e:
+            raise ModelError(f"synthesis failed ({type(e).__name__})", code="synthesis_failed") from None
+        characters = count_characters(norm)
+
+        def chunks() -> Iterator[bytes]:
+            parts = synth.render_iter(segments, name)
+            n = samples = 0
+            while True:
+                with self._lock:
+                    item = next(parts, None)
+                if item is None:
+                    break
+                audio, placed = item
+                samples += len(audio)
+                if placed is not None:  # when each sentence is ready (the streaming tests read this order)
+                    logger.info("speech chunk", extra={"chunk": n, "monotonic": time.monotonic()})
+                    n += 1
+                data = encoder.feed(audio)
+                if data:
+                    yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode()}) if sse else data
+            tail = encoder.close()
+            if tail:
+                yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(tail).decode()}) if sse else tail
+            if sse:
+                yield _sse({"type": "speech.audio.done",
+                            "usage": {"input_tokens": characters, "output_tokens": samples, "total_tokens":
+                                      characters + samples}})  # fmt: skip
+            self.stats.syntheses += 1
+            record_request(cached=False, characters=characters, synthesis_s=0.0, audio_s=samples / info.sample_rate)
+            logger.info("speech", extra={"voice": name, "emotion": emotion, "format": fmt, "streamed": True,
+                                         "chunks": n})  # fmt: skip
+
+        ctype = "text/event-stream" if sse else stream_content_type(fmt, info.sample_rate)
+        return ctype, chunks()
+
     def speech(self, text: str, *, voice: str | None, fmt: str, speed: float, emotion: str = "neutral") -> bytes:
         """The ``POST /v1/audio/speech`` body: encoded audio bytes, no S3. Raises TooLarge over the 6 MB limit."""
         if voice in OPENAI_VOICES:
@@ -274,6 +332,10 @@ class TTSService:
             )
         logger.info("speech", extra={"voice": name, "emotion": emotion, "format": fmt, "bytes": len(body)})
         return body
+
+
+def _sse(event: dict) -> bytes:
+    return b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
 
 
 def sidecar_keys(key: str, types: list[str] | None, captions: str | None) -> dict[str, str]:

@@ -9,9 +9,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -22,7 +19,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from server_helpers import free_port, stop_process
+from server_helpers import serve
 
 REPO = Path(__file__).resolve().parents[2]
 FRAME_MS = 200 / 16000 * 1000  # hop / sample rate of the test voice: 12.5 ms
@@ -47,28 +44,13 @@ def _get(url: str) -> bytes:
 def api(moto_endpoint, test_voice_dir, tmp_path_factory):
     bucket = f"marks-{uuid.uuid4().hex[:8]}"
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
-    port = free_port()
     baked = tmp_path_factory.mktemp("lexicon") / "lexicon.txt"
     baked.write_text("# baked into the image\n重庆 zhong4 qing4\n", encoding="utf-8")
     env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "TTS_BUCKET": bucket, "TTS_MODEL_DIR": str(test_voice_dir),
            "TTS_LEXICON_FILE": str(baked)}
     env.pop("API_KEY", None)
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "sambert_lambda", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:  # up, and past its cold start (healthz answers 503 while loading)
-            try:
-                _get(base + "/healthz")
-                break
-            except (urllib.error.HTTPError, OSError):
-                time.sleep(0.5)
+    with serve(env, tmp_path_factory.mktemp("serve") / "serve.log") as base:
         yield base
-    finally:
-        stop_process(proc)
-        log.close()
 
 
 def _voiced_runs(audio: np.ndarray, rate: int) -> list[tuple[float, float]]:

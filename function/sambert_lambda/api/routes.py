@@ -6,7 +6,7 @@ from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from sambert_lambda import ENGINE_VERSION, __version__
 from sambert_lambda.api.auth import require_api_key
@@ -22,7 +22,7 @@ from sambert_lambda.audio import content_type
 from sambert_lambda.service import TTSService
 
 router = APIRouter()
-SPEECH_TYPES = {f: {} for f in ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/L16")}
+SPEECH_TYPES = {f: {} for f in ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/L16", "text/event-stream")}
 
 
 def get_service(request: Request) -> TTSService:
@@ -46,16 +46,26 @@ def tts(body: TTSRequest, service: Service) -> dict:
 
 @router.post(
     "/v1/audio/speech",
-    summary="OpenAI-compatible speech endpoint: returns the audio bytes",
+    summary="OpenAI-compatible speech endpoint: streams the audio as sentences finish (or SSE events)",
     response_class=Response,
     responses={200: {"content": SPEECH_TYPES, "description": "The audio."},
                **error_responses(400, 401, 413, 422, 500, 503)},
     dependencies=[Depends(require_api_key)],
 )
-def speech(body: SpeechRequest, service: Service) -> Response:
-    audio = service.speech(body.input, voice=body.voice, fmt=body.response_format, speed=body.speed,
-                           emotion=body.emotion)
-    return Response(content=audio, media_type=content_type(body.response_format))
+def speech(body: SpeechRequest, service: Service, request: Request) -> Response:
+    buffered = "aws.event" in request.scope  # behind Mangum the whole body is sent at once anyway
+    fmt = body.response_format
+    sse = body.stream_format == "sse"
+    if sse or (body.stream and not buffered and fmt != "flac"):
+        ctype, chunks = service.speech_stream(body.input, voice=body.voice, fmt=fmt, speed=body.speed,
+                                              emotion=body.emotion, sse=sse)  # fmt: skip
+        return StreamingResponse(chunks, media_type=ctype, headers={"Cache-Control": "no-store"})
+    if fmt == "opus":
+        ctype, chunks = service.speech_stream(body.input, voice=body.voice, fmt=fmt, speed=body.speed,
+                                              emotion=body.emotion)  # fmt: skip
+        return Response(content=b"".join(chunks), media_type=ctype)
+    audio = service.speech(body.input, voice=body.voice, fmt=fmt, speed=body.speed, emotion=body.emotion)
+    return Response(content=audio, media_type=content_type(fmt))
 
 
 @router.get(

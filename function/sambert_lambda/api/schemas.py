@@ -48,9 +48,14 @@ class SpeechRequest(BaseModel):
     voice: str | None = Field(
         None, max_length=64, description="A voice of /v1/voices; OpenAI voice names map to the default voice."
     )
-    response_format: Literal["wav", "mp3", "flac", "pcm", "ogg"] = "mp3"
+    response_format: Literal["wav", "mp3", "flac", "pcm", "ogg", "opus"] = Field(
+        "mp3", description="opus is Ogg Opus; ogg is Ogg Vorbis. flac is never streamed.")
     speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
     emotion: str = Field("neutral", max_length=32, description="Extension: one of the voice's emotions.")
+    stream_format: Literal["audio", "sse"] = Field(
+        "audio", description="audio: the encoded audio, streamed in chunks as sentences finish (chunked transfer; "
+        "buffered behind Mangum). sse: Server-Sent Events speech.audio.delta (base64) then speech.audio.done.")
+    stream: bool = Field(True, description="Extension: false answers the whole file at once (Content-Length).")
 
 
 class ModelRef(BaseModel):
@@ -112,3 +117,45 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class JobRequest(BaseModel):
+    """``POST /v1/jobs``: long-form synthesis through the batch path (like Polly's StartSpeechSynthesisTask)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "很长的文章……", "format": "mp3"}]})
+
+    text: str | None = Field(None, max_length=200_000, description="Text or SSML, at most 200,000 characters. "
+                             "Give text or input_key.")
+    input_key: str | None = Field(None, max_length=1024, description="Instead of text: the key of a .txt or .ssml "
+                                  "object under TTS_INPUT_PREFIX in the bucket.")
+    ssml: bool = False
+    voice: str | None = Field(None, max_length=64)
+    emotion: str = Field("neutral", max_length=32)
+    format: Format = "mp3"
+    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
+
+
+class JobCreated(BaseModel):
+    id: str = Field(description="128 random bits, hex: the only handle on the job.")
+    status: Literal["queued"]
+
+
+class JobPart(BaseModel):
+    url: str
+    duration: float | None
+
+
+class JobStatus(BaseModel):
+    id: str
+    status: Literal["queued", "running", "complete", "failed"]
+    progress: float = Field(description="Finished units / units, 0..1 (0 while queued; 1 when complete or failed).")
+    format: str
+    created: int = Field(description="Unix time the job was accepted.")
+    items: dict[str, int] | None = Field(None, description="Manifest summary: total, done, failed, pending.")
+    audio_url: str | None = Field(None, description="Presigned URL of the audio (jobs up to "
+                                  "TTS_BATCH_MAX_TXT_CHARS characters, and SSML).")
+    parts: list[JobPart] | None = Field(None, description="Longer jobs: presigned URLs of the audio parts, in order.")
+    duration_seconds: float | None = None
+    manifest_url: str | None = Field(None, description="Presigned URL of the batch manifest.")
+    expires_at: str | None = Field(None, description="When the presigned URLs expire (ISO 8601, UTC).")
+    error: dict[str, str] | None = None
