@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
+
+CHECKOUT_ROOT = Path(__file__).resolve().parents[2]  # <checkout>/function/sambert_lambda/cli.py
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -23,8 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bake-model": ("sambert_lambda.engine.bake", "download the model into a ModelScope cache (image build time)"),
     "batch": ("sambert_lambda.batch", "run the S3 batch code path on a local file"),
     "serve": ("sambert_lambda.api.serve", "serve the HTTP API with uvicorn on 127.0.0.1"),
-    "bench": ("sambert_lambda.bench", "performance report as JSON on stdout"),
-    "export-onnx": ("sambert_lambda.engine.onnx_export", "export voices for the torch-free ONNX engine (bake time)"),
+    "bench": ("tools.bench", "performance report as JSON on stdout (from a source checkout only)"),
+    "export-onnx": ("sambert_lambda.engine.torch.onnx_export", "export voices for the torch-free ONNX engine (bake time)"),
 }
 
 
@@ -34,6 +37,22 @@ def _usage() -> str:
     lines += [f"  {n.ljust(width)}  {h}" for n, (_, h) in COMMANDS.items()]
     lines += ["", "Run 'sambert-lambda <command> --help' for a command's options."]
     return "\n".join(lines)
+
+
+def _import_command(module_name: str):
+    """The command's module; dev tools (``tools.*``) are found next to ``function/`` in a checkout, else None."""
+    if not module_name.startswith("tools."):
+        return importlib.import_module(module_name)
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name not in ("tools", module_name):
+            raise
+    root = CHECKOUT_ROOT
+    if not (root / "tools" / "__init__.py").is_file():
+        return None
+    sys.path.insert(0, str(root))
+    return importlib.import_module(module_name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +70,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sambert-lambda: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
     module_name, help_text = COMMANDS[name]
-    module = importlib.import_module(module_name)
+    module = _import_command(module_name)
+    if module is None:
+        print(
+            f"sambert-lambda {name}: error [dev_tool_unavailable]: '{name}' is a developer tool ({module_name}) "
+            "that runs from a source checkout; it is not part of the installed package",
+            file=sys.stderr,
+        )
+        return 1
     parser = argparse.ArgumentParser(prog=f"sambert-lambda {name}", description=help_text)
     module.add_arguments(parser)
     args = parser.parse_args(rest)

@@ -22,7 +22,7 @@ from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Setti
 from sambert_lambda.types import Controls, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.engine.torch.voice import ModelStore
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +244,7 @@ def build_store(settings: Settings):
 
     if settings.backend == "onnx":
         from sambert_lambda.engine.modeldir import resolve
-        from sambert_lambda.engine.onnx_voice import OnnxModelStore
+        from sambert_lambda.engine.onnx.voice import OnnxModelStore
         from sambert_lambda.engine.runtime import configure
 
         if not settings.onnx_dir:
@@ -260,7 +260,7 @@ def build_store(settings: Settings):
             "TTS_BACKEND=modelscope runs ModelScope's own pipeline (Python <= 3.10 + ttsfrd); use "
             "sambert_lambda.engine.modelscope_backend.ModelScopeBackend directly, see README"
         )
-    from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.engine.torch.voice import ModelStore
 
     store = ModelStore.from_settings(settings)
     if settings.vocoder_precision == "bf16":
@@ -269,7 +269,7 @@ def build_store(settings: Settings):
 
 
 def _bf16_vocoder(generator):
-    from sambert_lambda.engine.quantize import Bf16Vocoder
+    from sambert_lambda.engine.torch.quantize import Bf16Vocoder
 
     return Bf16Vocoder(generator)
 

@@ -9,10 +9,10 @@ import torch
 import yaml
 
 from sambert_lambda.engine import runtime
-from sambert_lambda.engine.hifigan import HifiGanGenerator
+from sambert_lambda.engine.torch.hifigan import HifiGanGenerator
 from sambert_lambda.errors import ModelError
-from sambert_lambda.perf import cost
-from sambert_lambda.perf.flops import vocoder_gflop_per_audio_second, vocoder_macs_per_audio_second
+from tools.perf import cost
+from tools.perf.flops import vocoder_gflop_per_audio_second, vocoder_macs_per_audio_second
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
 

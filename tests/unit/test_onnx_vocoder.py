@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from sambert_lambda.engine.onnx_engine import OnnxVocoder
-from sambert_lambda.engine.onnx_export import export_voice
+from sambert_lambda.engine.onnx.vocoder import OnnxVocoder
+from sambert_lambda.engine.torch.onnx_export import export_voice
 from sambert_lambda.errors import ModelError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
@@ -77,7 +77,7 @@ def test_runtime_side_does_not_import_torch(onnx_dirs, golden, tmp_path):
     np.save(tmp_path / "mel.npy", golden["zhitian_emo__0__mel"])
     code = (
         "import sys, numpy as np\n"
-        "from sambert_lambda.engine.onnx_engine import OnnxVocoder\n"
+        "from sambert_lambda.engine.onnx.vocoder import OnnxVocoder\n"
         f"w = OnnxVocoder(r'{d / 'voc.onnx'}').vocode(np.load(r'{tmp_path / 'mel.npy'}'))\n"
         "print(len(w), 'torch' in sys.modules)\n"
     )

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from sambert_lambda.engine.quantize import (
+from sambert_lambda.engine.torch.quantize import (
     AM_RAW_WEIGHT_PREFIXES,
     am_quantizable_modules,
     quantize_am_dynamic,
     snr_db,
 )
-from sambert_lambda.engine.voice import VoiceModel
+from sambert_lambda.engine.torch.voice import VoiceModel
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
 
@@ -53,9 +53,9 @@ def test_am_quantization_skips_raw_weight_loops_and_keeps_the_original(voice):
 
 def test_onnx_vocoder_int8_copy_runs_with_metadata(tmp_path):
     pytest.importorskip("onnxruntime")
-    from sambert_lambda.engine.onnx_engine import OnnxVocoder
-    from sambert_lambda.engine.onnx_export import export_vocoder
-    from sambert_lambda.engine.quantize import quantize_vocoder_onnx
+    from sambert_lambda.engine.onnx.vocoder import OnnxVocoder
+    from sambert_lambda.engine.torch.onnx_export import export_vocoder
+    from sambert_lambda.engine.torch.quantize import quantize_vocoder_onnx
 
     src = export_vocoder(voice_vocoder(), tmp_path / "voc.onnx")
     dst = quantize_vocoder_onnx(src, tmp_path / "voc_int8.onnx")
@@ -74,7 +74,7 @@ def voice_vocoder():
 
 
 def test_bf16_vocoder_keeps_the_fp32_contract(voice):
-    from sambert_lambda.engine.quantize import Bf16Vocoder
+    from sambert_lambda.engine.torch.quantize import Bf16Vocoder
 
     with np.load(FIXTURE / "golden.npz") as z:
         mel = z["zhitian_emo__2__mel"]

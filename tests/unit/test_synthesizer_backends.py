@@ -28,7 +28,7 @@ def test_modelscope_backend_is_not_built_here(test_voice_dir):
 
 def test_onnx_backend_matches_native(test_voice_dir, tmp_path):
     pytest.importorskip("onnxruntime")
-    from sambert_lambda.engine.onnx_export import export_voice_onnx
+    from sambert_lambda.engine.torch.onnx_export import export_voice_onnx
 
     export_voice_onnx(test_voice_dir / "voices" / "zhitian_emo", tmp_path / "onnx" / "zhitian_emo")
     native = Synthesizer.from_settings(load_settings(model_dir=str(test_voice_dir), voices="zhitian_emo"))

@@ -131,7 +131,7 @@ class ModelScopeBackend:
 
     @classmethod
     def from_settings(cls, settings, **kwargs) -> ModelScopeBackend:
-        from sambert_lambda.engine.voice import ModelStore
+        from sambert_lambda.engine.torch.voice import ModelStore
 
         store = ModelStore.from_settings(settings)
         return cls(store.model_dir, store.voice_names, **kwargs)

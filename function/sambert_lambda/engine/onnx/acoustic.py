@@ -8,7 +8,7 @@
 - PNCA decoder (one step per ``outputs_per_step`` frames, band-limited attention with cached keys/values): numpy.
 - ``am_postnet.onnx``: FSMN + LSTM postnet over the whole line.
 
-The math follows :mod:`sambert_lambda.engine.sambert` step for step (the same weights; float32 throughout), so the
+The math follows :mod:`sambert_lambda.engine.torch.sambert` step for step (the same weights; float32 throughout), so the
 output agrees with the torch engine up to float summation order. Written by :mod:`engine.onnx_am_export`.
 """
 
