@@ -20,7 +20,6 @@ import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, S3Event, SQSEvent
-from pydantic import ValidationError
 
 from sambert_lambda.errors import TTSError
 from sambert_lambda.observability import flush_metrics, logger, record_cold_start
@@ -68,17 +67,10 @@ def _error(err: TTSError) -> dict[str, Any]:
 
 
 def _direct(event: dict[str, Any]) -> dict[str, Any]:
-    from sambert_lambda.api.schemas import TTSRequest
+    from sambert_lambda.request import TTSRequest
 
     try:
-        req = TTSRequest.model_validate(event)
-    except ValidationError as e:
-        from sambert_lambda.api.errors import validation_error
-
-        status, code, message = validation_error(list(e.errors()))
-        return {"error": {"code": code, "message": message}, "status": status}
-    try:
-        return holder.get().tts(req)
+        return holder.get().tts(TTSRequest.from_dict(event))
     except TTSError as e:
         return _error(e)
 

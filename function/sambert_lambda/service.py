@@ -16,25 +16,21 @@ import json
 import os
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sambert_lambda import ENGINE_VERSION, __version__
-from sambert_lambda.api.schemas import TTSRequest
 from sambert_lambda.audio import content_type, encode
-from sambert_lambda.errors import InvalidInput, ModelError, TooLarge, TTSError, UnknownEmotion, UnknownVoice
+from sambert_lambda.errors import ModelError, TooLarge, TTSError
 from sambert_lambda.observability import logger, record_request
+from sambert_lambda.request import TTSRequest
 from sambert_lambda.settings import Settings
 from sambert_lambda.storage import Storage
 
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 # Mangum base64-encodes binary bodies (4/3 larger) inside a JSON envelope: keep raw audio under this.
 SPEECH_MAX_BYTES = (LAMBDA_RESPONSE_LIMIT - 64 * 1024) * 3 // 4
-OPENAI_VOICES = frozenset(
-    {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse"}
-)
 
 
 class SynthesizerLike(Protocol):  # the contract of sambert_lambda.synthesizer.Synthesizer used here
@@ -45,10 +41,6 @@ class SynthesizerLike(Protocol):  # the contract of sambert_lambda.synthesizer.S
     def voices(self) -> list[Any]: ...
 
     def synthesize(self, text: str, **kwargs: Any) -> Any: ...
-
-
-def normalize_text(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
 
 
 @dataclass
@@ -103,39 +95,23 @@ class TTSService:
         }
 
     # ---------------------------------------------------------------- validation
-    def _check(self, text: str, voice: str | None, emotion: str) -> tuple[str, str, Any]:
-        """Normalized text, resolved voice name, voice info. Raises the caller-facing TTSErrors."""
-        norm = normalize_text(text)
-        if not norm:
-            raise InvalidInput("text is empty", code="empty_text")
-        try:
-            norm.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidInput("text contains unpaired surrogates (not valid Unicode)", code="invalid_text") from None
-        if len(norm) > self.settings.max_chars:
-            raise TooLarge(
-                f"text has {len(norm)} characters; the limit is {self.settings.max_chars} (TTS_MAX_CHARS). "
-                "Split it, or use the S3 batch path for long texts.",
-                code="text_too_long",
-            )
-        name = voice or self.synthesizer.default_voice
-        info = self._voices.get(name)
-        if info is None:
-            raise UnknownVoice(f"unknown voice {name!r}; available: {', '.join(self._voices)}")
-        if emotion not in info.emotions:
-            raise UnknownEmotion(f"voice {name} has no emotion {emotion!r}; available: {', '.join(info.emotions)}")
-        return norm, name, info
+    def resolve(self, req: TTSRequest | dict) -> TTSRequest:
+        """The request checked against the loaded voices and limits (see :mod:`sambert_lambda.request`)."""
+        if not isinstance(req, TTSRequest):
+            req = TTSRequest.from_dict(req)
+        return req.resolve(self._voices, self.synthesizer.default_voice, self.settings.max_chars)
 
-    def cache_key(self, req: TTSRequest, text: str, voice: str, sample_rate: int) -> str:
+    def cache_key(self, req: TTSRequest) -> str:
+        """Key of a resolved request."""
         doc = {
-            "text": text,
-            "voice": voice,
+            "text": req.text,
+            "voice": req.voice,
             "emotion": req.emotion,
             "speed": round(float(req.speed), 4),
             "pitch": round(float(req.pitch), 4),
             "volume": round(float(req.volume), 4),
             "format": req.format,
-            "sample_rate": int(sample_rate),
+            "sample_rate": int(req.sample_rate or 0),
             "ssml": bool(req.ssml),
             "model_id": self.synthesizer.model_id,
             "model_revision": self.synthesizer.model_revision,
@@ -149,12 +125,14 @@ class TTSService:
         return age + self.settings.url_expires < self.settings.lifecycle_days * 86400
 
     # ---------------------------------------------------------------- synthesis
-    def _synthesize(self, text: str, voice: str, req_emotion: str, *, speed: float, pitch: float = 0.0,
-                    volume_db: float = 0.0, ssml: bool = False):
+    def _synthesize(self, req: TTSRequest):
+        """Synthesize a resolved request."""
+        voice = req.voice
         with self._lock:
             try:
                 return self.synthesizer.synthesize(
-                    text, voice=voice, emotion=req_emotion, speed=speed, pitch=pitch, volume_db=volume_db, ssml=ssml
+                    req.text, voice=voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,
+                    volume_db=req.volume, ssml=bool(req.ssml),
                 )
             except TTSError:
                 raise
@@ -164,13 +142,11 @@ class TTSService:
 
     def tts(self, req: TTSRequest | dict) -> dict[str, Any]:
         """The ``POST /v1/tts`` answer: synthesize (or find in the cache), store, presign."""
-        if isinstance(req, dict):
-            req = TTSRequest.model_validate(req)
         t0 = time.perf_counter()
         self.stats.requests += 1
-        text, voice, info = self._check(req.text, req.voice, req.emotion)
-        rate = int(req.sample_rate or info.sample_rate)
-        key = self.cache_key(req, text, voice, rate)
+        req = self.resolve(req)
+        voice, rate = str(req.voice), int(req.sample_rate or 0)
+        key = self.cache_key(req)
         timings: dict[str, float] = {}
         synth_s = 0.0
 
@@ -186,8 +162,7 @@ class TTSService:
             test_voice = meta.get("test-voice", "false") == "true"
             self.stats.cache_hits += 1
         else:
-            result = self._synthesize(text, voice, req.emotion, speed=req.speed, pitch=req.pitch,
-                                      volume_db=req.volume, ssml=req.ssml)
+            result = self._synthesize(req)
             self.stats.syntheses += 1
             timings.update({k: float(v) for k, v in result.timings.items()})
             synth_s = float(result.timings.get("total_s", 0.0))
@@ -242,15 +217,13 @@ class TTSService:
             "timings": {k: round(v, 4) for k, v in timings.items()},
         }
 
-    def speech(self, text: str, *, voice: str | None, fmt: str, speed: float, emotion: str = "neutral") -> bytes:
-        """The ``POST /v1/audio/speech`` body: encoded audio bytes, no S3. Raises TooLarge over the 6 MB limit."""
-        if voice in OPENAI_VOICES:
-            voice = None
+    def speech(self, req: TTSRequest | dict) -> bytes:
+        """The ``POST /v1/audio/speech`` body: encoded audio bytes, no storage. TooLarge over the 6 MB limit."""
         self.stats.requests += 1
-        norm, name, _ = self._check(text, voice, emotion)
-        result = self._synthesize(norm, name, emotion, speed=speed)
+        req = self.resolve(req)
+        result = self._synthesize(req)
         self.stats.syntheses += 1
-        body = encode(result.audio, result.sample_rate, fmt)
+        body = encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)
         record_request(cached=False, characters=int(result.characters),
                        synthesis_s=float(result.timings.get("total_s", 0.0)),
                        audio_s=float(result.duration_seconds))
@@ -260,7 +233,8 @@ class TTSService:
                 "use POST /v1/tts, which returns a presigned URL instead of the bytes",
                 code="response_too_large",
             )
-        logger.info("speech", extra={"voice": name, "emotion": emotion, "format": fmt, "bytes": len(body)})
+        logger.info("speech", extra={"voice": req.voice, "emotion": req.emotion, "format": req.format,
+                                     "sample_rate": req.sample_rate, "bytes": len(body)})
         return body
 
 

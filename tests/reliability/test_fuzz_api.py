@@ -34,7 +34,8 @@ REPORT = Path(os.environ.get("TTS_FUZZ_REPORT", "/tmp/sambert-fuzz-report.json")
 # this explicit list: any other 4xx for valid data fails the test.
 SEMANTIC_REJECTIONS = {
     (400, "empty_text"), (400, "nothing_speakable"), (400, "invalid_text"), (400, "unknown_voice"),
-    (400, "unknown_emotion"), (400, "invalid_ssml"), (413, "text_too_long"),
+    (400, "unknown_emotion"), (400, "invalid_ssml"), (400, "ssml_without_speak"), (400, "ssml_conflict"),
+    (413, "text_too_long"),
     (401, "unauthorized"),
 }
 
@@ -62,6 +63,8 @@ PLAN = [
     ("POST /v1/audio/speech", GenerationMode.NEGATIVE, 200),
     ("GET /v1/voices", GenerationMode.POSITIVE, 100),
     ("GET /healthz", GenerationMode.POSITIVE, 100),
+    ("HEAD /healthz", GenerationMode.POSITIVE, 20),
+    ("GET /v1/models", GenerationMode.POSITIVE, 20),
 ]
 
 

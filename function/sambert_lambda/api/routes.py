@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sambert_lambda import ENGINE_VERSION, __version__
+from sambert_lambda.api import openai
 from sambert_lambda.api.auth import require_api_key
 from sambert_lambda.api.errors import error_responses
-from sambert_lambda.api.schemas import (
-    HealthResponse,
-    SpeechRequest,
-    TTSRequest,
-    TTSResponse,
-    VoicesResponse,
-)
-from sambert_lambda.audio import content_type
+from sambert_lambda.api.schemas import HealthResponse, TTSResponse, VoicesResponse
+from sambert_lambda.audio import CONTENT_TYPES, content_type
+from sambert_lambda.request import TTSRequest, json_schema
 from sambert_lambda.service import TTSService
 
 router = APIRouter()
-SPEECH_TYPES = {f: {} for f in ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/L16")}
+SPEECH_TYPES = {t: {} for t in CONTENT_TYPES.values()}
+JsonBody = Annotated[Any, Body()]
+
+
+def _body_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def get_service(request: Request) -> TTSService:
@@ -39,9 +40,10 @@ Service = Annotated[TTSService, Depends(get_service)]
     summary="Synthesize text to an audio file in S3 and return a presigned URL",
     responses=error_responses(400, 401, 413, 422, 500, 503),
     dependencies=[Depends(require_api_key)],
+    openapi_extra=_body_schema(json_schema()),
 )
-def tts(body: TTSRequest, service: Service) -> dict:
-    return service.tts(body)
+def tts(body: JsonBody, service: Service) -> dict:
+    return service.tts(TTSRequest.from_dict(body))
 
 
 @router.post(
@@ -51,11 +53,22 @@ def tts(body: TTSRequest, service: Service) -> dict:
     responses={200: {"content": SPEECH_TYPES, "description": "The audio."},
                **error_responses(400, 401, 413, 422, 500, 503)},
     dependencies=[Depends(require_api_key)],
+    openapi_extra=_body_schema(openai.json_schema()),
 )
-def speech(body: SpeechRequest, service: Service) -> Response:
-    audio = service.speech(body.input, voice=body.voice, fmt=body.response_format, speed=body.speed,
-                           emotion=body.emotion)
-    return Response(content=audio, media_type=content_type(body.response_format))
+def speech(body: JsonBody, service: Service) -> Response:
+    req, headers = openai.speech_request(body)
+    audio = service.speech(req)
+    return Response(content=audio, media_type=content_type(req.format, req.sample_rate), headers=headers)
+
+
+@router.get(
+    "/v1/models",
+    summary="OpenAI-compatible model list (every name is served by the same voices)",
+    responses=error_responses(401),
+    dependencies=[Depends(require_api_key)],
+)
+def models() -> dict:
+    return openai.models()
 
 
 @router.get(
@@ -69,8 +82,9 @@ def voices(service: Service) -> dict:
     return service.voices()
 
 
-@router.get(
+@router.api_route(
     "/healthz",
+    methods=["GET", "HEAD"],
     response_model=HealthResponse,
     summary="Model loaded, model id and revision, cold start, version",
     responses=error_responses(500, 503),
@@ -90,7 +104,7 @@ def healthz(request: Request) -> dict:
     }
 
 
-@router.get("/", include_in_schema=False, response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False, response_class=HTMLResponse)
 def index() -> HTMLResponse:
     page = resources.files("sambert_lambda.api").joinpath("static/index.html").read_text(encoding="utf-8")
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})

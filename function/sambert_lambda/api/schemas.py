@@ -1,48 +1,10 @@
-"""Request and response models of the HTTP API (also used for direct invokes). Pydantic only."""
+"""Response models of the HTTP API (for OpenAPI). Requests are :class:`sambert_lambda.request.TTSRequest`."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from sambert_lambda.audio import FORMATS
-from sambert_lambda.synthesizer import PITCH_RANGE, SPEED_RANGE, VOLUME_DB_RANGE
-
-Format = Literal["wav", "mp3", "ogg", "flac", "pcm"]
-SampleRate = Literal[8000, 16000, 22050, 24000]
-assert set(Format.__args__) == set(FORMATS)  # type: ignore[attr-defined]
-
-
-class TTSRequest(BaseModel):
-    """``POST /v1/tts`` and direct invokes."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "你好，世界。"}]})
-
-    text: str = Field(description="Text (or SSML when ssml=true). At most TTS_MAX_CHARS characters (default 5000).")
-    voice: str | None = Field(None, max_length=64, description="Voice name; default TTS_DEFAULT_VOICE.")
-    emotion: str = Field("neutral", max_length=32, description="One of the voice's emotions (GET /v1/voices).")
-    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1], description=">1 speaks faster")
-    pitch: float = Field(0.0, ge=PITCH_RANGE[0], le=PITCH_RANGE[1], description="pitch shift in predictor units")
-    volume: float = Field(0.0, ge=VOLUME_DB_RANGE[0], le=VOLUME_DB_RANGE[1], description="gain in dB")
-    format: Format = "wav"
-    sample_rate: SampleRate | None = Field(None, description="Output rate; default the voice's own rate.")
-    ssml: bool = False
-
-
-class SpeechRequest(BaseModel):
-    """``POST /v1/audio/speech``, OpenAI-compatible. Extra OpenAI fields (e.g. ``instructions``) are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    model: str | None = Field(None, max_length=128, description="Accepted and ignored (e.g. tts-1).")
-    input: str = Field(description="Text to speak.")
-    voice: str | None = Field(
-        None, max_length=64, description="A voice of /v1/voices; OpenAI voice names map to the default voice."
-    )
-    response_format: Literal["wav", "mp3", "flac", "pcm", "ogg"] = "mp3"
-    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
-    emotion: str = Field("neutral", max_length=32, description="Extension: one of the voice's emotions.")
+from pydantic import BaseModel, Field
 
 
 class ModelRef(BaseModel):
