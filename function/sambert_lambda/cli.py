@@ -43,6 +43,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ssml", action="store_true", default=None, help="the text is SSML (detected from <speak too)")
     p.add_argument("--symbols", action="store_true", help="the input is KAN-TTS symbol lines, one per line")
     p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
+    p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
+    p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
+                   help="comma-separated mark types for --marks (default: all)")
+    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: .srt or .vtt by extension")
 
 
 def output_format(out: pathlib.Path, fmt: str | None) -> str:
@@ -82,6 +86,7 @@ def check_output(out: pathlib.Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sambert_lambda import marks
     from sambert_lambda.audio import encode
     from sambert_lambda.errors import InvalidInput
     from sambert_lambda.request import TTSRequest
@@ -91,10 +96,16 @@ def run(args: argparse.Namespace) -> int:
     out = pathlib.Path(args.out)
     fields = {"voice": args.voice, "emotion": args.emotion, "speed": args.speed, "pitch": args.pitch,
               "volume": args.volume, "sample_rate": args.sample_rate, "ssml": args.ssml}
+    if args.marks:
+        fields["speech_marks"] = [t.strip() for t in args.mark_types.split(",") if t.strip()]
+    if args.captions:
+        fields["captions"] = "srt" if str(args.captions).lower().endswith(".srt") else "vtt"
     text = args.text if args.text not in (None, "-") else sys.stdin.read()
     req = TTSRequest.from_dict({"text": text, "format": output_format(out, args.format),
                                 **{k: v for k, v in fields.items() if v is not None}})
-    check_output(out)
+    for path in (out, args.marks, args.captions):
+        if path:
+            check_output(pathlib.Path(path))
     settings = load_settings(**({"model_dir": args.model_dir} if args.model_dir else {}))
     synth = Synthesizer.from_settings(settings)
     if args.symbols:
@@ -103,11 +114,18 @@ def run(args: argparse.Namespace) -> int:
         req = req.resolve({v.name: v for v in synth.voices()}, synth.default_voice, settings.max_chars)
         result = synth.synthesize(req.text, voice=req.voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,
                                   volume_db=req.volume, ssml=bool(req.ssml))
-    body = encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)
-    try:
-        out.write_bytes(body)
-    except OSError as e:
-        raise InvalidInput(f"cannot write {out}: {e.strerror}", code="invalid_output") from None
+    files = {out: encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)}
+    if args.marks:
+        files[pathlib.Path(args.marks)] = marks.to_jsonl(
+            marks.speech_marks(text, result.rendered, result.sample_rate, req.speech_marks or ()))
+    if args.captions:
+        files[pathlib.Path(args.captions)] = marks.captions(
+            text, result.rendered, result.sample_rate, req.captions or "vtt").encode("utf-8")
+    for path, data in files.items():
+        try:
+            path.write_bytes(data)
+        except OSError as e:
+            raise InvalidInput(f"cannot write {path}: {e.strerror}", code="invalid_output") from None
     label = " (TEST VOICE: random weights, not speech)" if result.test_voice else ""
     print(
         f"wrote {out} ({req.format}, {result.duration_seconds:.2f} s, {result.voice}, "

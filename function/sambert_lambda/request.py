@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from sambert_lambda.audio import FORMATS, SAMPLE_RATES
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
+from sambert_lambda.marks import CAPTION_FORMATS, MARK_TYPES
 
 SPEED_RANGE = (0.5, 2.0)
 PITCH_RANGE = (-4.0, 4.0)
@@ -57,7 +58,7 @@ class VoiceLike(Protocol):
 
 @dataclass(frozen=True)
 class Spec:
-    """How one field is read from JSON-like input. ``kind``: str | number | bool | int."""
+    """How one field is read from JSON-like input. ``kind``: str | number | bool | int | list (of str choices)."""
 
     kind: str
     default: Any = None
@@ -83,6 +84,12 @@ FIELDS: dict[str, Spec] = {
     "sample_rate": Spec("int", None, choices=SAMPLE_RATES, description="Output rate; default the voice's own rate."),
     "ssml": Spec("bool", None, description="true: the text is SSML; false: plain text; absent: detected "
                  "(text starting with <speak is SSML)."),
+    "speech_marks": Spec("list", None, choices=MARK_TYPES, max_length=len(MARK_TYPES),
+                         description="Speech mark types to return as JSON Lines (speech_marks_url): sentence, word, "
+                         "phoneme, ssml. Times in ms from the frame durations; start/end are UTF-8 byte offsets "
+                         "into text."),
+    "captions": Spec("str", None, choices=CAPTION_FORMATS,
+                     description="Also write WebVTT or SRT captions (captions_url), one cue per sentence."),
 }
 
 
@@ -101,6 +108,14 @@ def check_field(name: str, value: Any, spec: Spec | None = None) -> Any:
         if not isinstance(value, bool):
             raise _fail(name, "must be true or false")
         return value
+    if spec.kind == "list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _fail(name, "must be a list of strings")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            raise _fail(name, f"must have at most {spec.max_length} items")
+        if spec.choices is not None and any(v not in spec.choices for v in value):
+            raise _fail(name, f"items must be among {', '.join(map(str, spec.choices))}")
+        return tuple(dict.fromkeys(value))
     if spec.kind == "str":
         if not isinstance(value, str):
             raise _fail(name, "must be a string")
@@ -151,6 +166,10 @@ class TTSRequest:
     format: str = "wav"
     sample_rate: int | None = None
     ssml: bool | None = None
+    speech_marks: tuple[str, ...] | None = None
+    captions: str | None = None
+    # set by resolve(): the text exactly as sent (speech mark offsets count into it); ``text`` is then normalized
+    sent_text: str | None = None
 
     @classmethod
     def from_dict(cls, data: Any, *, ignore: Iterable[str] = ()) -> TTSRequest:
@@ -181,7 +200,7 @@ class TTSRequest:
         ssml = decide_ssml(text, self.ssml)
         info = find_voice(voices, self.voice, default_voice)
         check_emotion(info, self.emotion)
-        return replace(self, text=text, voice=info.name, ssml=ssml,
+        return replace(self, text=text, sent_text=self.text, voice=info.name, ssml=ssml,
                        sample_rate=int(self.sample_rate or info.sample_rate))
 
 
@@ -251,18 +270,24 @@ def check_controls(speed: Any, pitch: Any, volume: Any) -> tuple[float, float, f
 
 def schema_properties(specs: Mapping[str, Spec]) -> dict[str, Any]:
     """JSON-schema properties of field specs (for OpenAPI)."""
-    kinds = {"str": "string", "number": "number", "bool": "boolean", "int": "integer"}
+    kinds = {"str": "string", "number": "number", "bool": "boolean", "int": "integer", "list": "array"}
     props: dict[str, Any] = {}
     for name, spec in specs.items():
         p: dict[str, Any] = {"type": kinds[spec.kind], "description": spec.description}
         if spec.default is not None:
             p["default"] = spec.default
-        if spec.choices is not None:
-            p["enum"] = list(spec.choices)
+        if spec.kind == "list":
+            p["items"] = {"type": "string", "enum": list(spec.choices or ())}
+            p["maxItems"] = spec.max_length
+        else:
+            if spec.choices is not None:
+                p["enum"] = list(spec.choices)
+            if spec.max_length is not None:
+                p["maxLength"] = spec.max_length
         if spec.lo is not None:
             p["minimum"], p["maximum"] = spec.lo, spec.hi
-        if spec.max_length is not None:
-            p["maxLength"] = spec.max_length
+        if spec.nullable and name != "text":
+            p = {"anyOf": [p, {"type": "null"}], "description": spec.description}
         props[name] = p
     return props
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from sambert_lambda import ENGINE_VERSION, __version__
 from sambert_lambda.audio import content_type, encode
 from sambert_lambda.errors import ModelError, TooLarge, TTSError
+from sambert_lambda.marks import captions, check_caption_format, check_types, speech_marks, to_jsonl
 from sambert_lambda.observability import logger, record_request
 from sambert_lambda.request import TTSRequest
 from sambert_lambda.settings import Settings
@@ -154,6 +155,9 @@ class TTSService:
         head = self.storage.head(key)
         timings["cache_lookup_s"] = time.perf_counter() - t
         cached = head is not None and self._fresh_enough(head.last_modified)
+        extras = sidecar_keys(key, req.speech_marks, req.captions)
+        if cached and any(self.storage.head(k) is None for k in extras.values()):
+            cached = False  # the audio is stored but not these marks/captions: render again, same bytes
         if cached:
             assert head is not None
             meta = head.metadata
@@ -187,10 +191,14 @@ class TTSService:
             }
             t = time.perf_counter()
             self.storage.put(key, body, content_type(req.format, rate), meta)
+            for what, k in extras.items():
+                data, ctype = sidecar_body(what, req, result)  # offsets count into the text as sent
+                self.storage.put(k, data, ctype, meta)
             timings["upload_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
         url, expires_at = self.storage.presign(key)
+        extra_urls = {f"{what}_url": self.storage.presign(k)[0] for what, k in extras.items()}
         timings["presign_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - t0
         record_request(cached=cached, characters=characters, synthesis_s=synth_s, audio_s=duration)
@@ -215,6 +223,7 @@ class TTSService:
             "cached": cached,
             "test_voice": test_voice,
             "timings": {k: round(v, 4) for k, v in timings.items()},
+            **extra_urls,
         }
 
     def speech(self, req: TTSRequest | dict) -> bytes:
@@ -236,6 +245,26 @@ class TTSService:
         logger.info("speech", extra={"voice": req.voice, "emotion": req.emotion, "format": req.format,
                                      "sample_rate": req.sample_rate, "bytes": len(body)})
         return body
+
+
+def sidecar_keys(key: str, types: tuple[str, ...] | None, captions: str | None) -> dict[str, str]:
+    """Keys of the speech marks / captions stored beside the audio ``key`` (only those asked for)."""
+    stem = key.rsplit(".", 1)[0]
+    out = {}
+    if types:
+        out["speech_marks"] = f"{stem}.marks-{'-'.join(check_types(types))}.jsonl"
+    if captions:
+        out["captions"] = f"{stem}.{check_caption_format(captions)}"
+    return out
+
+
+def sidecar_body(what: str, req: TTSRequest, result: Any) -> tuple[bytes, str]:
+    text = req.sent_text or req.text
+    if what == "speech_marks":
+        marks = speech_marks(text, result.rendered, result.sample_rate, check_types(req.speech_marks))
+        return to_jsonl(marks), "application/x-ndjson; charset=utf-8"
+    body = captions(text, result.rendered, result.sample_rate, req.captions or "vtt").encode("utf-8")
+    return body, ("text/vtt" if req.captions == "vtt" else "application/x-subrip") + "; charset=utf-8"
 
 
 def build_service(settings: Settings | None = None) -> TTSService:

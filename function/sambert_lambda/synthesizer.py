@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sambert_lambda.errors import InvalidInput, UnknownEmotion, UnknownVoice
+from sambert_lambda.marks import Rendered
 from sambert_lambda.request import check_controls, check_text
 from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Settings, get_settings
 from sambert_lambda.types import Controls, Segment
@@ -39,6 +40,7 @@ class SynthesisResult:
     test_voice: bool
     timings: dict[str, float] = field(default_factory=dict)
     segments: int = 0
+    rendered: list[Rendered] = field(default_factory=list)  # where each segment sits in ``audio`` (speech marks)
 
     @property
     def duration_seconds(self) -> float:
@@ -177,6 +179,8 @@ class Synthesizer:
         model = self.store.voice(voice)
         sr = model.sample_rate
         parts: list[np.ndarray] = []
+        rendered: list[Rendered] = []
+        at = 0
         timings = {"acoustic_s": 0.0, "vocoder_s": 0.0, "engine_s": 0.0}
         for seg in segments:
             if seg.symbols:
@@ -187,8 +191,12 @@ class Synthesizer:
                     timings[k] += float(getattr(out, "timings", {}).get(k, 0.0))
                 # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
                 parts.append(np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0))
+                hop = int(getattr(model, "hop_size", 0) or 0)
+                rendered.append(Rendered(seg, at, len(parts[-1]), tuple(int(d) for d in out.dur), hop))
+                at += len(parts[-1])
             if seg.pause_after_ms > 0:
                 parts.append(np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32))
+                at += len(parts[-1])
         audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
         return SynthesisResult(
             audio=audio,
@@ -199,6 +207,7 @@ class Synthesizer:
             test_voice=self.test_voice,
             timings=timings,
             segments=len(segments),
+            rendered=rendered,
         )
 
     def synthesize_symbols(

@@ -35,9 +35,9 @@ from rel_helpers import new_bucket, real_service, real_settings
 from infra.faultproxy import FaultProxy
 from sambert_lambda.api import auth
 from sambert_lambda.api.app import create_app
-from sambert_lambda.request import TTSRequest
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.errors import ConfigInvalid
+from sambert_lambda.request import TTSRequest
 from sambert_lambda.settings import URL_EXPIRES_CAP, load_settings
 
 KEY = "s3cr3t-Key_for-tests-9f8e7d"

@@ -98,6 +98,7 @@ def test_head(client, path):
 def test_openapi_documents_the_core_request(client):
     spec = client.get("/openapi.json").json()
     tts = spec["paths"]["/v1/tts"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert tts["properties"]["sample_rate"]["enum"] == [8000, 16000, 22050, 24000]
+    assert tts["properties"]["sample_rate"]["anyOf"][0]["enum"] == [8000, 16000, 22050, 24000]
+    assert tts["properties"]["speed"]["minimum"] == 0.5 and tts["additionalProperties"] is False
     speech = spec["paths"]["/v1/audio/speech"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert {"pitch", "volume", "sample_rate", "ssml", "emotion", "instructions"} <= set(speech["properties"])

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fn_fakes import BUCKET, SAMPLES_PER_CHAR, make_service
 
-from sambert_lambda.request import TTSRequest
 from sambert_lambda.audio import decode
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
+from sambert_lambda.request import TTSRequest
 
 TEXT = "你好，世界。"
 

@@ -27,6 +27,9 @@ class TTSResponse(BaseModel):
     cached: bool
     test_voice: bool = Field(description="True when the loaded model is the random-weight test voice (not speech).")
     timings: dict[str, float]
+    speech_marks_url: str | None = Field(None, description="Presigned URL of the speech marks (JSON Lines), "
+                                         "when speech_marks was asked for.")
+    captions_url: str | None = Field(None, description="Presigned URL of the captions, when captions was asked for.")
 
 
 class VoiceOut(BaseModel):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
-from sambert_lambda.frontend import english, prosody, sandhi
+from sambert_lambda.frontend import align, english, prosody, sandhi
 from sambert_lambda.frontend.pinyin import Word, get_g2p, segment
 from sambert_lambda.frontend.symbols import EMOTIONS, SPEAKERS, Syllable, pinyin_phones, render
 from sambert_lambda.types import Controls, Segment
@@ -152,24 +152,29 @@ class OpenFrontend:
         _check_size(text)
         normalized = _normalize(text)
         attrs = [CharAttr(emotion)] * len(normalized)
-        return [line for line, _ in self._lines(normalized, attrs, speaker)]
+        return [line for line, _, _ in self._lines(normalized, attrs, speaker)]
 
-    def _lines(self, normalized: str, attrs: list[CharAttr], speaker: str) -> list[tuple[str, str]]:
+    def _lines(self, normalized: str, attrs: list[CharAttr], speaker: str) -> list[tuple[str, str, tuple]]:
+        """(symbol line, sentence text, syllable spans into the sentence) per sentence with anything speakable."""
         out = []
         for a, b in self._sentences(normalized):
             sentence = normalized[a:b]
             pws = self._sentence(sentence, attrs[a:b])
             items = []
+            spans: list = []
             off = 0
             for pw in pws:
                 syls: list[Syllable] = []
                 for w in pw.words:
-                    syls.extend(_word_syllables(w, attrs[a + off:a + off + len(w.text)]))
+                    word_syls = _word_syllables(w, attrs[a + off:a + off + len(w.text)])
+                    word = spans[-1].word + 1 if spans else 0
+                    spans.extend(align.word_spans(w.text, off, word_syls, word))
+                    syls.extend(word_syls)
                     off += len(w.text)
                 items.append((syls, pw.brk))
             line = render(items, speaker)
             if line:
-                out.append((line, sentence))
+                out.append((line, sentence, tuple(spans)))
         return out
 
     # -- segments -----------------------------------------------------------------------------------------
@@ -202,8 +207,8 @@ class OpenFrontend:
         def flush() -> None:
             if block_text and block_controls is not None:
                 normalized = "".join(block_text)
-                for line, sentence in self._lines(normalized, block_attrs, speaker):
-                    segments.append(Segment(symbols=line, text=sentence, controls=block_controls))
+                for line, sentence, spans in self._lines(normalized, block_attrs, speaker):
+                    segments.append(Segment(symbols=line, text=sentence, controls=block_controls, syllables=spans))
             block_text.clear()
             block_attrs.clear()
 
