@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth-symbols": ("sambert_lambda.engine.cli", "run the engine on KAN-TTS symbol lines and dump dur/mel/wav/pcm"),
     "analyze": ("sambert_lambda.frontend.cli_analyze", "text lines on stdin -> JSON analysis (normalized, words)"),
     "symbols": ("sambert_lambda.frontend.cli_symbols", "text lines on stdin -> ttsfrd-style symbol lines"),
-    "bench-frontend": ("sambert_lambda.frontend.bench", "score the frontend on public benchmark data"),
+    "bench-frontend": ("sambert_lambda.frontend.cli_bench", "score the frontend on public benchmark data"),
     "frontend-cache": ("sambert_lambda.frontend.cli_cache", "bake the frontend dictionary cache (image build time)"),
     "make-test-voice": ("sambert_lambda.engine.testvoice", "write random-weight voices in the ModelScope layout"),
     "bake-model": ("sambert_lambda.engine.bake", "download the model into a ModelScope cache (image build time)"),
@@ -43,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ssml", action="store_true", default=None, help="the text is SSML (detected from <speak too)")
     p.add_argument("--symbols", action="store_true", help="the input is KAN-TTS symbol lines, one per line")
     p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
+    p.add_argument("--lexicon", default=None, metavar="FILE", help="custom pronunciations (lexicon text format)")
     p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
     p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
                    help="comma-separated mark types for --marks (default: all)")
@@ -96,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
     out = pathlib.Path(args.out)
     fields = {"voice": args.voice, "emotion": args.emotion, "speed": args.speed, "pitch": args.pitch,
               "volume": args.volume, "sample_rate": args.sample_rate, "ssml": args.ssml}
+    if args.lexicon:
+        try:
+            fields["lexicon"] = pathlib.Path(args.lexicon).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise InvalidInput(f"cannot read the lexicon {args.lexicon}: {e}", code="invalid_lexicon") from None
     if args.marks:
         fields["speech_marks"] = [t.strip() for t in args.mark_types.split(",") if t.strip()]
     if args.captions:
@@ -113,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         req = req.resolve({v.name: v for v in synth.voices()}, synth.default_voice, settings.max_chars)
         result = synth.synthesize(req.text, voice=req.voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,
-                                  volume_db=req.volume, ssml=bool(req.ssml))
+                                  volume_db=req.volume, ssml=bool(req.ssml), lexicon=req.lexicon)
     files = {out: encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)}
     if args.marks:
         files[pathlib.Path(args.marks)] = marks.to_jsonl(

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
-from sambert_lambda.audio import FORMATS, SAMPLE_RATES
+from sambert_lambda.audio import FORMATS, OPUS_RATES, SAMPLE_RATES
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
 from sambert_lambda.marks import CAPTION_FORMATS, MARK_TYPES
 
@@ -34,6 +34,7 @@ SPEED_RANGE = (0.5, 2.0)
 PITCH_RANGE = (-4.0, 4.0)
 VOLUME_DB_RANGE = (-30.0, 12.0)
 VOICE_MAX_LENGTH = 64
+LEXICON_MAX_CHARS = 16 * 1024
 EMOTION_MAX_LENGTH = 32
 # The OpenAI SDK's voice names: accepted (any case) and spoken by the default voice.
 OPENAI_VOICES = frozenset(
@@ -90,6 +91,9 @@ FIELDS: dict[str, Spec] = {
                          "into text."),
     "captions": Spec("str", None, choices=CAPTION_FORMATS,
                      description="Also write WebVTT or SRT captions (captions_url), one cue per sentence."),
+    "lexicon": Spec("str", None, max_length=LEXICON_MAX_CHARS,
+                    description="Custom pronunciations, one 'word pronunciation' per line (pinyin with tones, or "
+                    "ARPAbet); on top of TTS_LEXICON_FILE."),
 }
 
 
@@ -168,6 +172,7 @@ class TTSRequest:
     ssml: bool | None = None
     speech_marks: tuple[str, ...] | None = None
     captions: str | None = None
+    lexicon: str | None = None
     # set by resolve(): the text exactly as sent (speech mark offsets count into it); ``text`` is then normalized
     sent_text: str | None = None
 
@@ -183,12 +188,18 @@ class TTSRequest:
         if "text" not in data:
             raise InvalidField("'text' is required", code="missing_text")
         values = {name: check_field(name, data[name], spec) for name, spec in FIELDS.items() if name in data}
-        return cls(**values)
+        return cls(**values)._combined()
+
+    def _combined(self) -> TTSRequest:
+        """Checks across fields."""
+        if self.format == "opus" and self.sample_rate is not None and self.sample_rate not in OPUS_RATES:
+            raise _fail("sample_rate", f"opus cannot carry {self.sample_rate} Hz; use 8000, 16000 or 24000")
+        return self
 
     def checked(self) -> TTSRequest:
         """The same request with every field type- and range-checked (for requests built in code)."""
         return replace(self, **{f.name: check_field(f.name, getattr(self, f.name)) for f in fields(self)
-                                if f.name in FIELDS})
+                                if f.name in FIELDS})._combined()
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -11,23 +11,28 @@ A HEAD hit counts only while the object will outlive the URL handed out (age + U
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sambert_lambda import ENGINE_VERSION, __version__
-from sambert_lambda.audio import content_type, encode
+from sambert_lambda.audio import content_type, encode, resample
+from sambert_lambda.audiostream import StreamEncoder
+from sambert_lambda.audiostream import content_type as stream_content_type
 from sambert_lambda.errors import ModelError, TooLarge, TTSError
 from sambert_lambda.marks import captions, check_caption_format, check_types, speech_marks, to_jsonl
 from sambert_lambda.observability import logger, record_request
-from sambert_lambda.request import TTSRequest
+from sambert_lambda.request import TTSRequest, check_emotion, find_voice
 from sambert_lambda.settings import Settings
 from sambert_lambda.storage import Storage
+from sambert_lambda.synthesizer import count_characters
 
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 # Mangum base64-encodes binary bodies (4/3 larger) inside a JSON envelope: keep raw audio under this.
@@ -42,6 +47,10 @@ class SynthesizerLike(Protocol):  # the contract of sambert_lambda.synthesizer.S
     def voices(self) -> list[Any]: ...
 
     def synthesize(self, text: str, **kwargs: Any) -> Any: ...
+
+    def prepare(self, text: str, **kwargs: Any) -> tuple[str, list[Any]]: ...
+
+    def render_iter(self, segments: list[Any], voice: str) -> Iterator[tuple[Any, Any]]: ...
 
 
 @dataclass
@@ -114,6 +123,8 @@ class TTSService:
             "format": req.format,
             "sample_rate": int(req.sample_rate or 0),
             "ssml": bool(req.ssml),
+            **({"lexicon": req.lexicon} if req.lexicon else {}),
+            **({"baked_lexicon": baked.digest} if (baked := getattr(self.synthesizer, "lexicon", None)) else {}),
             "model_id": self.synthesizer.model_id,
             "model_revision": self.synthesizer.model_revision,
             "engine": ENGINE_VERSION,
@@ -134,6 +145,7 @@ class TTSService:
                 return self.synthesizer.synthesize(
                     req.text, voice=voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,
                     volume_db=req.volume, ssml=bool(req.ssml),
+                    **({"lexicon": req.lexicon} if req.lexicon else {}),
                 )
             except TTSError:
                 raise
@@ -226,6 +238,66 @@ class TTSService:
             **extra_urls,
         }
 
+    def check_voice(self, voice: str | None, emotion: str) -> str:
+        """The resolved voice name for ``voice`` and ``emotion`` (the request's rules and messages)."""
+        info = find_voice(self._voices, voice, self.synthesizer.default_voice)
+        check_emotion(info, emotion)
+        return info.name
+
+    def speech_stream(self, req: TTSRequest | dict, *, sse: bool = False) -> tuple[str, Iterator[bytes]]:
+        """Validate and run the frontend now (so errors are still 4xx), then (content type, body chunks): one
+        chunk per sentence as the engine finishes it. ``sse``: OpenAI's ``speech.audio.delta`` events instead.
+        A sample rate other than the voice's is reached by resampling each piece (pieces end in pauses)."""
+        self.stats.requests += 1
+        req = self.resolve(req)
+        synth = self.synthesizer
+        voice_rate = int(self._voices[str(req.voice)].sample_rate)
+        rate = int(req.sample_rate or voice_rate)
+        encoder = StreamEncoder(req.format, rate)  # raises invalid_response_format for flac
+        try:
+            name, segments = synth.prepare(req.text, voice=req.voice, emotion=req.emotion, speed=req.speed,
+                                           pitch=req.pitch, volume_db=req.volume, ssml=bool(req.ssml),
+                                           **({"lexicon": req.lexicon} if req.lexicon else {}))  # fmt: skip
+        except TTSError:
+            raise
+        except (RuntimeError, ValueError) as e:
+            raise ModelError(f"synthesis failed ({type(e).__name__})", code="synthesis_failed") from None
+        characters = count_characters(req.text)
+
+        def event(data: bytes) -> bytes:
+            return _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode()}) if sse else data
+
+        def chunks() -> Iterator[bytes]:
+            parts = synth.render_iter(segments, name)
+            n = samples = 0
+            while True:
+                with self._lock:
+                    item = next(parts, None)
+                if item is None:
+                    break
+                audio, placed = item
+                samples += len(audio)
+                if placed is not None:  # when each sentence is ready (the streaming tests read this order)
+                    logger.info("speech chunk", extra={"chunk": n, "monotonic": time.monotonic()})
+                    n += 1
+                data = encoder.feed(resample(audio, voice_rate, rate))
+                if data:
+                    yield event(data)
+            tail = encoder.close()
+            if tail:
+                yield event(tail)
+            if sse:
+                yield _sse({"type": "speech.audio.done",
+                            "usage": {"input_tokens": characters, "output_tokens": samples, "total_tokens":
+                                      characters + samples}})  # fmt: skip
+            self.stats.syntheses += 1
+            record_request(cached=False, characters=characters, synthesis_s=0.0, audio_s=samples / voice_rate)
+            logger.info("speech", extra={"voice": name, "emotion": req.emotion, "format": req.format,
+                                         "sample_rate": rate, "streamed": True, "chunks": n})  # fmt: skip
+
+        ctype = "text/event-stream" if sse else stream_content_type(req.format, rate)
+        return ctype, chunks()
+
     def speech(self, req: TTSRequest | dict) -> bytes:
         """The ``POST /v1/audio/speech`` body: encoded audio bytes, no storage. TooLarge over the 6 MB limit."""
         self.stats.requests += 1
@@ -236,15 +308,25 @@ class TTSService:
         record_request(cached=False, characters=int(result.characters),
                        synthesis_s=float(result.timings.get("total_s", 0.0)),
                        audio_s=float(result.duration_seconds))
-        if len(body) > SPEECH_MAX_BYTES:
-            raise TooLarge(
-                f"the audio is {len(body)} bytes, over what a Lambda response can carry (6 MB with encoding); "
-                "use POST /v1/tts, which returns a presigned URL instead of the bytes",
-                code="response_too_large",
-            )
+        check_response_size(body)
         logger.info("speech", extra={"voice": req.voice, "emotion": req.emotion, "format": req.format,
                                      "sample_rate": req.sample_rate, "bytes": len(body)})
         return body
+
+
+def check_response_size(body: bytes) -> bytes:
+    """A whole (buffered) speech answer must fit a Lambda response: TooLarge ``response_too_large`` otherwise."""
+    if len(body) > SPEECH_MAX_BYTES:
+        raise TooLarge(
+            f"the audio is {len(body)} bytes, over what a Lambda response can carry (6 MB with encoding); "
+            "use POST /v1/tts, which returns a presigned URL instead of the bytes",
+            code="response_too_large",
+        )
+    return body
+
+
+def _sse(event: dict) -> bytes:
+    return b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
 
 
 def sidecar_keys(key: str, types: tuple[str, ...] | None, captions: str | None) -> dict[str, str]:

@@ -24,6 +24,7 @@ from sambert_lambda.types import Controls, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
     from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.frontend.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,20 @@ class Synthesizer:
         if default not in names:
             default = names[0]
         self.default_voice = default
+        self.lexicon: Lexicon | None = None
+        if self.settings.lexicon_file:
+            from sambert_lambda.frontend.lexicon import Lexicon
+
+            self.lexicon = Lexicon.load(self.settings.lexicon_file)
+
+    def request_lexicon(self, text: str | None) -> Lexicon | None:
+        """The baked lexicon with a request's entries (the lexicon text format) on top; None when neither is set."""
+        if not text:
+            return self.lexicon
+        from sambert_lambda.frontend.lexicon import MAX_REQUEST_BYTES, Lexicon
+
+        extra = Lexicon.parse(text, where="lexicon", max_bytes=MAX_REQUEST_BYTES)
+        return self.lexicon.merged(extra) if self.lexicon else extra
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -157,15 +172,12 @@ class Synthesizer:
         volume_db: float = 0.0,
         ssml: bool = False,
         speaker: str | None = None,
+        lexicon: str | None = None,
     ) -> SynthesisResult:
+        """``lexicon``: extra entries in the lexicon text format (frontend/lexicon.py), on top of TTS_LEXICON_FILE."""
         t0 = time.perf_counter()
-        name, controls = self.validate(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch, volume_db=volume_db)
-        speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
-        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls)
-        for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
-            for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
-                if emo != "none":
-                    self.check_emotion(name, emo)
+        name, segments = self.prepare(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch,
+                                      volume_db=volume_db, ssml=ssml, speaker=speaker, lexicon=lexicon)  # fmt: skip
         t1 = time.perf_counter()
         result = self.render(segments, name)
         result.characters = count_characters(text)
@@ -174,33 +186,34 @@ class Synthesizer:
         result.timings["total_s"] = time.perf_counter() - t0
         return result
 
+    def prepare(self, text: str, *, voice: str | None = None, emotion: str = "neutral", speed: float = 1.0,
+                pitch: float = 0.0, volume_db: float = 0.0, ssml: bool = False, speaker: str | None = None,
+                lexicon: str | None = None) -> tuple[str, list[Segment]]:  # fmt: skip
+        """Validate and run the frontend: (voice name, segments). Every caller-facing error is raised here."""
+        name, controls = self.validate(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch, volume_db=volume_db)
+        speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
+        lex = self.request_lexicon(lexicon)
+        extra = {"lexicon": lex} if lex else {}
+        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls,
+                                          **extra)  # fmt: skip
+        for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
+            for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
+                if emo != "none":
+                    self.check_emotion(name, emo)
+        return name, segments
+
     def render(self, segments: list[Segment], voice: str) -> SynthesisResult:
         """Run the engine on ready-made segments (symbol lines + pauses) and join them into one waveform."""
-        model = self.store.voice(voice)
-        sr = model.sample_rate
+        timings = {"acoustic_s": 0.0, "vocoder_s": 0.0, "engine_s": 0.0}
         parts: list[np.ndarray] = []
         rendered: list[Rendered] = []
-        at = 0
-        timings = {"acoustic_s": 0.0, "vocoder_s": 0.0, "engine_s": 0.0}
-        for seg in segments:
-            if seg.symbols:
-                t = time.perf_counter()
-                out = model.synthesize(seg.symbols, seg.controls)
-                timings["engine_s"] += time.perf_counter() - t
-                for k in ("acoustic_s", "vocoder_s"):
-                    timings[k] += float(getattr(out, "timings", {}).get(k, 0.0))
-                # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
-                parts.append(np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0))
-                hop = int(getattr(model, "hop_size", 0) or 0)
-                rendered.append(Rendered(seg, at, len(parts[-1]), tuple(int(d) for d in out.dur), hop))
-                at += len(parts[-1])
-            if seg.pause_after_ms > 0:
-                parts.append(np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32))
-                at += len(parts[-1])
-        audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        for audio, placed in self.render_iter(segments, voice, timings):
+            parts.append(audio)
+            if placed is not None:
+                rendered.append(placed)
         return SynthesisResult(
-            audio=audio,
-            sample_rate=sr,
+            audio=np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32),
+            sample_rate=self.store.voice(voice).sample_rate,
             characters=0,
             voice=voice,
             emotion="",
@@ -209,6 +222,30 @@ class Synthesizer:
             segments=len(segments),
             rendered=rendered,
         )
+
+    def render_iter(self, segments: list[Segment], voice: str, timings: dict[str, float] | None = None):
+        """Yield (float32 audio, Rendered or None for a pause) as each segment is synthesized: the joined waveform
+        is the concatenation of the audio parts, so streaming and buffered output are the same samples."""
+        model = self.store.voice(voice)
+        sr = model.sample_rate
+        hop = int(getattr(model, "hop_size", 0) or 0)
+        timings = timings if timings is not None else {}
+        at = 0
+        for seg in segments:
+            if seg.symbols:
+                t = time.perf_counter()
+                out = model.synthesize(seg.symbols, seg.controls)
+                timings["engine_s"] = timings.get("engine_s", 0.0) + time.perf_counter() - t
+                for k in ("acoustic_s", "vocoder_s"):
+                    timings[k] = timings.get(k, 0.0) + float(getattr(out, "timings", {}).get(k, 0.0))
+                # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
+                wav = np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0)
+                yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in out.dur), hop)
+                at += len(wav)
+            if seg.pause_after_ms > 0:
+                pause = np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32)
+                yield pause, None
+                at += len(pause)
 
     def synthesize_symbols(
         self, lines: list[str], *, voice: str | None = None, controls: Controls | None = None

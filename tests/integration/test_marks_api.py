@@ -9,9 +9,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -21,6 +18,8 @@ import boto3
 import numpy as np
 import pytest
 import soundfile as sf
+
+from server_helpers import serve
 
 REPO = Path(__file__).resolve().parents[2]
 FRAME_MS = 200 / 16000 * 1000  # hop / sample rate of the test voice: 12.5 ms
@@ -43,29 +42,15 @@ def _get(url: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def api(moto_endpoint, test_voice_dir, tmp_path_factory):
-    from conftest import free_port, stop_process
-
     bucket = f"marks-{uuid.uuid4().hex[:8]}"
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
-    port = free_port()
-    env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "TTS_BUCKET": bucket, "TTS_MODEL_DIR": str(test_voice_dir)}
+    baked = tmp_path_factory.mktemp("lexicon") / "lexicon.txt"
+    baked.write_text("# baked into the image\n重庆 zhong4 qing4\n", encoding="utf-8")
+    env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "TTS_BUCKET": bucket, "TTS_MODEL_DIR": str(test_voice_dir),
+           "TTS_LEXICON_FILE": str(baked)}
     env.pop("API_KEY", None)
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "sambert_lambda", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:  # up, and past its cold start (healthz answers 503 while loading)
-            try:
-                _get(base + "/healthz")
-                break
-            except (urllib.error.HTTPError, OSError):
-                time.sleep(0.5)
+    with serve(env, tmp_path_factory.mktemp("serve") / "serve.log") as base:
         yield base
-    finally:
-        stop_process(proc)
-        log.close()
 
 
 def _voiced_runs(audio: np.ndarray, rate: int) -> list[tuple[float, float]]:
@@ -144,3 +129,28 @@ def test_bad_mark_fields_are_422_with_a_code(api):
     assert status == 422 and out["error"]["code"]
     status, out = _post(api + "/v1/tts", {"text": "你好", "captions": "ass"})
     assert status == 422 and out["error"]["code"]
+
+
+def _syllables(api: str, body: dict) -> list[str]:
+    status, out = _post(api + "/v1/tts", {**body, "speech_marks": ["phoneme"]})
+    assert status == 200, out
+    return [json.loads(x)["value"] for x in _get(out["speech_marks_url"]).decode().splitlines()]
+
+
+def test_lexicon_hits_baked_and_per_request(api):
+    text = "我去银行，在重庆。"
+    plain = _syllables(api, {"text": text})
+    assert plain[2:4] == ["yin2", "hang2"] and plain[-2:] == ["zhong4", "qing4"]  # baked entry applies
+    custom = _syllables(api, {"text": text, "lexicon": "银行 yin2 xing2\n重庆 chong2 qing4"})
+    assert custom[2:4] == ["yin2", "xing2"] and custom[-2:] == ["chong2", "qing4"]  # request entries win
+    english = _syllables(api, {"text": "学SQL。", "lexicon": "SQL S IY1 K W AH0 L"})
+    assert english == ["xue2", "s", "iy", "k", "w", "ah", "l"]
+    ssml = _syllables(api, {"text": '<speak><phoneme alphabet="py" ph="xing2">行</phoneme></speak>', "ssml": True})
+    assert ssml == ["xing2"]
+
+
+@pytest.mark.parametrize("lexicon,code", [("银行 yin2", "invalid_lexicon"), ("银行 yin9 hang2", "invalid_lexicon"),
+                                          ("SQL S K L", "invalid_lexicon")])
+def test_bad_lexicons_are_400_with_a_code(api, lexicon, code):
+    status, out = _post(api + "/v1/tts", {"text": "你好", "lexicon": lexicon})
+    assert status == 400 and out["error"]["code"] == code, out

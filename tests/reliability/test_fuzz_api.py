@@ -37,6 +37,8 @@ SEMANTIC_REJECTIONS = {
     (400, "unknown_emotion"), (400, "invalid_ssml"), (400, "ssml_without_speak"), (400, "ssml_conflict"),
     (413, "text_too_long"),
     (401, "unauthorized"),
+    # jobs: exactly one of text and input_key; an input object must exist under the input prefix; ids are looked up
+    (400, "invalid_job"), (400, "invalid_input_key"), (404, "input_not_found"), (404, "job_not_found"),
 }
 
 pytestmark = pytest.mark.slow
@@ -62,6 +64,9 @@ PLAN = [
     ("POST /v1/audio/speech", GenerationMode.POSITIVE, 250),
     ("POST /v1/audio/speech", GenerationMode.NEGATIVE, 200),
     ("GET /v1/voices", GenerationMode.POSITIVE, 100),
+    ("POST /v1/jobs", GenerationMode.POSITIVE, 60),
+    ("POST /v1/jobs", GenerationMode.NEGATIVE, 60),
+    ("GET /v1/jobs/{job_id}", GenerationMode.POSITIVE, 40),
     ("GET /healthz", GenerationMode.POSITIVE, 100),
     ("HEAD /healthz", GenerationMode.POSITIVE, 20),
     ("GET /v1/models", GenerationMode.POSITIVE, 20),

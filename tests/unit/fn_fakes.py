@@ -41,6 +41,16 @@ class FakeSynthesizer:
                                timings={"frontend_s": 0.001, "acoustic_s": 0.002, "vocoder_s": 0.003,
                                         "total_s": 0.006})
 
+    def prepare(self, text, *, voice=None, emotion="neutral", speed=1.0, **_):
+        """Streaming: the 'segments' are the whole result, rendered in two parts."""
+        return voice or self.default_voice, [self.synthesize(text, voice=voice, emotion=emotion, speed=speed)]
+
+    def render_iter(self, segments, voice):
+        for result in segments:
+            half = len(result.audio) // 2
+            yield result.audio[:half], object()
+            yield result.audio[half:], object()
+
 
 BUCKET = "fn-unit-bucket"
 

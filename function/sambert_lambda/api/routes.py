@@ -6,7 +6,7 @@ from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from sambert_lambda import ENGINE_VERSION, __version__
 from sambert_lambda.api import openai
@@ -15,10 +15,10 @@ from sambert_lambda.api.errors import error_responses
 from sambert_lambda.api.schemas import HealthResponse, TTSResponse, VoicesResponse
 from sambert_lambda.audio import CONTENT_TYPES, content_type
 from sambert_lambda.request import TTSRequest, json_schema
-from sambert_lambda.service import TTSService
+from sambert_lambda.service import TTSService, check_response_size
 
 router = APIRouter()
-SPEECH_TYPES = {t: {} for t in CONTENT_TYPES.values()}
+SPEECH_TYPES = {t: {} for t in (*CONTENT_TYPES.values(), "text/event-stream")}
 JsonBody = Annotated[Any, Body()]
 
 
@@ -48,17 +48,32 @@ def tts(body: JsonBody, service: Service) -> dict:
 
 @router.post(
     "/v1/audio/speech",
-    summary="OpenAI-compatible speech endpoint: returns the audio bytes",
+    summary="OpenAI-compatible speech endpoint: streams the audio as sentences finish (or SSE events)",
     response_class=Response,
     responses={200: {"content": SPEECH_TYPES, "description": "The audio."},
                **error_responses(400, 401, 413, 422, 500, 503)},
     dependencies=[Depends(require_api_key)],
     openapi_extra=_body_schema(openai.json_schema()),
 )
-def speech(body: JsonBody, service: Service) -> Response:
-    req, headers = openai.speech_request(body)
+def speech(body: JsonBody, service: Service, request: Request) -> Response:
+    req, opt = openai.speech_request(body)
+    buffered = "aws.event" in request.scope  # behind Mangum the whole body is sent at once anyway
+    if opt.sse or (not buffered and req.format != "flac"):
+        ctype, chunks = service.speech_stream(req, sse=opt.sse)
+        if opt.stream or opt.sse:
+            return StreamingResponse(chunks, media_type=ctype, headers={"Cache-Control": "no-store", **opt.headers})
+        whole = check_response_size(b"".join(chunks))  # stream=false: the same bytes as the stream, at once
+        return Response(content=_sized_wav(whole) if req.format == "wav" else whole, media_type=ctype,
+                        headers=opt.headers)
     audio = service.speech(req)
-    return Response(content=audio, media_type=content_type(req.format, req.sample_rate), headers=headers)
+    return Response(content=audio, media_type=content_type(req.format, req.sample_rate), headers=opt.headers)
+
+
+def _sized_wav(data: bytes) -> bytes:
+    """A streamed WAV (unknown-length header) with its RIFF and data sizes filled in."""
+    import struct
+
+    return data[:4] + struct.pack("<I", len(data) - 8) + data[8:40] + struct.pack("<I", len(data) - 44) + data[44:]
 
 
 @router.get(

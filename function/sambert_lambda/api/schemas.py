@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from sambert_lambda.audio import FORMATS
+from sambert_lambda.request import SPEED_RANGE
+
+Format = Literal["wav", "mp3", "ogg", "opus", "flac", "pcm"]  # for /v1/jobs
+assert set(Format.__args__) == set(FORMATS)  # type: ignore[attr-defined]
 
 
 class ModelRef(BaseModel):
@@ -66,3 +72,45 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class JobRequest(BaseModel):
+    """``POST /v1/jobs``: long-form synthesis through the batch path (like Polly's StartSpeechSynthesisTask)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "很长的文章……", "format": "mp3"}]})
+
+    text: str | None = Field(None, max_length=200_000, description="Text or SSML, at most 200,000 characters. "
+                             "Give text or input_key.")
+    input_key: str | None = Field(None, max_length=1024, description="Instead of text: the key of a .txt or .ssml "
+                                  "object under TTS_INPUT_PREFIX in the bucket.")
+    ssml: bool = False
+    voice: str | None = Field(None, max_length=64)
+    emotion: str = Field("neutral", max_length=32)
+    format: Format = "mp3"
+    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
+
+
+class JobCreated(BaseModel):
+    id: str = Field(description="128 random bits, hex: the only handle on the job.")
+    status: Literal["queued"]
+
+
+class JobPart(BaseModel):
+    url: str
+    duration: float | None
+
+
+class JobStatus(BaseModel):
+    id: str
+    status: Literal["queued", "running", "complete", "failed"]
+    progress: float = Field(description="Finished units / units, 0..1 (0 while queued; 1 when complete or failed).")
+    format: str
+    created: int = Field(description="Unix time the job was accepted.")
+    items: dict[str, int] | None = Field(None, description="Manifest summary: total, done, failed, pending.")
+    audio_url: str | None = Field(None, description="Presigned URL of the audio (jobs up to "
+                                  "TTS_BATCH_MAX_TXT_CHARS characters, and SSML).")
+    parts: list[JobPart] | None = Field(None, description="Longer jobs: presigned URLs of the audio parts, in order.")
+    duration_seconds: float | None = None
+    manifest_url: str | None = Field(None, description="Presigned URL of the batch manifest.")
+    expires_at: str | None = Field(None, description="When the presigned URLs expire (ISO 8601, UTC).")
+    error: dict[str, str] | None = None

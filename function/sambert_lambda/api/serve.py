@@ -24,7 +24,9 @@ def build_app():
         holder.get()
     except TTSError:
         pass  # remembered; every request answers its 503
-    return create_app(holder.get)
+    app = create_app(holder.get)
+    app.state.jobs_in_process = True  # no S3 notification locally: /v1/jobs runs the batch in a thread
+    return app
 
 
 def run(args: argparse.Namespace) -> int:

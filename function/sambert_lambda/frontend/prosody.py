@@ -78,7 +78,12 @@ def _split_long(w: Word) -> list[Word]:
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
-    return [Word(w.text[a:b], w.pos, "zh", w.pinyin[a:b]) for a, b in merged]
+    return [_piece(w, a, b) for a, b in merged]
+
+
+def _piece(w: Word, a: int, b: int) -> Word:
+    """Characters a..b of a word whose readings are one per character."""
+    return Word(w.text[a:b], w.pos, w.kind, w.pinyin[a:b], None if w.lexical is None else w.lexical[a:b], w.unit)
 
 
 def _split_compound(w: Word) -> list[Word]:
@@ -88,16 +93,84 @@ def _split_compound(w: Word) -> list[Word]:
 
     whole, left, right = word_freq(w.text), word_freq(w.text[:2]), word_freq(w.text[2:])
     if min(left, right) >= 100 and min(left, right) > whole:
-        return [Word(w.text[:2], w.pos, "zh", w.pinyin[:2]), Word(w.text[2:], w.pos, "zh", w.pinyin[2:])]
+        return [_piece(w, 0, 2), _piece(w, 2, 4)]
     return [w]
+
+
+_NUM = frozenset("零〇一二两三四五六七八九十百千万亿幺负点")
+_NUM_CORE = _NUM - {"点", "负"}
+_CLOSERS = frozenset("年月日号分秒元角")  # a date, time or amount component ends here
+_UNIT_WORDS = frozenset(
+    "美元 欧元 日元 英镑 港元 澳元 韩元 人民币 元 块 公里 千米 公斤 千克 平方米 立方米 厘米 毫米 米 克 吨 "
+    "小时 分钟 秒钟 岁 倍 度 摄氏度 个 次 页 天 周 年 月 号 日".split()
+)
+
+
+def _numeric(w: Word) -> bool:
+    t = w.text
+    return (w.kind == "zh" and len(w.pinyin) == len(t) and any(c in _NUM_CORE for c in t)
+            and all(c in _NUM or c in _CLOSERS for c in t) and t[0] in _NUM)
+
+
+def merge_numbers(words: list[Word]) -> list[Word]:
+    """Consecutive number words become one unit word (二零二 + 四年 -> 二零二四年; 九 + 十九点九 + 九 + 美元 ->
+    九十九点九九美元): a date, time or amount component closes at 年/月/日/号/分/秒/元/角 (and the hour of a time at
+    点, as ttsfrd reads 九点 #1 三十分), and a bare number takes one following unit word. Such a word is never split, and no break above #1 falls between components."""
+    out: list[Word] = []
+    for w in words:
+        last = out[-1] if out else None
+        if (last is not None and last.unit and last.text[-1] not in _CLOSERS and w.kind == "zh"
+                and len(w.text) > 1 and w.text[0] in _CLOSERS and len(w.pinyin) == len(w.text)):
+            # 五 + 日前 -> 五日 + 前: the segmenter glued the closer of a date to the next word
+            lex = w.lexical
+            out[-1] = Word(last.text + w.text[0], "m", "zh", last.pinyin + w.pinyin[:1],
+                           None if last.lexical is None or lex is None else last.lexical + lex[:1], unit=True)
+            rest = w.text[1:]
+            out.append(Word(rest, "f" if rest in ("前", "后", "内", "间", "底", "初") else w.pos, "zh", w.pinyin[1:],
+                            None if lex is None else lex[1:]))
+            continue
+        if (last is not None and last.unit and _numeric(w) and
+                ((last.text[-1] == "元" and w.text[-1] in "角分") or (last.text[-1] == "角" and w.text[-1] == "分"))):
+            out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
+            continue
+        if last is not None and last.unit and last.text[-1] not in _CLOSERS and not (
+                last.text[-1] == "点" and w.text[-1:] in ("分", "秒")):  # 九点 | 三十分: hour and minutes
+            if _numeric(w) or w.text in _UNIT_WORDS or (w.kind == "zh" and w.pos[:1] == "q" and len(w.text) <= 2):
+                out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w),
+                               unit=True)
+                continue
+        if _numeric(w):
+            w = Word(w.text, "m", "zh", w.pinyin, w.lexical, unit=True)
+        out.append(w)
+    return out
+
+
+def _cat(lexical: list[str] | None, w: Word) -> list[str] | None:
+    return None if lexical is None or w.lexical is None else lexical + w.lexical
+
+
+def _split_digits(w: Word) -> list[Word]:
+    """A long string of digits read one by one (a phone or ID number) is grouped 3-4-4 / 4-4 ..."""
+    n = len(w.text)
+    if n <= 5 or any(c in "十百千万亿点" for c in w.text) or len(w.pinyin) != n:
+        return [w]
+    sizes = [3, 4, 4] if n == 11 else [4] * (n // 4) + ([n % 4] if n % 4 else [])
+    if sizes[-1] == 1:
+        sizes[-2:] = [sizes[-2] + 1]
+    out, a = [], 0
+    for size in sizes:
+        lex = w.lexical[a:a + size] if w.lexical is not None else None
+        out.append(Word(w.text[a:a + size], "m", "zh", w.pinyin[a:a + size], lex, unit=True))
+        a += size
+    return out
 
 
 def group(words: list[Word]) -> list[ProsodicWord]:
     """One sentence's words -> prosodic words with break levels. Punctuation words ride on the group before them."""
     pws: list[ProsodicWord] = []
     chunk_start = 0  # index in pws where the current intonational phrase starts
-    for w0 in words:
-        for w in _split_long(w0):
+    for w0 in merge_numbers(words):
+        for w in (_split_digits(w0) if w0.unit else _split_long(w0)):
             _place(w, pws, chunk_start)
             if is_pause(w) and pws:
                 chunk_start = len(pws)
@@ -154,6 +227,10 @@ def _content_pos(pw: ProsodicWord, last: bool) -> str:
     return items[0].pos or "x"
 
 
+def _is_unit(pw: ProsodicWord) -> bool:
+    return any(w.unit for w in pw.words)
+
+
 def _ends_with_pause_punct(pw: ProsodicWord) -> bool:
     return bool(pw.words) and is_pause(pw.words[-1])
 
@@ -185,6 +262,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             brk = 2
         elif since >= 10 and remaining >= 3:
             brk = 2
+        if _is_unit(pw) and _is_unit(nxt):
+            brk = 1  # components of one date, time or amount
         pw.brk = brk
         if brk >= 2:
             since, all_nominal = 0, True

@@ -79,7 +79,7 @@ def neutral_tones(words: list[Word]) -> None:
         if w.kind != "zh":
             continue
         t = w.text
-        if len(t) == 1 and t in _PARTICLES_5 and w.pos[:1] in _PARTICLE_POS:
+        if len(t) == 1 and t in _PARTICLES_5 and w.pos[:1] in _PARTICLE_POS and w.pinyin[0] not in ("dei3", "de2"):
             w.pinyin[0] = _PARTICLES_5[t]
         elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
             w.pinyin[-1] = "men5"
@@ -94,6 +94,8 @@ def neutral_tones(words: list[Word]) -> None:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)
             if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
+            elif len(t) == 3 and t[1] == "得" and t[0] != t[2]:
+                w.pinyin[1] = "de5"  # complement 说得对, 来得及, 记得住
 
 
 def _flatten(words: list[Word]) -> list[tuple[Word, int, str]]:

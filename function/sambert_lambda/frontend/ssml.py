@@ -3,7 +3,7 @@
 Parsed with defusedxml (DTDs, entities and external references are refused), with a size cap and a depth cap.
 Supported: ``<speak>``, ``<p>``, ``<s>``, ``<break time|strength>``, ``<emotion category intensity>``,
 ``<prosody rate pitch volume>``, ``<say-as interpret-as="digits|telephone|date|characters|cardinal|ordinal">``
-and ``<phoneme alphabet="pinyin" ph="...">``. Anything else raises SSMLError naming the element or attribute.
+and ``<phoneme alphabet="pinyin"|"py" ph="...">``. Anything else raises SSMLError naming the element or attribute.
 """
 
 from __future__ import annotations
@@ -223,8 +223,9 @@ def _prosody(attrs: dict[str, str], c: Controls) -> Controls:
 
 
 def _phonemes(attrs: dict[str, str], text: str) -> tuple[str, ...]:
-    if attrs.get("alphabet", "pinyin") != "pinyin":
-        raise SSMLError(f"<phoneme alphabet={attrs.get('alphabet')!r}>: only alphabet=\"pinyin\" is supported")
+    if attrs.get("alphabet", "pinyin") not in ("pinyin", "py"):  # "py" is Alibaba Cloud's spelling
+        raise SSMLError(f"<phoneme alphabet={attrs.get('alphabet')!r}>: only alphabet=\"pinyin\" (or \"py\") is "
+                        "supported")
     ph = attrs.get("ph", "").split()
     chars = [c for c in text if c.strip()]
     if not ph:

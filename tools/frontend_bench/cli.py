@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         report["cpp"] = score_cpp(data / "cpp", strategies, args.limit)
     if (data / "tn-wetext").is_dir():
         try:
-            from sambert_lambda.frontend.bench_tn import score_tn
+            from tools.frontend_bench.tn import score_tn
 
             tn = score_tn(data)
             report["tn"] = {
