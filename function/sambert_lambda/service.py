@@ -248,8 +248,10 @@ class TTSService:
         """Validate and run the frontend now (so errors are still 4xx), then (content type, body chunks): one
         chunk per sentence as the engine finishes it. ``sse``: OpenAI's ``speech.audio.delta`` events instead.
         A sample rate other than the voice's is reached by resampling each piece (pieces end in pauses)."""
-        self.stats.requests += 1
         req = self.resolve(req)
+        if sse and req.format == "flac":  # FLAC cannot be cut into pieces: one event with the whole file
+            return "text/event-stream", self._sse_whole(req)
+        self.stats.requests += 1
         synth = self.synthesizer
         voice_rate = int(self._voices[str(req.voice)].sample_rate)
         rate = int(req.sample_rate or voice_rate)
@@ -298,11 +300,19 @@ class TTSService:
         ctype = "text/event-stream" if sse else stream_content_type(req.format, rate)
         return ctype, chunks()
 
-    def speech(self, req: TTSRequest | dict) -> bytes:
+    def _sse_whole(self, req: TTSRequest) -> Iterator[bytes]:
+        result = self._synthesize(req)
+        body = self.speech(req, result=result)
+        yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(body).decode()})
+        samples = round(len(result.audio) * int(req.sample_rate or result.sample_rate) / result.sample_rate)
+        yield _sse({"type": "speech.audio.done", "usage": {"input_tokens": int(result.characters),
+                    "output_tokens": samples, "total_tokens": int(result.characters) + samples}})
+
+    def speech(self, req: TTSRequest | dict, *, result: Any = None) -> bytes:
         """The ``POST /v1/audio/speech`` body: encoded audio bytes, no storage. TooLarge over the 6 MB limit."""
         self.stats.requests += 1
         req = self.resolve(req)
-        result = self._synthesize(req)
+        result = result if result is not None else self._synthesize(req)
         self.stats.syntheses += 1
         body = encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)
         record_request(cached=False, characters=int(result.characters),

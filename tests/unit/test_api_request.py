@@ -102,3 +102,24 @@ def test_openapi_documents_the_core_request(client):
     assert tts["properties"]["speed"]["minimum"] == 0.5 and tts["additionalProperties"] is False
     speech = spec["paths"]["/v1/audio/speech"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert {"pitch", "volume", "sample_rate", "ssml", "emotion", "instructions"} <= set(speech["properties"])
+
+
+def test_sse_of_flac_is_one_event_with_the_whole_file(client):
+    import base64
+    import json
+
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "response_format": "flac", "stream_format": "sse"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = [json.loads(b[len("data: "):]) for b in r.text.split("\n\n") if b.startswith("data: ")]
+    assert [e["type"] for e in events] == ["speech.audio.delta", "speech.audio.done"]
+    audio, rate = decode(base64.b64decode(events[0]["audio"]), "flac")
+    assert rate == 16000 and audio.size == 6 * 1600
+
+
+def test_opus_file_and_rate_rule(client, service):
+    r = client.post("/v1/tts", json={"text": TEXT, "format": "opus", "sample_rate": 24000})
+    assert r.status_code == 200, r.text
+    audio, rate = decode(service.storage.get(r.json()["key"])[0], "opus")
+    assert rate == 24000 and abs(audio.size - 6 * 2400) < 960
+    r = client.post("/v1/tts", json={"text": TEXT, "format": "opus", "sample_rate": 22050})
+    assert r.status_code == 422 and code_of(r) == "invalid_sample_rate"
