@@ -352,6 +352,81 @@ class HifiGanGenerator(nn.Module):
         x = F.leaky_relu(x, FINAL_LEAKY_SLOPE)
         return torch.tanh(self.conv_post(x))
 
+    # ------------------------------------------------------------------ streaming graph (ONNX export)
+    def stream_state_shapes(self) -> list[tuple[int, int]]:
+        """(channels, samples) of every carried history, in the order :meth:`forward_stream` takes and returns them.
+
+        One per conv with a left context (``(k - 1) * d`` input samples) and one per transposed conv
+        (``ceil((k - 1) / s)`` input frames). Causal generators only.
+        """
+        if not self.causal:
+            raise ModelError("a streaming vocoder graph needs a causal generator")
+        shapes: list[tuple[int, int]] = []
+
+        def conv(c: _Conv) -> None:
+            if c.left:
+                shapes.append((c.conv1d.in_channels, c.left))
+
+        conv(self.conv_pre)
+        for i in range(len(self.upsample_scales)):
+            conv(self.repeat_upsamples[i][2])
+            deconv = self.transpose_upsamples[i][1]
+            shapes.append((deconv.deconv.in_channels, deconv.history()))
+            for block in self.conv_blocks[i * self.num_kernels : (i + 1) * self.num_kernels]:
+                for c1, c2 in zip(block.convs1, block.convs2, strict=True):
+                    conv(c1)
+                    conv(c2)
+        conv(self.conv_post)
+        return shapes
+
+    def forward_stream(
+        self, mel: torch.Tensor, states: Sequence[torch.Tensor]
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """One chunk of a causal generator as a pure function: ``(mel, histories) -> (wav, next histories)``.
+
+        The graph the ONNX vocoder runs. Activations are ``[1, C, 1, T]`` and every conv is a ``1 x k`` 2-D conv
+        (ONNX Runtime's blocked-layout kernels take 4-D convs only). Each conv reads ``concat(history, input)``
+        without padding; the history is the previous chunk's last input samples (zeros before the first chunk,
+        which is the one-shot zero padding). Histories are ``[1, C, 1, L]`` as :meth:`stream_state_shapes` lists.
+        """
+        pending = list(states)
+        out: list[torch.Tensor] = []
+
+        def conv(c: _Conv, x: torch.Tensor, act: nn.Module | None) -> torch.Tensor:
+            if act is not None:
+                x = act(x)
+            if c.left:
+                x = torch.cat([pending.pop(0), x], dim=3)
+                out.append(x[..., -c.left :])
+            w = c.conv1d
+            return F.conv2d(x, w.weight.unsqueeze(2), w.bias, dilation=(1, w.dilation[0]))
+
+        def deconv(m: _ConvT, x: torch.Tensor) -> torch.Tensor:
+            h, d, t = m.history(), m.deconv, x.shape[-1]
+            x = torch.cat([pending.pop(0), x], dim=3)
+            out.append(x[..., -h:])
+            y = F.conv_transpose2d(x, d.weight.unsqueeze(2), d.bias, stride=(1, m.stride))
+            return y[..., h * m.stride : (h + t) * m.stride]
+
+        x = conv(self.conv_pre, mel.unsqueeze(2), None)
+        for i, s in enumerate(self.upsample_scales):
+            x = torch.sin(x) + x
+            _, act, rep_conv = self.repeat_upsamples[i]
+            rep = conv(rep_conv, torch.repeat_interleave(x, s, dim=3), act)
+            act_t, convt = self.transpose_upsamples[i]
+            x = rep + deconv(convt, act_t(x))
+            xs = None
+            for block in self.conv_blocks[i * self.num_kernels : (i + 1) * self.num_kernels]:
+                y = x
+                for c1, c2 in zip(block.convs1, block.convs2, strict=True):
+                    y = conv(c2, conv(c1, y, block.activation), block.activation) + y
+                xs = y if xs is None else xs + y
+            x = xs / self.num_kernels
+        wav = torch.tanh(conv(self.conv_post, x, _FINAL_ACT)).squeeze(2)
+        if pending:
+            raise ModelError(f"forward_stream got {len(pending)} more state tensor(s) than the generator has")
+        return wav, out
+
     def context_frames(self) -> tuple[int, int]:
         """Upper bound of the mel frames (left, right) that one output sample depends on (receptive field).
 
