@@ -16,7 +16,6 @@ Cold start: settings are validated and the model and voices loaded once, at impo
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, S3Event, SQSEvent
@@ -131,7 +130,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _eager_init() -> None:
     """Load at import, in Lambda's init phase: paid once per cold start (init is billed), never by a request."""
-    if os.environ.get("TTS_EAGER_INIT", "1") == "0":
+    from sambert_lambda.settings import load_settings
+
+    try:
+        eager = load_settings().eager_init  # read now, not from a cache filled before this import
+    except TTSError:
+        eager = True  # the holder reports the invalid setting on every request
+    if not eager:
         return
     try:
         holder.get()

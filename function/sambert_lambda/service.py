@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -365,6 +364,8 @@ def build_service(settings: Settings | None = None) -> TTSService:
 
     t0 = time.perf_counter()
     settings = settings or get_settings()  # raises ConfigInvalid naming the setting
+    if settings.log_level:
+        logger.setLevel(settings.log_level)
     storage = Storage(settings)  # raises ConfigInvalid when TTS_BUCKET is missing
     from sambert_lambda.synthesizer import Synthesizer
 
@@ -376,7 +377,8 @@ def build_service(settings: Settings | None = None) -> TTSService:
     except Exception as e:  # noqa: BLE001 - any load failure must become a clean 503, never a crash loop
         logger.exception("model load failed")
         raise ModelError(f"the model failed to load ({type(e).__name__}: {e})") from None
-    _warm_up(synth)
+    if settings.warmup:
+        _warm_up(synth)
     service = TTSService(settings, synth, storage, init_seconds=time.perf_counter() - t0)
     logger.info("service ready", extra={"model": service.model, "voices": list(service._voices),
                                         "test_voice": service.test_voice,
@@ -387,8 +389,6 @@ def build_service(settings: Settings | None = None) -> TTSService:
 def _warm_up(synth: SynthesizerLike) -> None:
     """One short synthesis at init, so lazily built frontend parts (dictionaries, segmenter) are paid for by the
     cold start, not by the first request. Off with ``TTS_WARMUP=0``. A failure here is logged, not fatal."""
-    if os.environ.get("TTS_WARMUP", "1") == "0":
-        return
     t = time.perf_counter()
     try:
         synth.synthesize("你好。", voice=synth.default_voice)
