@@ -358,15 +358,16 @@ def sidecar_body(what: str, req: TTSRequest, result: Any) -> tuple[bytes, str]:
     return body, ("text/vtt" if req.captions == "vtt" else "application/x-subrip") + "; charset=utf-8"
 
 
-def build_service(settings: Settings | None = None) -> TTSService:
-    """Cold start: validate settings, open storage, load the model and every configured voice once."""
+def build_service(settings: Settings | None = None, storage: Any = None) -> TTSService:
+    """Cold start: validate settings, open storage, load the model and every configured voice once.
+    ``storage``: anything with the S3 adapter's methods (``sambert-lambda serve`` passes local files)."""
     from sambert_lambda.settings import get_settings
 
     t0 = time.perf_counter()
     settings = settings or get_settings()  # raises ConfigInvalid naming the setting
     if settings.log_level:
         logger.setLevel(settings.log_level)
-    storage = Storage(settings)  # raises ConfigInvalid when TTS_BUCKET is missing
+    storage = storage if storage is not None else Storage(settings)  # ConfigInvalid when TTS_BUCKET is missing
     from sambert_lambda.synthesizer import Synthesizer
 
     try:

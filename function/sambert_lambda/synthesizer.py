@@ -194,8 +194,13 @@ class Synthesizer:
         speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
         lex = self.request_lexicon(lexicon)
         extra = {"lexicon": lex} if lex else {}
-        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls,
-                                          **extra)  # fmt: skip
+        try:
+            segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls,
+                                              **extra)  # fmt: skip
+        except UnknownEmotion as e:  # an SSML <emotion category>: name the voice's own emotions
+            if isinstance(e.detail, str):
+                self.check_emotion(name, e.detail)
+            raise
         for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
             for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
                 if emo != "none":

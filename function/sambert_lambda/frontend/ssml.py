@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from xml.etree.ElementTree import Element
 
-from sambert_lambda.errors import SSMLError
+from sambert_lambda.errors import SSMLError, UnknownEmotion
 from sambert_lambda.frontend.symbols import EMOTIONS, is_valid_pinyin
 from sambert_lambda.types import Controls
 
@@ -164,7 +164,8 @@ def _emotion(attrs: dict[str, str], style: Piece) -> Piece:
         raise SSMLError("<emotion> needs a category attribute")
     cat = cat.removeprefix("emotion_")
     if cat not in EMOTIONS:
-        raise SSMLError(f"<emotion category={cat!r}>: unknown emotion; known: {', '.join(EMOTIONS)}")
+        # the synthesizer answers this with the loaded voice's own emotions (``detail`` carries the category)
+        raise UnknownEmotion(f"<emotion category={cat!r}>: unknown emotion", detail=cat)
     intensity = style.controls.emotion_intensity
     if "intensity" in attrs:
         try:
