@@ -75,9 +75,9 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
             dynamo=False,
         )
     model = onnx.load(str(tmp))
-    if (
-        generator.causal
-    ):  # the carried histories have fixed shapes: declare them (the tracer leaves them symbolic)
+    _constants_to_initializers(model)
+    if generator.causal:
+        # the carried histories have fixed shapes: declare them (the tracer leaves them symbolic)
         declared = {f"next{i}": (1, c, 1, n) for i, (c, n) in enumerate(shapes)}
         for value in model.graph.output:
             if value.name in declared:
@@ -89,6 +89,22 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
     onnx.save(model, str(path))
     tmp.unlink(missing_ok=True)
     return path
+
+
+def _constants_to_initializers(model) -> None:
+    """Tensor ``Constant`` nodes become initializers: the traced polyphase weights are constants, and tools such
+    as ONNX Runtime's quantizer look for conv weights among the initializers."""
+    keep = []
+    for node in model.graph.node:
+        attr = node.attribute[0] if node.op_type == "Constant" and len(node.attribute) == 1 else None
+        if attr is not None and attr.name == "value" and len(attr.t.dims) > 1:
+            tensor = model.graph.initializer.add()
+            tensor.CopyFrom(attr.t)
+            tensor.name = node.output[0]
+        else:
+            keep.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(keep)
 
 
 def _streaming_graph(generator):
