@@ -9,14 +9,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from server_helpers import free_port, stop_process, wait_http  # noqa: F401 (also used by tests)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,27 +28,6 @@ os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
 os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "sambert-lambda-tests")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "sambert-lambda")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # loopback only
-                return
-        except urllib.error.HTTPError:
-            return  # the server answers
-        except OSError as e:
-            last = e
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up in {timeout}s: {last}")
 
 
 @pytest.fixture(scope="session")

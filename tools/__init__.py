@@ -1,1 +1,1 @@
-"""Developer tools run from a checkout (``python -m tools.<name>``); never shipped in the image."""
+"""Developer tools (benchmarks, scoring, load checks); never shipped in the image. Run as ``python -m tools.<x>``."""

@@ -9,7 +9,6 @@ torch is imported only when a voice is loaded (through the engine), never by imp
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -17,18 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
+from sambert_lambda.errors import InvalidInput, UnknownEmotion, UnknownVoice
+from sambert_lambda.marks import Rendered
+from sambert_lambda.request import check_controls, check_text
 from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Settings, get_settings
 from sambert_lambda.types import Controls, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
     from sambert_lambda.engine.torch.voice import ModelStore
+    from sambert_lambda.frontend.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
-SPEED_RANGE = (0.5, 2.0)
-PITCH_RANGE = (-4.0, 4.0)
-VOLUME_DB_RANGE = (-30.0, 12.0)
 _EMOTION_FIELD = re.compile(r"\$emotion_([A-Za-z0-9_]+)\$")
 
 
@@ -42,6 +41,7 @@ class SynthesisResult:
     test_voice: bool
     timings: dict[str, float] = field(default_factory=dict)
     segments: int = 0
+    rendered: list[Rendered] = field(default_factory=list)  # where each segment sits in ``audio`` (speech marks)
 
     @property
     def duration_seconds(self) -> float:
@@ -62,16 +62,6 @@ def count_characters(text: str) -> int:
     return sum(1 for c in text if not c.isspace())
 
 
-def _check_range(name: str, value: float, lo: float, hi: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number", code=f"invalid_{name}") from None
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise InvalidInput(f"{name} must be between {lo} and {hi}, got {value!r}", code=f"invalid_{name}")
-    return v
-
-
 class Synthesizer:
     """Frontend + loaded voices. Build once per process (cold start), then call :meth:`synthesize` per request."""
 
@@ -90,6 +80,20 @@ class Synthesizer:
         if default not in names:
             default = names[0]
         self.default_voice = default
+        self.lexicon: Lexicon | None = None
+        if self.settings.lexicon_file:
+            from sambert_lambda.frontend.lexicon import Lexicon
+
+            self.lexicon = Lexicon.load(self.settings.lexicon_file)
+
+    def request_lexicon(self, text: str | None) -> Lexicon | None:
+        """The baked lexicon with a request's entries (the lexicon text format) on top; None when neither is set."""
+        if not text:
+            return self.lexicon
+        from sambert_lambda.frontend.lexicon import MAX_REQUEST_BYTES, Lexicon
+
+        extra = Lexicon.parse(text, where="lexicon", max_bytes=MAX_REQUEST_BYTES)
+        return self.lexicon.merged(extra) if self.lexicon else extra
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -149,22 +153,13 @@ class Synthesizer:
 
     # ------------------------------------------------------------------ synthesis
     def validate(self, text: str, *, voice: str | None, emotion: str, speed: float, pitch: float, volume_db: float):
-        """Check a request before any work; returns (voice, Controls). Raises TTSError subclasses."""
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidInput("text is empty", code="empty_text")
-        if len(text) > self.settings.max_chars:
-            raise TooLarge(
-                f"text has {len(text)} characters; the limit is {self.settings.max_chars} (TTS_MAX_CHARS)",
-                code="text_too_long",
-            )
+        """Check a request before any work (with the messages of :mod:`sambert_lambda.request`); returns
+        (voice, Controls). Raises TTSError subclasses."""
+        check_text(text, self.settings.max_chars)
         name = self.resolve_voice(voice)
         self.check_emotion(name, emotion)
-        controls = Controls(
-            speed=_check_range("speed", speed, *SPEED_RANGE),
-            pitch=_check_range("pitch", pitch, *PITCH_RANGE),
-            volume_db=_check_range("volume", volume_db, *VOLUME_DB_RANGE),
-        )
-        return name, controls
+        speed, pitch, volume_db = check_controls(speed, pitch, volume_db)
+        return name, Controls(speed=speed, pitch=pitch, volume_db=volume_db)
 
     def synthesize(
         self,
@@ -177,15 +172,12 @@ class Synthesizer:
         volume_db: float = 0.0,
         ssml: bool = False,
         speaker: str | None = None,
+        lexicon: str | None = None,
     ) -> SynthesisResult:
+        """``lexicon``: extra entries in the lexicon text format (frontend/lexicon.py), on top of TTS_LEXICON_FILE."""
         t0 = time.perf_counter()
-        name, controls = self.validate(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch, volume_db=volume_db)
-        speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
-        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls)
-        for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
-            for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
-                if emo != "none":
-                    self.check_emotion(name, emo)
+        name, segments = self.prepare(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch,
+                                      volume_db=volume_db, ssml=ssml, speaker=speaker, lexicon=lexicon)  # fmt: skip
         t1 = time.perf_counter()
         result = self.render(segments, name)
         result.characters = count_characters(text)
@@ -194,34 +186,71 @@ class Synthesizer:
         result.timings["total_s"] = time.perf_counter() - t0
         return result
 
+    def prepare(self, text: str, *, voice: str | None = None, emotion: str = "neutral", speed: float = 1.0,
+                pitch: float = 0.0, volume_db: float = 0.0, ssml: bool = False, speaker: str | None = None,
+                lexicon: str | None = None) -> tuple[str, list[Segment]]:  # fmt: skip
+        """Validate and run the frontend: (voice name, segments). Every caller-facing error is raised here."""
+        name, controls = self.validate(text, voice=voice, emotion=emotion, speed=speed, pitch=pitch, volume_db=volume_db)
+        speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
+        lex = self.request_lexicon(lexicon)
+        extra = {"lexicon": lex} if lex else {}
+        try:
+            segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls,
+                                              **extra)  # fmt: skip
+        except UnknownEmotion as e:  # an SSML <emotion category>: name the voice's own emotions
+            if isinstance(e.detail, str):
+                self.check_emotion(name, e.detail)
+            raise
+        for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
+            for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
+                if emo != "none":
+                    self.check_emotion(name, emo)
+        return name, segments
+
     def render(self, segments: list[Segment], voice: str) -> SynthesisResult:
         """Run the engine on ready-made segments (symbol lines + pauses) and join them into one waveform."""
-        model = self.store.voice(voice)
-        sr = model.sample_rate
-        parts: list[np.ndarray] = []
         timings = {"acoustic_s": 0.0, "vocoder_s": 0.0, "engine_s": 0.0}
-        for seg in segments:
-            if seg.symbols:
-                t = time.perf_counter()
-                out = model.synthesize(seg.symbols, seg.controls)
-                timings["engine_s"] += time.perf_counter() - t
-                for k in ("acoustic_s", "vocoder_s"):
-                    timings[k] += float(getattr(out, "timings", {}).get(k, 0.0))
-                # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
-                parts.append(np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0))
-            if seg.pause_after_ms > 0:
-                parts.append(np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32))
-        audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        parts: list[np.ndarray] = []
+        rendered: list[Rendered] = []
+        for audio, placed in self.render_iter(segments, voice, timings):
+            parts.append(audio)
+            if placed is not None:
+                rendered.append(placed)
         return SynthesisResult(
-            audio=audio,
-            sample_rate=sr,
+            audio=np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32),
+            sample_rate=self.store.voice(voice).sample_rate,
             characters=0,
             voice=voice,
             emotion="",
             test_voice=self.test_voice,
             timings=timings,
             segments=len(segments),
+            rendered=rendered,
         )
+
+    def render_iter(self, segments: list[Segment], voice: str, timings: dict[str, float] | None = None):
+        """Yield (float32 audio, Rendered or None for a pause) as each segment is synthesized: the joined waveform
+        is the concatenation of the audio parts, so streaming and buffered output are the same samples."""
+        model = self.store.voice(voice)
+        sr = model.sample_rate
+        hop = int(getattr(model, "hop_size", 0) or 0)
+        timings = timings if timings is not None else {}
+        at = 0
+        for seg in segments:
+            if seg.symbols:
+                t = time.perf_counter()
+                out = model.synthesize(seg.symbols, seg.controls)
+                timings["engine_s"] = timings.get("engine_s", 0.0) + time.perf_counter() - t
+                for k in ("acoustic_s", "vocoder_s"):
+                    timings[k] = timings.get(k, 0.0) + float(getattr(out, "timings", {}).get(k, 0.0))
+                # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
+                wav = np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0)
+                yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in out.dur), hop)
+                at += len(wav)
+            if seg.pause_after_ms > 0:
+                pause = np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32)
+                yield pause, None
+                at += len(pause)
 
     def synthesize_symbols(
         self, lines: list[str], *, voice: str | None = None, controls: Controls | None = None
@@ -279,54 +308,3 @@ def _strip_index(line: str) -> str:
     line = line.strip()
     head, sep, tail = line.partition("\t")
     return tail.strip() if sep and head.strip().isdigit() else line
-
-
-# ---------------------------------------------------------------------- CLI: sambert-lambda synth
-def add_arguments(p) -> None:
-    p.add_argument("text", nargs="?", help="text to speak (or SSML with --ssml); '-' or omitted reads stdin")
-    p.add_argument("-o", "--out", required=True, help="output file; the format follows --format or the extension")
-    p.add_argument("--voice", default=None)
-    p.add_argument("--emotion", default="neutral")
-    p.add_argument("--speed", type=float, default=1.0)
-    p.add_argument("--pitch", type=float, default=0.0)
-    p.add_argument("--volume", type=float, default=0.0, help="gain in dB")
-    p.add_argument("--format", default=None, help="wav|mp3|ogg|flac|pcm (default: from the extension, else wav)")
-    p.add_argument("--sample-rate", type=int, default=None)
-    p.add_argument("--ssml", action="store_true", help="the text is SSML")
-    p.add_argument("--symbols", action="store_true", help="the input is KAN-TTS symbol lines, one per line")
-    p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
-
-
-def run(args) -> int:
-    import pathlib
-    import sys
-
-    from sambert_lambda.audio import encode
-    from sambert_lambda.settings import load_settings
-
-    text = args.text if args.text not in (None, "-") else sys.stdin.read()
-    overrides = {"model_dir": args.model_dir} if args.model_dir else {}
-    settings = load_settings(**overrides)
-    synth = Synthesizer.from_settings(settings)
-    if args.symbols:
-        result = synth.synthesize_symbols(text.splitlines(), voice=args.voice)
-    else:
-        result = synth.synthesize(
-            text,
-            voice=args.voice,
-            emotion=args.emotion,
-            speed=args.speed,
-            pitch=args.pitch,
-            volume_db=args.volume,
-            ssml=args.ssml,
-        )
-    out = pathlib.Path(args.out)
-    fmt = (args.format or out.suffix.lstrip(".") or "wav").lower()
-    out.write_bytes(encode(result.audio, result.sample_rate, fmt, target_rate=args.sample_rate))
-    label = " (TEST VOICE: random weights, not speech)" if result.test_voice else ""
-    print(
-        f"wrote {out} ({result.duration_seconds:.2f} s, {result.voice}, "
-        f"{result.timings.get('total_s', 0):.2f} s to synthesize){label}",
-        file=sys.stderr,
-    )
-    return 0

@@ -37,9 +37,27 @@ class Segment:
     spaces, exactly as ttsfrd prints it, or None for a pause-only segment.
     ``pause_after_ms`` is silence appended after the segment's audio (SSML <break>, or sentence gaps).
     ``text`` is the source text the segment came from (for logs, timings and character counts).
+    ``syllables`` aligns the line to ``text``: one entry per spoken syllable, in token order (for speech marks).
     """
 
     symbols: str | None
     text: str = ""
     controls: Controls = field(default_factory=Controls)
     pause_after_ms: int = 0
+    syllables: tuple[SyllableSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class SyllableSpan:
+    """One spoken syllable of a segment: where it is in ``Segment.text`` and which engine tokens speak it.
+
+    ``start``/``end`` are character offsets into ``Segment.text``; ``word`` numbers the lexical word within the
+    segment (syllables of one word share it); ``pinyin`` is the TONE3 syllable (``ni3``) for Chinese and None for
+    English; ``phones`` are the phone tokens in order (their count is the number of engine tokens it takes).
+    """
+
+    start: int
+    end: int
+    word: int
+    phones: tuple[str, ...]
+    pinyin: str | None = None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sambert_lambda.frontend.bench_tn import canonical, score_tn
+from tools.frontend_bench.tn import canonical, score_tn
 
 
 def _suite(tmp_path: Path, files: dict[str, str]) -> Path:

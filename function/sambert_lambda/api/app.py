@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sambert_lambda import __version__
 from sambert_lambda.api import errors
+from sambert_lambda.api.jobs import JOB_MAX_BODY_BYTES
+from sambert_lambda.api.jobs import router as jobs_router
 from sambert_lambda.api.middleware import CatchAll, RequestGuard
 from sambert_lambda.api.routes import router
 from sambert_lambda.service import TTSService
@@ -52,10 +54,12 @@ def create_app(
     app.state.api_key = lambda: settings_factory().api_key
     errors.install(app)
     app.include_router(router)
+    app.include_router(jobs_router)
     static = resources.files("sambert_lambda.api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    json_paths = frozenset(r.path for r in router.routes if "POST" in getattr(r, "methods", ()))
-    app.add_middleware(RequestGuard, max_body=lambda: settings_factory().max_body_bytes, json_paths=json_paths)
+    json_paths = frozenset(r.path for r in [*router.routes, *jobs_router.routes] if "POST" in getattr(r, "methods", ()))
+    app.add_middleware(RequestGuard, max_body=lambda: settings_factory().max_body_bytes, json_paths=json_paths,
+                       path_limits={"/v1/jobs": JOB_MAX_BODY_BYTES})
     app.add_middleware(_Counter)
     app.add_middleware(CatchAll)
     return app

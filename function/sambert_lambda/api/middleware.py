@@ -59,10 +59,12 @@ class RequestGuard:
         app: ASGIApp,
         max_body: Callable[[], int] | int = DEFAULT_MAX_BODY,
         json_paths: frozenset[str] = frozenset(),
+        path_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self._max_body = max_body
         self.json_paths = json_paths
+        self.path_limits = path_limits or {}  # routes that take larger bodies (long-form jobs)
 
     def max_body(self) -> int:
         try:
@@ -74,7 +76,7 @@ class RequestGuard:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
-        limit = self.max_body()
+        limit = max(self.max_body(), self.path_limits.get(scope["path"], 0))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         declared = headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > limit:

@@ -1,4 +1,4 @@
-"""Request and response models of the HTTP API (also used for direct invokes). Pydantic only."""
+"""Response models of the HTTP API (for OpenAPI). Requests are :class:`sambert_lambda.request.TTSRequest`."""
 
 from __future__ import annotations
 
@@ -7,42 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sambert_lambda.audio import FORMATS
-from sambert_lambda.synthesizer import PITCH_RANGE, SPEED_RANGE, VOLUME_DB_RANGE
+from sambert_lambda.request import SPEED_RANGE
 
-Format = Literal["wav", "mp3", "ogg", "flac", "pcm"]
-SampleRate = Literal[8000, 16000, 22050, 24000]
+Format = Literal["wav", "mp3", "ogg", "opus", "flac", "pcm"]  # for /v1/jobs
 assert set(Format.__args__) == set(FORMATS)  # type: ignore[attr-defined]
-
-
-class TTSRequest(BaseModel):
-    """``POST /v1/tts`` and direct invokes."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "你好，世界。"}]})
-
-    text: str = Field(description="Text (or SSML when ssml=true). At most TTS_MAX_CHARS characters (default 5000).")
-    voice: str | None = Field(None, max_length=64, description="Voice name; default TTS_DEFAULT_VOICE.")
-    emotion: str = Field("neutral", max_length=32, description="One of the voice's emotions (GET /v1/voices).")
-    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1], description=">1 speaks faster")
-    pitch: float = Field(0.0, ge=PITCH_RANGE[0], le=PITCH_RANGE[1], description="pitch shift in predictor units")
-    volume: float = Field(0.0, ge=VOLUME_DB_RANGE[0], le=VOLUME_DB_RANGE[1], description="gain in dB")
-    format: Format = "wav"
-    sample_rate: SampleRate | None = Field(None, description="Output rate; default the voice's own rate.")
-    ssml: bool = False
-
-
-class SpeechRequest(BaseModel):
-    """``POST /v1/audio/speech``, OpenAI-compatible. Extra OpenAI fields (e.g. ``instructions``) are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    model: str | None = Field(None, max_length=128, description="Accepted and ignored (e.g. tts-1).")
-    input: str = Field(description="Text to speak.")
-    voice: str | None = Field(
-        None, max_length=64, description="A voice of /v1/voices; OpenAI voice names map to the default voice."
-    )
-    response_format: Literal["wav", "mp3", "flac", "pcm", "ogg"] = "mp3"
-    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
-    emotion: str = Field("neutral", max_length=32, description="Extension: one of the voice's emotions.")
 
 
 class ModelRef(BaseModel):
@@ -65,6 +33,9 @@ class TTSResponse(BaseModel):
     cached: bool
     test_voice: bool = Field(description="True when the loaded model is the random-weight test voice (not speech).")
     timings: dict[str, float]
+    speech_marks_url: str | None = Field(None, description="Presigned URL of the speech marks (JSON Lines), "
+                                         "when speech_marks was asked for.")
+    captions_url: str | None = Field(None, description="Presigned URL of the captions, when captions was asked for.")
 
 
 class VoiceOut(BaseModel):
@@ -101,3 +72,45 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class JobRequest(BaseModel):
+    """``POST /v1/jobs``: long-form synthesis through the batch path (like Polly's StartSpeechSynthesisTask)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "很长的文章……", "format": "mp3"}]})
+
+    text: str | None = Field(None, max_length=200_000, description="Text or SSML, at most 200,000 characters. "
+                             "Give text or input_key.")
+    input_key: str | None = Field(None, max_length=1024, description="Instead of text: the key of a .txt or .ssml "
+                                  "object under TTS_INPUT_PREFIX in the bucket.")
+    ssml: bool = False
+    voice: str | None = Field(None, max_length=64)
+    emotion: str = Field("neutral", max_length=32)
+    format: Format = "mp3"
+    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
+
+
+class JobCreated(BaseModel):
+    id: str = Field(description="128 random bits, hex: the only handle on the job.")
+    status: Literal["queued"]
+
+
+class JobPart(BaseModel):
+    url: str
+    duration: float | None
+
+
+class JobStatus(BaseModel):
+    id: str
+    status: Literal["queued", "running", "complete", "failed"]
+    progress: float = Field(description="Finished units / units, 0..1 (0 while queued; 1 when complete or failed).")
+    format: str
+    created: int = Field(description="Unix time the job was accepted.")
+    items: dict[str, int] | None = Field(None, description="Manifest summary: total, done, failed, pending.")
+    audio_url: str | None = Field(None, description="Presigned URL of the audio (jobs up to "
+                                  "TTS_BATCH_MAX_TXT_CHARS characters, and SSML).")
+    parts: list[JobPart] | None = Field(None, description="Longer jobs: presigned URLs of the audio parts, in order.")
+    duration_seconds: float | None = None
+    manifest_url: str | None = Field(None, description="Presigned URL of the batch manifest.")
+    expires_at: str | None = Field(None, description="When the presigned URLs expire (ISO 8601, UTC).")
+    error: dict[str, str] | None = None

@@ -4,24 +4,34 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frontend", default="open", choices=["open"], help="frontend to use (only open analyzes)")
+    parser.add_argument("--lexicon", default=None, metavar="FILE",
+                        help="custom pronunciations (default TTS_LEXICON_FILE); matched entries are listed")
 
 
 def run(args: argparse.Namespace) -> int:
     from sambert_lambda.errors import TTSError
+    from sambert_lambda.frontend.lexicon import Lexicon
     from sambert_lambda.frontend.pipeline import OpenFrontend
 
     frontend = OpenFrontend()
+    path = args.lexicon or os.environ.get("TTS_LEXICON_FILE")
+    try:
+        lexicon = Lexicon.load(path) if path else None
+    except TTSError as e:
+        sys.stderr.write(f"error [{e.code}] {e.message}\n")
+        return 2
     stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     lines = (raw.decode("utf-8", "replace") for raw in stdin) if stdin is not None else iter(sys.stdin)
     for raw_line in lines:
         line = raw_line.rstrip("\r\n")
         try:
-            result = frontend.analyze(line)
+            result = frontend.analyze(line, lexicon=lexicon)
         except TTSError as e:
             result = {"input": line, "normalized": "", "words": [], "reason": f"{e.code}: {e.message}"}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -41,6 +41,8 @@ class Word:
     pos: str
     kind: str
     pinyin: list[str] = field(default_factory=list)
+    lexical: list[str] | None = None  # the reading before erhua, neutral tones and sandhi (set by the pipeline)
+    unit: bool = False  # a normalized span (number, date, time, amount): one prosodic unit, never split inside
 
 
 def is_han(ch: str) -> bool:
@@ -60,7 +62,7 @@ def _jieba():
     return jieba.posseg
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4096)
 def word_freq(word: str) -> int:
     """jieba dictionary frequency of ``word`` (0 if absent)."""
     _jieba()
@@ -129,11 +131,39 @@ def segment(text: str) -> list[Word]:
     words: list[Word] = []
     with _LOCK:
         pairs = [(p.word, p.flag) for p in posseg.cut(text)]
-    for tok, pos in pairs:
+    for tok, pos in _repair(pairs):
         for piece in _split_mixed(tok):
             kind = _kind(piece)
             words.append(Word(piece, pos if kind == "zh" or len(piece) == len(tok) else "x", kind))
     return words
+
+
+def _tag(word: str, default: str) -> str:
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab.get(word, default)
+
+
+def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Move a character across a segmenter boundary when a rare 3-character word swallowed the first character of
+    a common word (全角字 + 符和 -> 全角 + 字符 + 和): the rare word's first two characters are a word, its last
+    character and the next word's first make a word at least ten times (and 100) more frequent."""
+    out = list(pairs)
+    for k in range(len(out) - 1):
+        (a, pa), (b, pb) = out[k], out[k + 1]
+        if len(a) != 3 or not all(is_han(c) for c in a + b) or pb[:1] in ("u", "y", "e") or pa[:1] == "m" \
+                or any(c in _NUMERALS or c in "零十百千万亿" for c in a):
+            continue
+        fa, joined = word_freq(a), a[2] + b[0]
+        fj = word_freq(joined)
+        if fj >= 100 and fj > 10 * fa and word_freq(a[:2]) > 0 and (len(b) == 1 or word_freq(b[1:]) > 0
+                                                                    or len(b) == 2):
+            rest = b[1:]
+            out[k] = (a[:2], _tag(a[:2], pa))
+            out[k + 1] = (joined, _tag(joined, pb))
+            if rest:
+                out.insert(k + 2, (rest, _tag(rest, "x")))
+    return out
 
 
 def _split_mixed(tok: str) -> list[str]:
@@ -166,9 +196,56 @@ _POS_RULES = {
     ("给", "p"): "gei3",
     ("着", "v"): "zhao2",
     ("没", "d"): "mei2",
+    ("没", "v"): "mei2",
+    ("为", "p"): "wei4",
+    ("干", "v"): "gan4",
     ("好", "a"): "hao3",
     ("大", "a"): "da4",
 }
+
+
+_DEGREE = frozenset("很 太 真 挺 好 更 最 超 蛮 非常 特别 比较 十分 相当 有点 越来越 那么 这么 多么".split())
+_MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 只 那 这下".split())
+_HANG_NOUNS = frozenset("字诗文码句书泪树柳草数")
+_NUMERALS = frozenset("一二两三四五六七八九十几每半")
+_REDUP_VERB = {"数": "shu3", "量": "liang2"}
+
+
+def context_readings(words: list[Word]) -> None:
+    """Readings that the neighbouring words decide, for single-character words the dictionaries cannot see:
+    重 after a degree adverb is the adjective zhong4 (很重); 觉 as the noun 'sleep' is jiao4 (好觉, 午觉);
+    数/量 in a reduplicated verb are shu3/liang2 (数一数); 得 'must' after a pronoun or an adverb and before a verb
+    is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字)."""
+    zh = [w for w in words if w.kind == "zh" and len(w.pinyin) == len(w.text)]
+    for k, w in enumerate(zh):
+        prev = zh[k - 1] if k else None
+        nxt = zh[k + 1] if k + 1 < len(zh) else None
+        t = w.text
+        degree_before = (prev is not None and prev.text in _DEGREE) or (len(t) > 1 and t[:-1] in _DEGREE)
+        if t[-1] == "重" and degree_before:
+            w.pinyin[-1] = "zhong4"
+        elif t[-1] == "差" and degree_before:
+            w.pinyin[-1] = "cha4"
+        elif t == "觉" and prev is not None and prev.text[-1] in "好午个大小懒觉":
+            w.pinyin[0] = "jiao4"
+        elif t[-1:] == "得" and t[:-1] in _MODAL_BEFORE and nxt is not None and nxt.pos[:1] in ("v", "d", "a"):
+            w.pinyin[-1] = "dei3"  # 还得多练习, 就得走
+        elif t == "得" and prev is not None and nxt is not None and (
+                prev.pos[:1] == "r" or prev.text in _MODAL_BEFORE):
+            if nxt.text in ("了", "到"):
+                w.pinyin[0] = "de2"  # 他得了第一名: the verb 'obtain'
+            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text[:2] == "好好" or nxt.text in ("多", "少"):
+                w.pinyin[0] = "dei3"
+        elif t in _REDUP_VERB and nxt is not None and nxt.text in ("一", "了") and k + 2 < len(zh) \
+                and zh[k + 2].text[:1] == t:
+            w.pinyin[0] = zh[k + 2].pinyin[0] = _REDUP_VERB[t]
+        elif t in _REDUP_VERB and nxt is not None and nxt.text[:1] in "一了" and nxt.text[1:2] == t:
+            w.pinyin[0] = nxt.pinyin[1] = _REDUP_VERB[t]
+        if len(t) == 3 and t[0] == t[2] and t[0] in _REDUP_VERB and t[1] in "一了":  # 数一数 as one word
+            w.pinyin[0] = w.pinyin[2] = _REDUP_VERB[t[0]]
+        if t.endswith("行") and nxt is not None and nxt.text[0] in _HANG_NOUNS and (
+                t[:-1][-1:] in _NUMERALS or (t == "行" and prev is not None and prev.text[-1:] in _NUMERALS)):
+            w.pinyin[-1] = "hang2"
 
 
 class G2P:
@@ -208,6 +285,7 @@ class G2P:
                     rule = _POS_RULES.get((w.text, w.pos[:2]))
                     if rule:
                         w.pinyin[0] = rule
+            context_readings(words)
         return words
 
     def _word(self, w: Word, offset: int) -> list[tuple[Word, int, int, list[str], bool]]:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
-from sambert_lambda.frontend import english, prosody, sandhi
+from sambert_lambda.frontend import align, english, prosody, sandhi
+from sambert_lambda.frontend.lexicon import Lexicon
 from sambert_lambda.frontend.pinyin import Word, get_g2p, segment
 from sambert_lambda.frontend.symbols import EMOTIONS, SPEAKERS, Syllable, pinyin_phones, render
 from sambert_lambda.types import Controls, Segment
@@ -25,7 +26,7 @@ class Frontend(Protocol):
     def analyze(self, text: str) -> dict: ...
 
     def segments(self, text: str, *, ssml: bool = False, emotion: str = "neutral", speaker: str = "F7",
-                 controls: Controls = DEFAULT_CONTROLS) -> list[Segment]: ...
+                 controls: Controls = DEFAULT_CONTROLS, lexicon: Lexicon | None = None) -> list[Segment]: ...
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class CharAttr:
 
     emotion: str = "neutral"
     phoneme: str | None = None
+    phones: tuple[str, ...] = ()  # forced ARPAbet of the English word starting here (lexicon)
 
 
 def _normalize(text: str) -> str:
@@ -90,6 +92,9 @@ class OpenFrontend:
             self.g2p.annotate(sentence, words)
         forced = self._forced(words, attrs)
         for w in words:
+            if w.kind == "zh":
+                w.lexical = list(w.pinyin)
+        for w in words:
             if w.kind == "zh" and not any(forced.get(id(w), [])):
                 sandhi.merge_erhua(w)
         sandhi.neutral_tones(words)
@@ -128,19 +133,26 @@ class OpenFrontend:
         return _locate(normalized, _split(normalized, self.max_chars))
 
     # -- analyze ------------------------------------------------------------------------------------------
-    def analyze(self, text: str) -> dict:
+    def analyze(self, text: str, *, lexicon: Lexicon | None = None) -> dict:
         _check_size(text)
         normalized = _normalize(text)
         words_out: list[dict] = []
         speakable = False
+        attrs = [CharAttr()] * len(normalized)
+        hits = apply_lexicon(lexicon, normalized, attrs)
         for a, b in self._sentences(normalized):
-            for pw in self._sentence(normalized[a:b]):
+            for pw in self._sentence(normalized[a:b], attrs[a:b] if hits else None):
                 last = max((k for k, w in enumerate(pw.words) if prosody.syllable_count(w) > 0), default=-1)
                 for k, w in enumerate(pw.words):
                     pinyin = [p for p in w.pinyin if p != "?"] if w.kind == "zh" else []
+                    lexical = [p for p in (w.lexical or []) if p != "?"] if w.kind == "zh" else []
                     speakable = speakable or bool(pinyin) or (w.kind == "en" and prosody.syllable_count(w) > 0)
-                    words_out.append({"text": w.text, "pinyin": pinyin, "break": pw.brk if k == last else 0})
+                    words_out.append({"text": w.text, "pinyin": pinyin, "lexical": lexical,
+                                      "break": pw.brk if k == last else 0})
         result: dict = {"input": text, "normalized": normalized, "words": words_out if speakable else []}
+        if lexicon:
+            result["lexicon"] = [{"word": m.entry.word, "start": m.start, "end": m.end,
+                                  "pronunciation": m.entry.pronunciation} for m in hits]  # fmt: skip
         if not speakable:
             result["reason"] = "empty input" if not text.strip() else "nothing speakable in the input"
         return result
@@ -152,29 +164,34 @@ class OpenFrontend:
         _check_size(text)
         normalized = _normalize(text)
         attrs = [CharAttr(emotion)] * len(normalized)
-        return [line for line, _ in self._lines(normalized, attrs, speaker)]
+        return [line for line, _, _ in self._lines(normalized, attrs, speaker)]
 
-    def _lines(self, normalized: str, attrs: list[CharAttr], speaker: str) -> list[tuple[str, str]]:
+    def _lines(self, normalized: str, attrs: list[CharAttr], speaker: str) -> list[tuple[str, str, tuple]]:
+        """(symbol line, sentence text, syllable spans into the sentence) per sentence with anything speakable."""
         out = []
         for a, b in self._sentences(normalized):
             sentence = normalized[a:b]
             pws = self._sentence(sentence, attrs[a:b])
             items = []
+            spans: list = []
             off = 0
             for pw in pws:
                 syls: list[Syllable] = []
                 for w in pw.words:
-                    syls.extend(_word_syllables(w, attrs[a + off:a + off + len(w.text)]))
+                    word_syls = _word_syllables(w, attrs[a + off:a + off + len(w.text)])
+                    word = spans[-1].word + 1 if spans else 0
+                    spans.extend(align.word_spans(w.text, off, word_syls, word))
+                    syls.extend(word_syls)
                     off += len(w.text)
                 items.append((syls, pw.brk))
             line = render(items, speaker)
             if line:
-                out.append((line, sentence))
+                out.append((line, sentence, tuple(spans)))
         return out
 
     # -- segments -----------------------------------------------------------------------------------------
     def segments(self, text: str, *, ssml: bool = False, emotion: str = "neutral", speaker: str = "F7",
-                 controls: Controls = DEFAULT_CONTROLS) -> list[Segment]:
+                 controls: Controls = DEFAULT_CONTROLS, lexicon: Lexicon | None = None) -> list[Segment]:
         _check_voice(emotion, speaker)
         if not isinstance(text, str) or not text.strip():
             raise InvalidInput("the text is empty", code="empty_text")
@@ -187,13 +204,13 @@ class OpenFrontend:
             from sambert_lambda.frontend.ssml import Piece
 
             pieces = [Piece(text=text, emotion=emotion, controls=controls)]
-        segments = self._segments_from_pieces(pieces, speaker)
+        segments = self._segments_from_pieces(pieces, speaker, lexicon)
         if not any(s.symbols for s in segments):
             raise InvalidInput("nothing speakable in the text (no Chinese characters or Latin letters left after "
                                "normalization)", code="nothing_speakable")
         return segments
 
-    def _segments_from_pieces(self, pieces, speaker: str) -> list[Segment]:
+    def _segments_from_pieces(self, pieces, speaker: str, lexicon: Lexicon | None = None) -> list[Segment]:
         segments: list[Segment] = []
         block_text: list[str] = []
         block_attrs: list[CharAttr] = []
@@ -202,8 +219,9 @@ class OpenFrontend:
         def flush() -> None:
             if block_text and block_controls is not None:
                 normalized = "".join(block_text)
-                for line, sentence in self._lines(normalized, block_attrs, speaker):
-                    segments.append(Segment(symbols=line, text=sentence, controls=block_controls))
+                apply_lexicon(lexicon, normalized, block_attrs)
+                for line, sentence, spans in self._lines(normalized, block_attrs, speaker):
+                    segments.append(Segment(symbols=line, text=sentence, controls=block_controls, syllables=spans))
             block_text.clear()
             block_attrs.clear()
 
@@ -253,8 +271,30 @@ def _word_syllables(w: Word, attrs: list[CharAttr]) -> list[Syllable]:
             out.append(Syllable(w.text[i:i + 1], p, mapped[0], mapped[1], e))
         return out
     if w.kind == "en":
-        return [Syllable(w.text, None, phones, tone, emo) for phones, tone in english.word_syllables(w.text)]
+        forced = attrs[0].phones if attrs else ()
+        syls = english.syllabify(list(forced)) if forced else english.word_syllables(w.text)
+        return [Syllable(w.text, None, phones, tone, emo) for phones, tone in syls]
     return []
+
+
+def apply_lexicon(lexicon: Lexicon | None, text: str, attrs: list[CharAttr]) -> list:
+    """Force the lexicon's readings onto ``attrs`` (one per character of ``text``, changed in place); the matches.
+
+    SSML ``<phoneme>`` readings already there win over the lexicon.
+    """
+    if not lexicon:
+        return []
+    hits = []
+    for m in lexicon.matches(text):
+        if any(a.phoneme or a.phones for a in attrs[m.start:m.end]):
+            continue
+        if m.entry.pinyin:
+            for k, py in enumerate(m.entry.pinyin):
+                attrs[m.start + k] = replace(attrs[m.start + k], phoneme=py)
+        else:
+            attrs[m.start] = replace(attrs[m.start], phones=m.entry.phones)
+        hits.append(m)
+    return hits
 
 
 def _check_size(text: str) -> None:

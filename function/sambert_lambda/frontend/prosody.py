@@ -25,6 +25,11 @@ _DE = frozenset("的地得")
 _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
+_NEGATION = frozenset("不没别甭")  # negation leans on its verb, also a disyllabic one (不知道)
+_CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
+_IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
+_REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明".split())
+_SHORT_CLAUSE = 2  # a comma closing a clause of at most this many syllables is a phrase break (#2)
 PAUSE_CHARS = frozenset("，、；：,;:—…！？!?。.．（）()[]【】『』")
 
 
@@ -78,7 +83,12 @@ def _split_long(w: Word) -> list[Word]:
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
-    return [Word(w.text[a:b], w.pos, "zh", w.pinyin[a:b]) for a, b in merged]
+    return [_piece(w, a, b) for a, b in merged]
+
+
+def _piece(w: Word, a: int, b: int) -> Word:
+    """Characters a..b of a word whose readings are one per character."""
+    return Word(w.text[a:b], w.pos, w.kind, w.pinyin[a:b], None if w.lexical is None else w.lexical[a:b], w.unit)
 
 
 def _split_compound(w: Word) -> list[Word]:
@@ -88,16 +98,84 @@ def _split_compound(w: Word) -> list[Word]:
 
     whole, left, right = word_freq(w.text), word_freq(w.text[:2]), word_freq(w.text[2:])
     if min(left, right) >= 100 and min(left, right) > whole:
-        return [Word(w.text[:2], w.pos, "zh", w.pinyin[:2]), Word(w.text[2:], w.pos, "zh", w.pinyin[2:])]
+        return [_piece(w, 0, 2), _piece(w, 2, 4)]
     return [w]
+
+
+_NUM = frozenset("零〇一二两三四五六七八九十百千万亿幺负点")
+_NUM_CORE = _NUM - {"点", "负"}
+_CLOSERS = frozenset("年月日号分秒元角")  # a date, time or amount component ends here
+_UNIT_WORDS = frozenset(
+    "美元 欧元 日元 英镑 港元 澳元 韩元 人民币 元 块 公里 千米 公斤 千克 平方米 立方米 厘米 毫米 米 克 吨 "
+    "小时 分钟 秒钟 岁 倍 度 摄氏度 个 次 页 天 周 年 月 号 日".split()
+)
+
+
+def _numeric(w: Word) -> bool:
+    t = w.text
+    return (w.kind == "zh" and len(w.pinyin) == len(t) and any(c in _NUM_CORE for c in t)
+            and all(c in _NUM or c in _CLOSERS for c in t) and t[0] in _NUM)
+
+
+def merge_numbers(words: list[Word]) -> list[Word]:
+    """Consecutive number words become one unit word (二零二 + 四年 -> 二零二四年; 九 + 十九点九 + 九 + 美元 ->
+    九十九点九九美元): a date, time or amount component closes at 年/月/日/号/分/秒/元/角 (and the hour of a time at
+    点, as ttsfrd reads 九点 #1 三十分), and a bare number takes one following unit word. Such a word is never split, and no break above #1 falls between components."""
+    out: list[Word] = []
+    for w in words:
+        last = out[-1] if out else None
+        if (last is not None and last.unit and last.text[-1] not in _CLOSERS and w.kind == "zh"
+                and len(w.text) > 1 and w.text[0] in _CLOSERS and len(w.pinyin) == len(w.text)):
+            # 五 + 日前 -> 五日 + 前: the segmenter glued the closer of a date to the next word
+            lex = w.lexical
+            out[-1] = Word(last.text + w.text[0], "m", "zh", last.pinyin + w.pinyin[:1],
+                           None if last.lexical is None or lex is None else last.lexical + lex[:1], unit=True)
+            rest = w.text[1:]
+            out.append(Word(rest, "f" if rest in ("前", "后", "内", "间", "底", "初") else w.pos, "zh", w.pinyin[1:],
+                            None if lex is None else lex[1:]))
+            continue
+        if (last is not None and last.unit and _numeric(w) and
+                ((last.text[-1] == "元" and w.text[-1] in "角分") or (last.text[-1] == "角" and w.text[-1] == "分"))):
+            out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
+            continue
+        if last is not None and last.unit and last.text[-1] not in _CLOSERS and not (
+                last.text[-1] == "点" and w.text[-1:] in ("分", "秒")):  # 九点 | 三十分: hour and minutes
+            if _numeric(w) or w.text in _UNIT_WORDS or (w.kind == "zh" and w.pos[:1] == "q" and len(w.text) <= 2):
+                out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w),
+                               unit=True)
+                continue
+        if _numeric(w):
+            w = Word(w.text, "m", "zh", w.pinyin, w.lexical, unit=True)
+        out.append(w)
+    return out
+
+
+def _cat(lexical: list[str] | None, w: Word) -> list[str] | None:
+    return None if lexical is None or w.lexical is None else lexical + w.lexical
+
+
+def _split_digits(w: Word) -> list[Word]:
+    """A long string of digits read one by one (a phone or ID number) is grouped 3-4-4 / 4-4 ..."""
+    n = len(w.text)
+    if n <= 5 or any(c in "十百千万亿点" for c in w.text) or len(w.pinyin) != n:
+        return [w]
+    sizes = [3, 4, 4] if n == 11 else [4] * (n // 4) + ([n % 4] if n % 4 else [])
+    if sizes[-1] == 1:
+        sizes[-2:] = [sizes[-2] + 1]
+    out, a = [], 0
+    for size in sizes:
+        lex = w.lexical[a:a + size] if w.lexical is not None else None
+        out.append(Word(w.text[a:a + size], "m", "zh", w.pinyin[a:a + size], lex, unit=True))
+        a += size
+    return out
 
 
 def group(words: list[Word]) -> list[ProsodicWord]:
     """One sentence's words -> prosodic words with break levels. Punctuation words ride on the group before them."""
     pws: list[ProsodicWord] = []
     chunk_start = 0  # index in pws where the current intonational phrase starts
-    for w0 in words:
-        for w in _split_long(w0):
+    for w0 in merge_numbers(words):
+        for w in (_split_digits(w0) if w0.unit else _split_long(w0)):
             _place(w, pws, chunk_start)
             if is_pause(w) and pws:
                 chunk_start = len(pws)
@@ -121,14 +199,16 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
     pos = w.pos or "x"
     if cur is not None:
         n = cur.n_syl
-        if cur.joins_next and n + s <= 3:
+        if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)):
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
             return
         if s == 1 and pos.startswith(_BACK_POS) and n + s <= _MAX_PW + 1:
             cur.words.append(w)
             return
-        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith("d")):
+        subject_pronoun = (cur.words[0].pos or "x").startswith("r") and s >= 2 and not w.unit
+        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith("d")) and not subject_pronoun \
+                and not cur.joins_next:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
             return
@@ -154,37 +234,115 @@ def _content_pos(pw: ProsodicWord, last: bool) -> str:
     return items[0].pos or "x"
 
 
+def _is_unit(pw: ProsodicWord) -> bool:
+    return any(w.unit for w in pw.words)
+
+
 def _ends_with_pause_punct(pw: ProsodicWord) -> bool:
     return bool(pw.words) and is_pause(pw.words[-1])
 
 
+def _pause_after(pws: list[ProsodicWord], i: int, j: int) -> str:
+    """The pause punctuation that follows prosodic word i (inside it, or in the silent groups up to j)."""
+    for pw in pws[i:j]:
+        for w in pw.words:
+            if is_pause(w):
+                return w.text
+    return ""
+
+
+def _punct_break(mark: str, item: int, clause: int) -> int:
+    """Break level at punctuation, by its kind and the length of what it closes: an enumeration comma between short
+    items is #1 (#2 after a longer item); a comma after a clause of one or two syllables is #2; the rest is #3."""
+    if mark[:1] == "、":
+        return 1 if item <= 3 else 2
+    if mark[:1] in "，," and clause <= _SHORT_CLAUSE:
+        return 2
+    return 3
+
+
 def _assign_breaks(pws: list[ProsodicWord]) -> None:
     since = 0  # syllables since the last break ≥ #2
+    clause = 0  # syllables since the last break ≥ #3
+    item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
+    strength: dict[int, int] = {}  # index in speakable -> how strong a syntactic boundary its #2 is
     for k, i in enumerate(speakable):
         pw = pws[i]
         since += pw.n_syl
+        clause += pw.n_syl
+        item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
         all_nominal = all_nominal and all((w.pos or "x").startswith((*_NOMINAL, "k", "u"))
                                           for w in pw.words if syllable_count(w) > 0)
         if k == len(speakable) - 1:
             pw.brk = 4
             continue
-        if _ends_with_pause_punct(pw) or any(_ends_with_pause_punct(pws[j]) for j in range(i + 1, speakable[k + 1])):
-            pw.brk = 3
-            since, all_nominal = 0, True
+        mark = _pause_after(pws, i, speakable[k + 1])
+        if mark:
+            pw.brk = _punct_break(mark, item or pw.n_syl, clause)
+            item = 0
+            if mark[:1] == "、":
+                item = -1  # counts the next item from zero (see below)
+            if pw.brk >= 2:
+                since, all_nominal = 0, True
+            if pw.brk >= 3:
+                clause = 0
             continue
         nxt = pws[speakable[k + 1]]
         left, right = _content_pos(pw, True), _content_pos(nxt, False)
         remaining = sum(pws[j].n_syl for j in speakable[k + 1:])
         brk = 1
-        if right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
+        head = [w for w in pw.words if syllable_count(w) > 0]
+        if head and head[-1].text in _REPORT_VERBS and remaining >= 6 and clause >= 4:
+            brk = 2  # a reporting verb before its clause object: 数据显示 #2 ...
+            strength[k] = 3
+        elif head and (head[-1].pos or "x")[:1] == "f" and since >= 5 and remaining >= 4:
+            brk = 2  # the locative closing an adverbial: 在各方的共同努力下 #2 ...
+            strength[k] = 2
+        elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
+            strength[k] = 3 if right.startswith("c") else 2
         elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and remaining >= 2 and (
                 since >= 5 or (since >= 3 and all_nominal)):
             brk = 2
+            strength[k] = 2
         elif since >= 10 and remaining >= 3:
             brk = 2
+            strength[k] = 1
+        if _is_unit(pw) and _is_unit(nxt):
+            brk = 1  # components of one date, time or amount
+            strength.pop(k, None)
         pw.brk = brk
         if brk >= 2:
             since, all_nominal = 0, True
+    _split_long_stretches(pws, speakable, strength)
+
+
+def _split_long_stretches(pws: list[ProsodicWord], speakable: list[int], strength: dict[int, int]) -> None:
+    """An intonational phrase of more than _IP_MAX syllables without punctuation is split at its strongest #2
+    boundary (a conjunction over a preposition or a subject/predicate boundary over a length break), the one nearest
+    the middle among equals, as long as both sides keep at least 5 syllables; repeated until none is too long."""
+    syl = [pws[i].n_syl for i in speakable]
+    bounds = [-1] + [k for k, i in enumerate(speakable) if pws[i].brk >= 3]
+    for a, b in itertools.pairwise(bounds):
+        _split_stretch(pws, speakable, strength, syl, a + 1, b)
+
+
+def _split_stretch(pws, speakable, strength, syl, lo: int, hi: int) -> None:
+    total = sum(syl[lo:hi + 1])
+    if total <= _IP_MAX:
+        return
+    best, best_key = None, None
+    left = 0
+    for k in range(lo, hi):
+        left += syl[k]
+        if k in strength and pws[speakable[k]].brk == 2 and left >= 6 and total - left >= 6:
+            key = (strength[k], -abs(2 * left - total))
+            if best_key is None or key > best_key:
+                best, best_key = k, key
+    if best is None:
+        return
+    pws[speakable[best]].brk = 3
+    _split_stretch(pws, speakable, strength, syl, lo, best)
+    _split_stretch(pws, speakable, strength, syl, best + 1, hi)

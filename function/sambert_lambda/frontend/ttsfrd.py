@@ -83,7 +83,9 @@ class TtsfrdFrontend:
         raise InvalidInput("analyze is only available with the open frontend", code="unsupported")
 
     def segments(self, text: str, *, ssml: bool = False, emotion: str = "neutral", speaker: str = "F7",
-                 controls: Controls = DEFAULT_CONTROLS) -> list[Segment]:
+                 controls: Controls = DEFAULT_CONTROLS, lexicon=None) -> list[Segment]:
+        if lexicon:
+            raise InvalidInput("lexicons need the open frontend (TTS_FRONTEND=open)", code="unsupported")
         if emotion.removeprefix("emotion_") not in EMOTIONS or speaker not in SPEAKERS:
             from sambert_lambda.frontend.pipeline import _check_voice
 

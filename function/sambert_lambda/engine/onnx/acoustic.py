@@ -9,7 +9,7 @@
 - ``am_postnet.onnx``: FSMN + LSTM postnet over the whole line.
 
 The math follows :mod:`sambert_lambda.engine.torch.sambert` step for step (the same weights; float32 throughout), so the
-output agrees with the torch engine up to float summation order. Written by :mod:`engine.onnx_am_export`.
+output agrees with the torch engine up to float summation order. Written by :mod:`engine.torch.onnx_am_export`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sambert_lambda.engine.onnx.vocoder import session_options
 from sambert_lambda.errors import InvalidInput, ModelError
 from sambert_lambda.types import Controls
 
@@ -71,9 +72,7 @@ class OnnxAcousticModel:
                 raise ModelError(
                     f"ONNX acoustic model file {d / f} is missing (export it with onnx_am_export)"
                 )
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, int(threads))
-        opts.inter_op_num_threads = 1
+        opts = session_options(threads)
         self.encoder = ort.InferenceSession(str(d / ENCODER_FILE), opts, providers=["CPUExecutionProvider"])
         self.postnet = ort.InferenceSession(str(d / POSTNET_FILE), opts, providers=["CPUExecutionProvider"])
         meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))

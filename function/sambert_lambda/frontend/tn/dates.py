@@ -56,10 +56,18 @@ _YEAR_MONTH_CN = re.compile(r"(?<![\d.])(\d{2})(?=年\d{1,2}月)")
 _DECADE = re.compile(r"(?<![\d.])(\d0)(?=后)")
 
 
+def era_year(before_christ: bool, year: str) -> str:
+    """A year of an era: BC years and AD years of up to 3 digits are quantities (公元前二百二十一年, 公元八百年);
+    4-digit AD years are read digit by digit like any calendar year (公元二零二四年)."""
+    if before_christ or len(year.lstrip("0")) <= 3:
+        return cardinal(year.lstrip("0") or "0", liang=False)
+    return digits(year)
+
+
 def _sub_era(m: re.Match[str]) -> str:
-    era = "公元前" if m.group(4)[0] in "Bb" else "公元"
+    bc = m.group(4)[0] in "Bb"
     month = m.group(3) or ""
-    return era + digits(m.group(1)) + "年" + month
+    return ("公元前" if bc else "公元") + era_year(bc, m.group(1)) + "年" + month
 
 
 def _sub_ymd(m: re.Match[str]) -> str:
@@ -137,7 +145,7 @@ def normalize_dates(text: str) -> str:
     text = _MD.sub(_sub_md, text)
     text = _YEAR_RANGE.sub(_sub_year_range, text)
     text = _DECADE_EN.sub(lambda m: digits(m.group(1)) + "年代", text)
-    text = _ERA_YEAR.sub(lambda m: m.group(1) + digits(m.group(2)), text)
+    text = _ERA_YEAR.sub(lambda m: m.group(1) + era_year(bool(m.group(1)), m.group(2)), text)
     text = _YEAR_CN.sub(lambda m: digits(m.group(1)), text)
     text = _YEAR_NAMED.sub(lambda m: digits(m.group(1)), text)
     text = _YEAR_MONTH_CN.sub(lambda m: digits(m.group(1)), text)

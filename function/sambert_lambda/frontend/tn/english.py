@@ -14,7 +14,11 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:
 _DOMAIN = re.compile(
     r"(?<![A-Za-z0-9.@/-])((?:https?://)?(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|edu|gov|io|ai|hk|tw|info)"
     r"(?![A-Za-z0-9])(?:/[A-Za-z0-9._~%/?=&#-]*)?)"
+    r"|(?<![A-Za-z0-9.@/-])(https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d+)?(?:/[A-Za-z0-9._~%/?=&#-]*)?)"
 )
+_ADDRESS_SYMBOLS = {".": " 点 ", "/": " 斜杠 ", "@": " 艾特 ", "_": " 下划线 ", "-": " 杠 ", "?": " 问号 ",
+                    "=": " 等于 ", "&": " and ", "#": " 井号 ", "%": " 百分号 ", "~": " 波浪号 ", ":": " 冒号 "}
+_ADDRESS_SYMBOL = re.compile(r"[./@_\-?=&#%~:]")
 
 
 # Acronyms often typed in lower case; upper case tells the G2P stage to spell them letter by letter.
@@ -39,14 +43,17 @@ def _upper_acronym(m: re.Match[str]) -> str:
 
 
 def _spell_address(s: str) -> str:
-    s = re.sub(r"^https?://", "", s)
-    out = s.replace(".", " 点 ").replace("/", " 斜杠 ").replace("@", " 艾特 ").replace("_", " 下划线 ")
-    return re.sub(r"\s+", " ", out.replace("-", " 杠 ")).strip()
+    """A web or mail address, every symbol spoken (https://a.cn/x?y=1 -> HTTPS 冒号 斜杠 斜杠 a 点 cn ...), so
+    none of its ? . : is taken for punctuation."""
+    scheme = re.match(r"(https?)://", s, re.IGNORECASE)
+    head = scheme.group(1).upper() + " 冒号 斜杠 斜杠 " if scheme else ""
+    body = s[scheme.end():] if scheme else s
+    return re.sub(r"\s+", " ", head + _ADDRESS_SYMBOL.sub(lambda m: _ADDRESS_SYMBOLS[m.group(0)], body)).strip()
 
 
 def normalize_english(text: str) -> str:
     text = _EMAIL.sub(lambda m: _spell_address(m.group(1)) + " 艾特 " + _spell_address(m.group(2)), text)
-    text = _DOMAIN.sub(lambda m: _spell_address(m.group(1)), text)
+    text = _DOMAIN.sub(lambda m: _spell_address(m.group(1) or m.group(2)), text)
     text = _X2Y.sub(r"\1 to \2", text)
     text = _ACRONYM.sub(_upper_acronym, text)
     return _LETTER_HYPHEN_DIGIT.sub(r"\1 ", text)

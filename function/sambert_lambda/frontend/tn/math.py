@@ -125,7 +125,17 @@ def _sub_range(m: re.Match[str]) -> str:
     return number(a) + "到" + number(b)
 
 
+# 1e10, 6.02E23, 1.5e-3: scientific notation, read 一乘十的十次方 (a hex-like or word-internal e is left alone).
+_SCIENTIFIC = re.compile(r"(?<![\dA-Za-z.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\dA-Za-z.])")
+
+
+def _sub_scientific(m: re.Match[str]) -> str:
+    exponent = ("负" if m.group(2) == "-" else "") + number(m.group(3).lstrip("0") or "0", liang=False)
+    return number(m.group(1), liang=False) + "乘十的" + exponent + "次方"
+
+
 def normalize_math(text: str) -> str:
+    text = _SCIENTIFIC.sub(_sub_scientific, text)
     return _EXPR.sub(_sub_expr, text)
 
 

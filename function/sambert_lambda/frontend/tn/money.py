@@ -1,7 +1,8 @@
 """Money: currency symbols and ISO codes before or after an amount.
 
 ￥13.5 -> 十三点五元, $13.5 -> 十三点五美元, HKD13.5 -> 十三点五港元, CNY 1.25 -> 一点二五人民币,
-$1.2亿 -> 一点二亿美元, 100 USD -> 一百美元. An exact 2 is 两 (两美元); trailing decimal zeros are not read (13.50 -> 十三点五).
+$1.2亿 -> 一点二亿美元, 100 USD -> 一百美元. A yuan price written with grouped thousands or a cents column
+is read in yuan, jiao and fen: ¥1,234.50 -> 一千二百三十四元五角 (￥1.25 stays 一点二五元). An exact 2 is 两 (两美元); trailing decimal zeros are not read (13.50 -> 十三点五).
 """
 
 from __future__ import annotations
@@ -71,10 +72,28 @@ def amount(num: str, scale: str = "") -> str:
     return spoken + "".join(_SCALE_WORD.get(c, c) for c in scale)
 
 
+_PRICE = re.compile(r"\d{1,3}(?:,\d{3})+\.\d\d|\d+\.\d0")
+
+
+def yuan_jiao_fen(num: str) -> str:
+    """A price in yuan written with cents, ¥1,234.50 -> 一千二百三十四元五角, ¥3.05 -> 三元零五分."""
+    whole, cents = num.replace(",", "").split(".")
+    out = (number(whole) if whole != "2" else "两") + "元" if int(whole) else ""
+    jiao, fen = cents[0], cents[1]
+    if jiao != "0":
+        out += ("两" if jiao == "2" else number(jiao)) + "角"
+    if fen != "0":
+        out += ("零" if jiao == "0" and out else "") + ("两" if fen == "2" else number(fen)) + "分"
+    return out or "零元"
+
+
 def _sub_prefix(m: re.Match[str]) -> str:
     neg = "负" if (m.group(1) or m.group(3)) else ""
     cur = m.group(2)
     name = _SYMBOLS.get(cur) or _CODES[cur]
+    if name == "元" and not m.group(5) and _PRICE.fullmatch(m.group(4)):
+        # a price written with grouped thousands or a cents column (¥3.50): yuan, jiao and fen, as prices are read
+        return neg + yuan_jiao_fen(m.group(4))
     return neg + amount(m.group(4), m.group(5)) + name
 
 

@@ -11,7 +11,7 @@ Nothing else is forgiven: 两 vs 二, 幺 vs 一, and letter case all count. Lin
 Files keep their own pass rate because some encode WeText-only conventions (filler deletion in postprocessor.txt,
 ``<oov>`` tags in *_tag_oov.txt, 儿 removal in whitelist.txt).
 
-Run by hand: ``python -m sambert_lambda.frontend.bench_tn /work/shared/bench [--failures]``.
+Run by hand: ``python -m tools.frontend_bench.tn /work/shared/bench [--failures]``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,170 @@
+"""Long-form synthesis jobs over HTTP (like Polly's StartSpeechSynthesisTask), run by the batch path.
+
+A job is a batch upload the API makes for the caller:
+
+- ``create``: the text (or a copy of an input object) is written to ``<input_prefix>jobs/<id>.<kind>`` with the
+  job's voice, emotion, format and speed as object metadata, plus a record at ``<output_prefix>jobs/<id>.json``.
+  In AWS the upload's S3 notification starts the batch (fan-out, manifests, idempotency as for any upload);
+  ``sambert-lambda serve`` runs the same ``process_upload`` in a thread instead.
+- Text up to TTS_BATCH_MAX_TXT_CHARS becomes a ``.txt`` (one audio file, assembled from sentence chunks); longer
+  text becomes a ``.jsonl`` of chunks, each its own audio file, listed in order (``parts``). SSML is one ``.ssml``.
+- ``status``: queued (nothing done yet), running (progress = finished units / units), complete, or failed
+  (the file failed, or any part did); presigned URLs of the audio and the manifest once complete.
+
+Ids are 128 random bits (hex). Nothing lists jobs, and a status reads only its own id's keys.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+from sambert_lambda.batch.chunking import chunk_text
+from sambert_lambda.batch.jobs import KINDS
+from sambert_lambda.batch.layout import Layout
+from sambert_lambda.errors import InvalidInput, TooLarge, TTSError
+
+MAX_JOB_CHARS = 200_000
+PART_CHARS = 1000  # characters per .jsonl line (one synthesis unit) when a job is split into parts
+JOBS_DIR = "jobs/"
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class NotFound(TTSError):
+    status = 404
+    code = "job_not_found"
+
+
+def _get(storage: Any, key: str, max_bytes: int) -> bytes | None:
+    """The object's bytes, or None when it does not exist (either storage's 404)."""
+    try:
+        return storage.get(key, max_bytes=max_bytes)[0]
+    except TTSError as e:
+        if e.status == 404:
+            return None
+        raise
+
+
+def new_id() -> str:
+    return secrets.token_hex(16)
+
+
+def input_key(layout: Layout, job_id: str, kind: str) -> str:
+    return f"{layout.input_prefix}{JOBS_DIR}{job_id}.{kind}"
+
+
+def record_key(layout: Layout, job_id: str) -> str:
+    return f"{layout.output_prefix}{JOBS_DIR}{job_id}.json"
+
+
+def create(env: Any, layout: Layout, *, text: str | None, input_object: str | None, ssml: bool, voice: str,
+           emotion: str, fmt: str, speed: float) -> dict[str, Any]:  # fmt: skip
+    """Write the job's input and record; returns ``{"id", "status", "input_key"}``. Validation happens here."""
+    storage, settings = env.storage, env.settings
+    if (text is None) == (input_object is None):
+        raise InvalidInput("give exactly one of text and input_key", code="invalid_job")
+    if input_object is not None:
+        text, ssml = _read_input(env, layout, input_object)
+    assert text is not None
+    if not text.strip():
+        raise InvalidInput("text is empty", code="empty_text")
+    if len(text) > MAX_JOB_CHARS:
+        raise TooLarge(f"text has {len(text)} characters; a job takes at most {MAX_JOB_CHARS}", code="text_too_long")
+    job_id = new_id()
+    meta = {"voice": voice, "emotion": emotion, "format": fmt, "speed": repr(float(speed))}
+    if ssml:
+        kind, body = "ssml", text
+    elif len(text) <= settings.batch_max_txt_chars:
+        kind, body = "txt", text
+    else:
+        chunks = chunk_text(text, min(PART_CHARS, settings.max_chars))
+        kind = "jsonl"
+        body = "".join(json.dumps({"id": f"part-{i:05d}", "text": c}, ensure_ascii=False) + "\n"
+                       for i, c in enumerate(chunks, 1))  # fmt: skip
+    key = input_key(layout, job_id, kind)
+    record = {"id": job_id, "input_key": key, "kind": kind, "format": fmt, "created": int(time.time())}
+    storage.put(record_key(layout, job_id), json.dumps(record).encode(), "application/json", {})
+    etag = storage.put(key, body.encode("utf-8"), "text/plain; charset=utf-8", meta)
+    record["etag"] = etag
+    storage.put(record_key(layout, job_id), json.dumps(record).encode(), "application/json", {})
+    return {"id": job_id, "status": "queued", "input_key": key}
+
+
+def _read_input(env: Any, layout: Layout, key: str) -> tuple[str, bool]:
+    """The text of a caller's input object: under the input prefix, outside the jobs' own inputs."""
+    kind = next((k for ext, k in KINDS.items() if key.endswith(ext)), None)
+    if (not layout.accepts(key) or key.startswith(layout.input_prefix + JOBS_DIR) or kind not in ("txt", "ssml")
+            or ".." in key.split("/")):  # fmt: skip
+        raise InvalidInput(f"input_key must be a .txt or .ssml object under {layout.input_prefix!r} (not {JOBS_DIR})",
+                           code="invalid_input_key")  # fmt: skip
+    data = _get(env.storage, key, env.settings.max_input_bytes)
+    if data is None:
+        raise NotFound(f"no input object {key!r}", code="input_not_found")
+    try:
+        return data.decode("utf-8"), kind == "ssml"
+    except UnicodeDecodeError:
+        raise InvalidInput("the input object is not UTF-8 text", code="invalid_encoding") from None
+
+
+def status(env: Any, layout: Layout, job_id: str) -> dict[str, Any]:
+    """The job's status, progress and (when complete) presigned URLs. Unknown or malformed ids are 404."""
+    if not isinstance(job_id, str) or not _ID.match(job_id):
+        raise NotFound("no such job")
+    storage = env.storage
+    raw = _get(storage, record_key(layout, job_id), 65536)
+    if raw is None:
+        raise NotFound("no such job")
+    record = json.loads(raw)
+    key = record["input_key"]
+    out: dict[str, Any] = {"id": job_id, "status": "queued", "progress": 0.0, "format": record["format"],
+                           "created": record["created"]}  # fmt: skip
+    if "etag" not in record:
+        return out
+    keys = layout.outputs(key, record["etag"].strip('"'))
+    manifest = _manifest(storage, keys.manifest)
+    if manifest is None or manifest.get("source", {}).get("etag", "").strip('"') != record["etag"].strip('"'):
+        done = len(storage.list(keys.done_prefix))
+        if done:
+            out.update(status="running", progress=_progress(done, _units(storage, key)))
+        return out
+    summary = manifest["summary"]
+    if manifest["status"] == "in_progress":
+        finished = summary["done"] + summary["failed"]
+        out.update(status="running", progress=round(finished / summary["total"], 4) if summary["total"] else 0.0)
+        return out
+    failed = manifest["status"] == "failed" or summary["failed"] > 0
+    out.update(status="failed" if failed else "complete", progress=1.0, items=summary)
+    url, expires = storage.presign(keys.manifest)
+    out["manifest_url"], out["expires_at"] = url, expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if failed:
+        out["error"] = manifest.get("error") or next((i["error"] for i in manifest["items"] if i.get("error")), None)
+        return out
+    audio = [i["key"] for i in manifest["items"] if i.get("key")]
+    if record["kind"] == "jsonl":
+        out["parts"] = [{"url": storage.presign(k)[0], "duration": i["duration"]}
+                        for k, i in zip(audio, [i for i in manifest["items"] if i.get("key")], strict=True)]
+        out["duration_seconds"] = round(sum(p["duration"] or 0.0 for p in out["parts"]), 3)
+    else:
+        out["audio_url"] = storage.presign(audio[0])[0]
+        out["duration_seconds"] = manifest["items"][0]["duration"]
+    return out
+
+
+def _manifest(storage: Any, key: str) -> dict[str, Any] | None:
+    raw = _get(storage, key, 64 * 1024 * 1024)
+    return None if raw is None else json.loads(raw)
+
+
+def _units(storage: Any, key: str) -> int:
+    """Units of a job input: its .jsonl lines, or 0 when unknown (a .txt is chunked by the batch)."""
+    if not key.endswith(".jsonl"):
+        return 0
+    data = _get(storage, key, 16 * 1024 * 1024) or b""
+    return sum(1 for line in data.splitlines() if line.strip())
+
+
+def _progress(done: int, units: int) -> float:
+    return round(min(done / units, 0.99), 4) if units else 0.0
