@@ -155,22 +155,10 @@ def test_errors_are_shown_clearly(page, server, shots):
 @pytest.fixture(scope="module")
 def local_server(test_voice_dir, tmp_path_factory):
     """``serve`` without S3: the audio is local files on the same origin."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT", "TTS_")) and k != "API_KEY"}
-    env.update({"TTS_MODEL_DIR": str(test_voice_dir), "AWS_DEFAULT_REGION": "us-east-1"})
-    log = (tmp_path_factory.mktemp("web-local") / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "sambert_lambda", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz", timeout=180)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    from server_helpers import local_serve_env, serve
+
+    with serve(local_serve_env(test_voice_dir), tmp_path_factory.mktemp("web-local") / "serve.log") as base:
+        yield base
 
 
 def test_controls_download_and_stale_result(page, local_server, tmp_path):
