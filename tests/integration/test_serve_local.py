@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import io
-import os
 
 import httpx
 import pytest
 import soundfile as sf
 
-from server_helpers import serve
+from server_helpers import local_serve_env, serve
 
 TEXT = "你好，世界。"
 
 
 @pytest.fixture(scope="module")
 def base(test_voice_dir, tmp_path_factory):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TTS_")) and k != "API_KEY"}
-    env.update({"TTS_MODEL_DIR": str(test_voice_dir), "AWS_DEFAULT_REGION": "us-east-1"})
-    with serve(env, tmp_path_factory.mktemp("serve") / "serve.log") as url:
+    with serve(local_serve_env(test_voice_dir), tmp_path_factory.mktemp("serve") / "serve.log") as url:
         yield url
 
 
