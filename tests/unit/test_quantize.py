@@ -12,8 +12,10 @@ import torch
 from sambert_lambda.engine.quantize import (
     AM_RAW_WEIGHT_PREFIXES,
     am_quantizable_modules,
+    log_mel_distance_db,
     quantize_am_dynamic,
     snr_db,
+    vocoder_fidelity,
 )
 from sambert_lambda.engine.voice import VoiceModel
 
@@ -67,6 +69,24 @@ def test_onnx_vocoder_int8_copy_runs_with_metadata(tmp_path):
     assert got.shape == ref.shape and np.isfinite(got).all()
     assert not np.array_equal(got, ref)  # really quantized
     assert snr_db(ref, got) > 10.0  # coarse sanity bound; the measured budget check lives in the bench/docs
+    report = vocoder_fidelity(ref, got, 16000)
+    assert report["wav_snr_db"] == round(snr_db(ref, got), 2)
+    assert report["log_mel_distance_db"] > 0
+    assert fp32.streaming and int8.streaming  # the int8 copy keeps the fixed-shape streaming graph
+
+
+def test_log_mel_distance_grows_with_the_error():
+    rng = np.random.default_rng(0)
+    t = np.arange(16000) / 16000
+    ref = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
+    assert log_mel_distance_db(ref, ref, 16000) == 0.0
+    noise = rng.standard_normal(t.size)
+    small, large = (log_mel_distance_db(ref, ref + a * noise, 16000) for a in (0.001, 0.05))
+    assert 0 < small < large
+    with pytest.raises(ValueError, match="shape"):
+        log_mel_distance_db(ref, ref[:-1], 16000)
+    with pytest.raises(ValueError, match="at least"):
+        log_mel_distance_db(ref[:100], ref[:100], 16000)
 
 
 def voice_vocoder():

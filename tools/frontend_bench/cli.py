@@ -1,5 +1,7 @@
-"""``sambert-lambda bench-frontend --data DIR``: accuracy and speed of the open frontend, as JSON on stdout.
+"""``sambert-lambda bench-frontend [--data DIR]``: accuracy and speed of the open frontend, as JSON on stdout.
 
+- ``devset``: prosodic breaks (P/R/F1 at ≥ #1, ≥ #2, ≥ #3) and surface-tone syllable accuracy on the project's own
+  labelled dev set (``tools/frontend_bench/devset.tsv``; see ``tools.frontend_bench.prosody``).
 - ``cpp``: CPP polyphone accuracy (``DIR/cpp/dev.sent`` + ``dev.lb``; the target character sits between two U+2581
   marks; labels spell ü as ``u:``). Scored on the lexical reading (``lexical``; what CPP labels) and on the surface
   reading that ``analyze`` prints (``surface``; after sandhi and neutral tones). Each G2P strategy asked for with
@@ -35,7 +37,9 @@ TYPICAL = [
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", required=True, help="benchmark folder (with cpp/ and tn-wetext/)")
+    parser.add_argument("--data", default=None, help="benchmark folder (with cpp/ and tn-wetext/); optional")
+    parser.add_argument("--devset", default=None, help="labelled prosody/tone dev set (default: the shipped one)")
+    parser.add_argument("--errors", action="store_true", help="list the dev-set sentences with any difference")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N CPP sentences (0 = all)")
     parser.add_argument(
         "--strategies",
@@ -167,8 +171,16 @@ def measure_speed() -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    data = Path(args.data)
-    report: dict = {}
+    from tools.frontend_bench import prosody
+
+    data = Path(args.data) if args.data else None
+    report: dict = {"devset": prosody.score(path=Path(args.devset) if args.devset else prosody.DEVSET,
+                                            errors=args.errors)}
+    if data is None:
+        if not args.skip_speed:
+            report["speed"] = measure_speed()
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
     if (data / "cpp" / "dev.sent").exists():
         strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
         report["cpp"] = score_cpp(data / "cpp", strategies, args.limit)

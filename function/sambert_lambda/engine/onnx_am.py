@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sambert_lambda.engine.onnx_engine import session_options
 from sambert_lambda.errors import InvalidInput, ModelError
 from sambert_lambda.types import Controls
 
@@ -71,9 +72,7 @@ class OnnxAcousticModel:
                 raise ModelError(
                     f"ONNX acoustic model file {d / f} is missing (export it with onnx_am_export)"
                 )
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, int(threads))
-        opts.inter_op_num_threads = 1
+        opts = session_options(threads)
         self.encoder = ort.InferenceSession(str(d / ENCODER_FILE), opts, providers=["CPUExecutionProvider"])
         self.postnet = ort.InferenceSession(str(d / POSTNET_FILE), opts, providers=["CPUExecutionProvider"])
         meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))

@@ -19,46 +19,108 @@ log = logging.getLogger(__name__)
 OPSET = 17
 VOCODER_FILE = "voc.onnx"
 META_KEY = "sambert_lambda"
+GRAPH_FORMAT = 2  # 2: causal generators export the streaming graph; files of another format are re-exported
 
 
 def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Path:
-    """Write ``generator`` (a loaded :class:`HifiGanGenerator`) as ONNX: input ``mel`` [1, C, T] -> ``wav``."""
+    """Write ``generator`` (a loaded :class:`HifiGanGenerator`) as ONNX.
+
+    - Causal generators: the streaming graph (:meth:`HifiGanGenerator.forward_stream`): inputs ``mel`` [1, C, T]
+      and ``state0..N`` (each conv's carried history), outputs ``wav`` [1, 1, T * hop] and ``next0..N``. The
+      runtime feeds it fixed-size chunks only (``stream.chunk_frames`` in the metadata, half and a quarter of it).
+    - Non-causal generators: the one-shot graph (``mel`` -> ``wav``, dynamic frame axis); the runtime extends
+      chunks by the receptive field.
+    """
     import onnx
     import torch
 
+    from sambert_lambda.engine.hifigan import STREAM_CHUNK_FRAMES
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mel = torch.zeros(1, generator.in_channels, example_frames)
     tmp = path.with_suffix(".tmp.onnx")
-    with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore"
-        )  # tracer notes on constant folding of Slice; the graph is checked by tests
-        torch.onnx.export(
-            generator,
-            (mel,),
-            str(tmp),
-            input_names=["mel"],
-            output_names=["wav"],
-            dynamic_axes={"mel": {2: "frames"}, "wav": {2: "samples"}},
-            opset_version=OPSET,
-            dynamo=False,
-        )
-    model = onnx.load(str(tmp))
     left, right = generator.context_frames()
     meta = {
         "kind": "hifigan_generator",
+        "format": GRAPH_FORMAT,
         "in_channels": generator.in_channels,
         "hop_size": generator.hop_size,
         "context_left": left,
         "context_right": right,
         "causal": generator.causal,
     }
+    if generator.causal:
+        shapes = generator.stream_state_shapes()
+        meta["stream"] = {"chunk_frames": STREAM_CHUNK_FRAMES, "states": [list(s) for s in shapes]}
+        module = _streaming_graph(generator)
+        mel = torch.zeros(1, generator.in_channels, STREAM_CHUNK_FRAMES)
+        args = (mel, *(torch.zeros(1, c, 1, n) for c, n in shapes))
+        inputs = ["mel"] + [f"state{i}" for i in range(len(shapes))]
+        outputs = ["wav"] + [f"next{i}" for i in range(len(shapes))]
+    else:
+        module, args = generator, (torch.zeros(1, generator.in_channels, example_frames),)
+        inputs, outputs = ["mel"], ["wav"]
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore"
+        )  # tracer notes on constant folding of Slice; the graph is checked by tests
+        torch.onnx.export(
+            module,
+            args,
+            str(tmp),
+            input_names=inputs,
+            output_names=outputs,
+            dynamic_axes={"mel": {2: "frames"}, "wav": {2: "samples"}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    model = onnx.load(str(tmp))
+    _constants_to_initializers(model)
+    if generator.causal:
+        # the carried histories have fixed shapes: declare them (the tracer leaves them symbolic)
+        declared = {f"next{i}": (1, c, 1, n) for i, (c, n) in enumerate(shapes)}
+        for value in model.graph.output:
+            if value.name in declared:
+                for dim, size in zip(value.type.tensor_type.shape.dim, declared[value.name], strict=True):
+                    dim.Clear()
+                    dim.dim_value = size
     entry = model.metadata_props.add()
     entry.key, entry.value = META_KEY, json.dumps(meta)
     onnx.save(model, str(path))
     tmp.unlink(missing_ok=True)
     return path
+
+
+def _constants_to_initializers(model) -> None:
+    """Tensor ``Constant`` nodes become initializers: the traced polyphase weights are constants, and tools such
+    as ONNX Runtime's quantizer look for conv weights among the initializers."""
+    keep = []
+    for node in model.graph.node:
+        attr = node.attribute[0] if node.op_type == "Constant" and len(node.attribute) == 1 else None
+        if attr is not None and attr.name == "value" and len(attr.t.dims) > 1:
+            tensor = model.graph.initializer.add()
+            tensor.CopyFrom(attr.t)
+            tensor.name = node.output[0]
+        else:
+            keep.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(keep)
+
+
+def _streaming_graph(generator):
+    """``generator.forward_stream`` as a module with flat tensor inputs and outputs (what the exporter traces)."""
+    from torch import nn
+
+    class StreamingGraph(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.generator = generator
+
+        def forward(self, mel, *states):
+            wav, nxt = self.generator.forward_stream(mel, states)
+            return (wav, *nxt)
+
+    return StreamingGraph().eval()
 
 
 def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:
@@ -69,7 +131,12 @@ def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False
     voice_dir, out_dir = Path(voice_dir), Path(out_dir)
     ckpt = pick_checkpoint(voice_dir / "voc" / "ckpt")
     target = out_dir / VOCODER_FILE
-    if not force and target.is_file() and target.stat().st_mtime >= ckpt.stat().st_mtime:
+    if (
+        not force
+        and target.is_file()
+        and target.stat().st_mtime >= ckpt.stat().st_mtime
+        and _graph_format(target) == GRAPH_FORMAT
+    ):
         return out_dir
     gen = generator_from_config(_read_yaml(voice_dir / "voc" / "config.yaml"))
     state = _load_checkpoint(ckpt)["model"].get("generator")
@@ -79,6 +146,16 @@ def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False
     export_vocoder(gen, target)
     log.info("exported %s -> %s", ckpt, target)
     return out_dir
+
+
+def _graph_format(path: Path) -> int | None:
+    import onnx
+
+    try:
+        props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+        return int(json.loads(props[META_KEY]).get("format", 1))
+    except Exception:  # noqa: BLE001 - unreadable or foreign file: export again
+        return None
 
 
 def export_voice_onnx(voice_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:

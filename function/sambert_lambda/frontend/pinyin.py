@@ -151,7 +151,8 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out = list(pairs)
     for k in range(len(out) - 1):
         (a, pa), (b, pb) = out[k], out[k + 1]
-        if len(a) != 3 or not all(is_han(c) for c in a + b) or pb[:1] in ("u", "y", "e"):
+        if len(a) != 3 or not all(is_han(c) for c in a + b) or pb[:1] in ("u", "y", "e") or pa[:1] == "m" \
+                or any(c in _NUMERALS or c in "零十百千万亿" for c in a):
             continue
         fa, joined = word_freq(a), a[2] + b[0]
         fj = word_freq(joined)
@@ -195,6 +196,9 @@ _POS_RULES = {
     ("给", "p"): "gei3",
     ("着", "v"): "zhao2",
     ("没", "d"): "mei2",
+    ("没", "v"): "mei2",
+    ("为", "p"): "wei4",
+    ("干", "v"): "gan4",
     ("好", "a"): "hao3",
     ("大", "a"): "da4",
 }
@@ -224,11 +228,13 @@ def context_readings(words: list[Word]) -> None:
             w.pinyin[-1] = "cha4"
         elif t == "觉" and prev is not None and prev.text[-1] in "好午个大小懒觉":
             w.pinyin[0] = "jiao4"
+        elif t[-1:] == "得" and t[:-1] in _MODAL_BEFORE and nxt is not None and nxt.pos[:1] in ("v", "d", "a"):
+            w.pinyin[-1] = "dei3"  # 还得多练习, 就得走
         elif t == "得" and prev is not None and nxt is not None and (
                 prev.pos[:1] == "r" or prev.text in _MODAL_BEFORE):
             if nxt.text in ("了", "到"):
                 w.pinyin[0] = "de2"  # 他得了第一名: the verb 'obtain'
-            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text[:2] == "好好":
+            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text[:2] == "好好" or nxt.text in ("多", "少"):
                 w.pinyin[0] = "dei3"
         elif t in _REDUP_VERB and nxt is not None and nxt.text in ("一", "了") and k + 2 < len(zh) \
                 and zh[k + 2].text[:1] == t:

@@ -25,6 +25,11 @@ _DE = frozenset("的地得")
 _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
+_NEGATION = frozenset("不没别甭")  # negation leans on its verb, also a disyllabic one (不知道)
+_CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
+_IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
+_REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明".split())
+_SHORT_CLAUSE = 2  # a comma closing a clause of at most this many syllables is a phrase break (#2)
 PAUSE_CHARS = frozenset("，、；：,;:—…！？!?。.．（）()[]【】『』")
 
 
@@ -194,14 +199,16 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
     pos = w.pos or "x"
     if cur is not None:
         n = cur.n_syl
-        if cur.joins_next and n + s <= 3:
+        if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)):
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
             return
         if s == 1 and pos.startswith(_BACK_POS) and n + s <= _MAX_PW + 1:
             cur.words.append(w)
             return
-        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith("d")):
+        subject_pronoun = (cur.words[0].pos or "x").startswith("r") and s >= 2 and not w.unit
+        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith("d")) and not subject_pronoun \
+                and not cur.joins_next:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
             return
@@ -235,35 +242,107 @@ def _ends_with_pause_punct(pw: ProsodicWord) -> bool:
     return bool(pw.words) and is_pause(pw.words[-1])
 
 
+def _pause_after(pws: list[ProsodicWord], i: int, j: int) -> str:
+    """The pause punctuation that follows prosodic word i (inside it, or in the silent groups up to j)."""
+    for pw in pws[i:j]:
+        for w in pw.words:
+            if is_pause(w):
+                return w.text
+    return ""
+
+
+def _punct_break(mark: str, item: int, clause: int) -> int:
+    """Break level at punctuation, by its kind and the length of what it closes: an enumeration comma between short
+    items is #1 (#2 after a longer item); a comma after a clause of one or two syllables is #2; the rest is #3."""
+    if mark[:1] == "、":
+        return 1 if item <= 3 else 2
+    if mark[:1] in "，," and clause <= _SHORT_CLAUSE:
+        return 2
+    return 3
+
+
 def _assign_breaks(pws: list[ProsodicWord]) -> None:
     since = 0  # syllables since the last break ≥ #2
+    clause = 0  # syllables since the last break ≥ #3
+    item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
+    strength: dict[int, int] = {}  # index in speakable -> how strong a syntactic boundary its #2 is
     for k, i in enumerate(speakable):
         pw = pws[i]
         since += pw.n_syl
+        clause += pw.n_syl
+        item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
         all_nominal = all_nominal and all((w.pos or "x").startswith((*_NOMINAL, "k", "u"))
                                           for w in pw.words if syllable_count(w) > 0)
         if k == len(speakable) - 1:
             pw.brk = 4
             continue
-        if _ends_with_pause_punct(pw) or any(_ends_with_pause_punct(pws[j]) for j in range(i + 1, speakable[k + 1])):
-            pw.brk = 3
-            since, all_nominal = 0, True
+        mark = _pause_after(pws, i, speakable[k + 1])
+        if mark:
+            pw.brk = _punct_break(mark, item or pw.n_syl, clause)
+            item = 0
+            if mark[:1] == "、":
+                item = -1  # counts the next item from zero (see below)
+            if pw.brk >= 2:
+                since, all_nominal = 0, True
+            if pw.brk >= 3:
+                clause = 0
             continue
         nxt = pws[speakable[k + 1]]
         left, right = _content_pos(pw, True), _content_pos(nxt, False)
         remaining = sum(pws[j].n_syl for j in speakable[k + 1:])
         brk = 1
-        if right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
+        head = [w for w in pw.words if syllable_count(w) > 0]
+        if head and head[-1].text in _REPORT_VERBS and remaining >= 6 and clause >= 4:
+            brk = 2  # a reporting verb before its clause object: 数据显示 #2 ...
+            strength[k] = 3
+        elif head and (head[-1].pos or "x")[:1] == "f" and since >= 5 and remaining >= 4:
+            brk = 2  # the locative closing an adverbial: 在各方的共同努力下 #2 ...
+            strength[k] = 2
+        elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
+            strength[k] = 3 if right.startswith("c") else 2
         elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and remaining >= 2 and (
                 since >= 5 or (since >= 3 and all_nominal)):
             brk = 2
+            strength[k] = 2
         elif since >= 10 and remaining >= 3:
             brk = 2
+            strength[k] = 1
         if _is_unit(pw) and _is_unit(nxt):
             brk = 1  # components of one date, time or amount
+            strength.pop(k, None)
         pw.brk = brk
         if brk >= 2:
             since, all_nominal = 0, True
+    _split_long_stretches(pws, speakable, strength)
+
+
+def _split_long_stretches(pws: list[ProsodicWord], speakable: list[int], strength: dict[int, int]) -> None:
+    """An intonational phrase of more than _IP_MAX syllables without punctuation is split at its strongest #2
+    boundary (a conjunction over a preposition or a subject/predicate boundary over a length break), the one nearest
+    the middle among equals, as long as both sides keep at least 5 syllables; repeated until none is too long."""
+    syl = [pws[i].n_syl for i in speakable]
+    bounds = [-1] + [k for k, i in enumerate(speakable) if pws[i].brk >= 3]
+    for a, b in itertools.pairwise(bounds):
+        _split_stretch(pws, speakable, strength, syl, a + 1, b)
+
+
+def _split_stretch(pws, speakable, strength, syl, lo: int, hi: int) -> None:
+    total = sum(syl[lo:hi + 1])
+    if total <= _IP_MAX:
+        return
+    best, best_key = None, None
+    left = 0
+    for k in range(lo, hi):
+        left += syl[k]
+        if k in strength and pws[speakable[k]].brk == 2 and left >= 6 and total - left >= 6:
+            key = (strength[k], -abs(2 * left - total))
+            if best_key is None or key > best_key:
+                best, best_key = k, key
+    if best is None:
+        return
+    pws[speakable[best]].brk = 3
+    _split_stretch(pws, speakable, strength, syl, lo, best)
+    _split_stretch(pws, speakable, strength, syl, best + 1, hi)

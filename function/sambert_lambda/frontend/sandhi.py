@@ -37,13 +37,17 @@ _NEUTRAL_SECOND = frozenset(
     "姑娘 媳妇 丈夫 大夫 师傅 亲戚 伙计 学生 名字 行李 包袱 队伍 生意 规矩 "
     "脑子 日子 屋子 桌子 椅子 孩子 儿子 妻子 房子 样子 鼻子 肚子 帽子 裤子 鞋子 袜子 被子 杯子 盘子 "
     "本事 功夫 工夫 味道 动静 事儿 玩意 头发 眉毛 指甲 胳膊 心思 道理 记性 忘性 "
-    "什么 怎么 这么 那么 多么 要么 我们 你们 他们 她们 它们 咱们 人们".split()
+    "什么 怎么 这么 那么 多么 要么 我们 你们 他们 她们 它们 咱们 人们 "
+    "晚上 早上 故事 地方 休息 打算 觉得 记得 懂得 晓得 值得 舍得 衣裳 庄稼 家伙 称呼 招呼 吩咐 嘱咐 "
+    "张罗 吆喝 嘀咕 唠叨 哆嗦 溜达 耽误 委屈 笑话 买卖 动弹 疙瘩 冤枉 活泼 利索 痛快 稀罕 似的 "
+    "云彩 骆驼 扫帚 笤帚 核桃 柿子 爱人 这个 那个 哪个 出来 起来 过来 回来 进来 上来 下来".split()
 )
 _ZI_NOT_NEUTRAL = frozenset(
     "孔子 孟子 老子 庄子 墨子 荀子 韩非子 男子 女子 原子 电子 分子 质子 中子 离子 因子 粒子 量子 光子 "
     "君子 才子 弟子 孝子 游子 赤子 天子 太子 王子 公子 世子 瓜子 莲子 棋子 诸子 学子 舟子 仔子 卵子 精子 "
     "孢子 种子 扇子 胖子 骗子".split()
 ) - {"种子", "扇子", "胖子", "骗子"}
+_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨")
 _KINSHIP = frozenset("妈爸哥姐弟妹爷奶叔姑舅婶伯姥宝娃公婆")
 _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
@@ -91,7 +95,9 @@ def neutral_tones(words: list[Word]) -> None:
             elif t.endswith("子") and t not in _ZI_NOT_NEUTRAL and w.pos[:1] == "n" and w.pinyin[-1] == "zi3":
                 w.pinyin[-1] = "zi5"
             elif len(t) == 2 and t[0] == t[1] and t[0] in _KINSHIP:
-                w.pinyin[1] = _set_tone(w.pinyin[1], 5)
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 妈妈
+            elif t[0] == t[1] and t[0] in _REDUP_VERBS and (len(t) == 2 or w.pos[:1] in ("v", "i", "l")):
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天
             if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
             elif len(t) == 3 and t[1] == "得" and t[0] != t[2]:
