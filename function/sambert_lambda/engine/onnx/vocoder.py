@@ -44,10 +44,12 @@ class OnnxVocoder:
         path = Path(path)
         if not path.is_file():
             raise ModelError(f"ONNX vocoder {path} does not exist (export it with engine.torch.onnx_export)")
+        opts = session_options(threads)
+        # The memory pattern pre-plans one block for every intermediate of a shape, with little reuse: +150 MB of
+        # RSS for the 128-frame chunk, and no measurable speed (in-process A/B: 0.185 without vs 0.193 with).
+        opts.enable_mem_pattern = False
         try:
-            self.session = ort.InferenceSession(
-                str(path), session_options(threads), providers=["CPUExecutionProvider"]
-            )
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
             raise ModelError(f"cannot load ONNX vocoder {path}: {e}") from None
         raw = self.session.get_modelmeta().custom_metadata_map.get(META_KEY)
