@@ -23,7 +23,7 @@ from batch_helpers import jsonl_50_with_3_bad
 from infra.poller import Poller, via_rie
 from sambert_lambda import audio
 
-pytestmark = pytest.mark.localstack
+pytestmark = [pytest.mark.localstack, pytest.mark.timeout(600)]  # LocalStack and the emulator start
 
 MAX_INPUT = 100_000
 VISIBILITY_S = 5

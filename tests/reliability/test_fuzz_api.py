@@ -45,7 +45,7 @@ SEMANTIC_REJECTIONS = {
     (400, "invalid_job"), (400, "invalid_input_key"), (404, "input_not_found"), (404, "job_not_found"),
 }
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # each generated case is a real request
 
 
 @pytest.fixture(scope="module")

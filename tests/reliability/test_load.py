@@ -16,7 +16,7 @@ from rel_helpers import new_bucket
 
 from infra.loadtest import ServedApp, run_load
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # the first test pays the whole load run
 CLIENTS = 8
 REQUESTS = 320
 HIT_RATIO = 0.75
