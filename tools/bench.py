@@ -502,7 +502,7 @@ def build_report(args: argparse.Namespace) -> dict:
     return report
 
 
-GOALS = {  # issue 7: metric -> goal (lower is better)
+GOALS = {  # metric -> goal (lower is better)
     "cold_start_s": 2.5,
     "rtf_1t_10s": 0.22,
     "rtf_2t_10s": 0.13,

@@ -1,4 +1,4 @@
-"""Acceptance of the batch path (issue 6) and its faults (issue 8 item 4) on LocalStack S3 + SQS.
+"""Acceptance of the batch path and its faults on LocalStack S3 + SQS.
 
 - The S3 event is the one S3 emits: LocalStack's S3 -> SQS notification of each upload (the capture queue made
   by ``infra.setup_resources``) gives the exact payload, which is handed to the function running under the real

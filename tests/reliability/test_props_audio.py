@@ -1,4 +1,4 @@
-"""Property tests of the audio encoder (issue 8, item 2): any length (0, 1, odd, long) at every source and target
+"""Property tests of the audio encoder: any length (0, 1, odd, long) at every source and target
 rate, in every format, decodes back to the requested rate and the expected number of samples."""
 
 from __future__ import annotations

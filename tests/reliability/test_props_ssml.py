@@ -1,4 +1,4 @@
-"""Property tests of the SSML parser (issue 8, item 2): random and malicious documents either parse into pieces
+"""Property tests of the SSML parser: random and malicious documents either parse into pieces
 or raise SSMLError (400 ``invalid_ssml``) with a message, never another exception and never a hang (the
 per-test timeout is the hang guard). Malicious inputs: billion laughs (general and parameter
 entities), external entities (SYSTEM/PUBLIC), XInclude, DTDs in any case, deep nesting, huge attributes, lone

@@ -64,7 +64,7 @@ def test_flop_count_rejects_a_sample_rate_the_hop_does_not_divide():
 
 
 def test_cost_reproduces_the_issue_baseline():
-    # issue 7: RTF 0.40 on one thread -> about $2.6 per million characters on x86 at 1769 MB
+    # RTF 0.40 on one thread -> about $2.6 per million characters on x86 at 1769 MB
     c = cost.cost_per_million_chars(1769, 0.40, 0.35, "x86_64")
     assert c == pytest.approx(222222.2 * 0.40 * 1769 / 1024 * 0.0000166667 + 5000 * 0.2e-6, rel=1e-6)
     assert 2.5 < c < 2.7
