@@ -54,7 +54,7 @@ def _frontend():
         from sambert_lambda.frontend.pipeline import get_frontend
     except ImportError:
         return None
-    return get_frontend("open")
+    return get_frontend()
 
 
 def _symbol_segments(seconds: float, frames_per_s: float, line: str, line_frames: int) -> list[Segment]:
@@ -355,7 +355,7 @@ def _frontend_latency(h: Harness, texts: dict[int, str]) -> dict:
         lat[f"{target}s_text"] = {"chars": len(text), "sentences": len(segs), "ms": round(1000 * dt, 2)}
     code = (
         "import time; t=time.perf_counter(); from sambert_lambda.frontend.pipeline import get_frontend; "
-        "f=get_frontend('open'); f.segments('你好，世界。'); print(time.perf_counter()-t)"
+        "f=get_frontend(); f.segments('你好，世界。'); print(time.perf_counter()-t)"
     )
     cmd = [sys.executable, "-c", code]  # fixed interpreter and code of our own
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603

@@ -67,7 +67,6 @@ class Settings(BaseSettings):
     vocoder_precision: Literal["fp32", "bf16"] = Field(
         "fp32", description="bf16 is lossy (measured ~40 dB waveform SNR) and pays off only on CPUs with bf16 units"
     )
-    frontend: Literal["open", "ttsfrd", "auto"] = "open"
     lexicon_file: str | None = Field(None, description="custom pronunciations baked into the image (docs/http-api.md)")
     threads: int = Field(0, ge=0, le=64, description="0 = one per vCPU")
 

@@ -101,7 +101,7 @@ class Synthesizer:
         settings = settings or get_settings()
         from sambert_lambda.frontend.pipeline import get_frontend
 
-        return cls(build_store(settings), get_frontend(settings.frontend), settings)
+        return cls(build_store(settings), get_frontend(), settings)
 
     def load(self) -> None:
         """Load every configured voice now (cold start), so no request pays for it."""

@@ -54,18 +54,18 @@ def test_chunked_equals_one_shot(onnx_voices, golden, voice):
 def _torch_generator(voice):
     import torch
 
+    from sambert_lambda.engine.modeldir import read_yaml
     from sambert_lambda.engine.torch.hifigan import generator_from_config
     from sambert_lambda.engine.torch.voice import (
-        _load_checkpoint,
-        _read_yaml,
+        load_checkpoint,
         pick_checkpoint,
         strip_ddp_prefix,
     )
 
     d = FIXTURE / "MODEL" / "voices" / voice / "voc"
-    gen = generator_from_config(_read_yaml(d / "config.yaml"))
+    gen = generator_from_config(read_yaml(d / "config.yaml"))
     gen.load_generator_state(
-        strip_ddp_prefix(_load_checkpoint(pick_checkpoint(d / "ckpt"))["model"]["generator"])
+        strip_ddp_prefix(load_checkpoint(pick_checkpoint(d / "ckpt"))["model"]["generator"])
     )
     return gen, torch
 

@@ -38,7 +38,7 @@ def _torch_path(text: str, mode: str):
     from sambert_lambda.engine.torch.voice import ModelStore
 
     store = ModelStore.from_settings(settings)
-    frontend = get_frontend(settings.frontend) if mode == "text" else None
+    frontend = get_frontend() if mode == "text" else None
     synth = Synthesizer(
         store, frontend, settings
     )  # the frontend object is built here; warmed after the voice
@@ -66,7 +66,7 @@ def _onnx_path(text: str, mode: str, onnx_dir: str):
     threads = int(os.environ.get("TTS_THREADS", "1") or 1)
     voice = OnnxVoice.load(os.path.join(model_dir, "voices", name), onnx_dir, name, threads=threads)
     t_load = time.perf_counter() - t
-    frontend = get_frontend("open") if mode == "text" else None
+    frontend = get_frontend() if mode == "text" else None
     ready(t_import, t_load, warm(frontend))
     if text:
         t = time.perf_counter()

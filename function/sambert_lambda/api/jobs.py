@@ -17,9 +17,9 @@ JOB_MAX_BODY_BYTES = 2 * 1024 * 1024  # 200,000 characters of JSON-escaped text 
 
 
 def _batch(service):
-    from sambert_lambda.batch.handlers import _env
+    from sambert_lambda.batch.handlers import batch_env
 
-    return _env(service)
+    return batch_env(service)
 
 
 @router.post(

@@ -125,10 +125,10 @@ def _streaming_graph(generator):
 
 def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:
     """Export one voice's vocoder to ``out_dir/voc.onnx`` (skipped when it is newer than the checkpoint)."""
+    from sambert_lambda.engine.modeldir import read_yaml
     from sambert_lambda.engine.torch.hifigan import generator_from_config
     from sambert_lambda.engine.torch.voice import (
-        _load_checkpoint,
-        _read_yaml,
+        load_checkpoint,
         pick_checkpoint,
         strip_ddp_prefix,
     )
@@ -143,8 +143,8 @@ def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False
         and _graph_format(target) == GRAPH_FORMAT
     ):
         return out_dir
-    gen = generator_from_config(_read_yaml(voice_dir / "voc" / "config.yaml"))
-    state = _load_checkpoint(ckpt)["model"].get("generator")
+    gen = generator_from_config(read_yaml(voice_dir / "voc" / "config.yaml"))
+    state = load_checkpoint(ckpt)["model"].get("generator")
     if state is None:
         raise ModelError(f"vocoder checkpoint {ckpt} has no ['model']['generator'] state dict")
     gen.load_generator_state(strip_ddp_prefix(state))

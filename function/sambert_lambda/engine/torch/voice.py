@@ -68,7 +68,7 @@ def pick_checkpoint(ckpt_dir: Path) -> Path:
     return found[max(found)]
 
 
-def _load_checkpoint(path: Path) -> dict:
+def load_checkpoint(path: Path) -> dict:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unpickling/IO failure means an unusable checkpoint
@@ -174,7 +174,7 @@ class VoiceModel:
 
         am = SambertAcousticModel(am_params, units.sizes)
         am_ckpt = pick_checkpoint(voice_dir / "am" / "ckpt")
-        load_module_state(am, strip_ddp_prefix(_load_checkpoint(am_ckpt)["model"]), f"AM ({am_ckpt})")
+        load_module_state(am, strip_ddp_prefix(load_checkpoint(am_ckpt)["model"]), f"AM ({am_ckpt})")
         am.eval()
 
         vocoder = generator_from_config(_read_yaml(voice_dir / "voc" / "config.yaml"))
@@ -183,7 +183,7 @@ class VoiceModel:
                 f"vocoder upsamples by {vocoder.hop_size} but audio_config hop_length is {hop_size}"
             )
         voc_ckpt = pick_checkpoint(voice_dir / "voc" / "ckpt")
-        gen_state = _load_checkpoint(voc_ckpt)["model"].get("generator")
+        gen_state = load_checkpoint(voc_ckpt)["model"].get("generator")
         if not isinstance(gen_state, Mapping):
             raise ModelError(f"vocoder checkpoint {voc_ckpt} has no ['model']['generator'] state dict")
         vocoder.load_generator_state(strip_ddp_prefix(gen_state))
