@@ -69,8 +69,9 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str = "wav", target_rate: i
         return samples.tobytes()
     if fmt == "mp3":
         return _encode_mp3(samples, rate)
-    if fmt == "flac" and samples.size == 0:  # libsndfile writes 0 bytes for it: never store an empty "FLAC"
-        raise InvalidInput("no audio samples to encode as FLAC (use wav or pcm for empty audio)", code="empty_audio")
+    if fmt in ("flac", "opus") and samples.size == 0:
+        # libsndfile writes 0 bytes for an empty FLAC and an Ogg Opus file nothing can open: never store either
+        raise InvalidInput(f"no audio samples to encode as {fmt} (use wav or pcm for empty audio)", code="empty_audio")
     import soundfile as sf
 
     container, subtype = _SF_FORMATS[fmt]

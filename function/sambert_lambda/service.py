@@ -127,6 +127,9 @@ class TTSService:
             "model_id": self.synthesizer.model_id,
             "model_revision": self.synthesizer.model_revision,
             "engine": ENGINE_VERSION,
+            # lossy engines (bf16 vocoder) must never answer a request made for another engine's audio
+            "backend": self.settings.backend,
+            "precision": self.settings.vocoder_precision,
         }
         digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
         return f"{self.settings.output_prefix}tts/{digest[:2]}/{digest}.{req.format}"

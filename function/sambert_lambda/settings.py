@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, validation_alias=AliasChoices("API_KEY", "TTS_API_KEY"))
 
     # engine
-    backend: Literal["native", "onnx", "modelscope"] = "native"
+    backend: Literal["torch", "onnx"] = Field(
+        "torch", description="torch (PyTorch engine) or onnx (ONNX Runtime, no torch; needs onnx_dir); native = torch"
+    )
     onnx_dir: str | None = Field(None, description="exported ONNX voices (sambert-lambda export-onnx); backend onnx")
     vocoder_precision: Literal["fp32", "bf16"] = Field(
         "fp32", description="bf16 is lossy (measured ~40 dB waveform SNR) and pays off only on CPUs with bf16 units"
@@ -84,6 +86,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = Field(
         None, description="the function's log level; default Powertools' own (POWERTOOLS_LOG_LEVEL, else INFO)"
     )
+
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _backend_alias(cls, v):
+        return "torch" if isinstance(v, str) and v.strip().lower() == "native" else v
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -23,7 +23,7 @@ from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Setti
 from sambert_lambda.types import Controls, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.engine.torch.voice import ModelStore
     from sambert_lambda.frontend.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
@@ -268,28 +268,23 @@ class Synthesizer:
 
 
 def build_store(settings: Settings):
-    """The voices for ``TTS_BACKEND``: ``native`` (torch, the default) or ``onnx`` (ONNX Runtime, no torch import)."""
+    """The voices for ``TTS_BACKEND``: ``torch`` (the default) or ``onnx`` (ONNX Runtime, no torch import)."""
     from sambert_lambda.errors import ConfigInvalid
 
     if settings.backend == "onnx":
         from sambert_lambda.engine.modeldir import resolve
-        from sambert_lambda.engine.onnx_voice import OnnxModelStore
+        from sambert_lambda.engine.onnx.voice import OnnxModelStore
         from sambert_lambda.engine.runtime import configure
 
         if not settings.onnx_dir:
             raise ConfigInvalid("TTS_ONNX_DIR is required with TTS_BACKEND=onnx (see 'sambert-lambda export-onnx')")
         if settings.vocoder_precision != "fp32":
-            raise ConfigInvalid("TTS_VOCODER_PRECISION=bf16 needs TTS_BACKEND=native")
+            raise ConfigInvalid("TTS_VOCODER_PRECISION=bf16 needs TTS_BACKEND=torch")
         found = resolve(settings)
         threads = configure(settings.threads, apply=False).threads
         return OnnxModelStore(found.path, settings.onnx_dir, voices=settings.voices, default_voice=settings.default_voice,
                               model_id=found.model_id, revision=found.revision, threads=threads)  # fmt: skip
-    if settings.backend == "modelscope":
-        raise ConfigInvalid(
-            "TTS_BACKEND=modelscope runs ModelScope's own pipeline (Python <= 3.10 + ttsfrd); use "
-            "sambert_lambda.engine.modelscope_backend.ModelScopeBackend directly, see README"
-        )
-    from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.engine.torch.voice import ModelStore
 
     store = ModelStore.from_settings(settings)
     if settings.vocoder_precision == "bf16":
@@ -298,7 +293,7 @@ def build_store(settings: Settings):
 
 
 def _bf16_vocoder(generator):
-    from sambert_lambda.engine.quantize import Bf16Vocoder
+    from sambert_lambda.engine.torch.quantize import Bf16Vocoder
 
     return Bf16Vocoder(generator)
 

@@ -202,6 +202,7 @@ print(json.dumps({
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # installs the lock, bakes the cache, exports ONNX, starts the handler
 def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path, test_voice_dir):
     from infra import image_size
 

@@ -1,4 +1,4 @@
-"""Schemathesis fuzzing of the HTTP API, driven by the app's own OpenAPI schema (issue 8, item 1).
+"""Schemathesis fuzzing of the HTTP API, driven by the app's own OpenAPI schema.
 
 The app runs in-process (ASGI) with the REAL synthesizer on the tiny test voice and S3 on a moto server over real
 HTTP. Every operation gets generated cases (``PLAN``) (positive and negative: schemathesis mutates bodies, types,
@@ -45,7 +45,7 @@ SEMANTIC_REJECTIONS = {
     (400, "invalid_job"), (400, "invalid_input_key"), (404, "input_not_found"), (404, "job_not_found"),
 }
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # each generated case is a real request
 
 
 @pytest.fixture(scope="module")

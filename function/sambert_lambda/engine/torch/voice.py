@@ -27,18 +27,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from sambert_lambda.engine.hifigan import HifiGanGenerator, generator_from_config
 from sambert_lambda.engine.modeldir import read_json as _read_json
 from sambert_lambda.engine.modeldir import read_revision as _read_revision
 from sambert_lambda.engine.modeldir import read_yaml as _read_yaml
 from sambert_lambda.engine.modeldir import resolve
 from sambert_lambda.engine.pcm import to_pcm16, to_pcm16_safe  # noqa: F401 - re-exported
+from sambert_lambda.engine.torch.hifigan import HifiGanGenerator, generator_from_config
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError, UnknownVoice
 from sambert_lambda.types import Controls
 
 if TYPE_CHECKING:
-    from sambert_lambda.engine.sambert import SambertAcousticModel
+    from sambert_lambda.engine.torch.sambert import SambertAcousticModel
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,9 @@ class VoiceModel:
             am_params = am_config["Model"]["KanTtsSAMBERT"]["params"]
         except (KeyError, TypeError):
             raise ModelError(f"{voice_dir / 'am/config.yaml'} has no Model.KanTtsSAMBERT.params") from None
-        from sambert_lambda.engine.sambert import SambertAcousticModel  # the AM module is the heavy part
+        from sambert_lambda.engine.torch.sambert import (
+            SambertAcousticModel,  # the AM module is the heavy part
+        )
 
         am = SambertAcousticModel(am_params, units.sizes)
         am_ckpt = pick_checkpoint(voice_dir / "am" / "ckpt")
