@@ -127,7 +127,7 @@ RUN /opt/venv/bin/pip install --no-cache-dir "onnx==${ONNX_VERSION}" \
  && chmod -R a+rX,go-w /opt/onnx /opt/model-onnx
 
 # ---------------------------------------------------------------------------------------------------- runtime
-# docker build --target runtime: the torch engine (TTS_BACKEND=native).
+# docker build --target runtime: the torch engine (TTS_BACKEND=torch).
 FROM ${BASE_IMAGE} AS runtime
 ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
 ARG MODEL_REVISION=master
@@ -146,7 +146,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     TMPDIR=/tmp \
     TORCHINDUCTOR_CACHE_DIR=/tmp/.cache/torchinductor \
     SAMBERT_FRONTEND_CACHE=/opt/frontend/sambert-frontend.cache \
-    TTS_BACKEND=native \
+    TTS_BACKEND=torch \
     TTS_MODEL_DIR=/opt/model \
     TTS_MODEL_ID=${MODEL} \
     TTS_MODEL_REVISION=${MODEL_REVISION}

@@ -101,7 +101,7 @@ def test_dockerfile_onnx_target():
     for word in ("USER", "ENTRYPOINT", "CMD", "WORKDIR"):
         assert [r for w, r in rt_onnx if w == word] == [r for w, r in rt if w == word], word
     env, env_rt = stage_env(rt_onnx), stage_env(rt)
-    assert env["TTS_BACKEND"] == "onnx" and env["TTS_ONNX_DIR"] == "/opt/onnx" and env_rt["TTS_BACKEND"] == "native"
+    assert env["TTS_BACKEND"] == "onnx" and env["TTS_ONNX_DIR"] == "/opt/onnx" and env_rt["TTS_BACKEND"] == "torch"
     for key in ("HOME", "XDG_CACHE_HOME", "TMPDIR", "SAMBERT_FRONTEND_CACHE", "TTS_MODEL_DIR", "PATH"):
         assert env[key] == env_rt[key], key
     assert env["TTS_MODEL_ID"] == env_rt["TTS_MODEL_ID"] == stage_args(rt)["MODEL"]
@@ -138,11 +138,11 @@ def test_dockerfile_onnx_target():
         c.startswith("/opt/venv/bin/sambert-lambda export-onnx /opt/model /opt/onnx")
         for c in run_commands(export)
     )
-    # --target runtime: torch from the CPU index, the torch lock, the native engine
+    # --target runtime: torch from the CPU index, the torch lock, the torch engine
     runs = " ".join(run_commands(st["deps"]))
     assert stage_args(st["deps"])["TORCH_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
     assert '--index-url "$TORCH_INDEX_URL"' in runs and "-r requirements/lambda.txt" in runs
-    assert stage_env(rt)["TTS_BACKEND"] == "native" and "TTS_ONNX_DIR" not in stage_env(rt)
+    assert stage_env(rt)["TTS_BACKEND"] == "torch" and "TTS_ONNX_DIR" not in stage_env(rt)
 
 
 # ------------------------------------------------------------------------------------------------ reproduction
