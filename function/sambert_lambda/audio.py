@@ -64,6 +64,8 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str = "wav", target_rate: i
     rate = int(target_rate or sample_rate)
     if rate <= 0 or sample_rate <= 0:
         raise InvalidInput(f"invalid sample rate {rate}", code="invalid_sample_rate")
+    if fmt == "opus" and rate not in OPUS_RATES:
+        raise InvalidInput(f"opus cannot carry {rate} Hz; use 8000, 16000 or 24000", code="invalid_sample_rate")
     samples = to_int16(resample(audio, int(sample_rate), rate))
     if fmt == "pcm":
         return samples.tobytes()
@@ -76,8 +78,6 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str = "wav", target_rate: i
 
     container, subtype = _SF_FORMATS[fmt]
     buf = io.BytesIO()
-    if fmt == "opus" and rate not in OPUS_RATES:
-        raise InvalidInput(f"opus cannot carry {rate} Hz; use 8000, 16000 or 24000", code="invalid_sample_rate")
     data = samples if fmt not in ("ogg", "opus") else samples.astype(np.float32) / 32767.0
     with sf.SoundFile(buf, "w", samplerate=rate, channels=1, format=container, subtype=subtype) as f:
         f.write(data)
