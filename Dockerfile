@@ -1,34 +1,57 @@
 # syntax=docker/dockerfile:1
 # sambert-lambda: AWS Lambda container image (awslambdaric), linux/amd64 and linux/arm64.
 #
-#   docker buildx build --platform linux/arm64 -t sambert-lambda .                 # real model (needs ModelScope)
-#   docker build --build-arg MODEL=test-voice -t sambert-lambda:test .             # offline: random-weight voice
-#   sam build                                                                      # uses this file (template.yaml)
-#   docker build --target runtime-onnx -t sambert-lambda:onnx .                    # torch-free ONNX engine image
+#   docker build -t sambert-lambda .                                   # torch-free ONNX image (the last stage)
+#   docker build --target runtime -t sambert-lambda:torch .            # the torch image
+#   docker build --build-arg MODEL=test-voice -t sambert-lambda:test . # offline: random-weight voices
+#   docker build --build-arg VOICES=zhitian_emo ...                    # bake one voice only (a smaller image)
+#   docker build --build-arg BASE_IMAGE=local/python:3.11-bookworm --build-arg PACKAGES=wheelhouse ...
+#                                       # air-gapped: any bookworm base with Python 3.11, wheels from ./wheelhouse/
+#   sam build                                                          # uses this file (template.yaml Metadata)
 #
 # Stages: deps (pinned lock into /opt/venv) -> model (bake, then move the model dir to /opt/model) -> runtime.
-# The torch-free target: deps-onnx (requirements/lambda-onnx.txt, no torch) + onnx-export (the baked voices exported
-# to ONNX with the torch venv of the model stage) -> runtime-onnx. `runtime` stays the last stage, so a build without
-# --target (and sam build) still makes the torch image; BuildKit skips the onnx stages then.
+# The torch-free image: deps-onnx (requirements/lambda-onnx.txt, no torch) + onnx-export (the baked voices exported
+# to ONNX with the torch venv of the model stage) -> runtime-onnx, the last stage and so the default target.
+# Package source: PACKAGES=index (default) installs from INDEX_URL (PyPI) and, for torch, TORCH_INDEX_URL (the
+# PyTorch CPU index); PACKAGES=wheelhouse installs only from the build context's wheelhouse/ directory
+# (pip download on a host that has the network; docs/deploy.md). Behind a TLS-intercepting proxy, pass
+# HTTPS_PROXY and PIP_CERT (a CA file placed in wheelhouse/, e.g. /wheelhouse/proxy-ca.pem).
+# Nothing needs BuildKit: the legacy builder builds every stage, and no stage pulls anything but BASE_IMAGE.
 # Nothing is written to the image at run time: HOME and every cache point at /tmp, the model dir is read-only.
 
 # checkov:skip=CKV_DOCKER_2: Lambda never runs a container HEALTHCHECK; it probes the runtime API itself (init phase).
-# Base: Debian slim with Python 3.11 (the project's torch pin has cp311 CPU wheels for amd64 and arm64). Both stages
-# use the same tag; pin it by digest in your registry mirror for bit-for-bit rebuilds.
+# checkov:skip=CKV_DOCKER_3: Lambda runs the image as its own non-root user whatever USER says; a USER line in the
+#   runtime stages makes `sam build`/`sam local invoke` fail (SAM adds a layer that mv/chmod's its emulator there).
+#   Run it as non-root yourself with `docker run --user 65534:65534` (scripts/image-test does).
+# checkov:skip=CKV_DOCKER_7: every FROM names ${BASE_IMAGE}, which checkov cannot resolve; its default below is the
+#   version tag python:3.11-slim-bookworm, never latest (tests/infra checks the default).
+# Base: Debian bookworm with Python 3.11 (the project's torch pin has cp311 CPU wheels for amd64 and arm64). Every
+# stage uses the same BASE_IMAGE; pin it by digest in your registry mirror for bit-for-bit rebuilds.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 # ---------------------------------------------------------------------------------------------------- deps
-FROM python:3.11-slim-bookworm AS deps
+FROM ${BASE_IMAGE} AS deps
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+ARG PIP_CERT
+ARG PACKAGES=index
+ARG INDEX_URL=https://pypi.org/simple
+# pip's own configuration for the build stages only (the runtime stages start from a fresh base)
+COPY wheelhouse/ /wheelhouse/
+RUN if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nfind-links = /wheelhouse\n'; \
+    elif [ "$PACKAGES" = index ]; then printf '[global]\nindex-url = %s\n' "$INDEX_URL"; \
+    else echo "PACKAGES must be index or wheelhouse, got $PACKAGES" >&2; exit 1; fi > /etc/pip.conf
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 WORKDIR /src
 COPY requirements/lambda.txt requirements/lambda.txt
 # torch from the CPU-only index first (no CUDA); same pin on amd64 and arm64. Then the full lock, which pins
-# torch to the same version and so installs nothing more for it. Last, drop what only builds or tests torch
+# torch to the same version and so installs nothing more for it. With PACKAGES=wheelhouse pip.conf's no-index makes
+# pip ignore both index URLs and take everything from /wheelhouse. Last, drop what only builds or tests torch
 # (C++ headers, test binaries, protoc: ~110 MB); infra/image_size.py TRIM lists the same paths.
 RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu \
+ && /opt/venv/bin/pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" \
       "$(grep -E '^torch==' requirements/lambda.txt)" \
- && /opt/venv/bin/pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
+ && /opt/venv/bin/pip install --no-cache-dir --extra-index-url "$TORCH_INDEX_URL" \
       -r requirements/lambda.txt \
  && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && rm -rf "$site"/torch/include "$site"/torch/bin/test_* "$site"/torch/bin/*Test "$site"/torch/bin/protoc*
@@ -46,23 +69,39 @@ ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
 # Pin a revision (a tag or commit of the ModelScope repo) for reproducible images; "master" follows the latest.
 ARG MODEL_REVISION=master
 ARG MODELSCOPE_VERSION=1.40.2
+# VOICES: space-separated voice names to bake (e.g. "zhitian_emo"); empty bakes every voice of the model. The others
+# are removed from the model dir and from its voices.json, so the image carries only the chosen ones.
+ARG VOICES=""
 RUN if [ "$MODEL" = "test-voice" ]; then \
-      /opt/venv/bin/sambert-lambda bake-model --cache /opt/cache --test-voice --load ; \
+      /opt/venv/bin/sambert-lambda bake-model --cache /opt/cache --test-voice ${VOICES:+--voices $VOICES} --load ; \
     else \
       /opt/venv/bin/pip install --no-cache-dir "modelscope==${MODELSCOPE_VERSION}" \
-      && /opt/venv/bin/sambert-lambda bake-model --cache /opt/cache --model-id "$MODEL" --revision "$MODEL_REVISION" --load ; \
+      && /opt/venv/bin/sambert-lambda bake-model --cache /opt/cache --model-id "$MODEL" --revision "$MODEL_REVISION" ${VOICES:+--voices $VOICES} --load ; \
     fi \
  && voices_json="$(find /opt/cache -path '*/voices/voices.json' | head -n 1)" \
  && mv "$(dirname "$(dirname "$voices_json")")" /opt/model \
+ && if [ -n "$VOICES" ]; then /opt/venv/bin/python -c 'import json, shutil, sys; from pathlib import Path; \
+      keep = sys.argv[1].split(); d = Path("/opt/model/voices"); \
+      [shutil.rmtree(p) for p in d.iterdir() if p.is_dir() and p.name not in keep]; \
+      meta = json.loads((d / "voices.json").read_text()); meta["voices"] = [v for v in meta["voices"] if v in keep]; \
+      (d / "voices.json").write_text(json.dumps(meta))' "$VOICES"; fi \
  && chmod -R a+rX,go-w /opt/model
 
 # ---------------------------------------------------------------------------------------------------- deps-onnx
 # The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
 # numpy's and scipy's own test suites (~49 MB; infra/image_size.py ONNX_TRIM_TESTS lists the same packages). The
 # frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
-FROM python:3.11-slim-bookworm AS deps-onnx
+FROM ${BASE_IMAGE} AS deps-onnx
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+ARG PIP_CERT
+ARG PACKAGES=index
+ARG INDEX_URL=https://pypi.org/simple
+# pip's own configuration for the build stages only (the runtime stages start from a fresh base)
+COPY wheelhouse/ /wheelhouse/
+RUN if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nfind-links = /wheelhouse\n'; \
+    elif [ "$PACKAGES" = index ]; then printf '[global]\nindex-url = %s\n' "$INDEX_URL"; \
+    else echo "PACKAGES must be index or wheelhouse, got $PACKAGES" >&2; exit 1; fi > /etc/pip.conf
 WORKDIR /src
 COPY requirements/lambda-onnx.txt requirements/lambda-onnx.txt
 RUN python -m venv /opt/venv \
@@ -87,9 +126,39 @@ RUN /opt/venv/bin/pip install --no-cache-dir "onnx==${ONNX_VERSION}" \
  && find /opt/model-onnx/voices -mindepth 3 -maxdepth 3 -type d -name ckpt -exec rm -rf {} + \
  && chmod -R a+rX,go-w /opt/onnx /opt/model-onnx
 
+# ---------------------------------------------------------------------------------------------------- runtime
+# docker build --target runtime: the torch engine (TTS_BACKEND=torch).
+FROM ${BASE_IMAGE} AS runtime
+ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
+ARG MODEL_REVISION=master
+COPY --from=deps /opt/venv /opt/venv
+# The frontend's dictionary cache, baked with the same Python and packages (cuts cold-start CPU; read-only). Its key
+# includes the dictionaries' mtimes, which COPY --from keeps; a cache that does not match is ignored, not fatal.
+COPY --from=deps /opt/frontend /opt/frontend
+COPY --from=model /opt/model /opt/model
+# The baked model is a plain directory (TTS_MODEL_DIR); TTS_MODEL_ID/REVISION name it in responses and cache keys.
+# With MODEL=test-voice the id says so, and /healthz and /v1/voices flag the voice as a test voice.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/tmp \
+    XDG_CACHE_HOME=/tmp/.cache \
+    TMPDIR=/tmp \
+    TORCHINDUCTOR_CACHE_DIR=/tmp/.cache/torchinductor \
+    SAMBERT_FRONTEND_CACHE=/opt/frontend/sambert-frontend.cache \
+    TTS_BACKEND=torch \
+    TTS_MODEL_DIR=/opt/model \
+    TTS_MODEL_ID=${MODEL} \
+    TTS_MODEL_REVISION=${MODEL_REVISION}
+WORKDIR /var/task
+# No USER line (see CKV_DOCKER_3 above): Lambda runs the image as a non-root user of its own; the code and the model
+# are read-only to it and every write goes to /tmp. `docker run --user 65534:65534` behaves the same.
+ENTRYPOINT ["python", "-m", "awslambdaric"]
+CMD ["sambert_lambda.handler.handler"]
+
 # ---------------------------------------------------------------------------------------------------- runtime-onnx
-# docker build --target runtime-onnx: the same function on ONNX Runtime + numpy (TTS_BACKEND=onnx), no torch.
-FROM python:3.11-slim-bookworm AS runtime-onnx
+# The default target (last stage): the same function on ONNX Runtime + numpy (TTS_BACKEND=onnx), no torch.
+FROM ${BASE_IMAGE} AS runtime-onnx
 ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
 ARG MODEL_REVISION=master
 COPY --from=deps-onnx /opt/venv /opt/venv
@@ -109,35 +178,5 @@ ENV PATH=/opt/venv/bin:$PATH \
     TTS_MODEL_ID=${MODEL} \
     TTS_MODEL_REVISION=${MODEL_REVISION}
 WORKDIR /var/task
-USER 65534:65534
-ENTRYPOINT ["python", "-m", "awslambdaric"]
-CMD ["sambert_lambda.handler.handler"]
-
-# ---------------------------------------------------------------------------------------------------- runtime
-FROM python:3.11-slim-bookworm AS runtime
-ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
-ARG MODEL_REVISION=master
-COPY --from=deps /opt/venv /opt/venv
-# The frontend's dictionary cache, baked with the same Python and packages (cuts cold-start CPU; read-only). Its key
-# includes the dictionaries' mtimes, which COPY --from keeps; a cache that does not match is ignored, not fatal.
-COPY --from=deps /opt/frontend /opt/frontend
-COPY --from=model /opt/model /opt/model
-# The baked model is a plain directory (TTS_MODEL_DIR); TTS_MODEL_ID/REVISION name it in responses and cache keys.
-# With MODEL=test-voice the id says so, and /healthz and /v1/voices flag the voice as a test voice.
-ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    HOME=/tmp \
-    XDG_CACHE_HOME=/tmp/.cache \
-    TMPDIR=/tmp \
-    TORCHINDUCTOR_CACHE_DIR=/tmp/.cache/torchinductor \
-    SAMBERT_FRONTEND_CACHE=/opt/frontend/sambert-frontend.cache \
-    TTS_MODEL_DIR=/opt/model \
-    TTS_MODEL_ID=${MODEL} \
-    TTS_MODEL_REVISION=${MODEL_REVISION}
-WORKDIR /var/task
-# Lambda runs the image as its own non-root user whatever USER says; running as nobody here makes `docker run`
-# behave the same (read-only code and model, writes only to /tmp) instead of silently working as root.
-USER 65534:65534
 ENTRYPOINT ["python", "-m", "awslambdaric"]
 CMD ["sambert_lambda.handler.handler"]

@@ -1,4 +1,4 @@
-"""Bounded load generator for the HTTP API (issue 8, item 5). Tests and the bench only; never shipped.
+"""Bounded load generator for the HTTP API. Tests and the bench only; never shipped.
 
 N concurrent clients send M requests in total to the app served by uvicorn on 127.0.0.1 (``sambert-lambda
 serve``): a mix of cache hits (a few fixed sentences, each synthesized once and then found in S3) and distinct short

@@ -67,3 +67,13 @@ def serve(env: dict[str, str], log_path: Path, timeout: float = 240.0):
             yield base
         finally:
             stop_process(proc)
+
+
+def local_serve_env(model_dir, environ=None) -> dict[str, str]:
+    """The environment of a ``serve`` without S3 (local files): no TTS_*, AWS endpoint or API key from outside."""
+    import os
+
+    base = os.environ if environ is None else environ
+    env = {k: v for k, v in base.items() if not k.startswith(("AWS_ENDPOINT", "TTS_")) and k != "API_KEY"}
+    env.update({"TTS_MODEL_DIR": str(model_dir), "AWS_DEFAULT_REGION": "us-east-1"})
+    return env

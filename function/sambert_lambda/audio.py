@@ -14,18 +14,20 @@ import numpy as np
 
 from sambert_lambda.errors import InvalidInput
 
-FORMATS: tuple[str, ...] = ("wav", "mp3", "ogg", "flac", "pcm")
+FORMATS: tuple[str, ...] = ("wav", "mp3", "ogg", "opus", "flac", "pcm")
 SAMPLE_RATES: tuple[int, ...] = (8000, 16000, 22050, 24000)
 CONTENT_TYPES: dict[str, str] = {
     "wav": "audio/wav",
     "mp3": "audio/mpeg",
     "ogg": "audio/ogg",
+    "opus": "audio/ogg; codecs=opus",
     "flac": "audio/flac",
     "pcm": "audio/L16",
 }
 EXTENSIONS: dict[str, str] = {f: f for f in FORMATS}
 MP3_BITRATE_KBPS = 64
-_SF_FORMATS = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS")}
+_SF_FORMATS = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS"), "opus": ("OGG", "OPUS")}
+OPUS_RATES: tuple[int, ...] = (8000, 12000, 16000, 24000, 48000)  # the only rates an Opus stream can carry
 
 
 def content_type(fmt: str, sample_rate: int | None = None) -> str:
@@ -62,18 +64,21 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str = "wav", target_rate: i
     rate = int(target_rate or sample_rate)
     if rate <= 0 or sample_rate <= 0:
         raise InvalidInput(f"invalid sample rate {rate}", code="invalid_sample_rate")
+    if fmt == "opus" and rate not in OPUS_RATES:
+        raise InvalidInput(f"opus cannot carry {rate} Hz; use 8000, 16000 or 24000", code="invalid_sample_rate")
     samples = to_int16(resample(audio, int(sample_rate), rate))
     if fmt == "pcm":
         return samples.tobytes()
     if fmt == "mp3":
         return _encode_mp3(samples, rate)
-    if fmt == "flac" and samples.size == 0:  # libsndfile writes 0 bytes for it: never store an empty "FLAC"
-        raise InvalidInput("no audio samples to encode as FLAC (use wav or pcm for empty audio)", code="empty_audio")
+    if fmt in ("flac", "opus") and samples.size == 0:
+        # libsndfile writes 0 bytes for an empty FLAC and an Ogg Opus file nothing can open: never store either
+        raise InvalidInput(f"no audio samples to encode as {fmt} (use wav or pcm for empty audio)", code="empty_audio")
     import soundfile as sf
 
     container, subtype = _SF_FORMATS[fmt]
     buf = io.BytesIO()
-    data = samples if fmt != "ogg" else samples.astype(np.float32) / 32767.0
+    data = samples if fmt not in ("ogg", "opus") else samples.astype(np.float32) / 32767.0
     with sf.SoundFile(buf, "w", samplerate=rate, channels=1, format=container, subtype=subtype) as f:
         f.write(data)
     return buf.getvalue()

@@ -9,23 +9,139 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pathlib
 import sys
+from pathlib import Path
+
+CHECKOUT_ROOT = Path(__file__).resolve().parents[2]  # <checkout>/function/sambert_lambda/cli.py
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "synth": ("sambert_lambda.synthesizer", "synthesize text (or SSML, or symbol lines) to an audio file"),
+    "synth": ("sambert_lambda.cli", "synthesize text (or SSML, or symbol lines) to an audio file"),
     "synth-symbols": ("sambert_lambda.engine.cli", "run the engine on KAN-TTS symbol lines and dump dur/mel/wav/pcm"),
     "analyze": ("sambert_lambda.frontend.cli_analyze", "text lines on stdin -> JSON analysis (normalized, words)"),
     "symbols": ("sambert_lambda.frontend.cli_symbols", "text lines on stdin -> ttsfrd-style symbol lines"),
-    "bench-frontend": ("sambert_lambda.frontend.cli_bench", "score the frontend on public benchmark data"),
+    "bench-frontend": ("tools.frontend_bench.cli", "score the frontend on benchmark data (from a source checkout only)"),
     "frontend-cache": ("sambert_lambda.frontend.cli_cache", "bake the frontend dictionary cache (image build time)"),
     "make-test-voice": ("sambert_lambda.engine.testvoice", "write random-weight voices in the ModelScope layout"),
     "bake-model": ("sambert_lambda.engine.bake", "download the model into a ModelScope cache (image build time)"),
     "batch": ("sambert_lambda.batch", "run the S3 batch code path on a local file"),
     "serve": ("sambert_lambda.api.serve", "serve the HTTP API with uvicorn on 127.0.0.1"),
-    "bench": ("sambert_lambda.bench", "performance report as JSON on stdout"),
-    "export-onnx": ("sambert_lambda.engine.onnx_export", "export voices for the torch-free ONNX engine (bake time)"),
+    "bench": ("tools.bench", "performance report as JSON on stdout (from a source checkout only)"),
+    "export-onnx": ("sambert_lambda.engine.torch.onnx_export", "export voices for the torch-free ONNX engine (bake time)"),
 }
+
+
+# ---------------------------------------------------------------------- sambert-lambda synth
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", help="text to speak (SSML when it starts with <speak); '-' or omitted reads stdin")
+    p.add_argument("-o", "--out", required=True, help="output file; the format follows --format or the extension")
+    p.add_argument("--voice", default=None)
+    p.add_argument("--emotion", default=None)
+    p.add_argument("--speed", type=float, default=None)
+    p.add_argument("--pitch", type=float, default=None)
+    p.add_argument("--volume", type=float, default=None, help="gain in dB")
+    p.add_argument("--format", default=None, help="wav|mp3|ogg|flac|pcm (default: from the extension of -o)")
+    p.add_argument("--sample-rate", type=int, default=None, help="8000|16000|22050|24000 (default: the voice's)")
+    p.add_argument("--ssml", action="store_true", default=None, help="the text is SSML (detected from <speak too)")
+    p.add_argument("--symbols", action="store_true", help="the input is KAN-TTS symbol lines, one per line")
+    p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
+    p.add_argument("--lexicon", default=None, metavar="FILE", help="custom pronunciations (lexicon text format)")
+    p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
+    p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
+                   help="comma-separated mark types for --marks (default: all)")
+    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: .srt or .vtt by extension")
+
+
+def output_format(out: pathlib.Path, fmt: str | None) -> str:
+    """The format to write ``out`` in: ``fmt`` if given, else from the extension; a mismatch is refused."""
+    from sambert_lambda.audio import FORMATS
+    from sambert_lambda.errors import InvalidInput
+    from sambert_lambda.request import check_field
+
+    ext = out.suffix.lstrip(".").lower()
+    if fmt is not None:
+        fmt = check_field("format", fmt)
+        if ext in FORMATS and ext != fmt:
+            raise InvalidInput(f"--format {fmt} does not match the extension of {out.name}: rename the file or "
+                               "drop --format", code="format_mismatch")
+        return fmt
+    if not ext:
+        return "wav"
+    if ext not in FORMATS:
+        raise InvalidInput(f"cannot tell the format from {out.name!r}: use an extension of {', '.join(FORMATS)} "
+                           "or give --format", code="invalid_format")
+    return ext
+
+
+def check_output(out: pathlib.Path) -> None:
+    """Refuse an output path that cannot be written, before any synthesis."""
+    import os
+
+    from sambert_lambda.errors import InvalidInput
+
+    if out.is_dir():
+        raise InvalidInput(f"{out} is a directory; give a file name", code="invalid_output")
+    parent = out.parent if str(out.parent) else pathlib.Path(".")
+    if not parent.is_dir():
+        raise InvalidInput(f"directory {parent} does not exist", code="invalid_output")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise InvalidInput(f"{out} is not writable", code="invalid_output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sambert_lambda import marks
+    from sambert_lambda.audio import encode
+    from sambert_lambda.errors import InvalidInput
+    from sambert_lambda.request import TTSRequest
+    from sambert_lambda.settings import load_settings
+    from sambert_lambda.synthesizer import Synthesizer
+
+    out = pathlib.Path(args.out)
+    fields = {"voice": args.voice, "emotion": args.emotion, "speed": args.speed, "pitch": args.pitch,
+              "volume": args.volume, "sample_rate": args.sample_rate, "ssml": args.ssml}
+    if args.lexicon:
+        try:
+            fields["lexicon"] = pathlib.Path(args.lexicon).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise InvalidInput(f"cannot read the lexicon {args.lexicon}: {e}", code="invalid_lexicon") from None
+    if args.marks:
+        fields["speech_marks"] = [t.strip() for t in args.mark_types.split(",") if t.strip()]
+    if args.captions:
+        fields["captions"] = "srt" if str(args.captions).lower().endswith(".srt") else "vtt"
+    text = args.text if args.text not in (None, "-") else sys.stdin.read()
+    req = TTSRequest.from_dict({"text": text, "format": output_format(out, args.format),
+                                **{k: v for k, v in fields.items() if v is not None}})
+    for path in (out, args.marks, args.captions):
+        if path:
+            check_output(pathlib.Path(path))
+    settings = load_settings(**({"model_dir": args.model_dir} if args.model_dir else {}))
+    synth = Synthesizer.from_settings(settings)
+    if args.symbols:
+        result = synth.synthesize_symbols(text.splitlines(), voice=req.voice)
+    else:
+        req = req.resolve({v.name: v for v in synth.voices()}, synth.default_voice, settings.max_chars)
+        result = synth.synthesize(req.text, voice=req.voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,
+                                  volume_db=req.volume, ssml=bool(req.ssml), lexicon=req.lexicon)
+    files = {out: encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)}
+    if args.marks:
+        files[pathlib.Path(args.marks)] = marks.to_jsonl(
+            marks.speech_marks(text, result.rendered, result.sample_rate, req.speech_marks or ()))
+    if args.captions:
+        files[pathlib.Path(args.captions)] = marks.captions(
+            text, result.rendered, result.sample_rate, req.captions or "vtt").encode("utf-8")
+    for path, data in files.items():
+        try:
+            path.write_bytes(data)
+        except OSError as e:
+            raise InvalidInput(f"cannot write {path}: {e.strerror}", code="invalid_output") from None
+    label = " (TEST VOICE: random weights, not speech)" if result.test_voice else ""
+    print(
+        f"wrote {out} ({req.format}, {result.duration_seconds:.2f} s, {result.voice}, "
+        f"{result.timings.get('total_s', 0):.2f} s to synthesize){label}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _usage() -> str:
@@ -34,6 +150,22 @@ def _usage() -> str:
     lines += [f"  {n.ljust(width)}  {h}" for n, (_, h) in COMMANDS.items()]
     lines += ["", "Run 'sambert-lambda <command> --help' for a command's options."]
     return "\n".join(lines)
+
+
+def _import_command(module_name: str):
+    """The command's module; dev tools (``tools.*``) are found next to ``function/`` in a checkout, else None."""
+    if not module_name.startswith("tools."):
+        return importlib.import_module(module_name)
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name not in ("tools", module_name):
+            raise
+    root = CHECKOUT_ROOT
+    if not (root / "tools" / "__init__.py").is_file():
+        return None
+    sys.path.insert(0, str(root))
+    return importlib.import_module(module_name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sambert-lambda: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
     module_name, help_text = COMMANDS[name]
-    module = importlib.import_module(module_name)
+    module = _import_command(module_name)
+    if module is None:
+        print(
+            f"sambert-lambda {name}: error [dev_tool_unavailable]: '{name}' is a developer tool ({module_name}) "
+            "that runs from a source checkout; it is not part of the installed package",
+            file=sys.stderr,
+        )
+        return 1
     parser = argparse.ArgumentParser(prog=f"sambert-lambda {name}", description=help_text)
     module.add_arguments(parser)
     args = parser.parse_args(rest)

@@ -1,7 +1,8 @@
 """Shims that let old KAN-TTS / ModelScope code import on current scipy and numpy 2.
 
-Only the optional ``modelscope`` backend needs them (the native engine uses none of these names). Each shim is
-installed only where the name is missing, :func:`apply` is idempotent, and what it did is logged once.
+The project's own engines use none of these names; the shims guard third-party model code (ModelScope's
+``snapshot_download`` at bake time, user code importing KAN-TTS modules beside ours). Each shim is installed only
+where the name is missing, :func:`apply` is idempotent, and what it did is logged once.
 
 - ``scipy.signal.<window>`` (``kaiser``, ``hann``, ...) moved to ``scipy.signal.windows`` in scipy 1.13.
 - ``scipy.misc.logsumexp`` moved to ``scipy.special.logsumexp``; ``scipy.misc`` itself may be gone.

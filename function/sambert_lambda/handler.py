@@ -16,11 +16,9 @@ Cold start: settings are validated and the model and voices loaded once, at impo
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, S3Event, SQSEvent
-from pydantic import ValidationError
 
 from sambert_lambda.errors import TTSError
 from sambert_lambda.observability import flush_metrics, logger, record_cold_start
@@ -68,17 +66,10 @@ def _error(err: TTSError) -> dict[str, Any]:
 
 
 def _direct(event: dict[str, Any]) -> dict[str, Any]:
-    from sambert_lambda.api.schemas import TTSRequest
+    from sambert_lambda.request import TTSRequest
 
     try:
-        req = TTSRequest.model_validate(event)
-    except ValidationError as e:
-        from sambert_lambda.api.errors import validation_error
-
-        status, code, message = validation_error(list(e.errors()))
-        return {"error": {"code": code, "message": message}, "status": status}
-    try:
-        return holder.get().tts(req)
+        return holder.get().tts(TTSRequest.from_dict(event))
     except TTSError as e:
         return _error(e)
 
@@ -139,7 +130,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _eager_init() -> None:
     """Load at import, in Lambda's init phase: paid once per cold start (init is billed), never by a request."""
-    if os.environ.get("TTS_EAGER_INIT", "1") == "0":
+    from sambert_lambda.settings import load_settings
+
+    try:
+        eager = load_settings().eager_init  # read now, not from a cache filled before this import
+    except TTSError:
+        eager = True  # the holder reports the invalid setting on every request
+    if not eager:
         return
     try:
         holder.get()

@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "sambert-lambda"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "SambertLambda"
 
-logger = Logger(service=SERVICE, level=os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("TTS_LOG_LEVEL"))
+logger = Logger(service=SERVICE)  # POWERTOOLS_LOG_LEVEL; TTS_LOG_LEVEL is applied from Settings at init
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
 
 

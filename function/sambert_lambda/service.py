@@ -14,23 +14,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sambert_lambda import ENGINE_VERSION, __version__
-from sambert_lambda.api.schemas import TTSRequest
-from sambert_lambda.audio import content_type, encode
+from sambert_lambda.audio import content_type, encode, resample
 from sambert_lambda.audiostream import StreamEncoder
 from sambert_lambda.audiostream import content_type as stream_content_type
-from sambert_lambda.errors import InvalidInput, ModelError, TooLarge, TTSError, UnknownEmotion, UnknownVoice
+from sambert_lambda.errors import ModelError, TooLarge, TTSError
 from sambert_lambda.marks import captions, check_caption_format, check_types, speech_marks, to_jsonl
 from sambert_lambda.observability import logger, record_request
+from sambert_lambda.request import TTSRequest, check_emotion, find_voice
 from sambert_lambda.settings import Settings
 from sambert_lambda.storage import Storage
 from sambert_lambda.synthesizer import count_characters
@@ -38,9 +36,6 @@ from sambert_lambda.synthesizer import count_characters
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 # Mangum base64-encodes binary bodies (4/3 larger) inside a JSON envelope: keep raw audio under this.
 SPEECH_MAX_BYTES = (LAMBDA_RESPONSE_LIMIT - 64 * 1024) * 3 // 4
-OPENAI_VOICES = frozenset(
-    {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse"}
-)
 
 
 class SynthesizerLike(Protocol):  # the contract of sambert_lambda.synthesizer.Synthesizer used here
@@ -55,10 +50,6 @@ class SynthesizerLike(Protocol):  # the contract of sambert_lambda.synthesizer.S
     def prepare(self, text: str, **kwargs: Any) -> tuple[str, list[Any]]: ...
 
     def render_iter(self, segments: list[Any], voice: str) -> Iterator[tuple[Any, Any]]: ...
-
-
-def normalize_text(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
 
 
 @dataclass
@@ -113,45 +104,32 @@ class TTSService:
         }
 
     # ---------------------------------------------------------------- validation
-    def _check(self, text: str, voice: str | None, emotion: str) -> tuple[str, str, Any]:
-        """Normalized text, resolved voice name, voice info. Raises the caller-facing TTSErrors."""
-        norm = normalize_text(text)
-        if not norm:
-            raise InvalidInput("text is empty", code="empty_text")
-        try:
-            norm.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidInput("text contains unpaired surrogates (not valid Unicode)", code="invalid_text") from None
-        if len(norm) > self.settings.max_chars:
-            raise TooLarge(
-                f"text has {len(norm)} characters; the limit is {self.settings.max_chars} (TTS_MAX_CHARS). "
-                "Split it, or use the S3 batch path for long texts.",
-                code="text_too_long",
-            )
-        name = voice or self.synthesizer.default_voice
-        info = self._voices.get(name)
-        if info is None:
-            raise UnknownVoice(f"unknown voice {name!r}; available: {', '.join(self._voices)}")
-        if emotion not in info.emotions:
-            raise UnknownEmotion(f"voice {name} has no emotion {emotion!r}; available: {', '.join(info.emotions)}")
-        return norm, name, info
+    def resolve(self, req: TTSRequest | dict) -> TTSRequest:
+        """The request checked against the loaded voices and limits (see :mod:`sambert_lambda.request`)."""
+        if not isinstance(req, TTSRequest):
+            req = TTSRequest.from_dict(req)
+        return req.resolve(self._voices, self.synthesizer.default_voice, self.settings.max_chars)
 
-    def cache_key(self, req: TTSRequest, text: str, voice: str, sample_rate: int) -> str:
+    def cache_key(self, req: TTSRequest) -> str:
+        """Key of a resolved request."""
         doc = {
-            "text": text,
-            "voice": voice,
+            "text": req.text,
+            "voice": req.voice,
             "emotion": req.emotion,
             "speed": round(float(req.speed), 4),
             "pitch": round(float(req.pitch), 4),
             "volume": round(float(req.volume), 4),
             "format": req.format,
-            "sample_rate": int(sample_rate),
+            "sample_rate": int(req.sample_rate or 0),
             "ssml": bool(req.ssml),
             **({"lexicon": req.lexicon} if req.lexicon else {}),
             **({"baked_lexicon": baked.digest} if (baked := getattr(self.synthesizer, "lexicon", None)) else {}),
             "model_id": self.synthesizer.model_id,
             "model_revision": self.synthesizer.model_revision,
             "engine": ENGINE_VERSION,
+            # lossy engines (bf16 vocoder) must never answer a request made for another engine's audio
+            "backend": self.settings.backend,
+            "precision": self.settings.vocoder_precision,
         }
         digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
         return f"{self.settings.output_prefix}tts/{digest[:2]}/{digest}.{req.format}"
@@ -161,13 +139,15 @@ class TTSService:
         return age + self.settings.url_expires < self.settings.lifecycle_days * 86400
 
     # ---------------------------------------------------------------- synthesis
-    def _synthesize(self, text: str, voice: str, req_emotion: str, *, speed: float, pitch: float = 0.0,
-                    volume_db: float = 0.0, ssml: bool = False, lexicon: str | None = None):
+    def _synthesize(self, req: TTSRequest):
+        """Synthesize a resolved request."""
+        voice = req.voice
         with self._lock:
             try:
                 return self.synthesizer.synthesize(
-                    text, voice=voice, emotion=req_emotion, speed=speed, pitch=pitch, volume_db=volume_db, ssml=ssml,
-                    **({"lexicon": lexicon} if lexicon else {}),
+                    req.text, voice=voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,
+                    volume_db=req.volume, ssml=bool(req.ssml),
+                    **({"lexicon": req.lexicon} if req.lexicon else {}),
                 )
             except TTSError:
                 raise
@@ -177,13 +157,11 @@ class TTSService:
 
     def tts(self, req: TTSRequest | dict) -> dict[str, Any]:
         """The ``POST /v1/tts`` answer: synthesize (or find in the cache), store, presign."""
-        if isinstance(req, dict):
-            req = TTSRequest.model_validate(req)
         t0 = time.perf_counter()
         self.stats.requests += 1
-        text, voice, info = self._check(req.text, req.voice, req.emotion)
-        rate = int(req.sample_rate or info.sample_rate)
-        key = self.cache_key(req, text, voice, rate)
+        req = self.resolve(req)
+        voice, rate = str(req.voice), int(req.sample_rate or 0)
+        key = self.cache_key(req)
         timings: dict[str, float] = {}
         synth_s = 0.0
 
@@ -202,8 +180,7 @@ class TTSService:
             test_voice = meta.get("test-voice", "false") == "true"
             self.stats.cache_hits += 1
         else:
-            result = self._synthesize(text, voice, req.emotion, speed=req.speed, pitch=req.pitch,
-                                      volume_db=req.volume, ssml=req.ssml, lexicon=req.lexicon)
+            result = self._synthesize(req)
             self.stats.syntheses += 1
             timings.update({k: float(v) for k, v in result.timings.items()})
             synth_s = float(result.timings.get("total_s", 0.0))
@@ -263,23 +240,36 @@ class TTSService:
             **extra_urls,
         }
 
-    def speech_stream(self, text: str, *, voice: str | None, fmt: str, speed: float, emotion: str = "neutral",
-                      sse: bool = False) -> tuple[str, Iterator[bytes]]:  # fmt: skip
+    def check_voice(self, voice: str | None, emotion: str) -> str:
+        """The resolved voice name for ``voice`` and ``emotion`` (the request's rules and messages)."""
+        info = find_voice(self._voices, voice, self.synthesizer.default_voice)
+        check_emotion(info, emotion)
+        return info.name
+
+    def speech_stream(self, req: TTSRequest | dict, *, sse: bool = False) -> tuple[str, Iterator[bytes]]:
         """Validate and run the frontend now (so errors are still 4xx), then (content type, body chunks): one
-        chunk per sentence as the engine finishes it. ``sse``: OpenAI's ``speech.audio.delta`` events instead."""
-        if voice in OPENAI_VOICES:
-            voice = None
+        chunk per sentence as the engine finishes it. ``sse``: OpenAI's ``speech.audio.delta`` events instead.
+        A sample rate other than the voice's is reached by resampling each piece (pieces end in pauses)."""
+        req = self.resolve(req)
+        if sse and req.format == "flac":  # FLAC cannot be cut into pieces: one event with the whole file
+            return "text/event-stream", self._sse_whole(req)
         self.stats.requests += 1
-        norm, name, info = self._check(text, voice, emotion)
         synth = self.synthesizer
-        encoder = StreamEncoder(fmt, info.sample_rate)  # raises invalid_response_format for flac
+        voice_rate = int(self._voices[str(req.voice)].sample_rate)
+        rate = int(req.sample_rate or voice_rate)
+        encoder = StreamEncoder(req.format, rate)  # raises invalid_response_format for flac
         try:
-            name, segments = synth.prepare(norm, voice=name, emotion=emotion, speed=speed)
+            name, segments = synth.prepare(req.text, voice=req.voice, emotion=req.emotion, speed=req.speed,
+                                           pitch=req.pitch, volume_db=req.volume, ssml=bool(req.ssml),
+                                           **({"lexicon": req.lexicon} if req.lexicon else {}))  # fmt: skip
         except TTSError:
             raise
         except (RuntimeError, ValueError) as e:
             raise ModelError(f"synthesis failed ({type(e).__name__})", code="synthesis_failed") from None
-        characters = count_characters(norm)
+        characters = count_characters(req.text)
+
+        def event(data: bytes) -> bytes:
+            return _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode()}) if sse else data
 
         def chunks() -> Iterator[bytes]:
             parts = synth.render_iter(segments, name)
@@ -294,51 +284,64 @@ class TTSService:
                 if placed is not None:  # when each sentence is ready (the streaming tests read this order)
                     logger.info("speech chunk", extra={"chunk": n, "monotonic": time.monotonic()})
                     n += 1
-                data = encoder.feed(audio)
+                data = encoder.feed(resample(audio, voice_rate, rate))
                 if data:
-                    yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode()}) if sse else data
+                    yield event(data)
             tail = encoder.close()
             if tail:
-                yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(tail).decode()}) if sse else tail
+                yield event(tail)
             if sse:
                 yield _sse({"type": "speech.audio.done",
                             "usage": {"input_tokens": characters, "output_tokens": samples, "total_tokens":
                                       characters + samples}})  # fmt: skip
             self.stats.syntheses += 1
-            record_request(cached=False, characters=characters, synthesis_s=0.0, audio_s=samples / info.sample_rate)
-            logger.info("speech", extra={"voice": name, "emotion": emotion, "format": fmt, "streamed": True,
-                                         "chunks": n})  # fmt: skip
+            record_request(cached=False, characters=characters, synthesis_s=0.0, audio_s=samples / voice_rate)
+            logger.info("speech", extra={"voice": name, "emotion": req.emotion, "format": req.format,
+                                         "sample_rate": rate, "streamed": True, "chunks": n})  # fmt: skip
 
-        ctype = "text/event-stream" if sse else stream_content_type(fmt, info.sample_rate)
+        ctype = "text/event-stream" if sse else stream_content_type(req.format, rate)
         return ctype, chunks()
 
-    def speech(self, text: str, *, voice: str | None, fmt: str, speed: float, emotion: str = "neutral") -> bytes:
-        """The ``POST /v1/audio/speech`` body: encoded audio bytes, no S3. Raises TooLarge over the 6 MB limit."""
-        if voice in OPENAI_VOICES:
-            voice = None
+    def _sse_whole(self, req: TTSRequest) -> Iterator[bytes]:
+        result = self._synthesize(req)
+        body = self.speech(req, result=result)
+        yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(body).decode()})
+        samples = round(len(result.audio) * int(req.sample_rate or result.sample_rate) / result.sample_rate)
+        yield _sse({"type": "speech.audio.done", "usage": {"input_tokens": int(result.characters),
+                    "output_tokens": samples, "total_tokens": int(result.characters) + samples}})
+
+    def speech(self, req: TTSRequest | dict, *, result: Any = None) -> bytes:
+        """The ``POST /v1/audio/speech`` body: encoded audio bytes, no storage. TooLarge over the 6 MB limit."""
         self.stats.requests += 1
-        norm, name, _ = self._check(text, voice, emotion)
-        result = self._synthesize(norm, name, emotion, speed=speed)
+        req = self.resolve(req)
+        result = result if result is not None else self._synthesize(req)
         self.stats.syntheses += 1
-        body = encode(result.audio, result.sample_rate, fmt)
+        body = encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)
         record_request(cached=False, characters=int(result.characters),
                        synthesis_s=float(result.timings.get("total_s", 0.0)),
                        audio_s=float(result.duration_seconds))
-        if len(body) > SPEECH_MAX_BYTES:
-            raise TooLarge(
-                f"the audio is {len(body)} bytes, over what a Lambda response can carry (6 MB with encoding); "
-                "use POST /v1/tts, which returns a presigned URL instead of the bytes",
-                code="response_too_large",
-            )
-        logger.info("speech", extra={"voice": name, "emotion": emotion, "format": fmt, "bytes": len(body)})
+        check_response_size(body)
+        logger.info("speech", extra={"voice": req.voice, "emotion": req.emotion, "format": req.format,
+                                     "sample_rate": req.sample_rate, "bytes": len(body)})
         return body
+
+
+def check_response_size(body: bytes) -> bytes:
+    """A whole (buffered) speech answer must fit a Lambda response: TooLarge ``response_too_large`` otherwise."""
+    if len(body) > SPEECH_MAX_BYTES:
+        raise TooLarge(
+            f"the audio is {len(body)} bytes, over what a Lambda response can carry (6 MB with encoding); "
+            "use POST /v1/tts, which returns a presigned URL instead of the bytes",
+            code="response_too_large",
+        )
+    return body
 
 
 def _sse(event: dict) -> bytes:
     return b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
 
 
-def sidecar_keys(key: str, types: list[str] | None, captions: str | None) -> dict[str, str]:
+def sidecar_keys(key: str, types: tuple[str, ...] | None, captions: str | None) -> dict[str, str]:
     """Keys of the speech marks / captions stored beside the audio ``key`` (only those asked for)."""
     stem = key.rsplit(".", 1)[0]
     out = {}
@@ -350,7 +353,7 @@ def sidecar_keys(key: str, types: list[str] | None, captions: str | None) -> dic
 
 
 def sidecar_body(what: str, req: TTSRequest, result: Any) -> tuple[bytes, str]:
-    text = req.text
+    text = req.sent_text or req.text
     if what == "speech_marks":
         marks = speech_marks(text, result.rendered, result.sample_rate, check_types(req.speech_marks))
         return to_jsonl(marks), "application/x-ndjson; charset=utf-8"
@@ -358,13 +361,16 @@ def sidecar_body(what: str, req: TTSRequest, result: Any) -> tuple[bytes, str]:
     return body, ("text/vtt" if req.captions == "vtt" else "application/x-subrip") + "; charset=utf-8"
 
 
-def build_service(settings: Settings | None = None) -> TTSService:
-    """Cold start: validate settings, open storage, load the model and every configured voice once."""
+def build_service(settings: Settings | None = None, storage: Any = None) -> TTSService:
+    """Cold start: validate settings, open storage, load the model and every configured voice once.
+    ``storage``: anything with the S3 adapter's methods (``sambert-lambda serve`` passes local files)."""
     from sambert_lambda.settings import get_settings
 
     t0 = time.perf_counter()
     settings = settings or get_settings()  # raises ConfigInvalid naming the setting
-    storage = Storage(settings)  # raises ConfigInvalid when TTS_BUCKET is missing
+    if settings.log_level:
+        logger.setLevel(settings.log_level)
+    storage = storage if storage is not None else Storage(settings)  # ConfigInvalid when TTS_BUCKET is missing
     from sambert_lambda.synthesizer import Synthesizer
 
     try:
@@ -375,7 +381,8 @@ def build_service(settings: Settings | None = None) -> TTSService:
     except Exception as e:  # noqa: BLE001 - any load failure must become a clean 503, never a crash loop
         logger.exception("model load failed")
         raise ModelError(f"the model failed to load ({type(e).__name__}: {e})") from None
-    _warm_up(synth)
+    if settings.warmup:
+        _warm_up(synth)
     service = TTSService(settings, synth, storage, init_seconds=time.perf_counter() - t0)
     logger.info("service ready", extra={"model": service.model, "voices": list(service._voices),
                                         "test_voice": service.test_voice,
@@ -386,8 +393,6 @@ def build_service(settings: Settings | None = None) -> TTSService:
 def _warm_up(synth: SynthesizerLike) -> None:
     """One short synthesis at init, so lazily built frontend parts (dictionaries, segmenter) are paid for by the
     cold start, not by the first request. Off with ``TTS_WARMUP=0``. A failure here is logged, not fatal."""
-    if os.environ.get("TTS_WARMUP", "1") == "0":
-        return
     t = time.perf_counter()
     try:
         synth.synthesize("你好。", voice=synth.default_voice)

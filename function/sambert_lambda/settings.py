@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from typing import Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
@@ -59,12 +60,13 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, validation_alias=AliasChoices("API_KEY", "TTS_API_KEY"))
 
     # engine
-    backend: Literal["native", "onnx", "modelscope"] = "native"
+    backend: Literal["torch", "onnx"] = Field(
+        "torch", description="torch (PyTorch engine) or onnx (ONNX Runtime, no torch; needs onnx_dir); native = torch"
+    )
     onnx_dir: str | None = Field(None, description="exported ONNX voices (sambert-lambda export-onnx); backend onnx")
     vocoder_precision: Literal["fp32", "bf16"] = Field(
         "fp32", description="bf16 is lossy (measured ~40 dB waveform SNR) and pays off only on CPUs with bf16 units"
     )
-    frontend: Literal["open", "ttsfrd", "auto"] = "open"
     lexicon_file: str | None = Field(None, description="custom pronunciations baked into the image (docs/http-api.md)")
     threads: int = Field(0, ge=0, le=64, description="0 = one per vCPU")
 
@@ -77,8 +79,22 @@ class Settings(BaseSettings):
     default_voice: str | None = None
     voice_emotions: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_VOICE_EMOTIONS))
 
-    # logging
-    log_level: str = "INFO"
+    # process
+    warmup: bool = Field(True, description="one short synthesis at init (TTS_WARMUP=0 turns it off)")
+    eager_init: bool = Field(True, description="load the model at import, in Lambda's init phase")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = Field(
+        None, description="the function's log level; default Powertools' own (POWERTOOLS_LOG_LEVEL, else INFO)"
+    )
+
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _backend_alias(cls, v):
+        return "torch" if isinstance(v, str) and v.strip().lower() == "native" else v
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, v):
+        return v.strip().upper() if isinstance(v, str) and v.strip() else None
 
     @field_validator("voices", mode="before")
     @classmethod
@@ -139,6 +155,17 @@ def _describe(err: ValidationError) -> str:
         name = ("TTS_" + loc.upper()) if loc and loc not in ("api_key", "modelscope_cache") else loc.upper()
         parts.append(f"{name}: {e.get('msg')}" if loc else str(e.get("msg")))
     return "; ".join(parts)
+
+
+def aws_region() -> str:
+    """The AWS region, as boto3 reads it (``AWS_REGION``, else ``AWS_DEFAULT_REGION``), default us-east-1."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def aws_endpoint(service: str) -> str | None:
+    """A custom endpoint for ``service`` (s3, sqs), as boto3 reads it: ``AWS_ENDPOINT_URL_<SERVICE>``, else
+    ``AWS_ENDPOINT_URL`` (LocalStack, moto), else None for AWS itself."""
+    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
 def load_settings(**overrides) -> Settings:

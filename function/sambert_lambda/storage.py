@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -24,7 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sambert_lambda.errors import InvalidInput, StorageUnavailable, TooLarge, TTSError
-from sambert_lambda.settings import URL_EXPIRES_CAP, Settings
+from sambert_lambda.settings import URL_EXPIRES_CAP, Settings, aws_endpoint, aws_region
 
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 PART_SIZE = 8 * 1024 * 1024  # S3 minimum is 5 MiB for every part but the last
@@ -71,7 +70,7 @@ def _unavailable(action: str, err: Exception) -> StorageUnavailable:
 
 def make_client(settings: Settings):
     """An S3 client configured from settings and the standard AWS environment."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+    endpoint = aws_endpoint("s3")
     s3_config: dict[str, Any] = {"addressing_style": "path"} if endpoint else {}
     config = Config(
         signature_version="s3v4",
@@ -80,7 +79,7 @@ def make_client(settings: Settings):
         read_timeout=settings.storage_timeout,
         s3=s3_config or None,
     )
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    region = aws_region()
     try:
         return boto3.session.Session().client("s3", region_name=region, endpoint_url=endpoint, config=config)
     except (BotoCoreError, ValueError) as e:

@@ -9,7 +9,6 @@ torch is imported only when a voice is loaded (through the engine), never by imp
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -17,21 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sambert_lambda import marks
-from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
+from sambert_lambda.errors import InvalidInput, UnknownEmotion, UnknownVoice
 from sambert_lambda.marks import Rendered
+from sambert_lambda.request import check_controls, check_text
 from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Settings, get_settings
 from sambert_lambda.types import Controls, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.engine.torch.voice import ModelStore
     from sambert_lambda.frontend.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
-SPEED_RANGE = (0.5, 2.0)
-PITCH_RANGE = (-4.0, 4.0)
-VOLUME_DB_RANGE = (-30.0, 12.0)
 _EMOTION_FIELD = re.compile(r"\$emotion_([A-Za-z0-9_]+)\$")
 
 
@@ -64,16 +60,6 @@ class VoiceInfo:
 def count_characters(text: str) -> int:
     """Billable characters: everything but whitespace (as Polly counts, near enough for SSML-free text)."""
     return sum(1 for c in text if not c.isspace())
-
-
-def _check_range(name: str, value: float, lo: float, hi: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number", code=f"invalid_{name}") from None
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise InvalidInput(f"{name} must be between {lo} and {hi}, got {value!r}", code=f"invalid_{name}")
-    return v
 
 
 class Synthesizer:
@@ -115,7 +101,7 @@ class Synthesizer:
         settings = settings or get_settings()
         from sambert_lambda.frontend.pipeline import get_frontend
 
-        return cls(build_store(settings), get_frontend(settings.frontend), settings)
+        return cls(build_store(settings), get_frontend(), settings)
 
     def load(self) -> None:
         """Load every configured voice now (cold start), so no request pays for it."""
@@ -167,22 +153,13 @@ class Synthesizer:
 
     # ------------------------------------------------------------------ synthesis
     def validate(self, text: str, *, voice: str | None, emotion: str, speed: float, pitch: float, volume_db: float):
-        """Check a request before any work; returns (voice, Controls). Raises TTSError subclasses."""
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidInput("text is empty", code="empty_text")
-        if len(text) > self.settings.max_chars:
-            raise TooLarge(
-                f"text has {len(text)} characters; the limit is {self.settings.max_chars} (TTS_MAX_CHARS)",
-                code="text_too_long",
-            )
+        """Check a request before any work (with the messages of :mod:`sambert_lambda.request`); returns
+        (voice, Controls). Raises TTSError subclasses."""
+        check_text(text, self.settings.max_chars)
         name = self.resolve_voice(voice)
         self.check_emotion(name, emotion)
-        controls = Controls(
-            speed=_check_range("speed", speed, *SPEED_RANGE),
-            pitch=_check_range("pitch", pitch, *PITCH_RANGE),
-            volume_db=_check_range("volume", volume_db, *VOLUME_DB_RANGE),
-        )
-        return name, controls
+        speed, pitch, volume_db = check_controls(speed, pitch, volume_db)
+        return name, Controls(speed=speed, pitch=pitch, volume_db=volume_db)
 
     def synthesize(
         self,
@@ -217,8 +194,13 @@ class Synthesizer:
         speaker = speaker or DEFAULT_VOICE_SPEAKERS.get(name, ["F7"])[0]
         lex = self.request_lexicon(lexicon)
         extra = {"lexicon": lex} if lex else {}
-        segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls,
-                                          **extra)  # fmt: skip
+        try:
+            segments = self.frontend.segments(text, ssml=ssml, emotion=emotion, speaker=speaker, controls=controls,
+                                              **extra)  # fmt: skip
+        except UnknownEmotion as e:  # an SSML <emotion category>: name the voice's own emotions
+            if isinstance(e.detail, str):
+                self.check_emotion(name, e.detail)
+            raise
         for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
             for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
                 if emo != "none":
@@ -286,28 +268,23 @@ class Synthesizer:
 
 
 def build_store(settings: Settings):
-    """The voices for ``TTS_BACKEND``: ``native`` (torch, the default) or ``onnx`` (ONNX Runtime, no torch import)."""
+    """The voices for ``TTS_BACKEND``: ``torch`` (the default) or ``onnx`` (ONNX Runtime, no torch import)."""
     from sambert_lambda.errors import ConfigInvalid
 
     if settings.backend == "onnx":
         from sambert_lambda.engine.modeldir import resolve
-        from sambert_lambda.engine.onnx_voice import OnnxModelStore
+        from sambert_lambda.engine.onnx.voice import OnnxModelStore
         from sambert_lambda.engine.runtime import configure
 
         if not settings.onnx_dir:
             raise ConfigInvalid("TTS_ONNX_DIR is required with TTS_BACKEND=onnx (see 'sambert-lambda export-onnx')")
         if settings.vocoder_precision != "fp32":
-            raise ConfigInvalid("TTS_VOCODER_PRECISION=bf16 needs TTS_BACKEND=native")
+            raise ConfigInvalid("TTS_VOCODER_PRECISION=bf16 needs TTS_BACKEND=torch")
         found = resolve(settings)
         threads = configure(settings.threads, apply=False).threads
         return OnnxModelStore(found.path, settings.onnx_dir, voices=settings.voices, default_voice=settings.default_voice,
                               model_id=found.model_id, revision=found.revision, threads=threads)  # fmt: skip
-    if settings.backend == "modelscope":
-        raise ConfigInvalid(
-            "TTS_BACKEND=modelscope runs ModelScope's own pipeline (Python <= 3.10 + ttsfrd); use "
-            "sambert_lambda.engine.modelscope_backend.ModelScopeBackend directly, see README"
-        )
-    from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.engine.torch.voice import ModelStore
 
     store = ModelStore.from_settings(settings)
     if settings.vocoder_precision == "bf16":
@@ -316,7 +293,7 @@ def build_store(settings: Settings):
 
 
 def _bf16_vocoder(generator):
-    from sambert_lambda.engine.quantize import Bf16Vocoder
+    from sambert_lambda.engine.torch.quantize import Bf16Vocoder
 
     return Bf16Vocoder(generator)
 
@@ -326,68 +303,3 @@ def _strip_index(line: str) -> str:
     line = line.strip()
     head, sep, tail = line.partition("\t")
     return tail.strip() if sep and head.strip().isdigit() else line
-
-
-# ---------------------------------------------------------------------- CLI: sambert-lambda synth
-def add_arguments(p) -> None:
-    p.add_argument("text", nargs="?", help="text to speak (or SSML with --ssml); '-' or omitted reads stdin")
-    p.add_argument("-o", "--out", required=True, help="output file; the format follows --format or the extension")
-    p.add_argument("--voice", default=None)
-    p.add_argument("--emotion", default="neutral")
-    p.add_argument("--speed", type=float, default=1.0)
-    p.add_argument("--pitch", type=float, default=0.0)
-    p.add_argument("--volume", type=float, default=0.0, help="gain in dB")
-    p.add_argument("--format", default=None, help="wav|mp3|ogg|flac|pcm (default: from the extension, else wav)")
-    p.add_argument("--sample-rate", type=int, default=None)
-    p.add_argument("--ssml", action="store_true", help="the text is SSML")
-    p.add_argument("--symbols", action="store_true", help="the input is KAN-TTS symbol lines, one per line")
-    p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
-    p.add_argument("--lexicon", default=None, metavar="FILE", help="custom pronunciations (lexicon text format)")
-    p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
-    p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
-                   help="comma-separated mark types for --marks (default: all)")
-    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: .srt or .vtt by extension")
-
-
-def run(args) -> int:
-    import pathlib
-    import sys
-
-    from sambert_lambda.audio import encode
-    from sambert_lambda.settings import load_settings
-
-    text = args.text if args.text not in (None, "-") else sys.stdin.read()
-    overrides = {"model_dir": args.model_dir} if args.model_dir else {}
-    settings = load_settings(**overrides)
-    synth = Synthesizer.from_settings(settings)
-    if args.symbols:
-        result = synth.synthesize_symbols(text.splitlines(), voice=args.voice)
-    else:
-        result = synth.synthesize(
-            text,
-            voice=args.voice,
-            emotion=args.emotion,
-            speed=args.speed,
-            pitch=args.pitch,
-            volume_db=args.volume,
-            ssml=args.ssml,
-            lexicon=pathlib.Path(args.lexicon).read_text(encoding="utf-8") if args.lexicon else None,
-        )
-    out = pathlib.Path(args.out)
-    fmt = (args.format or out.suffix.lstrip(".") or "wav").lower()
-    types = marks.check_types([t.strip() for t in args.mark_types.split(",") if t.strip()]) if args.marks else ()
-    cap_fmt = marks.check_caption_format("srt" if str(args.captions).lower().endswith(".srt") else "vtt")
-    out.write_bytes(encode(result.audio, result.sample_rate, fmt, target_rate=args.sample_rate))
-    if args.marks:
-        pathlib.Path(args.marks).write_bytes(
-            marks.to_jsonl(marks.speech_marks(text, result.rendered, result.sample_rate, types)))
-    if args.captions:
-        pathlib.Path(args.captions).write_text(marks.captions(text, result.rendered, result.sample_rate, cap_fmt),
-                                               encoding="utf-8")
-    label = " (TEST VOICE: random weights, not speech)" if result.test_voice else ""
-    print(
-        f"wrote {out} ({result.duration_seconds:.2f} s, {result.voice}, "
-        f"{result.timings.get('total_s', 0):.2f} s to synthesize){label}",
-        file=sys.stderr,
-    )
-    return 0

@@ -1,4 +1,4 @@
-"""Acceptance of the batch path (issue 6) and its faults (issue 8 item 4) on LocalStack S3 + SQS.
+"""Acceptance of the batch path and its faults on LocalStack S3 + SQS.
 
 - The S3 event is the one S3 emits: LocalStack's S3 -> SQS notification of each upload (the capture queue made
   by ``infra.setup_resources``) gives the exact payload, which is handed to the function running under the real
@@ -23,7 +23,7 @@ from batch_helpers import jsonl_50_with_3_bad
 from infra.poller import Poller, via_rie
 from sambert_lambda import audio
 
-pytestmark = pytest.mark.localstack
+pytestmark = [pytest.mark.localstack, pytest.mark.timeout(600)]  # LocalStack and the emulator start
 
 MAX_INPUT = 100_000
 VISIBILITY_S = 5

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "events"))
 from fn_events import function_url_event, load  # noqa: E402
 
-pytestmark = pytest.mark.localstack
+pytestmark = [pytest.mark.localstack, pytest.mark.timeout(600)]  # LocalStack and the emulator start
 
 
 @pytest.fixture(scope="module")

@@ -112,6 +112,8 @@ def test_type_click_and_play(page, server, shots):
     assert page.is_visible("#test-voice-banner")  # the test voice is labelled: its audio is not speech
     emotions = page.eval_on_selector_all("#emotion option", "els => els.map(e => e.value)")
     assert "happy" in emotions and "arousal" not in emotions
+    labels = page.eval_on_selector_all("#emotion option", "els => els.map(e => e.textContent)")
+    assert "开心 (happy)" in labels and "中性 (neutral)" in labels
     page.select_option("#voice", "zhiyan_emo")
     assert "arousal" in page.eval_on_selector_all("#emotion option", "els => els.map(e => e.value)")
     page.select_option("#emotion", "happy")
@@ -120,7 +122,8 @@ def test_type_click_and_play(page, server, shots):
     page.wait_for_selector("#result:not([hidden])", timeout=120_000)
     src = page.get_attribute("#player", "src")
     assert src.startswith("http://127.0.0.1:") and "X-Amz-Signature=" in src
-    assert page.get_attribute("#download", "href") == src
+    href = page.get_attribute("#download", "href")
+    assert href == src or href.startswith("blob:")  # a blob when the bucket allows CORS
     # the browser itself loads and decodes the audio from the presigned URL
     page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=30_000)
     duration = page.evaluate("document.getElementById('player').duration")
@@ -147,3 +150,51 @@ def test_errors_are_shown_clearly(page, server, shots):
     page.wait_for_function("document.getElementById('error').textContent.includes('text_too_long')")
     assert "413" in page.inner_text("#error")
     page.screenshot(path=str(shots / "webui-error.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def local_server(test_voice_dir, tmp_path_factory):
+    """``serve`` without S3: the audio is local files on the same origin."""
+    from server_helpers import local_serve_env, serve
+
+    with serve(local_serve_env(test_voice_dir), tmp_path_factory.mktemp("web-local") / "serve.log") as base:
+        yield base
+
+
+def test_controls_download_and_stale_result(page, local_server, tmp_path):
+    page.goto(local_server + "/")
+    page.wait_for_function("document.querySelectorAll('#voice option').length === 4")
+    requests = []
+    page.on("request", lambda r: requests.append(r.post_data_json) if r.url.endswith("/v1/tts") else None)
+    page.fill("#text", '<speak>你好<break time="300ms"/>世界</speak>')
+    page.fill("#pitch", "1.5")
+    page.fill("#volume", "-6")
+    page.select_option("#sample-rate", "8000")
+    page.click("#synthesize")
+    page.wait_for_selector("#result:not([hidden])", timeout=120_000)
+    sent = requests[-1]
+    assert (sent["pitch"], sent["volume"], sent["sample_rate"]) == (1.5, -6, 8000) and "ssml" not in sent
+    page.wait_for_function("document.getElementById('download').href.startsWith('blob:')", timeout=30_000)
+    with page.expect_download() as info:
+        page.click("#download")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    import soundfile as sf
+
+    audio, rate = sf.read(saved)
+    assert rate == 8000 and len(audio) > 0.3 * rate
+    page.fill("#pitch", "9")  # refused by the API: the previous result must not stay on screen
+    page.click("#synthesize")
+    page.wait_for_function("document.getElementById('error').textContent.includes('invalid_pitch')")
+    assert page.is_hidden("#result") and page.get_attribute("#player", "src") is None
+
+
+def test_403_explains_aws_iam(page, local_server):
+    page.route("**/v1/tts", lambda route: route.fulfill(status=403, content_type="application/json",
+                                                          body='{"message": "Forbidden"}'))
+    page.goto(local_server + "/")
+    page.wait_for_function("document.querySelectorAll('#voice option').length === 4")
+    page.fill("#text", "你好")
+    page.click("#synthesize")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "AWS_IAM" in page.inner_text("#error") and "API_KEY" in page.inner_text("#error")

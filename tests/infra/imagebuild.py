@@ -52,7 +52,8 @@ def run_isolated(
 
 def stages(dockerfile: Path = DOCKERFILE) -> dict[str, list[tuple[str, str]]]:
     """``{stage name: [(INSTRUCTION, rest), ...]}`` in file order; line continuations joined, comments dropped.
-    The FROM line is the first entry of each stage."""
+    The FROM line is the first entry of each stage; ARGs before the first FROM (the global ones, such as
+    BASE_IMAGE) are under ``"#global"``."""
     text = dockerfile.read_text().replace("\\\n", " ")
     out: dict[str, list[tuple[str, str]]] = {}
     current: list[tuple[str, str]] | None = None
@@ -66,7 +67,9 @@ def stages(dockerfile: Path = DOCKERFILE) -> dict[str, list[tuple[str, str]]]:
             m = re.fullmatch(r"(\S+)(?: AS (\S+))?", rest, flags=re.IGNORECASE)
             assert m, rest
             current = out.setdefault(m.group(2) or f"#{len(out)}", [])
-        assert current is not None, f"instruction before FROM: {s}"
+        if current is None:
+            assert word == "ARG", f"instruction other than ARG before FROM: {s}"
+            current = out.setdefault("#global", [])
         current.append((word, rest))
     return out
 

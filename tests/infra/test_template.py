@@ -441,7 +441,8 @@ def test_dockerfile_shape():
     args = {r.split("=", 1)[0]: r.split("=", 1)[1] if "=" in r else None for w, r in ins if w == "ARG"}
     assert args["MODEL"] == "iic/speech_sambert-hifigan_tts_zh-cn_16k" and "MODEL_REVISION" in args
     runs = " ".join(r for w, r in ins if w == "RUN")
-    assert "--index-url https://download.pytorch.org/whl/cpu" in runs
+    assert args["TORCH_INDEX_URL"] == "https://download.pytorch.org/whl/cpu" and args["PACKAGES"] == "index"
+    assert '--index-url "$TORCH_INDEX_URL"' in runs and "no-index = true" in runs and "find-links = /wheelhouse" in runs
     assert "-r requirements/lambda.txt" in runs and "--no-cache-dir" in runs
     assert "bake-model" in runs and "--test-voice" in runs and '"$MODEL" = "test-voice"' in runs
     # no architecture-specific downloads: the same file builds linux/amd64 and linux/arm64
@@ -468,7 +469,9 @@ def test_dockerignore_is_an_allow_list():
         "README.md",
         "NOTICE",
         "function",
+        "wheelhouse",
     }
+    assert (REPO / "wheelhouse" / "README.md").is_file()  # COPY wheelhouse/ needs the directory in every checkout
     copied = " ".join(r for w, r in _instructions() if w == "COPY" and "--from" not in r)
     for path in ("requirements/lambda.txt", "requirements/lambda-onnx.txt", "pyproject.toml", "function"):
         assert path in copied

@@ -60,7 +60,7 @@ def test_first_chunk_arrives_before_the_last_sentence_is_synthesized(served):
                       timeout=300) as r:
         assert r.status_code == 200
         assert r.headers["transfer-encoding"] == "chunked" and "content-length" not in r.headers
-        assert r.headers["content-type"].startswith("audio/L16; rate=16000")
+        assert r.headers["content-type"] == "audio/L16; rate=24000; channels=1"  # OpenAI's pcm rate
         body = b""
         for chunk in r.iter_raw():
             arrivals.append(time.monotonic())
@@ -80,7 +80,7 @@ def test_streamed_wav_header_is_streaming_safe_and_decodes(served):
     with wave.open(io.BytesIO(r.content)) as w:
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (16000, 1, 2)
         frames = w.readframes(10**9)
-    assert frames == _pcm(served["base"])
+    assert frames == _pcm(served["base"], sample_rate=16000)
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "opus", "ogg"])
@@ -88,7 +88,7 @@ def test_streamed_compressed_formats_decode_to_the_right_length(served, fmt):
     r = httpx.post(served["base"] + "/v1/audio/speech", json={"input": TEXT, "response_format": fmt}, timeout=300)
     assert r.status_code == 200 and r.headers["transfer-encoding"] == "chunked"
     audio, rate = sf.read(io.BytesIO(r.content), dtype="float32")
-    expected = len(_pcm(served["base"])) // 2
+    expected = len(_pcm(served["base"], sample_rate=16000)) // 2
     assert rate == 16000 and abs(len(audio) - expected) < 0.05 * expected + 2000  # codec padding only
     assert np.abs(audio).max() > 0.05
 
@@ -120,3 +120,11 @@ def test_errors_come_before_the_stream_starts(served):
     assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_voice"
     r = httpx.post(served["base"] + "/v1/audio/speech", json={"input": TEXT, "response_format": "flac"}, timeout=300)
     assert r.status_code == 200 and "content-length" in r.headers  # FLAC is answered whole
+
+
+def test_stream_false_wav_has_its_sizes(served):
+    r = httpx.post(served["base"] + "/v1/audio/speech", json={"input": TEXT, "response_format": "wav", "stream": False},
+                   timeout=300)
+    assert r.status_code == 200 and int(r.headers["content-length"]) == len(r.content)
+    with wave.open(io.BytesIO(r.content)) as w:
+        assert w.getnframes() == (len(r.content) - 44) // 2

@@ -1,4 +1,4 @@
-"""Fixtures of the reliability suite (issue 8); the helpers live in ``rel_helpers``."""
+"""Fixtures of the reliability suite; the helpers live in ``rel_helpers``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Helpers of the reliability suite (issue 8): the real synthesizer on the tiny test voice, S3 on a real local
+"""Helpers of the reliability suite: the real synthesizer on the tiny test voice, S3 on a real local
 endpoint (moto server, optionally behind the fault proxy), and a way to build the app against them.
 
 Everything binds 127.0.0.1; every client is built with an explicit endpoint, so no test can reach real AWS.

@@ -1,4 +1,4 @@
-"""Schemathesis fuzzing of the HTTP API, driven by the app's own OpenAPI schema (issue 8, item 1).
+"""Schemathesis fuzzing of the HTTP API, driven by the app's own OpenAPI schema.
 
 The app runs in-process (ASGI) with the REAL synthesizer on the tiny test voice and S3 on a moto server over real
 HTTP. Every operation gets generated cases (``PLAN``) (positive and negative: schemathesis mutates bodies, types,
@@ -34,13 +34,18 @@ REPORT = Path(os.environ.get("TTS_FUZZ_REPORT", "/tmp/sambert-fuzz-report.json")
 # this explicit list: any other 4xx for valid data fails the test.
 SEMANTIC_REJECTIONS = {
     (400, "empty_text"), (400, "nothing_speakable"), (400, "invalid_text"), (400, "unknown_voice"),
-    (400, "unknown_emotion"), (400, "invalid_ssml"), (413, "text_too_long"),
+    (400, "unknown_emotion"), (400, "invalid_ssml"), (400, "ssml_without_speak"), (400, "ssml_conflict"),
+    (413, "text_too_long"),
+    # a lexicon has its own line grammar (word + pinyin or ARPAbet), which JSON Schema cannot state
+    (400, "invalid_lexicon"), (413, "lexicon_too_large"),
+    # a cross-field rule: Opus cannot carry 22050 Hz
+    (422, "invalid_sample_rate"),
     (401, "unauthorized"),
     # jobs: exactly one of text and input_key; an input object must exist under the input prefix; ids are looked up
     (400, "invalid_job"), (400, "invalid_input_key"), (404, "input_not_found"), (404, "job_not_found"),
 }
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # each generated case is a real request
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +72,8 @@ PLAN = [
     ("POST /v1/jobs", GenerationMode.NEGATIVE, 60),
     ("GET /v1/jobs/{job_id}", GenerationMode.POSITIVE, 40),
     ("GET /healthz", GenerationMode.POSITIVE, 100),
+    ("HEAD /healthz", GenerationMode.POSITIVE, 20),
+    ("GET /v1/models", GenerationMode.POSITIVE, 20),
 ]
 
 

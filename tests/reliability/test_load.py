@@ -1,4 +1,4 @@
-"""Load on the local stack (issue 8, item 5): ``sambert-lambda serve`` (uvicorn, one process, real synthesizer
+"""Load on the local stack: ``sambert-lambda serve`` (uvicorn, one process, real synthesizer
 on the tiny test voice) on 127.0.0.1 with S3 on a moto server; 8 concurrent clients send 320 requests (3/4 cache
 hits of four fixed sentences, 1/4 distinct ~15-character texts). Asserted: 0 errors, no cross-talk (each answer
 carries its own text's key and character count, all answers for one text agree, each URL holds a WAV of the
@@ -16,7 +16,7 @@ from rel_helpers import new_bucket
 
 from infra.loadtest import ServedApp, run_load
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # the first test pays the whole load run
 CLIENTS = 8
 REQUESTS = 320
 HIT_RATIO = 0.75

@@ -1,4 +1,4 @@
-"""Frontend properties the frontend's own tests leave out (issue 8, item 2): tests/unit/test_frontend_props.py
+"""Frontend properties the frontend's own tests leave out: tests/unit/test_frontend_props.py
 checks that every token has six well-formed fields; this file checks the next step, on the loaded test voice:
 any Unicode text that the frontend accepts encodes with the voice's own vocabularies (no UnknownSymbol) into six
 id streams of one length, and a 10,000-character text goes through frontend + encoder completely (its timing

@@ -1,13 +1,12 @@
-"""Property tests of the SSML parser (issue 8, item 2): random and malicious documents either parse into pieces
-or raise SSMLError (400 ``invalid_ssml``) with a message, never another exception and never a hang (every
-example runs under a hypothesis deadline: a hang guard). Malicious inputs: billion laughs (general and parameter
+"""Property tests of the SSML parser: random and malicious documents either parse into pieces
+or raise SSMLError (400 ``invalid_ssml``) with a message, never another exception and never a hang (the
+per-test timeout is the hang guard). Malicious inputs: billion laughs (general and parameter
 entities), external entities (SYSTEM/PUBLIC), XInclude, DTDs in any case, deep nesting, huge attributes, lone
 surrogates."""
 
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,21 +15,18 @@ from hypothesis import strategies as st
 from sambert_lambda.errors import SSMLError, TTSError
 from sambert_lambda.frontend.ssml import MAX_DEPTH, MAX_SSML_BYTES, Piece, parse_ssml
 
-HANG_S = 10.0
-FAST = settings(max_examples=200, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def outcome(doc: str):
-    """Pieces, or the SSMLError: anything else is a bug. The wall-time bound is a hang guard (a parse takes
-    milliseconds; the bound is loose enough for a loaded CI machine), like the hypothesis deadline."""
-    t = time.perf_counter()
+    """Pieces, or the SSMLError: anything else is a bug. A hang is caught by the per-test timeout, not by a
+    wall-time assertion."""
     try:
         result = parse_ssml(doc)
     except SSMLError as e:
         assert e.status == 400 and e.code == "invalid_ssml"
         assert e.message and "Traceback" not in e.message
         result = e
-    assert time.perf_counter() - t < HANG_S
     return result
 
 
@@ -93,7 +89,7 @@ def test_any_text_as_ssml(text):
     outcome(f"<speak>{text}</speak>")
 
 
-@settings(max_examples=100, deadline=5000)
+@settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_decoded_as_ssml(raw):
     """The API hands the parser text decoded from UTF-8 JSON: any bytes, decoded leniently, are handled."""

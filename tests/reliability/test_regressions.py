@@ -1,4 +1,4 @@
-"""One regression test per finding of the reliability work (issue 8). Each names what was found and how.
+"""One regression test per finding of the reliability work. Each names what was found and how.
 
 1. Audio encoder property (test_props_audio.py): a waveform that resamples to zero samples, encoded as FLAC,
    came back as a 0-byte "FLAC" (libsndfile writes nothing for zero frames) that could be stored and served.

@@ -1,4 +1,4 @@
-"""Security checks of issue 8 (item 6) on real components (real synthesizer on the tiny test voice, moto S3 over
+"""Security checks on real components (real synthesizer on the tiny test voice, moto S3 over
 real HTTP). What the function helper's unit and e2e tests already prove is not repeated here (the hmac spy on
 ``key_matches``, expired/tampered URLs -> 403 on LocalStack in tests/e2e/test_function_rie.py); this file adds
 properties and the paths they do not cover.
@@ -35,9 +35,9 @@ from rel_helpers import new_bucket, real_service, real_settings
 from infra.faultproxy import FaultProxy
 from sambert_lambda.api import auth
 from sambert_lambda.api.app import create_app
-from sambert_lambda.api.schemas import TTSRequest
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.errors import ConfigInvalid
+from sambert_lambda.request import TTSRequest
 from sambert_lambda.settings import URL_EXPIRES_CAP, load_settings
 
 KEY = "s3cr3t-Key_for-tests-9f8e7d"
@@ -176,8 +176,8 @@ KEY_RE = re.compile(r"^output/tts/([0-9a-f]{2})/(\1[0-9a-f]{62})\.(wav|mp3|ogg|f
        fmt=st.sampled_from(["wav", "mp3", "ogg", "flac", "pcm"]))
 def test_api_keys_are_hashes_without_user_text(sec, text, fmt):
     service = sec["service"]
-    req = TTSRequest(text=text, format=fmt)
-    key = service.cache_key(req, text.strip(), "zhitian_emo", 16000)
+    req = TTSRequest(text=text.strip(), format=fmt, voice="zhitian_emo", sample_rate=16000)
+    key = service.cache_key(req)
     assert KEY_RE.match(key), key
     words = [w for w in re.findall(r"[A-Za-z]{5,}|[^\x00-\x7f]{3,}", text)]
     assert not any(w in key for w in words)

@@ -1,4 +1,4 @@
-"""Storage fault injection (issue 8, item 3): the app (real synthesizer on the tiny test voice) talks to a moto
+"""Storage fault injection: the app (real synthesizer on the tiny test voice) talks to a moto
 S3 server over real HTTP through ``infra.faultproxy`` on 127.0.0.1, which throttles, fails, stalls or drops
 requests on demand.
 

@@ -29,7 +29,8 @@ class FakeSynthesizer:
                 for n, e in DEFAULT_VOICE_EMOTIONS.items()]
 
     def synthesize(self, text, *, voice=None, emotion="neutral", speed=1.0, pitch=0.0, volume_db=0.0, ssml=False):
-        self.calls.append({"text": text, "voice": voice, "emotion": emotion, "speed": speed, "ssml": ssml})
+        self.calls.append({"text": text, "voice": voice, "emotion": emotion, "speed": speed, "pitch": pitch,
+                           "volume_db": volume_db, "ssml": ssml})
         if ssml and not text.lstrip().startswith("<speak"):
             raise SSMLError("SSML must have a <speak> root")
         chars = sum(1 for c in text if not c.isspace())
@@ -40,9 +41,10 @@ class FakeSynthesizer:
                                timings={"frontend_s": 0.001, "acoustic_s": 0.002, "vocoder_s": 0.003,
                                         "total_s": 0.006})
 
-    def prepare(self, text, *, voice=None, emotion="neutral", speed=1.0, **_):
+    def prepare(self, text, *, voice=None, emotion="neutral", speed=1.0, pitch=0.0, volume_db=0.0, ssml=False, **_):
         """Streaming: the 'segments' are the whole result, rendered in two parts."""
-        return voice or self.default_voice, [self.synthesize(text, voice=voice, emotion=emotion, speed=speed)]
+        return voice or self.default_voice, [self.synthesize(text, voice=voice, emotion=emotion, speed=speed,
+                                                             pitch=pitch, volume_db=volume_db, ssml=ssml)]
 
     def render_iter(self, segments, voice):
         for result in segments:

@@ -1,5 +1,5 @@
 """Property test of the HTTP layer: any JSON body or raw bytes on every route gives no 5xx, and every non-2xx
-answer has the error shape (fake synthesizer, moto S3). The schemathesis run of issue 8 covers the real engine."""
+answer has the error shape (fake synthesizer, moto S3). The schemathesis run covers the real engine."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sambert_lambda.cli import main
-from sambert_lambda.engine.voice import ModelStore
+from sambert_lambda.engine.torch.voice import ModelStore
 from sambert_lambda.settings import load_settings
 
 pytestmark = pytest.mark.contract

@@ -84,7 +84,9 @@ def test_jsonl_50_lines_with_3_bad():
         ('{"text": "好", "speed": "fast"}', "invalid_speed"),
         ('{"text": "好", "speed": true}', "invalid_speed"),
         ('{"text": "好", "ssml": "yes"}', "invalid_input"),
-        ('{"text": "好", "voice": 5}', "unknown_voice"),
+        ('{"text": "好", "voice": 5}', "invalid_voice"),
+        ('{"text": "好", "speed": 3}', "invalid_speed"),  # the request's own range, refused at parse time
+        ('{"text": "好", "speed": "1.5"}', "invalid_speed"),  # JSON lines take JSON numbers, as the API does
         ("[" * 100_000, "invalid_json"),
     ],
 )

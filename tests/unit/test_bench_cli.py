@@ -15,6 +15,7 @@ REQUIRED = {
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a whole quick bench run on a real-size voice
 def test_bench_quick_report_has_the_issue_keys(tmp_path):
     out = tmp_path / "bench.json"
     res = subprocess.run(

@@ -25,7 +25,7 @@ def test_http_storage_and_pipeline_do_not_import_torch(module):
 
 @pytest.mark.parametrize(
     "module",
-    ["sambert_lambda.engine.voice", "sambert_lambda.engine.sambert", "sambert_lambda.engine.onnx_engine"],
+    ["sambert_lambda.engine.torch.voice", "sambert_lambda.engine.torch.sambert", "sambert_lambda.engine.onnx.vocoder"],
 )
 def test_engine_does_not_import_boto3(module):
     loaded = _modules_after_import(module)
@@ -34,4 +34,4 @@ def test_engine_does_not_import_boto3(module):
 
 
 def test_onnx_runtime_engine_does_not_import_torch():
-    assert "torch" not in _modules_after_import("sambert_lambda.engine.onnx_engine")
+    assert "torch" not in _modules_after_import("sambert_lambda.engine.onnx.vocoder")

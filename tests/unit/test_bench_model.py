@@ -9,10 +9,10 @@ import torch
 import yaml
 
 from sambert_lambda.engine import runtime
-from sambert_lambda.engine.hifigan import HifiGanGenerator
+from sambert_lambda.engine.torch.hifigan import HifiGanGenerator
 from sambert_lambda.errors import ModelError
-from sambert_lambda.perf import cost
-from sambert_lambda.perf.flops import vocoder_gflop_per_audio_second, vocoder_macs_per_audio_second
+from tools.perf import cost
+from tools.perf.flops import vocoder_gflop_per_audio_second, vocoder_macs_per_audio_second
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
 
@@ -64,7 +64,7 @@ def test_flop_count_rejects_a_sample_rate_the_hop_does_not_divide():
 
 
 def test_cost_reproduces_the_issue_baseline():
-    # issue 7: RTF 0.40 on one thread -> about $2.6 per million characters on x86 at 1769 MB
+    # RTF 0.40 on one thread -> about $2.6 per million characters on x86 at 1769 MB
     c = cost.cost_per_million_chars(1769, 0.40, 0.35, "x86_64")
     assert c == pytest.approx(222222.2 * 0.40 * 1769 / 1024 * 0.0000166667 + 5000 * 0.2e-6, rel=1e-6)
     assert 2.5 < c < 2.7

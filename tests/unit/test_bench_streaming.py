@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sambert_lambda.engine import streaming
-from sambert_lambda.engine.voice import VoiceModel
+from sambert_lambda.engine.torch.voice import VoiceModel
 from sambert_lambda.types import Controls
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"

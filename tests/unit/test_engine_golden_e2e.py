@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from sambert_lambda.engine.voice import ModelStore, to_pcm16
+from sambert_lambda.engine.torch.voice import ModelStore, to_pcm16
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
 VOICES = ("zhitian_emo", "zhiyan_emo", "zhibei_emo")

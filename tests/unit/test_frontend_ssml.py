@@ -81,11 +81,19 @@ def test_p_and_s_allowed(fe):
     assert len(segs) == 2
 
 
+def test_unknown_ssml_emotion_is_left_to_the_voice(fe):
+    """The frontend names the category; the synthesizer lists the loaded voice's own emotions."""
+    from sambert_lambda.errors import UnknownEmotion
+
+    with pytest.raises(UnknownEmotion) as ei:
+        fe.segments('<speak><emotion category="bored">你好</emotion></speak>', ssml=True)
+    assert ei.value.detail == "bored" and ei.value.status == 400 and "known:" not in ei.value.message
+
+
 @pytest.mark.parametrize(("ssml", "needle"), [
     ("<speak><foo>你好</foo></speak>", "<foo>"),
     ('<speak><break time="500ms" bar="1"/></speak>', "bar"),
     ('<speak><break time="fast"/></speak>', "500ms"),
-    ('<speak><emotion category="bored">你好</emotion></speak>', "bored"),
     ('<speak><emotion category="happy" intensity="9">你好</emotion></speak>', "intensity"),
     ('<speak><prosody rate="900%">你好</prosody></speak>', "rate"),
     ('<speak><phoneme alphabet="ipa" ph="x">你</phoneme></speak>', "alphabet"),
@@ -144,3 +152,27 @@ def test_phoneme_survives_word_splitting_and_sandhi(fe):
                        ssml=True)
     toks = [token_fields(t) for t in segs[0].symbols.split()]
     assert [t[:2] for t in toks[7:9]] == [["q_c", "tone3"], ["i_c", "tone3"]]
+
+
+def test_sub_reads_the_alias(fe):
+    with_sub = fe.segments('<speak><sub alias="世界卫生组织">WHO</sub>很好。</speak>', ssml=True)
+    plain = fe.segments("世界卫生组织很好。", ssml=False)
+    assert [s.symbols for s in with_sub] == [s.symbols for s in plain]
+
+
+def test_mark_is_carried_at_its_place():
+    from sambert_lambda.frontend.ssml import parse_ssml
+
+    pieces = parse_ssml('<speak>你好<mark name="m1"/>世界</speak>')
+    assert [(p.text, p.mark) for p in pieces] == [("你好", None), ("", "m1"), ("世界", None)]
+
+
+def test_mark_does_not_change_the_speech(fe):
+    assert ([s.symbols for s in fe.segments('<speak>你好<mark name="m1"/>世界。</speak>', ssml=True)]
+            == [s.symbols for s in fe.segments("<speak>你好世界。</speak>", ssml=True)])
+
+
+def test_audio_is_refused_with_its_reason(fe):
+    with pytest.raises(SSMLError) as ei:
+        fe.segments('<speak><audio src="https://example.invalid/x.mp3"/>你好</speak>', ssml=True)
+    assert "<audio> is not supported" in ei.value.message and "URL" in ei.value.message

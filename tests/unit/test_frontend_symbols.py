@@ -134,3 +134,16 @@ def test_symbols_cli_indices(capsys, monkeypatch):
     out = capsys.readouterr().out.splitlines()
     assert [ln.split("\t")[0] for ln in out] == ["0", "1", "0"]
     assert out[0].split("\t")[1] == real_ttsfrd_line()
+
+
+def test_symbols_cli_line_numbers_as_a_subprocess():
+    import subprocess
+    import sys
+
+    data = "北京今天天气怎么样。你好！\n\n😀😀\n今天很好。\n"
+    proc = subprocess.run([sys.executable, "-m", "sambert_lambda", "symbols", "--line-numbers"], input=data.encode(),
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = [ln.split("\t") for ln in proc.stdout.decode().splitlines()]
+    assert [(r[0], r[1]) for r in rows] == [("1", "0"), ("1", "1"), ("2", "-"), ("3", "-"), ("4", "0")]
+    assert rows[0][2] == real_ttsfrd_line() and rows[2][2] == "" and rows[3][2] == ""

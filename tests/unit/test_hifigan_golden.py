@@ -10,8 +10,8 @@ import pytest
 import torch
 import yaml
 
-from sambert_lambda.engine.hifigan import HifiGanGenerator, fold_weight_norm, generator_from_config
-from sambert_lambda.engine.voice import pick_checkpoint, to_pcm16
+from sambert_lambda.engine.torch.hifigan import HifiGanGenerator, fold_weight_norm, generator_from_config
+from sambert_lambda.engine.torch.voice import pick_checkpoint, to_pcm16
 from sambert_lambda.errors import ModelError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"

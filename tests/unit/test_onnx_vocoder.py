@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from sambert_lambda.engine.onnx_engine import OnnxVocoder
-from sambert_lambda.engine.onnx_export import export_voice
+from sambert_lambda.engine.onnx.vocoder import OnnxVocoder
+from sambert_lambda.engine.torch.onnx_export import export_voice
 from sambert_lambda.errors import ModelError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
@@ -54,13 +54,18 @@ def test_chunked_equals_one_shot(onnx_voices, golden, voice):
 def _torch_generator(voice):
     import torch
 
-    from sambert_lambda.engine.hifigan import generator_from_config
-    from sambert_lambda.engine.voice import _load_checkpoint, _read_yaml, pick_checkpoint, strip_ddp_prefix
+    from sambert_lambda.engine.modeldir import read_yaml
+    from sambert_lambda.engine.torch.hifigan import generator_from_config
+    from sambert_lambda.engine.torch.voice import (
+        load_checkpoint,
+        pick_checkpoint,
+        strip_ddp_prefix,
+    )
 
     d = FIXTURE / "MODEL" / "voices" / voice / "voc"
-    gen = generator_from_config(_read_yaml(d / "config.yaml"))
+    gen = generator_from_config(read_yaml(d / "config.yaml"))
     gen.load_generator_state(
-        strip_ddp_prefix(_load_checkpoint(pick_checkpoint(d / "ckpt"))["model"]["generator"])
+        strip_ddp_prefix(load_checkpoint(pick_checkpoint(d / "ckpt"))["model"]["generator"])
     )
     return gen, torch
 
@@ -159,7 +164,7 @@ def test_runtime_side_does_not_import_torch(onnx_dirs, golden, tmp_path):
     np.save(tmp_path / "mel.npy", golden["zhitian_emo__0__mel"])
     code = (
         "import sys, numpy as np\n"
-        "from sambert_lambda.engine.onnx_engine import OnnxVocoder\n"
+        "from sambert_lambda.engine.onnx.vocoder import OnnxVocoder\n"
         f"w = OnnxVocoder(r'{d / 'voc.onnx'}').vocode(np.load(r'{tmp_path / 'mel.npy'}'))\n"
         "print(len(w), 'torch' in sys.modules)\n"
     )

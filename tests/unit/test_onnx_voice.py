@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from sambert_lambda.engine.onnx_export import export_voice_onnx
-from sambert_lambda.engine.onnx_voice import OnnxVoice
+from sambert_lambda.engine.onnx.voice import OnnxVoice
+from sambert_lambda.engine.torch.onnx_export import export_voice_onnx
 from sambert_lambda.errors import InvalidInput, ModelError, UnknownSymbol
 from sambert_lambda.types import Controls
 
@@ -48,7 +48,7 @@ def test_onnx_engine_matches_golden(voices, golden, voice, line):
 def test_controls_change_the_output_like_the_torch_engine(voices, golden):
     import torch
 
-    from sambert_lambda.engine.voice import VoiceModel
+    from sambert_lambda.engine.torch.voice import VoiceModel
 
     ref = VoiceModel.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", "zhitian_emo")
     symbols = str(golden["zhitian_emo__1__symbols"])
@@ -76,7 +76,7 @@ def test_onnx_engine_runs_without_torch(onnx_dirs, golden):
     d = onnx_dirs["zhibei_emo"]
     code = (
         "import sys\n"
-        "from sambert_lambda.engine.onnx_voice import OnnxVoice\n"
+        "from sambert_lambda.engine.onnx.voice import OnnxVoice\n"
         f"v = OnnxVoice.load(r'{FIXTURE / 'MODEL' / 'voices' / 'zhibei_emo'}', r'{d}', 'zhibei_emo')\n"
         f"out = v.synthesize({str(golden['zhibei_emo__0__symbols'])!r})\n"
         "print(len(out.wav), 'torch' in sys.modules, 'boto3' in sys.modules)\n"
@@ -94,7 +94,7 @@ def test_synthesizer_runs_on_the_onnx_store_without_torch(onnx_dirs, golden, tmp
     lines = [str(golden[f"zhiyan_emo__{i}__symbols"]) for i in range(2)]
     code = (
         "import sys\n"
-        "from sambert_lambda.engine.onnx_voice import OnnxModelStore\n"
+        "from sambert_lambda.engine.onnx.voice import OnnxModelStore\n"
         "from sambert_lambda.settings import load_settings\n"
         "from sambert_lambda.synthesizer import Synthesizer\n"
         f"store = OnnxModelStore(r'{FIXTURE / 'MODEL'}', r'{root}', voices=['zhiyan_emo'])\n"

@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from sambert_lambda.engine.quantize import (
+from sambert_lambda.engine.torch.quantize import (
     AM_RAW_WEIGHT_PREFIXES,
     am_quantizable_modules,
+    log_mel_distance_db,
     quantize_am_dynamic,
     snr_db,
+    vocoder_fidelity,
 )
-from sambert_lambda.engine.voice import VoiceModel
+from sambert_lambda.engine.torch.voice import VoiceModel
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
 
@@ -53,9 +55,9 @@ def test_am_quantization_skips_raw_weight_loops_and_keeps_the_original(voice):
 
 def test_onnx_vocoder_int8_copy_runs_with_metadata(tmp_path):
     pytest.importorskip("onnxruntime")
-    from sambert_lambda.engine.onnx_engine import OnnxVocoder
-    from sambert_lambda.engine.onnx_export import export_vocoder
-    from sambert_lambda.engine.quantize import quantize_vocoder_onnx
+    from sambert_lambda.engine.onnx.vocoder import OnnxVocoder
+    from sambert_lambda.engine.torch.onnx_export import export_vocoder
+    from sambert_lambda.engine.torch.quantize import quantize_vocoder_onnx
 
     src = export_vocoder(voice_vocoder(), tmp_path / "voc.onnx")
     dst = quantize_vocoder_onnx(src, tmp_path / "voc_int8.onnx")
@@ -67,6 +69,24 @@ def test_onnx_vocoder_int8_copy_runs_with_metadata(tmp_path):
     assert got.shape == ref.shape and np.isfinite(got).all()
     assert not np.array_equal(got, ref)  # really quantized
     assert snr_db(ref, got) > 10.0  # coarse sanity bound; the measured budget check lives in the bench/docs
+    report = vocoder_fidelity(ref, got, 16000)
+    assert report["wav_snr_db"] == round(snr_db(ref, got), 2)
+    assert report["log_mel_distance_db"] > 0
+    assert fp32.streaming and int8.streaming  # the int8 copy keeps the fixed-shape streaming graph
+
+
+def test_log_mel_distance_grows_with_the_error():
+    rng = np.random.default_rng(0)
+    t = np.arange(16000) / 16000
+    ref = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
+    assert log_mel_distance_db(ref, ref, 16000) == 0.0
+    noise = rng.standard_normal(t.size)
+    small, large = (log_mel_distance_db(ref, ref + a * noise, 16000) for a in (0.001, 0.05))
+    assert 0 < small < large
+    with pytest.raises(ValueError, match="shape"):
+        log_mel_distance_db(ref, ref[:-1], 16000)
+    with pytest.raises(ValueError, match="at least"):
+        log_mel_distance_db(ref[:100], ref[:100], 16000)
 
 
 def voice_vocoder():
@@ -74,7 +94,7 @@ def voice_vocoder():
 
 
 def test_bf16_vocoder_keeps_the_fp32_contract(voice):
-    from sambert_lambda.engine.quantize import Bf16Vocoder
+    from sambert_lambda.engine.torch.quantize import Bf16Vocoder
 
     with np.load(FIXTURE / "golden.npz") as z:
         mel = z["zhitian_emo__2__mel"]

@@ -14,7 +14,7 @@ import pytest
 import torch
 import yaml
 
-from sambert_lambda.engine.sambert import (
+from sambert_lambda.engine.torch.sambert import (
     AMOutput,
     HybridAttentionDecoder,
     SambertAcousticModel,

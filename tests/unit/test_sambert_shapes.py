@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 import yaml
 
-from sambert_lambda.engine.sambert import HybridAttentionDecoder, SambertAcousticModel, _DecodePlan
+from sambert_lambda.engine.torch.sambert import HybridAttentionDecoder, SambertAcousticModel, _DecodePlan
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError
 from sambert_lambda.types import Controls

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fn_fakes import BUCKET, SAMPLES_PER_CHAR, make_service
 
-from sambert_lambda.api.schemas import TTSRequest
 from sambert_lambda.audio import decode
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
+from sambert_lambda.request import TTSRequest
 
 TEXT = "你好，世界。"
 
@@ -125,7 +125,7 @@ def test_freshness_rule():
 )
 def test_bad_requests_raise_before_any_work(service, req, err, code):
     with pytest.raises(err) as e:
-        service.tts(TTSRequest.model_validate(req))
+        service.tts(TTSRequest.from_dict(req))
     assert e.value.code == code
     assert service.synthesizer.calls == []
     assert service.storage.list("output/") == []
@@ -136,7 +136,7 @@ def test_arousal_is_allowed_for_zhiyan(service):
 
 
 def test_speech_returns_bytes_and_maps_openai_voices(service):
-    body = service.speech(TEXT, voice="alloy", fmt="mp3", speed=1.0)
+    body = service.speech({"text": TEXT, "voice": "Alloy", "format": "mp3"})
     assert body[:3] == b"ID3" or body[0] == 0xFF
     assert service.synthesizer.calls[-1]["voice"] == "zhitian_emo"
     assert service.storage.list("output/") == []
@@ -147,5 +147,5 @@ def test_speech_over_lambda_limit_points_to_v1_tts(service, monkeypatch):
 
     monkeypatch.setattr(service_mod, "SPEECH_MAX_BYTES", 1000)
     with pytest.raises(TooLarge) as e:
-        service.speech(TEXT, voice=None, fmt="wav", speed=1.0)
+        service.speech({"text": TEXT, "format": "wav"})
     assert e.value.code == "response_too_large" and "/v1/tts" in e.value.message

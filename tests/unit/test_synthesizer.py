@@ -90,7 +90,7 @@ def test_ssml_break_adds_silence_and_checks_emotions(synth):
 def test_bad_requests(synth, kwargs, exc, code):
     with pytest.raises(exc) as e:
         synth.synthesize(**kwargs)
-    assert e.value.code == code and e.value.status in (400, 413)
+    assert e.value.code == code and e.value.status in (400, 413, 422)
 
 
 def test_symbols_mode_matches_engine(synth, golden_dir):
@@ -111,3 +111,14 @@ def test_voice_subset_from_settings(test_voice_dir):
     with pytest.raises(ModelError) as e:  # a misconfigured TTS_VOICES fails at init, naming the voice
         Synthesizer.from_settings(load_settings(model_dir=str(test_voice_dir), voices="nobody"))
     assert "nobody" in e.value.message
+
+
+def test_ssml_unknown_emotion_lists_the_voices_own(synth):
+    with pytest.raises(UnknownEmotion) as e:
+        synth.synthesize('<speak><emotion category="arousal">你好</emotion></speak>', voice="zhitian_emo", ssml=True)
+    assert e.value.code == "unknown_emotion" and e.value.status == 400
+    listed = e.value.message.split("available: ")[1].split(", ")
+    assert listed == synth.voice_emotions("zhitian_emo") and "arousal" not in listed
+    with pytest.raises(UnknownEmotion) as e:
+        synth.synthesize('<speak><emotion category="jealous">你好</emotion></speak>', voice="zhiyan_emo", ssml=True)
+    assert e.value.message.split("available: ")[1].split(", ") == synth.voice_emotions("zhiyan_emo")

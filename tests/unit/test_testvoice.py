@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from sambert_lambda.engine import testvoice as tv
-from sambert_lambda.engine.voice import ModelStore, pick_checkpoint, to_pcm16
+from sambert_lambda.engine.torch.voice import ModelStore, pick_checkpoint, to_pcm16
 from sambert_lambda.errors import InvalidInput
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"

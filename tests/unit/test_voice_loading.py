@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from sambert_lambda.engine.modeldir import cache_candidates
-from sambert_lambda.engine.voice import (
+from sambert_lambda.engine.torch.voice import (
     ModelStore,
     VoiceModel,
     pick_checkpoint,

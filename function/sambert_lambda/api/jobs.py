@@ -17,9 +17,9 @@ JOB_MAX_BODY_BYTES = 2 * 1024 * 1024  # 200,000 characters of JSON-escaped text 
 
 
 def _batch(service):
-    from sambert_lambda.batch.handlers import _env
+    from sambert_lambda.batch.handlers import batch_env
 
-    return _env(service)
+    return batch_env(service)
 
 
 @router.post(
@@ -34,7 +34,7 @@ def create_job(body: JobRequest, service: Service, request: Request) -> dict:
     from sambert_lambda.batch import tasks
 
     env, layout = _batch(service)
-    _, voice, _ = service._check("-", body.voice, body.emotion)  # the voice and emotion (the text is checked next)
+    voice = service.check_voice(body.voice, body.emotion)  # the text is checked next
     job = tasks.create(env, layout, text=body.text, input_object=body.input_key, ssml=body.ssml, voice=voice,
                        emotion=body.emotion, fmt=body.format, speed=body.speed)  # fmt: skip
     logger.info("job created", extra={"job": job["id"], "input_key": job["input_key"]})

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from sambert_lambda import ENGINE_VERSION, __version__
+from sambert_lambda.api import openai
 from sambert_lambda.api.auth import require_api_key
 from sambert_lambda.api.errors import error_responses
-from sambert_lambda.api.schemas import (
-    HealthResponse,
-    SpeechRequest,
-    TTSRequest,
-    TTSResponse,
-    VoicesResponse,
-)
-from sambert_lambda.audio import content_type
-from sambert_lambda.service import TTSService
+from sambert_lambda.api.schemas import HealthResponse, TTSResponse, VoicesResponse
+from sambert_lambda.audio import CONTENT_TYPES, content_type
+from sambert_lambda.request import TTSRequest, json_schema
+from sambert_lambda.service import TTSService, check_response_size
 
 router = APIRouter()
-SPEECH_TYPES = {f: {} for f in ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/L16", "text/event-stream")}
+SPEECH_TYPES = {t: {} for t in (*CONTENT_TYPES.values(), "text/event-stream")}
+JsonBody = Annotated[Any, Body()]
+
+
+def _body_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def get_service(request: Request) -> TTSService:
@@ -39,9 +40,10 @@ Service = Annotated[TTSService, Depends(get_service)]
     summary="Synthesize text to an audio file in S3 and return a presigned URL",
     responses=error_responses(400, 401, 413, 422, 500, 503),
     dependencies=[Depends(require_api_key)],
+    openapi_extra=_body_schema(json_schema()),
 )
-def tts(body: TTSRequest, service: Service) -> dict:
-    return service.tts(body)
+def tts(body: JsonBody, service: Service) -> dict:
+    return service.tts(TTSRequest.from_dict(body))
 
 
 @router.post(
@@ -51,21 +53,37 @@ def tts(body: TTSRequest, service: Service) -> dict:
     responses={200: {"content": SPEECH_TYPES, "description": "The audio."},
                **error_responses(400, 401, 413, 422, 500, 503)},
     dependencies=[Depends(require_api_key)],
+    openapi_extra=_body_schema(openai.json_schema()),
 )
-def speech(body: SpeechRequest, service: Service, request: Request) -> Response:
+def speech(body: JsonBody, service: Service, request: Request) -> Response:
+    req, opt = openai.speech_request(body)
     buffered = "aws.event" in request.scope  # behind Mangum the whole body is sent at once anyway
-    fmt = body.response_format
-    sse = body.stream_format == "sse"
-    if sse or (body.stream and not buffered and fmt != "flac"):
-        ctype, chunks = service.speech_stream(body.input, voice=body.voice, fmt=fmt, speed=body.speed,
-                                              emotion=body.emotion, sse=sse)  # fmt: skip
-        return StreamingResponse(chunks, media_type=ctype, headers={"Cache-Control": "no-store"})
-    if fmt == "opus":
-        ctype, chunks = service.speech_stream(body.input, voice=body.voice, fmt=fmt, speed=body.speed,
-                                              emotion=body.emotion)  # fmt: skip
-        return Response(content=b"".join(chunks), media_type=ctype)
-    audio = service.speech(body.input, voice=body.voice, fmt=fmt, speed=body.speed, emotion=body.emotion)
-    return Response(content=audio, media_type=content_type(fmt))
+    if opt.sse or (not buffered and req.format != "flac"):
+        ctype, chunks = service.speech_stream(req, sse=opt.sse)
+        if opt.stream or opt.sse:
+            return StreamingResponse(chunks, media_type=ctype, headers={"Cache-Control": "no-store", **opt.headers})
+        whole = check_response_size(b"".join(chunks))  # stream=false: the same bytes as the stream, at once
+        return Response(content=_sized_wav(whole) if req.format == "wav" else whole, media_type=ctype,
+                        headers=opt.headers)
+    audio = service.speech(req)
+    return Response(content=audio, media_type=content_type(req.format, req.sample_rate), headers=opt.headers)
+
+
+def _sized_wav(data: bytes) -> bytes:
+    """A streamed WAV (unknown-length header) with its RIFF and data sizes filled in."""
+    import struct
+
+    return data[:4] + struct.pack("<I", len(data) - 8) + data[8:40] + struct.pack("<I", len(data) - 44) + data[44:]
+
+
+@router.get(
+    "/v1/models",
+    summary="OpenAI-compatible model list (every name is served by the same voices)",
+    responses=error_responses(401),
+    dependencies=[Depends(require_api_key)],
+)
+def models() -> dict:
+    return openai.models()
 
 
 @router.get(
@@ -79,8 +97,9 @@ def voices(service: Service) -> dict:
     return service.voices()
 
 
-@router.get(
+@router.api_route(
     "/healthz",
+    methods=["GET", "HEAD"],
     response_model=HealthResponse,
     summary="Model loaded, model id and revision, cold start, version",
     responses=error_responses(500, 503),
@@ -100,7 +119,7 @@ def healthz(request: Request) -> dict:
     }
 
 
-@router.get("/", include_in_schema=False, response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False, response_class=HTMLResponse)
 def index() -> HTMLResponse:
     page = resources.files("sambert_lambda.api").joinpath("static/index.html").read_text(encoding="utf-8")
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})

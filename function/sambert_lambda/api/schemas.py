@@ -1,4 +1,4 @@
-"""Request and response models of the HTTP API (also used for direct invokes). Pydantic only."""
+"""Response models of the HTTP API (for OpenAPI). Requests are :class:`sambert_lambda.request.TTSRequest`."""
 
 from __future__ import annotations
 
@@ -7,55 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sambert_lambda.audio import FORMATS
-from sambert_lambda.synthesizer import PITCH_RANGE, SPEED_RANGE, VOLUME_DB_RANGE
+from sambert_lambda.request import SPEED_RANGE
 
-Format = Literal["wav", "mp3", "ogg", "flac", "pcm"]
-SampleRate = Literal[8000, 16000, 22050, 24000]
-MarkType = Literal["sentence", "word", "phoneme", "ssml"]
+Format = Literal["wav", "mp3", "ogg", "opus", "flac", "pcm"]  # for /v1/jobs
 assert set(Format.__args__) == set(FORMATS)  # type: ignore[attr-defined]
-
-
-class TTSRequest(BaseModel):
-    """``POST /v1/tts`` and direct invokes."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "你好，世界。"}]})
-
-    text: str = Field(description="Text (or SSML when ssml=true). At most TTS_MAX_CHARS characters (default 5000).")
-    voice: str | None = Field(None, max_length=64, description="Voice name; default TTS_DEFAULT_VOICE.")
-    emotion: str = Field("neutral", max_length=32, description="One of the voice's emotions (GET /v1/voices).")
-    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1], description=">1 speaks faster")
-    pitch: float = Field(0.0, ge=PITCH_RANGE[0], le=PITCH_RANGE[1], description="pitch shift in predictor units")
-    volume: float = Field(0.0, ge=VOLUME_DB_RANGE[0], le=VOLUME_DB_RANGE[1], description="gain in dB")
-    format: Format = "wav"
-    sample_rate: SampleRate | None = Field(None, description="Output rate; default the voice's own rate.")
-    ssml: bool = False
-    speech_marks: list[MarkType] | None = Field(
-        None, max_length=4, description="Speech mark types to return as JSON Lines (speech_marks_url): sentence, "
-        "word, phoneme, ssml. Times in ms from the frame durations; start/end are UTF-8 byte offsets into text.")
-    captions: Literal["vtt", "srt"] | None = Field(None, description="Also write WebVTT or SRT captions "
-                                                   "(captions_url), one cue per sentence.")
-    lexicon: str | None = Field(None, max_length=16 * 1024, description="Custom pronunciations, one 'word "
-                                "pronunciation' per line (pinyin with tones, or ARPAbet); on top of TTS_LEXICON_FILE.")
-
-
-class SpeechRequest(BaseModel):
-    """``POST /v1/audio/speech``, OpenAI-compatible. Extra OpenAI fields (e.g. ``instructions``) are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    model: str | None = Field(None, max_length=128, description="Accepted and ignored (e.g. tts-1).")
-    input: str = Field(description="Text to speak.")
-    voice: str | None = Field(
-        None, max_length=64, description="A voice of /v1/voices; OpenAI voice names map to the default voice."
-    )
-    response_format: Literal["wav", "mp3", "flac", "pcm", "ogg", "opus"] = Field(
-        "mp3", description="opus is Ogg Opus; ogg is Ogg Vorbis. flac is never streamed.")
-    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
-    emotion: str = Field("neutral", max_length=32, description="Extension: one of the voice's emotions.")
-    stream_format: Literal["audio", "sse"] = Field(
-        "audio", description="audio: the encoded audio, streamed in chunks as sentences finish (chunked transfer; "
-        "buffered behind Mangum). sse: Server-Sent Events speech.audio.delta (base64) then speech.audio.done.")
-    stream: bool = Field(True, description="Extension: false answers the whole file at once (Content-Length).")
 
 
 class ModelRef(BaseModel):

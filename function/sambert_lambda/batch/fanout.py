@@ -9,7 +9,6 @@ allowed receive, with its reason in message attributes (SQS's own redrive policy
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -82,9 +81,9 @@ def _client(endpoint: str | None, region: str):
 
 
 def sqs_client():
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_SQS") or os.environ.get("AWS_ENDPOINT_URL") or None
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return _client(endpoint, region)
+    from sambert_lambda.settings import aws_endpoint, aws_region
+
+    return _client(aws_endpoint("sqs"), aws_region())
 
 
 def send(queue_url: str, messages: list[FanoutMessage], client: Any = None) -> int:

@@ -22,7 +22,7 @@ from sambert_lambda.errors import ConfigInvalid, TTSError
 from sambert_lambda.observability import logger
 
 
-def _env(service: Any) -> tuple[Env, Layout]:
+def batch_env(service: Any) -> tuple[Env, Layout]:
     settings = service.settings
     # Overlapping prefixes raise ConfigInvalid here, before anything is read or written.
     layout = Layout(settings.input_prefix, settings.output_prefix)
@@ -56,7 +56,7 @@ class BatchRetry(RuntimeError):
 
 
 def handle_s3_event(event: dict[str, Any], context: Any, service: Any) -> dict[str, Any]:
-    env, layout = _env(service)
+    env, layout = batch_env(service)
     budget = Budget(context, env.settings.batch_time_margin_ms)
     results = []
     for bucket, key, version_id in s3_records(event):
@@ -75,7 +75,7 @@ def handle_s3_event(event: dict[str, Any], context: Any, service: Any) -> dict[s
 
 
 def handle_sqs_event(event: dict[str, Any], context: Any, service: Any) -> dict[str, Any]:
-    env, layout = _env(service)
+    env, layout = batch_env(service)
     budget = Budget(context, env.settings.batch_time_margin_ms)
     files = consumer.FileCache()
 

@@ -14,14 +14,13 @@ Parsing is pure and deterministic: the S3 invocation and every fan-out consumer 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sambert_lambda.audio import FORMATS
 from sambert_lambda.batch.chunking import chunk_text
 from sambert_lambda.errors import InvalidInput, TTSError
+from sambert_lambda.request import check_field
 
 KINDS: dict[str, str] = {".txt": "txt", ".jsonl": "jsonl", ".ssml": "ssml"}
 JSONL_FIELDS = ("id", "text", "voice", "emotion", "format", "speed", "ssml")
@@ -141,32 +140,22 @@ def defaults_from_metadata(metadata: Mapping[str, str], default_fmt: str) -> tup
 
 
 def _options(raw: Mapping[str, Any], base: Options, *, where: str) -> Options:
-    voice, emotion, fmt, speed = base.voice, base.emotion, base.fmt, base.speed
-    if raw.get("voice") is not None:
-        if not isinstance(raw["voice"], str):
-            raise InvalidInput(f"{where}: voice must be a string", code="unknown_voice")
-        voice = raw["voice"]
-    if raw.get("emotion") is not None:
-        if not isinstance(raw["emotion"], str):
-            raise InvalidInput(f"{where}: emotion must be a string", code="unknown_emotion")
-        emotion = raw["emotion"]
-    if raw.get("format") is not None:
-        fmt = str(raw["format"]).lower()
-        if fmt not in FORMATS:
-            raise InvalidInput(
-                f"{where}: unknown format {raw['format']!r}; use one of {', '.join(FORMATS)}", code="invalid_format"
-            )
-    if raw.get("speed") is not None:
-        value = raw["speed"]
+    """Per-item options, checked with the core request's rules and messages (prefixed with ``where``)."""
+    values = {"voice": base.voice, "emotion": base.emotion, "format": base.fmt, "speed": base.speed}
+    for name in values:
+        value = raw.get(name)
+        if value is None:
+            continue
+        if name == "speed" and isinstance(value, str) and where == "object metadata":  # S3 metadata is text
+            try:
+                value = float(value)
+            except ValueError:
+                pass  # refused below as not a number
         try:
-            if isinstance(value, bool):
-                raise ValueError
-            speed = float(value)
-        except (TypeError, ValueError):
-            raise InvalidInput(f"{where}: speed must be a number", code="invalid_speed") from None
-        if not math.isfinite(speed):
-            raise InvalidInput(f"{where}: speed must be finite", code="invalid_speed")
-    return Options(voice=voice, emotion=emotion, fmt=fmt, speed=speed)
+            values[name] = check_field(name, value)
+        except TTSError as e:
+            raise InvalidInput(f"{where}: {e.message}", code=e.code, status=e.status) from None
+    return Options(voice=values["voice"], emotion=values["emotion"], fmt=values["format"], speed=values["speed"])
 
 
 def parse(

@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sambert_lambda.engine.runtime import configure
-    from sambert_lambda.engine.voice import ModelStore, to_pcm16
+    from sambert_lambda.engine.torch.voice import ModelStore, to_pcm16
 
     lines = read_symbol_lines(args.symbols_file)
     configure(args.threads)

@@ -63,7 +63,7 @@ def pipelined(
 ) -> Iterator[SegmentAudio]:
     """Yield each line's audio in order, with the acoustic model running ahead of the vocoder in a worker thread.
 
-    ``voice`` is a loaded :class:`~sambert_lambda.engine.voice.VoiceModel`; ``vocode(mel[T, 80]) -> wav``.
+    ``voice`` is a loaded :class:`~sambert_lambda.engine.torch.voice.VoiceModel`; ``vocode(mel[T, 80]) -> wav``.
     Errors raised on the worker are re-raised here. ``max_ahead`` bounds the mels held in memory.
     """
     q: queue.Queue = queue.Queue(maxsize=max_ahead)

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import yaml
 
-from sambert_lambda.engine.hifigan import HifiGanGenerator
+from sambert_lambda.engine.torch.hifigan import HifiGanGenerator
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import InvalidInput
 from sambert_lambda.types import Controls
@@ -127,7 +127,7 @@ def weight_norm_state(gen: HifiGanGenerator) -> dict[str, torch.Tensor]:
 
 
 def _write_voice(voice_dir: Path, size: str, seed: int) -> None:
-    from sambert_lambda.engine.sambert import SambertAcousticModel
+    from sambert_lambda.engine.torch.sambert import SambertAcousticModel
 
     am_text, voc_text = (_config_text(n) for n in CONFIGS[size])
     am_config, voc_config = yaml.safe_load(am_text), yaml.safe_load(voc_text)

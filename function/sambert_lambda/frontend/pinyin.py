@@ -99,7 +99,7 @@ def char_readings(ch: str) -> list[str]:
     return list(out[0]) if out and out[0] else []
 
 
-def _phrase_spans(word: str) -> list[tuple[int, int]]:
+def phrase_spans(word: str) -> list[tuple[int, int]]:
     """Forward maximum match of pypinyin phrases (length ≥ 2) inside ``word``: [(start, end)]."""
     _, _, phrases, _ = _pypinyin()
     spans = []
@@ -296,7 +296,7 @@ class G2P:
         covered = [False] * len(text)
         reading = [""] * len(text)
         if self.strategy != "g2pm":
-            for a, b in _phrase_spans(text):
+            for a, b in phrase_spans(text):
                 reading[a:b] = phrase_reading(text[a:b])
                 covered[a:b] = [True] * (b - a)
         out = []

@@ -311,24 +311,11 @@ def _check_voice(emotion: str, speaker: str) -> None:
         raise UnknownVoice(f"unknown speaker {speaker!r}; known: {', '.join(SPEAKERS)}")
 
 
-_FRONTENDS: dict[str, Frontend] = {}
+_FRONTEND: list[OpenFrontend] = []
 
 
-def get_frontend(kind: str = "open") -> Frontend:
-    """``open`` (default), ``ttsfrd`` (the closed frontend; must be installed) or ``auto`` (ttsfrd if usable)."""
-    if kind not in ("open", "ttsfrd", "auto"):
-        raise InvalidInput(f"unknown frontend {kind!r}; choose open, ttsfrd or auto", code="config_invalid")
-    if kind in _FRONTENDS:
-        return _FRONTENDS[kind]
-    frontend: Frontend
-    if kind == "open":
-        frontend = OpenFrontend()
-    else:
-        from sambert_lambda.frontend import ttsfrd
-
-        if kind == "ttsfrd":
-            frontend = ttsfrd.TtsfrdFrontend.from_installed()
-        else:
-            frontend = ttsfrd.TtsfrdFrontend.from_installed() if ttsfrd.available() else get_frontend("open")
-    _FRONTENDS[kind] = frontend
-    return frontend
+def get_frontend() -> OpenFrontend:
+    """The process's open frontend (built once; its tables load lazily)."""
+    if not _FRONTEND:
+        _FRONTEND.append(OpenFrontend())
+    return _FRONTEND[0]

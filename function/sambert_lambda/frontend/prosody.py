@@ -64,10 +64,10 @@ def _split_long(w: Word) -> list[Word]:
         return [w]
     if len(w.text) == _MAX_PW:
         return _split_compound(w)
-    from sambert_lambda.frontend.pinyin import _phrase_spans
+    from sambert_lambda.frontend.pinyin import phrase_spans
 
     cuts = {0, len(w.text)}
-    for a, b in _phrase_spans(w.text):
+    for a, b in phrase_spans(w.text):
         if 2 <= b - a <= _MAX_PW:
             cuts.update((a, b))
     points = sorted(cuts)

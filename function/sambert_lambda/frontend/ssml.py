@@ -2,8 +2,10 @@
 
 Parsed with defusedxml (DTDs, entities and external references are refused), with a size cap and a depth cap.
 Supported: ``<speak>``, ``<p>``, ``<s>``, ``<break time|strength>``, ``<emotion category intensity>``,
-``<prosody rate pitch volume>``, ``<say-as interpret-as="digits|telephone|date|characters|cardinal|ordinal">``
-and ``<phoneme alphabet="pinyin"|"py" ph="...">``. Anything else raises SSMLError naming the element or attribute.
+``<prosody rate pitch volume>``, ``<say-as interpret-as="digits|telephone|date|characters|cardinal|ordinal">``,
+``<phoneme alphabet="pinyin"|"py" ph="...">``, ``<sub alias="...">`` (the alias is read) and ``<mark name="...">``
+(an empty piece carrying the name at its place in the text, for speech marks). ``<audio>`` is refused with its
+reason. Anything else raises SSMLError naming the element or attribute.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from xml.etree.ElementTree import Element
 
-from sambert_lambda.errors import SSMLError
+from sambert_lambda.errors import SSMLError, UnknownEmotion
 from sambert_lambda.frontend.symbols import EMOTIONS, is_valid_pinyin
 from sambert_lambda.types import Controls
 
@@ -32,6 +34,8 @@ _ALLOWED = {
     "prosody": {"rate", "pitch", "volume"},
     "say-as": {"interpret-as", "format"},
     "phoneme": {"alphabet", "ph"},
+    "sub": {"alias"},
+    "mark": {"name"},
 }
 _PARAGRAPH_PAUSE_MS = 0
 _MAX_BREAK_MS = 10_000
@@ -49,6 +53,7 @@ class Piece:
     controls: Controls = DEFAULT_CONTROLS
     break_ms: int | None = None
     normalized: bool = False  # text already in spoken form (say-as)
+    mark: str | None = None  # <mark name>: an empty piece at the mark's place
     phonemes: tuple[str, ...] = ()  # forced pinyin, one per non-space character
 
 
@@ -97,6 +102,9 @@ def _walk(el: Element, style: Piece, out: list[Piece], depth: int) -> None:
     if depth > MAX_DEPTH:
         raise SSMLError(f"SSML is nested deeper than {MAX_DEPTH} levels")
     name = _local(el.tag)
+    if name == "audio":
+        raise SSMLError("<audio> is not supported: the function synthesizes speech only and never fetches URLs; "
+                        "join recorded audio after synthesis")
     if name not in _ALLOWED:
         raise SSMLError(f"unsupported SSML element <{name}>")
     attrs = _check_attrs(el, name)
@@ -116,6 +124,22 @@ def _walk(el: Element, style: Piece, out: list[Piece], depth: int) -> None:
             raise SSMLError("<say-as> needs an interpret-as attribute")
         spoken = say_as(el.text or "", interp, attrs.get("format"))
         out.append(replace(style, text=spoken, normalized=True))
+        _tail(el, style, out)
+        return
+    if name == "sub":
+        if len(el):
+            raise SSMLError("<sub> may contain only text")
+        if not attrs.get("alias", "").strip():
+            raise SSMLError("<sub> needs a non-empty alias attribute")
+        out.append(replace(style, text=attrs["alias"]))
+        _tail(el, style, out)
+        return
+    if name == "mark":
+        if (el.text or "").strip() or len(el):
+            raise SSMLError("<mark> must be empty")
+        if not attrs.get("name", "").strip():
+            raise SSMLError("<mark> needs a name attribute")
+        out.append(Piece(mark=attrs["name"]))
         _tail(el, style, out)
         return
     if name == "phoneme":
@@ -164,7 +188,8 @@ def _emotion(attrs: dict[str, str], style: Piece) -> Piece:
         raise SSMLError("<emotion> needs a category attribute")
     cat = cat.removeprefix("emotion_")
     if cat not in EMOTIONS:
-        raise SSMLError(f"<emotion category={cat!r}>: unknown emotion; known: {', '.join(EMOTIONS)}")
+        # the synthesizer answers this with the loaded voice's own emotions (``detail`` carries the category)
+        raise UnknownEmotion(f"<emotion category={cat!r}>: unknown emotion", detail=cat)
     intensity = style.controls.emotion_intensity
     if "intensity" in attrs:
         try:

@@ -3,6 +3,12 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   let voices = [];
+  let blobUrl = null;
+  const EMOTION_LABELS = { neutral: "中性", happy: "开心", angry: "生气", sad: "悲伤", fear: "恐惧", hate: "厌恶",
+                           surprise: "惊讶", arousal: "激动" };
+  const IAM_HINT = "HTTP 403: this Function URL uses AWS_IAM auth, which a browser cannot sign. Reach the page " +
+    "through 'sambert-lambda serve' or 'sam local start-api', or deploy with AuthType NONE plus API_KEY " +
+    "(see docs/http-api.md, 'The web page').";
 
   function headers() {
     const h = { "Content-Type": "application/json" };
@@ -18,6 +24,7 @@
   }
 
   async function readError(resp) {
+    if (resp.status === 403) return IAM_HINT;
     try {
       const body = await resp.json();
       if (body && body.error) return body.error.message + " (" + body.error.code + ", HTTP " + resp.status + ")";
@@ -29,7 +36,10 @@
     const v = voices.find((x) => x.name === $("voice").value);
     const sel = $("emotion");
     sel.innerHTML = "";
-    (v ? v.emotions : ["neutral"]).forEach((e) => sel.add(new Option(e, e, e === "neutral", e === "neutral")));
+    (v ? v.emotions : ["neutral"]).forEach((e) => {
+      const label = EMOTION_LABELS[e] ? EMOTION_LABELS[e] + " (" + e + ")" : e;
+      sel.add(new Option(label, e, e === "neutral", e === "neutral"));
+    });
   }
 
   async function loadVoices() {
@@ -49,15 +59,39 @@
     }
   }
 
+  function clearResult() {
+    $("result").hidden = true;
+    $("player").removeAttribute("src");
+    $("download").removeAttribute("href");
+    $("meta").textContent = "";
+    if (blobUrl) { URL.revokeObjectURL(blobUrl); blobUrl = null; }
+  }
+
+  async function offerDownload(url, name) {
+    // a real download: the audio as a same-origin blob (a cross-origin link would only navigate to S3)
+    $("download").href = url;
+    $("download").setAttribute("download", name);
+    try {
+      const resp = await fetch(url);
+      if (!resp.ok) return;
+      blobUrl = URL.createObjectURL(await resp.blob());
+      $("download").href = blobUrl;
+    } catch (e) { /* the bucket sends no CORS headers: the link stays the presigned URL */ }
+  }
+
   async function synthesize(ev) {
     ev.preventDefault();
     showError("");
+    clearResult();
     const text = $("text").value;
     if (!text.trim()) { showError("Please type some text first."); return; }
     const payload = {
       text: text, voice: $("voice").value || null, emotion: $("emotion").value || "neutral",
-      speed: parseFloat($("speed").value || "1"), format: $("format").value,
+      speed: parseFloat($("speed").value || "1"), pitch: parseFloat($("pitch").value || "0"),
+      volume: parseFloat($("volume").value || "0"), format: $("format").value,
     };
+    if ($("sample-rate").value) payload.sample_rate = parseInt($("sample-rate").value, 10);
+    if ($("ssml").checked) payload.ssml = true;
     $("synthesize").disabled = true;
     $("status").textContent = "Synthesizing…";
     try {
@@ -65,8 +99,7 @@
       if (!resp.ok) { showError(await readError(resp)); return; }
       const r = await resp.json();
       $("player").src = r.url;
-      $("download").href = r.url;
-      $("download").setAttribute("download", r.key.split("/").pop());
+      await offerDownload(r.url, r.key.split("/").pop());
       $("meta").textContent = r.duration_seconds.toFixed(2) + " s · " + r.voice + " · " + r.emotion +
         (r.cached ? " · cached" : "") + (r.test_voice ? " · test voice (not speech)" : "");
       $("result").hidden = false;

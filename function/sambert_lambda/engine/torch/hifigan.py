@@ -353,11 +353,46 @@ class HifiGanGenerator(nn.Module):
         return torch.tanh(self.conv_post(x))
 
     # ------------------------------------------------------------------ streaming graph (ONNX export)
+    def upsample_polyphase(self, i: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """Stage ``i``'s two upsampling branches as one conv at the input rate: ``(weight, bias, taps)``.
+
+        Both branches read ``a = act(x)``: the repeat branch is ``conv_k(repeat(a, s))`` (nearest upsampling
+        commutes with the element-wise activation) and the other is the causal transposed conv of ``a``. Output
+        sample ``t * s + p`` of their sum depends on ``a[t - m]`` for ``m = 0 .. taps - 1`` only, so the sum is a
+        ``1 x taps`` conv over ``a`` with ``s * C_out`` output channels (channel ``c * s + p`` holds phase ``p``)
+        followed by an interleave of the phases into time. This is the same function (the weights of the taps
+        that read the same input sample are added), with ``taps * s`` instead of ``k * s + K`` multiply-adds per
+        input frame and output channel, and without materializing the repeated input.
+        """
+        s = self.upsample_scales[i]
+        rep = self.repeat_upsamples[i][2].conv1d  # [C_out, C_in, k], causal: left = k - 1
+        tr = self.transpose_upsamples[i][1].deconv  # [C_in, C_out, K]
+        k, big_k = rep.kernel_size[0], tr.kernel_size[0]
+        key = tuple((w.data_ptr(), w._version) for w in (rep.weight, rep.bias, tr.weight, tr.bias))
+        cache = self.__dict__.setdefault("_polyphase", {})
+        if i in cache and cache[i][0] == key:
+            return cache[i][1]
+        taps = max(-(-(k - 1) // s), (big_k - 1) // s) + 1
+        cout, cin = rep.weight.shape[0], rep.weight.shape[1]
+        w = torch.zeros(cout, s, cin, taps, dtype=torch.float64)
+        w_rep, w_tr = rep.weight.detach().double(), tr.weight.detach().double()
+        for p in range(s):
+            for j in range(k):  # repeat branch: tap j reads repeated sample t*s + p - (k-1) + j
+                m = -((p - (k - 1) + j) // s)
+                w[:, p, :, taps - 1 - m] += w_rep[:, :, j]
+            for m in range(taps):  # transposed branch: a[t - m] reaches phase p through kernel index p + m*s
+                if p + m * s < big_k:
+                    w[:, p, :, taps - 1 - m] += w_tr[:, :, p + m * s].t()
+        weight = w.reshape(cout * s, cin, 1, taps).to(rep.weight.dtype).contiguous()
+        bias = (rep.bias.detach() + tr.bias.detach()).repeat_interleave(s).contiguous()
+        cache[i] = (key, (weight, bias, taps))
+        return weight, bias, taps
+
     def stream_state_shapes(self) -> list[tuple[int, int]]:
         """(channels, samples) of every carried history, in the order :meth:`forward_stream` takes and returns them.
 
-        One per conv with a left context (``(k - 1) * d`` input samples) and one per transposed conv
-        (``ceil((k - 1) / s)`` input frames). Causal generators only.
+        One per conv with a left context (``(k - 1) * d`` input samples), and one per upsampling stage (its
+        polyphase conv's ``taps - 1`` input frames). Causal generators only.
         """
         if not self.causal:
             raise ModelError("a streaming vocoder graph needs a causal generator")
@@ -369,9 +404,9 @@ class HifiGanGenerator(nn.Module):
 
         conv(self.conv_pre)
         for i in range(len(self.upsample_scales)):
-            conv(self.repeat_upsamples[i][2])
-            deconv = self.transpose_upsamples[i][1]
-            shapes.append((deconv.deconv.in_channels, deconv.history()))
+            _, _, taps = self.upsample_polyphase(i)
+            if taps > 1:
+                shapes.append((self.repeat_upsamples[i][2].conv1d.in_channels, taps - 1))
             for block in self.conv_blocks[i * self.num_kernels : (i + 1) * self.num_kernels]:
                 for c1, c2 in zip(block.convs1, block.convs2, strict=True):
                     conv(c1)
@@ -388,33 +423,31 @@ class HifiGanGenerator(nn.Module):
         (ONNX Runtime's blocked-layout kernels take 4-D convs only). Each conv reads ``concat(history, input)``
         without padding; the history is the previous chunk's last input samples (zeros before the first chunk,
         which is the one-shot zero padding). Histories are ``[1, C, 1, L]`` as :meth:`stream_state_shapes` lists.
+        Each upsampling stage is one polyphase conv (:meth:`upsample_polyphase`).
         """
         pending = list(states)
         out: list[torch.Tensor] = []
 
+        def history(x: torch.Tensor, left: int) -> torch.Tensor:
+            if not left:
+                return x
+            x = torch.cat([pending.pop(0), x], dim=3)
+            out.append(x[..., -left:])
+            return x
+
         def conv(c: _Conv, x: torch.Tensor, act: nn.Module | None) -> torch.Tensor:
             if act is not None:
                 x = act(x)
-            if c.left:
-                x = torch.cat([pending.pop(0), x], dim=3)
-                out.append(x[..., -c.left :])
             w = c.conv1d
-            return F.conv2d(x, w.weight.unsqueeze(2), w.bias, dilation=(1, w.dilation[0]))
-
-        def deconv(m: _ConvT, x: torch.Tensor) -> torch.Tensor:
-            h, d, t = m.history(), m.deconv, x.shape[-1]
-            x = torch.cat([pending.pop(0), x], dim=3)
-            out.append(x[..., -h:])
-            y = F.conv_transpose2d(x, d.weight.unsqueeze(2), d.bias, stride=(1, m.stride))
-            return y[..., h * m.stride : (h + t) * m.stride]
+            return F.conv2d(history(x, c.left), w.weight.unsqueeze(2), w.bias, dilation=(1, w.dilation[0]))
 
         x = conv(self.conv_pre, mel.unsqueeze(2), None)
         for i, s in enumerate(self.upsample_scales):
-            x = torch.sin(x) + x
-            _, act, rep_conv = self.repeat_upsamples[i]
-            rep = conv(rep_conv, torch.repeat_interleave(x, s, dim=3), act)
-            act_t, convt = self.transpose_upsamples[i]
-            x = rep + deconv(convt, act_t(x))
+            weight, bias, taps = self.upsample_polyphase(i)
+            a = self.repeat_upsamples[i][1](torch.sin(x) + x)
+            y = F.conv2d(history(a, taps - 1), weight, bias)  # [1, C_out * s, 1, T], channel c * s + p
+            t = y.shape[-1]
+            x = y.reshape(1, -1, s, t).transpose(2, 3).reshape(1, -1, 1, t * s)
             xs = None
             for block in self.conv_blocks[i * self.num_kernels : (i + 1) * self.num_kernels]:
                 y = x

@@ -8,8 +8,8 @@
 - PNCA decoder (one step per ``outputs_per_step`` frames, band-limited attention with cached keys/values): numpy.
 - ``am_postnet.onnx``: FSMN + LSTM postnet over the whole line.
 
-The math follows :mod:`sambert_lambda.engine.sambert` step for step (the same weights; float32 throughout), so the
-output agrees with the torch engine up to float summation order. Written by :mod:`engine.onnx_am_export`.
+The math follows :mod:`sambert_lambda.engine.torch.sambert` step for step (the same weights; float32 throughout), so the
+output agrees with the torch engine up to float summation order. Written by :mod:`engine.torch.onnx_am_export`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sambert_lambda.engine.onnx_engine import session_options
+from sambert_lambda.engine.onnx.vocoder import session_options
 from sambert_lambda.errors import InvalidInput, ModelError
 from sambert_lambda.types import Controls
 

@@ -24,9 +24,9 @@ def _torch_path(text: str, mode: str):
     t = time.perf_counter()
     import torch  # noqa: F401  - the native engine's import cost is part of cold start
 
-    import sambert_lambda.engine.hifigan
-    import sambert_lambda.engine.sambert
-    import sambert_lambda.engine.voice  # noqa: F401
+    import sambert_lambda.engine.torch.hifigan
+    import sambert_lambda.engine.torch.sambert
+    import sambert_lambda.engine.torch.voice  # noqa: F401
     from sambert_lambda.settings import load_settings
     from sambert_lambda.synthesizer import Synthesizer
 
@@ -35,10 +35,10 @@ def _torch_path(text: str, mode: str):
     t_import = time.perf_counter() - t
     t = time.perf_counter()
     settings = load_settings()
-    from sambert_lambda.engine.voice import ModelStore
+    from sambert_lambda.engine.torch.voice import ModelStore
 
     store = ModelStore.from_settings(settings)
-    frontend = get_frontend(settings.frontend) if mode == "text" else None
+    frontend = get_frontend() if mode == "text" else None
     synth = Synthesizer(
         store, frontend, settings
     )  # the frontend object is built here; warmed after the voice
@@ -53,7 +53,7 @@ def _torch_path(text: str, mode: str):
 
 def _onnx_path(text: str, mode: str, onnx_dir: str):
     t = time.perf_counter()
-    from sambert_lambda.engine.onnx_voice import OnnxVoice
+    from sambert_lambda.engine.onnx.voice import OnnxVoice
     from sambert_lambda.engine.streaming import sequential
     from sambert_lambda.types import Controls
 
@@ -66,7 +66,7 @@ def _onnx_path(text: str, mode: str, onnx_dir: str):
     threads = int(os.environ.get("TTS_THREADS", "1") or 1)
     voice = OnnxVoice.load(os.path.join(model_dir, "voices", name), onnx_dir, name, threads=threads)
     t_load = time.perf_counter() - t
-    frontend = get_frontend("open") if mode == "text" else None
+    frontend = get_frontend() if mode == "text" else None
     ready(t_import, t_load, warm(frontend))
     if text:
         t = time.perf_counter()

@@ -1,6 +1,6 @@
 """ONNX Runtime vocoder: the exported HiFiGAN generator, with numpy in and out and no torch import.
 
-- Causal generators run the streaming graph (see :func:`engine.onnx_export.export_vocoder`): fixed-size chunks of
+- Causal generators run the streaming graph (see :func:`engine.torch.onnx_export.export_vocoder`): fixed-size chunks of
   mel, each conv's history carried from one chunk to the next as graph inputs and outputs. The result equals
   the one-shot output up to float noise, and only three input shapes ever run (``chunk_frames``, half and a
   quarter of it; the last chunk is zero-padded up to the smallest that fits, which cannot change earlier samples
@@ -43,11 +43,13 @@ class OnnxVocoder:
             raise ModelError("the ONNX vocoder needs the 'onnxruntime' package") from None
         path = Path(path)
         if not path.is_file():
-            raise ModelError(f"ONNX vocoder {path} does not exist (export it with engine.onnx_export)")
+            raise ModelError(f"ONNX vocoder {path} does not exist (export it with engine.torch.onnx_export)")
+        opts = session_options(threads)
+        # The memory pattern pre-plans one block for every intermediate of a shape, with little reuse: +150 MB of
+        # RSS for the 128-frame chunk, and no measurable speed (in-process A/B: 0.185 without vs 0.193 with).
+        opts.enable_mem_pattern = False
         try:
-            self.session = ort.InferenceSession(
-                str(path), session_options(threads), providers=["CPUExecutionProvider"]
-            )
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
             raise ModelError(f"cannot load ONNX vocoder {path}: {e}") from None
         raw = self.session.get_modelmeta().custom_metadata_map.get(META_KEY)

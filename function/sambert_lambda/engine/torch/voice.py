@@ -27,18 +27,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from sambert_lambda.engine.hifigan import HifiGanGenerator, generator_from_config
 from sambert_lambda.engine.modeldir import read_json as _read_json
 from sambert_lambda.engine.modeldir import read_revision as _read_revision
 from sambert_lambda.engine.modeldir import read_yaml as _read_yaml
 from sambert_lambda.engine.modeldir import resolve
 from sambert_lambda.engine.pcm import to_pcm16, to_pcm16_safe  # noqa: F401 - re-exported
+from sambert_lambda.engine.torch.hifigan import HifiGanGenerator, generator_from_config
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError, UnknownVoice
 from sambert_lambda.types import Controls
 
 if TYPE_CHECKING:
-    from sambert_lambda.engine.sambert import SambertAcousticModel
+    from sambert_lambda.engine.torch.sambert import SambertAcousticModel
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def pick_checkpoint(ckpt_dir: Path) -> Path:
     return found[max(found)]
 
 
-def _load_checkpoint(path: Path) -> dict:
+def load_checkpoint(path: Path) -> dict:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unpickling/IO failure means an unusable checkpoint
@@ -168,11 +168,13 @@ class VoiceModel:
             am_params = am_config["Model"]["KanTtsSAMBERT"]["params"]
         except (KeyError, TypeError):
             raise ModelError(f"{voice_dir / 'am/config.yaml'} has no Model.KanTtsSAMBERT.params") from None
-        from sambert_lambda.engine.sambert import SambertAcousticModel  # the AM module is the heavy part
+        from sambert_lambda.engine.torch.sambert import (
+            SambertAcousticModel,  # the AM module is the heavy part
+        )
 
         am = SambertAcousticModel(am_params, units.sizes)
         am_ckpt = pick_checkpoint(voice_dir / "am" / "ckpt")
-        load_module_state(am, strip_ddp_prefix(_load_checkpoint(am_ckpt)["model"]), f"AM ({am_ckpt})")
+        load_module_state(am, strip_ddp_prefix(load_checkpoint(am_ckpt)["model"]), f"AM ({am_ckpt})")
         am.eval()
 
         vocoder = generator_from_config(_read_yaml(voice_dir / "voc" / "config.yaml"))
@@ -181,7 +183,7 @@ class VoiceModel:
                 f"vocoder upsamples by {vocoder.hop_size} but audio_config hop_length is {hop_size}"
             )
         voc_ckpt = pick_checkpoint(voice_dir / "voc" / "ckpt")
-        gen_state = _load_checkpoint(voc_ckpt)["model"].get("generator")
+        gen_state = load_checkpoint(voc_ckpt)["model"].get("generator")
         if not isinstance(gen_state, Mapping):
             raise ModelError(f"vocoder checkpoint {voc_ckpt} has no ['model']['generator'] state dict")
         vocoder.load_generator_state(strip_ddp_prefix(gen_state))

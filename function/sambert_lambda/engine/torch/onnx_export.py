@@ -1,8 +1,8 @@
 """Export a voice's HiFiGAN generator to ONNX (dynamic frame axis), for the optional ONNX Runtime vocoder.
 
-Run at bake time (needs torch); the runtime side (:mod:`sambert_lambda.engine.onnx_engine`) needs only onnxruntime
+Run at bake time (needs torch); the runtime side (:mod:`sambert_lambda.engine.onnx.vocoder`) needs only onnxruntime
 and numpy. The receptive field and hop size are stored in the model's metadata so chunked vocoding works without
-the torch module. :func:`export_voice_onnx` also exports the acoustic model (see :mod:`engine.onnx_am_export`).
+the torch module. :func:`export_voice_onnx` also exports the acoustic model (see :mod:`engine.torch.onnx_am_export`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
     import onnx
     import torch
 
-    from sambert_lambda.engine.hifigan import STREAM_CHUNK_FRAMES
+    from sambert_lambda.engine.torch.hifigan import STREAM_CHUNK_FRAMES
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,9 +75,9 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
             dynamo=False,
         )
     model = onnx.load(str(tmp))
-    if (
-        generator.causal
-    ):  # the carried histories have fixed shapes: declare them (the tracer leaves them symbolic)
+    _constants_to_initializers(model)
+    if generator.causal:
+        # the carried histories have fixed shapes: declare them (the tracer leaves them symbolic)
         declared = {f"next{i}": (1, c, 1, n) for i, (c, n) in enumerate(shapes)}
         for value in model.graph.output:
             if value.name in declared:
@@ -89,6 +89,22 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
     onnx.save(model, str(path))
     tmp.unlink(missing_ok=True)
     return path
+
+
+def _constants_to_initializers(model) -> None:
+    """Tensor ``Constant`` nodes become initializers: the traced polyphase weights are constants, and tools such
+    as ONNX Runtime's quantizer look for conv weights among the initializers."""
+    keep = []
+    for node in model.graph.node:
+        attr = node.attribute[0] if node.op_type == "Constant" and len(node.attribute) == 1 else None
+        if attr is not None and attr.name == "value" and len(attr.t.dims) > 1:
+            tensor = model.graph.initializer.add()
+            tensor.CopyFrom(attr.t)
+            tensor.name = node.output[0]
+        else:
+            keep.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(keep)
 
 
 def _streaming_graph(generator):
@@ -109,8 +125,13 @@ def _streaming_graph(generator):
 
 def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:
     """Export one voice's vocoder to ``out_dir/voc.onnx`` (skipped when it is newer than the checkpoint)."""
-    from sambert_lambda.engine.hifigan import generator_from_config
-    from sambert_lambda.engine.voice import _load_checkpoint, _read_yaml, pick_checkpoint, strip_ddp_prefix
+    from sambert_lambda.engine.modeldir import read_yaml
+    from sambert_lambda.engine.torch.hifigan import generator_from_config
+    from sambert_lambda.engine.torch.voice import (
+        load_checkpoint,
+        pick_checkpoint,
+        strip_ddp_prefix,
+    )
 
     voice_dir, out_dir = Path(voice_dir), Path(out_dir)
     ckpt = pick_checkpoint(voice_dir / "voc" / "ckpt")
@@ -122,8 +143,8 @@ def export_voice(voice_dir: str | Path, out_dir: str | Path, force: bool = False
         and _graph_format(target) == GRAPH_FORMAT
     ):
         return out_dir
-    gen = generator_from_config(_read_yaml(voice_dir / "voc" / "config.yaml"))
-    state = _load_checkpoint(ckpt)["model"].get("generator")
+    gen = generator_from_config(read_yaml(voice_dir / "voc" / "config.yaml"))
+    state = load_checkpoint(ckpt)["model"].get("generator")
     if state is None:
         raise ModelError(f"vocoder checkpoint {ckpt} has no ['model']['generator'] state dict")
     gen.load_generator_state(strip_ddp_prefix(state))
@@ -143,16 +164,16 @@ def _graph_format(path: Path) -> int | None:
 
 
 def export_voice_onnx(voice_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:
-    """Everything :class:`~sambert_lambda.engine.onnx_voice.OnnxVoice` needs: vocoder + acoustic model files."""
-    from sambert_lambda.engine.onnx_am import META_FILE
-    from sambert_lambda.engine.voice import VoiceModel
+    """Everything :class:`~sambert_lambda.engine.onnx.voice.OnnxVoice` needs: vocoder + acoustic model files."""
+    from sambert_lambda.engine.onnx.acoustic import META_FILE
+    from sambert_lambda.engine.torch.voice import VoiceModel
 
     voice_dir, out_dir = Path(voice_dir), Path(out_dir)
     export_voice(voice_dir, out_dir, force=force)
     ckpt = pick_am_checkpoint(voice_dir)
     meta = out_dir / META_FILE
     if force or not meta.is_file() or meta.stat().st_mtime < ckpt.stat().st_mtime:
-        from sambert_lambda.engine.onnx_am_export import export_acoustic
+        from sambert_lambda.engine.torch.onnx_am_export import export_acoustic
 
         export_acoustic(VoiceModel.load(voice_dir, voice_dir.name).am, out_dir)
         log.info("exported %s -> %s", ckpt, out_dir)
@@ -160,7 +181,7 @@ def export_voice_onnx(voice_dir: str | Path, out_dir: str | Path, force: bool = 
 
 
 def pick_am_checkpoint(voice_dir: Path) -> Path:
-    from sambert_lambda.engine.voice import pick_checkpoint
+    from sambert_lambda.engine.torch.voice import pick_checkpoint
 
     return pick_checkpoint(Path(voice_dir) / "am" / "ckpt")
 

@@ -1,4 +1,4 @@
-"""Export a loaded Sambert acoustic model for :class:`~sambert_lambda.engine.onnx_am.OnnxAcousticModel` (bake time).
+"""Export a loaded Sambert acoustic model for :class:`~sambert_lambda.engine.onnx.acoustic.OnnxAcousticModel` (bake time).
 
 Writes two ONNX graphs (non-autoregressive parts, dynamic length axis), the weights of the two autoregressive loops
 (duration predictor, PNCA decoder) as an npz, and a small JSON of structural numbers.
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sambert_lambda.engine.onnx_am import ENCODER_FILE, LOOPS_FILE, META_FILE, POSTNET_FILE
+from sambert_lambda.engine.onnx.acoustic import ENCODER_FILE, LOOPS_FILE, META_FILE, POSTNET_FILE
 from sambert_lambda.engine.units import EMOTION_NEUTRAL_ID, EMOTION_NONE_ID, EMOTION_TYPES
 
 OPSET = 17

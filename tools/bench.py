@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from sambert_lambda import __version__
-from sambert_lambda.perf import cost as costmodel
 from sambert_lambda.types import Controls, Segment
+from tools.perf import cost as costmodel
 
 VOICE = "zhitian_emo"
 # Plain Mandarin prose written for this benchmark (no sources): long enough for a ~30 s cut.
@@ -54,7 +54,7 @@ def _frontend():
         from sambert_lambda.frontend.pipeline import get_frontend
     except ImportError:
         return None
-    return get_frontend("open")
+    return get_frontend()
 
 
 def _symbol_segments(seconds: float, frames_per_s: float, line: str, line_frames: int) -> list[Segment]:
@@ -73,7 +73,7 @@ class Harness:
         onnx_dir: Path | None = None,
         backend: str = "torch",
     ):
-        from sambert_lambda.engine.voice import VOCODER_CHUNK_FRAMES
+        from sambert_lambda.engine.torch.voice import VOCODER_CHUNK_FRAMES
 
         self.model_dir = model_dir
         self.backend = backend
@@ -85,7 +85,7 @@ class Harness:
         if backend == "onnx":
             self.voice = self.voice_for(1)
         else:
-            from sambert_lambda.engine.voice import ModelStore
+            from sambert_lambda.engine.torch.voice import ModelStore
 
             self.voice = ModelStore(model_dir, voices=[VOICE]).voice(VOICE)
         self.frontend = _frontend()
@@ -96,7 +96,7 @@ class Harness:
         if self.backend != "onnx":
             return self.voice
         if threads not in self._onnx_voices:
-            from sambert_lambda.engine.onnx_voice import OnnxVoice
+            from sambert_lambda.engine.onnx.voice import OnnxVoice
 
             assert self._onnx_dir is not None
             self._onnx_voices[threads] = OnnxVoice.load(
@@ -110,13 +110,13 @@ class Harness:
             voc = self.voice_for(threads).vocoder
             return lambda mel: voc.vocode(mel, chunk_frames=self._chunk)
         if self.vocoder_backend == "bf16":
-            from sambert_lambda.engine.quantize import Bf16Vocoder
+            from sambert_lambda.engine.torch.quantize import Bf16Vocoder
 
             if not hasattr(self, "_bf16"):
                 self._bf16 = Bf16Vocoder(self.voice.vocoder)
             return lambda mel: self._bf16.vocode(mel, chunk_frames=self._chunk)
         if self.vocoder_backend == "onnx":
-            from sambert_lambda.engine.onnx_engine import OnnxVocoder
+            from sambert_lambda.engine.onnx.vocoder import OnnxVocoder
 
             if threads not in self._onnx:
                 assert self._onnx_dir is not None
@@ -311,11 +311,11 @@ def _image_size(model_dir: Path) -> dict:
         return {"source": "infra/image_size.py", **image_size.measure(model_dir=model_dir)}  # type: ignore[attr-defined]
     except (ImportError, AttributeError, TypeError):
         pass
-    from sambert_lambda.perf.imagesize import estimate
+    from tools.perf.imagesize import estimate
 
     one_voice = model_dir / "voices" / VOICE
     return {
-        "source": "sambert_lambda.perf.imagesize (infra/image_size.py not available)",
+        "source": "tools.perf.imagesize (infra/image_size.py not available)",
         "torch_engine": estimate("sambert-lambda", ["torch"], one_voice),
         "onnx_engine": estimate("sambert-lambda", ["onnxruntime"], one_voice),
     }
@@ -323,8 +323,8 @@ def _image_size(model_dir: Path) -> dict:
 
 def _bf16_snr(h: Harness, text: str) -> float:
     """Waveform SNR of the bf16 vocoder against fp32 on the ~3 s text's mels (the lossy option's error budget)."""
-    from sambert_lambda.engine.quantize import Bf16Vocoder, snr_db
     from sambert_lambda.engine.streaming import acoustic
+    from sambert_lambda.engine.torch.quantize import Bf16Vocoder, snr_db
 
     bf16 = Bf16Vocoder(h.voice.vocoder)
     ref, got = [], []
@@ -355,7 +355,7 @@ def _frontend_latency(h: Harness, texts: dict[int, str]) -> dict:
         lat[f"{target}s_text"] = {"chars": len(text), "sentences": len(segs), "ms": round(1000 * dt, 2)}
     code = (
         "import time; t=time.perf_counter(); from sambert_lambda.frontend.pipeline import get_frontend; "
-        "f=get_frontend('open'); f.segments('你好，世界。'); print(time.perf_counter()-t)"
+        "f=get_frontend(); f.segments('你好，世界。'); print(time.perf_counter()-t)"
     )
     cmd = [sys.executable, "-c", code]  # fixed interpreter and code of our own
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
@@ -367,7 +367,7 @@ def build_report(args: argparse.Namespace) -> dict:
     import torch
 
     from sambert_lambda.engine.runtime import visible_cpus
-    from sambert_lambda.perf import coldstart, flops, probe
+    from tools.perf import coldstart, flops, probe
 
     cache = Path(args.cache_dir)
     model_dir = Path(args.model_dir) if args.model_dir else ensure_voice(args.size, cache)
@@ -389,7 +389,7 @@ def build_report(args: argparse.Namespace) -> dict:
     }
     onnx_dir = None
     if args.backend == "onnx" or args.vocoder == "onnx":
-        from sambert_lambda.engine.onnx_export import export_voice_onnx
+        from sambert_lambda.engine.torch.onnx_export import export_voice_onnx
 
         onnx_dir = export_voice_onnx(model_dir / "voices" / VOICE, cache / f"onnx-{args.size}")
     h = Harness(model_dir, args.vocoder, onnx_dir, backend=args.backend)
@@ -492,7 +492,7 @@ def build_report(args: argparse.Namespace) -> dict:
 
     report["import_profile"] = {
         m: _optional(lambda m=m: coldstart.import_profile(m))
-        for m in ("sambert_lambda.api.app", "sambert_lambda.storage", "sambert_lambda.engine.voice")
+        for m in ("sambert_lambda.api.app", "sambert_lambda.storage", "sambert_lambda.engine.torch.voice")
     }
     report["frontend"] = _optional(lambda: _frontend_latency(h, texts))
     report["image_size_mb"] = _optional(lambda: _image_size(model_dir))
@@ -502,7 +502,7 @@ def build_report(args: argparse.Namespace) -> dict:
     return report
 
 
-GOALS = {  # issue 7: metric -> goal (lower is better)
+GOALS = {  # metric -> goal (lower is better)
     "cold_start_s": 2.5,
     "rtf_1t_10s": 0.22,
     "rtf_2t_10s": 0.13,

@@ -1,6 +1,6 @@
 """One voice on ONNX Runtime + numpy: linguistic units, acoustic model and vocoder, with no torch import.
 
-The ONNX files are written at bake time by :func:`sambert_lambda.engine.onnx_export.export_voice_onnx` into a
+The ONNX files are written at bake time by :func:`sambert_lambda.engine.torch.onnx_export.export_voice_onnx` into a
 directory of their own (the ModelScope model directory stays read-only). Configs are still read from the voice
 directory, so the two stay in step.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from sambert_lambda.engine.modeldir import read_yaml
-from sambert_lambda.engine.onnx_am import OnnxAcousticModel
-from sambert_lambda.engine.onnx_engine import OnnxVocoder
+from sambert_lambda.engine.onnx.acoustic import OnnxAcousticModel
+from sambert_lambda.engine.onnx.vocoder import OnnxVocoder
 from sambert_lambda.engine.pcm import to_pcm16_safe
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError
@@ -73,10 +73,10 @@ class OnnxVoice:
 
 
 class OnnxModelStore:
-    """The :class:`~sambert_lambda.engine.voice.ModelStore` interface for the torch-free engine.
+    """The :class:`~sambert_lambda.engine.torch.voice.ModelStore` interface for the torch-free engine.
 
     ``model_dir`` is the (read-only) ModelScope model directory; ``onnx_root/<voice>/`` holds each voice's exported
-    files (:func:`sambert_lambda.engine.onnx_export.export_voice_onnx`, run at bake time).
+    files (:func:`sambert_lambda.engine.torch.onnx_export.export_voice_onnx`, run at bake time).
     """
 
     def __init__(self, model_dir: str | Path, onnx_root: str | Path, *, voices=None, default_voice: str | None = None,

@@ -1,0 +1,59 @@
+"""``sambert-lambda synth`` as a subprocess: the output path and the request are checked before any synthesis,
+with the same validation as the API, and errors are ``error [code]`` lines, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sambert_lambda.audio import decode
+
+
+def synth(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sambert_lambda", "synth", *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def assert_error(proc: subprocess.CompletedProcess, code: str) -> None:
+    assert proc.returncode == 1, proc.stderr
+    assert f"error [{code}]" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+# A model directory that does not exist: if the check came after loading, the error would be about the model.
+NO_MODEL = ("--model-dir", "/nonexistent/model")
+
+
+def test_missing_directory_is_refused_before_synthesis(tmp_path):
+    assert_error(synth("你好", "-o", str(tmp_path / "no" / "x.wav"), *NO_MODEL), "invalid_output")
+
+
+def test_directory_as_output_is_refused(tmp_path):
+    assert_error(synth("你好", "-o", str(tmp_path), *NO_MODEL), "invalid_output")
+
+
+@pytest.mark.parametrize("args,code", [
+    (("--sample-rate", "44100"), "invalid_sample_rate"),
+    (("--sample-rate", "16001"), "invalid_sample_rate"),
+    (("--speed", "3"), "invalid_speed"),
+    (("--format", "MP3"), "format_mismatch"),
+])
+def test_same_validation_as_the_api(tmp_path, args, code):
+    assert_error(synth("你好", "-o", str(tmp_path / "x.wav"), *args, *NO_MODEL), code)
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_unknown_extension_without_format(tmp_path):
+    assert_error(synth("你好", "-o", str(tmp_path / "x.audio"), *NO_MODEL), "invalid_format")
+
+
+def test_format_from_extension_and_ssml_detected(tmp_path, test_voice_dir):
+    out = tmp_path / "x.mp3"
+    proc = synth('<speak>你好<break time="200ms"/>世界</speak>', "-o", str(out), "--model-dir", str(test_voice_dir),
+                 "--sample-rate", "8000")
+    assert proc.returncode == 0, proc.stderr
+    assert "TEST VOICE" in proc.stderr and "(mp3," in proc.stderr
+    data = out.read_bytes()
+    audio, rate = decode(data, "mp3")
+    assert rate == 8000 and audio.size > 0.2 * 8000  # the break alone is 200 ms
