@@ -46,17 +46,3 @@ def test_shipped_dev_set_scores(tmp_path: Path):
     r = score(path=DEVSET)
     assert r["tn_mismatch"] == 0
     assert set(r["breaks"]) == {">=#1", ">=#2", ">=#3"}
-
-
-def test_bench_frontend_entry_runs_the_tool_from_a_checkout_and_explains_itself_elsewhere(monkeypatch, capsys):
-    import argparse
-
-    from sambert_lambda.frontend import cli_bench
-
-    parser = argparse.ArgumentParser()
-    cli_bench.add_arguments(parser)
-    assert parser.parse_args(["--skip-speed"]).skip_speed  # the tool's own options, from this checkout
-    monkeypatch.setattr(cli_bench, "_tool", lambda: None)
-    assert cli_bench.run(argparse.Namespace()) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error [tools_unavailable]") and "Traceback" not in err
