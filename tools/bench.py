@@ -73,7 +73,7 @@ class Harness:
         onnx_dir: Path | None = None,
         backend: str = "torch",
     ):
-        from sambert_lambda.engine.torch.voice import VOCODER_CHUNK_FRAMES
+        from sambert_lambda.engine.runtime import VOCODER_CHUNK_FRAMES
 
         self.model_dir = model_dir
         self.backend = backend

@@ -106,3 +106,23 @@ def test_synthesizer_runs_on_the_onnx_store_without_torch(onnx_dirs, golden, tmp
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     n = sum(len(golden[f"zhiyan_emo__{i}__wav"]) for i in range(2))
     assert res.stdout.split() == [str(n), "16000", "False", "['zhiyan_emo']"]
+
+
+def test_both_backends_bound_the_vocoder_by_the_same_frame_count(voices, golden, monkeypatch):
+    from sambert_lambda.engine.runtime import VOCODER_CHUNK_FRAMES
+    from sambert_lambda.engine.torch.voice import VoiceModel
+
+    ref = VoiceModel.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", "zhitian_emo")
+    symbols = str(golden["zhitian_emo__1__symbols"])
+    seen = {}
+    for name, vocoder in (("torch", ref.vocoder), ("onnx", voices["zhitian_emo"].vocoder)):
+        real = vocoder.vocode
+
+        def spy(mel, chunk_frames=None, _real=real, _name=name):
+            seen[_name] = chunk_frames
+            return _real(mel, chunk_frames=chunk_frames)
+
+        monkeypatch.setattr(vocoder, "vocode", spy)
+    ref.synthesize(symbols)
+    voices["zhitian_emo"].synthesize(symbols)
+    assert seen == {"torch": VOCODER_CHUNK_FRAMES, "onnx": VOCODER_CHUNK_FRAMES}

@@ -17,6 +17,10 @@ from pathlib import Path
 
 MB_PER_VCPU = 1769  # Lambda: 1 vCPU-equivalent per 1769 MB of configured memory
 MAX_LAMBDA_VCPUS = 6
+# The most mel frames either backend vocodes at once (a memory bound for long lines): 12.5 s at 80 frames/s. Causal
+# vocoders stream in smaller fixed chunks anyway; non-causal ones run overlapping chunks equal to one shot within
+# float noise.
+VOCODER_CHUNK_FRAMES = 1000
 
 
 @dataclass(frozen=True)

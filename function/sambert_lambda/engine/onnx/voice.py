@@ -16,11 +16,10 @@ from sambert_lambda.engine.modeldir import read_yaml
 from sambert_lambda.engine.onnx.acoustic import OnnxAcousticModel
 from sambert_lambda.engine.onnx.vocoder import OnnxVocoder
 from sambert_lambda.engine.pcm import to_pcm16_safe
+from sambert_lambda.engine.runtime import VOCODER_CHUNK_FRAMES
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError
 from sambert_lambda.types import Controls
-
-VOCODER_CHUNK_FRAMES = 500  # as the torch engine: bounded memory for long lines
 
 
 @dataclass

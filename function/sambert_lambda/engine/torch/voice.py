@@ -32,6 +32,7 @@ from sambert_lambda.engine.modeldir import read_revision as _read_revision
 from sambert_lambda.engine.modeldir import read_yaml as _read_yaml
 from sambert_lambda.engine.modeldir import resolve
 from sambert_lambda.engine.pcm import to_pcm16, to_pcm16_safe  # noqa: F401 - re-exported
+from sambert_lambda.engine.runtime import VOCODER_CHUNK_FRAMES
 from sambert_lambda.engine.torch.hifigan import HifiGanGenerator, generator_from_config
 from sambert_lambda.engine.units import LinguisticUnits
 from sambert_lambda.errors import ModelError, UnknownVoice
@@ -43,9 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DDP_PREFIX = "module."
-# The most mel frames vocoded at once (memory bound). Causal vocoders stream in smaller fixed chunks anyway
-# (hifigan.STREAM_CHUNK_FRAMES); non-causal ones run overlapping chunks equal to one shot within float noise.
-VOCODER_CHUNK_FRAMES = 1000  # 12.5 s at 80 frames/s
 
 
 # --------------------------------------------------------------------------- small helpers
