@@ -56,12 +56,12 @@ class FakeContext:
 
 
 def s3_event(bucket: str, key: str, etag: str = "0123456789abcdef0123456789abcdef") -> dict:
-    """The S3 put event from tests/events/s3_put.json with the bucket and (URL-encoded) key replaced."""
+    """The S3 put event from tests/events/s3-put.json with the bucket and (URL-encoded) key replaced."""
     import json
     from pathlib import Path
     from urllib.parse import quote_plus
 
-    event = json.loads((Path(__file__).parent / "events" / "s3_put.json").read_text())
+    event = json.loads((Path(__file__).parent / "events" / "s3-put.json").read_text())
     rec = event["Records"][0]
     rec["s3"]["bucket"]["name"] = bucket
     rec["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
@@ -71,12 +71,12 @@ def s3_event(bucket: str, key: str, etag: str = "0123456789abcdef0123456789abcde
 
 
 def sqs_event(messages: list[tuple[str, str, int]]) -> dict:
-    """The SQS event from tests/events/sqs_receive.json, one record per (message id, body, receive count)."""
+    """The SQS event from tests/events/sqs-receive-message.json, one record per (message id, body, receive count)."""
     import copy
     import json
     from pathlib import Path
 
-    template = json.loads((Path(__file__).parent / "events" / "sqs_receive.json").read_text())["Records"][0]
+    template = json.loads((Path(__file__).parent / "events" / "sqs-receive-message.json").read_text())["Records"][0]
     records = []
     for message_id, body, count in messages:
         rec = copy.deepcopy(template)

@@ -216,7 +216,7 @@ def test_poller_builds_records_of_the_generated_sqs_event_shape():
 
     from infra.poller import lambda_record
 
-    generated = json.loads((Path(__file__).parents[1] / "events" / "sqs_receive.json").read_text())["Records"][0]
+    generated = json.loads((Path(__file__).parents[1] / "events" / "sqs-receive-message.json").read_text())["Records"][0]
     msg = {"MessageId": "m", "ReceiptHandle": "r", "Body": "b", "MD5OfBody": "d",
            "Attributes": {"ApproximateReceiveCount": "2"},
            "MessageAttributes": {"k": {"StringValue": "v", "DataType": "String"}}}
