@@ -7,6 +7,9 @@ where the name is missing, :func:`apply` is idempotent, and what it did is logge
 - ``scipy.signal.<window>`` (``kaiser``, ``hann``, ...) moved to ``scipy.signal.windows`` in scipy 1.13.
 - ``scipy.misc.logsumexp`` moved to ``scipy.special.logsumexp``; ``scipy.misc`` itself may be gone.
 - ``np.float``, ``np.int``, ... were removed in numpy 1.24 / 2.0; old code meant the Python builtins.
+
+When scipy is not installed there is nothing of it to guard: the scipy shims are skipped and the numpy ones still
+apply.
 """
 
 from __future__ import annotations
@@ -69,6 +72,14 @@ def _has(module: object, name: str) -> bool:
     return True
 
 
+def _scipy_installed() -> bool:
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _scipy_signal() -> list[str]:
     import scipy.signal
     import scipy.signal.windows
@@ -117,7 +128,7 @@ def apply() -> list[str]:
     with _lock:
         if _applied is not None:
             return list(_applied)
-        done = _scipy_signal() + _scipy_misc() + _numpy_aliases()
+        done = (_scipy_signal() + _scipy_misc() if _scipy_installed() else []) + _numpy_aliases()
         _applied = done
     if done:
         log.info("compat: added %d legacy name(s): %s", len(done), ", ".join(done))

@@ -58,3 +58,26 @@ def test_idempotent_and_logged_once(caplog, monkeypatch):
     assert "scipy.signal.kaiser" in first
     assert second == first
     assert sum("compat: added" in r.message for r in caplog.records) == 1
+
+
+def test_without_scipy_the_numpy_shims_still_apply():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['scipy'] = None\n"  # an import of scipy now raises ImportError
+        "import numpy as np\n"
+        "for n in ('float', 'int', 'long'):\n"
+        "    if n in np.__dict__: delattr(np, n)\n"
+        "from sambert_lambda import compat\n"
+        "done = compat.apply()\n"
+        "assert not any(d.startswith('scipy') for d in done), done\n"
+        "assert {'numpy.float', 'numpy.int', 'numpy.long'} <= set(done), done\n"
+        "assert np.float is float\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
