@@ -266,7 +266,7 @@ class TTSService:
             raise
         except (RuntimeError, ValueError) as e:
             raise ModelError(f"synthesis failed ({type(e).__name__})", code="synthesis_failed") from None
-        characters = count_characters(req.text)
+        characters = count_characters(req.text, ssml=bool(req.ssml))
 
         def event(data: bytes) -> bytes:
             return _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode()}) if sse else data

@@ -57,8 +57,17 @@ class VoiceInfo:
     test_voice: bool
 
 
-def count_characters(text: str) -> int:
-    """Billable characters: everything but whitespace (as Polly counts, near enough for SSML-free text)."""
+def count_characters(text: str, ssml: bool = False) -> int:
+    """Billable characters: everything but whitespace. For SSML only the text content counts, never the tags or
+    their attributes (as Polly bills SSML)."""
+    if ssml:
+        from defusedxml import DefusedXmlException
+        from defusedxml.ElementTree import ParseError, fromstring
+
+        try:
+            text = "".join(fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True).itertext())
+        except (DefusedXmlException, ParseError, ValueError):
+            pass  # the frontend refuses such text before anything is billed; count it as plain text
     return sum(1 for c in text if not c.isspace())
 
 
@@ -180,7 +189,7 @@ class Synthesizer:
                                       volume_db=volume_db, ssml=ssml, speaker=speaker, lexicon=lexicon)  # fmt: skip
         t1 = time.perf_counter()
         result = self.render(segments, name)
-        result.characters = count_characters(text)
+        result.characters = count_characters(text, ssml=ssml)
         result.emotion = emotion
         result.timings["frontend_s"] = t1 - t0
         result.timings["total_s"] = time.perf_counter() - t0

@@ -35,6 +35,14 @@ def test_synthesize_text(synth):
     assert r.timings["acoustic_s"] > 0 and r.timings["vocoder_s"] > 0 and r.timings["total_s"] >= r.timings["engine_s"]
 
 
+def test_ssml_bills_the_spoken_text_not_the_tags(synth):
+    ssml = '<speak><prosody rate="fast">你好</prosody><break time="300ms"/>世界</speak>'
+    assert count_characters(ssml, ssml=True) == 4
+    assert count_characters("<speak>a < b", ssml=True) == len("<speak>a<b")  # unparseable: as plain text
+    r = synth.synthesize(ssml, ssml=True)
+    assert r.characters == 4
+
+
 def test_same_request_is_deterministic_and_emotion_changes_output(synth):
     a = synth.synthesize("你好世界。", emotion="neutral")
     b = synth.synthesize("你好世界。", emotion="neutral")
