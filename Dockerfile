@@ -89,7 +89,7 @@ RUN if [ "$MODEL" = "test-voice" ]; then \
 
 # ---------------------------------------------------------------------------------------------------- deps-onnx
 # The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
-# numpy's and scipy's own test suites (~49 MB; infra/image_size.py ONNX_TRIM_TESTS lists the same packages). The
+# numpy's own test suite (infra/image_size.py ONNX_TRIM_TESTS lists the same packages). The
 # frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
 FROM ${BASE_IMAGE} AS deps-onnx
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -107,7 +107,7 @@ COPY requirements/lambda-onnx.txt requirements/lambda-onnx.txt
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt \
  && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
- && find "$site"/numpy "$site"/scipy -type d -name tests -prune -exec rm -rf {} +
+ && find "$site"/numpy -type d -name tests -prune -exec rm -rf {} +
 COPY pyproject.toml README.md NOTICE ./
 COPY function ./function
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \

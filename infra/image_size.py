@@ -43,9 +43,9 @@ CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # Removed from site-packages after the install, as the Dockerfile's deps stage does: only needed to build C++
 # extensions against torch or to test torch itself.
 TRIM = ("torch/include", "torch/bin/test_*", "torch/bin/*Test", "torch/bin/protoc*")
-# The onnx image's deps-onnx stage drops numpy's and scipy's own test suites (~49 MB, never imported by the
-# function): ``find "$site"/numpy "$site"/scipy -type d -name tests -prune -exec rm -rf {} +``.
-ONNX_TRIM_TESTS = ("numpy", "scipy")
+# The onnx image's deps-onnx stage drops numpy's own test suite (never imported by the function):
+# ``find "$site"/numpy -type d -name tests -prune -exec rm -rf {} +``.
+ONNX_TRIM_TESTS = ("numpy",)
 
 
 def cpu_index_reachable(timeout: float = 3.0) -> bool:

@@ -1,14 +1,13 @@
 """Audio encoding and decoding: float32 mono waveforms <-> wav/flac/ogg/mp3/raw PCM bytes.
 
 wav (PCM 16-bit), flac and ogg (Vorbis) go through soundfile (libsndfile); mp3 through lameenc (LAME);
-``pcm`` is headerless signed 16-bit little-endian mono. Resampling uses scipy's polyphase resampler.
+``pcm`` is headerless signed 16-bit little-endian mono. Resampling uses libsoxr (the ``soxr`` package, high quality).
 No torch here: the batch path and the API import this module.
 """
 
 from __future__ import annotations
 
 import io
-from math import gcd
 
 import numpy as np
 
@@ -39,15 +38,14 @@ def content_type(fmt: str, sample_rate: int | None = None) -> str:
 
 
 def resample(audio: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
-    """Polyphase resampling (scipy.signal.resample_poly); the output has round(n * target / orig) samples."""
+    """Band-limited resampling with libsoxr (``HQ``, linear phase, delay compensated); the output has
+    round(n * target / orig) samples."""
     audio = np.asarray(audio, dtype=np.float32).reshape(-1)
     if orig_rate == target_rate or audio.size == 0:
         return audio
-    from scipy.signal import resample_poly
+    import soxr
 
-    g = gcd(int(orig_rate), int(target_rate))
-    up, down = int(target_rate) // g, int(orig_rate) // g
-    out = resample_poly(audio, up, down).astype(np.float32)
+    out = np.asarray(soxr.resample(audio, int(orig_rate), int(target_rate), quality="HQ"), dtype=np.float32)
     expected = round(audio.size * target_rate / orig_rate)
     return out[:expected] if out.size >= expected else np.pad(out, (0, expected - out.size))
 

@@ -46,7 +46,7 @@ def test_lock_installs_into_fresh_target_and_handler_imports(tmp_path):
     installed = {image_size.dist_name(p) for p in target.glob("*.dist-info")}
     assert set(_pins()) <= installed, set(_pins()) - installed
     probe = (
-        "import numpy, scipy, torch, fastapi, mangum, awslambdaric, boto3, soundfile, lameenc\n"
+        "import numpy, soxr, torch, fastapi, mangum, awslambdaric, boto3, soundfile, lameenc\n"
         "import sambert_lambda.handler\n"
         "assert numpy.__file__.startswith(sys.argv[1]) and torch.__file__.startswith(sys.argv[1])\n"
         "assert not torch.cuda.is_available()\n"
