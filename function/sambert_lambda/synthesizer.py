@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sambert_lambda.errors import InvalidInput, UnknownEmotion, UnknownVoice
+from sambert_lambda.errors import InvalidInput, SSMLError, UnknownEmotion, UnknownVoice
 from sambert_lambda.marks import Rendered
 from sambert_lambda.request import check_controls, check_text
 from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Settings, get_settings
@@ -61,12 +61,11 @@ def count_characters(text: str, ssml: bool = False) -> int:
     """Billable characters: everything but whitespace. For SSML only the text content counts, never the tags or
     their attributes (as Polly bills SSML)."""
     if ssml:
-        from defusedxml import DefusedXmlException
-        from defusedxml.ElementTree import ParseError, fromstring
+        from sambert_lambda.frontend.ssml import spoken_text
 
         try:
-            text = "".join(fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True).itertext())
-        except (DefusedXmlException, ParseError, ValueError):
+            text = spoken_text(text)
+        except SSMLError:
             pass  # the frontend refuses such text before anything is billed; count it as plain text
     return sum(1 for c in text if not c.isspace())
 

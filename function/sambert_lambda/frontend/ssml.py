@@ -67,7 +67,8 @@ def _attr_name(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
-def parse_ssml(text: str, *, emotion: str = "neutral", controls: Controls = DEFAULT_CONTROLS) -> list[Piece]:
+def parse_root(text: str) -> Element:
+    """The ``<speak>`` element of ``text``, parsed safely (size cap; no DTD, entities or external references)."""
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
 
@@ -84,6 +85,16 @@ def parse_ssml(text: str, *, emotion: str = "neutral", controls: Controls = DEFA
         raise SSMLError(f"malformed SSML: {e}") from e
     if _local(root.tag) != "speak":
         raise SSMLError(f"the root element must be <speak>, not <{_local(root.tag)}>")
+    return root
+
+
+def spoken_text(text: str) -> str:
+    """The text content of an SSML document, without its tags or attributes (what is billed)."""
+    return "".join(parse_root(text).itertext())
+
+
+def parse_ssml(text: str, *, emotion: str = "neutral", controls: Controls = DEFAULT_CONTROLS) -> list[Piece]:
+    root = parse_root(text)
     pieces: list[Piece] = []
     base = Piece(emotion=emotion, controls=controls)
     _walk(root, base, pieces, depth=0)
