@@ -5,19 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sambert_lambda.engine.voice import open_store
 from sambert_lambda.errors import ConfigInvalid
 from sambert_lambda.settings import load_settings
-from sambert_lambda.synthesizer import Synthesizer, build_store
+from sambert_lambda.synthesizer import Synthesizer
 
 
 def test_onnx_backend_needs_an_onnx_dir(test_voice_dir):
     with pytest.raises(ConfigInvalid, match="TTS_ONNX_DIR"):
-        build_store(load_settings(model_dir=str(test_voice_dir), backend="onnx"))
+        open_store(load_settings(model_dir=str(test_voice_dir), backend="onnx"))
 
 
 def test_bf16_needs_the_torch_backend(test_voice_dir, tmp_path):
     with pytest.raises(ConfigInvalid, match="bf16"):
-        build_store(load_settings(model_dir=str(test_voice_dir), backend="onnx", onnx_dir=str(tmp_path),
+        open_store(load_settings(model_dir=str(test_voice_dir), backend="onnx", onnx_dir=str(tmp_path),
                                   vocoder_precision="bf16"))
 
 
@@ -35,7 +36,7 @@ def test_onnx_backend_matches_native(test_voice_dir, tmp_path):
     native = Synthesizer.from_settings(load_settings(model_dir=str(test_voice_dir), voices="zhitian_emo"))
     onnx = Synthesizer.from_settings(load_settings(model_dir=str(test_voice_dir), voices="zhitian_emo",
                                                    backend="onnx", onnx_dir=str(tmp_path / "onnx")))
-    assert type(onnx.store).__name__ == "OnnxModelStore"
+    assert onnx.store.backend == "onnx" and type(onnx.store.voice("zhitian_emo").impl).__name__ == "OnnxVoice"
     a = native.synthesize("今天天气真好。", emotion="happy")
     b = onnx.synthesize("今天天气真好。", emotion="happy")
     assert a.audio.shape == b.audio.shape
@@ -46,8 +47,8 @@ def test_bf16_vocoder_is_opt_in_and_close(test_voice_dir):
     fp32 = Synthesizer.from_settings(load_settings(model_dir=str(test_voice_dir), voices="zhitian_emo"))
     bf16 = Synthesizer.from_settings(load_settings(model_dir=str(test_voice_dir), voices="zhitian_emo",
                                                    vocoder_precision="bf16"))
-    assert type(bf16.store.voice("zhitian_emo").vocoder).__name__ == "Bf16Vocoder"
-    assert type(fp32.store.voice("zhitian_emo").vocoder).__name__ == "HifiGanGenerator"
+    assert type(bf16.store.voice("zhitian_emo").impl.vocoder).__name__ == "Bf16Vocoder"
+    assert type(fp32.store.voice("zhitian_emo").impl.vocoder).__name__ == "HifiGanGenerator"
     a = fp32.synthesize("你好。").audio
     b = bf16.synthesize("你好。").audio
     assert a.shape == b.shape and not np.array_equal(a, b)
