@@ -254,8 +254,8 @@ class Synthesizer:
                     t = time.perf_counter()
                     chunk = next(chunks)
                     timings["engine_s"] = timings.get("engine_s", 0.0) + time.perf_counter() - t
-                    for k in ("acoustic_s", "vocoder_s"):
-                        timings[k] = timings.get(k, 0.0) + chunk.timings[k]
+                    for k, v in chunk.timings.items():  # acoustic_s, vocoder_s and their thread CPU seconds
+                        timings[k] = timings.get(k, 0.0) + v
                     # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
                     wav = np.clip(chunk.audio, -1.0, 1.0)
                     yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in chunk.durations), chunk.hop_size)

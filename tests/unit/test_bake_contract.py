@@ -51,7 +51,7 @@ def test_download_verify_and_runtime_finds_it(tmp_path, monkeypatch, capsys):
     assert rc == 0
     assert calls == [(MODEL_ID, "v1.0.2", str(tmp_path), {})]
     assert "3 voice(s) verified and loaded" in out and "checkpoint_980000.pth" in out
-    store = open_store(load_settings(modelscope_cache=str(tmp_path), threads=1))
+    store = open_store(load_settings(modelscope_cache=str(tmp_path), threads=1, backend="torch"))
     assert store.revision == "v1.0.2" and store.voice_names == ["zhitian_emo", "zhiyan_emo", "zhibei_emo"]
 
 
@@ -105,6 +105,6 @@ def test_test_voice_into_cache_layout(tmp_path, capsys):
     )
     assert rc == 0
     assert (tmp_path / "iic" / "speech_sambert-hifigan_tts_zh-cn_16k" / "voices" / "voices.json").is_file()
-    store = open_store(load_settings(modelscope_cache=str(tmp_path), threads=1))
+    store = open_store(load_settings(modelscope_cache=str(tmp_path), threads=1, backend="torch"))
     assert store.is_test_voice and store.voice_names == ["zhitian_emo", "zhiyan_emo"]
     assert "1 voice(s) verified" in capsys.readouterr().out

@@ -191,22 +191,22 @@ def test_from_settings_finds_cache_layouts(tmp_path, layout, monkeypatch):
     shutil.copytree(MODEL, target)
     (target / ".mv").write_text("Revision:v1.0.2,CreatedAt:1700000000")
     monkeypatch.delenv("TTS_MODEL_DIR", raising=False)
-    settings = load_settings(modelscope_cache=str(tmp_path), model_id=MODEL_ID, threads=1)
+    settings = load_settings(modelscope_cache=str(tmp_path), model_id=MODEL_ID, threads=1, backend="torch")
     store = open_store(settings)
     assert store.model_dir == target and store.revision == "v1.0.2" and store.model_id == MODEL_ID
     assert torch.get_num_threads() == 1
 
 
 def test_from_settings_not_found(tmp_path):
-    settings = load_settings(modelscope_cache=str(tmp_path), threads=1)
+    settings = load_settings(modelscope_cache=str(tmp_path), threads=1, backend="torch")
     with pytest.raises(ModelError, match="bake-model"):
         open_store(settings)
     with pytest.raises(ModelError, match="TTS_MODEL_DIR"):
-        open_store(load_settings(threads=1, model_dir=None, modelscope_cache=None))
+        open_store(load_settings(threads=1, model_dir=None, modelscope_cache=None, backend="torch"))
 
 
 def test_from_settings_model_dir():
-    store = open_store(load_settings(model_dir=str(MODEL), voices="zhibei_emo", threads=1))
+    store = open_store(load_settings(model_dir=str(MODEL), voices="zhibei_emo", threads=1, backend="torch"))
     assert store.voice_names == ["zhibei_emo"] and store.default_voice == "zhibei_emo"
 
 

@@ -42,7 +42,8 @@ from sambert_lambda.types import Controls
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("onnx", "torch")
+BACKENDS = ("onnx", "torch")  # the first is the default
+ONNX_SUBDIR = "onnx"  # a model directory's own export, the default TTS_ONNX_DIR
 PRECISIONS = ("fp32", "bf16")
 _DONE = object()
 
@@ -90,6 +91,7 @@ class Voice:
         self.backend = backend
         self.precision = precision
         self.threads = max(1, int(threads))
+        self.pipelined: bool | None = None  # None: pipeline when on two or more threads
 
     @classmethod
     def load(
@@ -104,9 +106,11 @@ class Voice:
     ) -> Voice:
         """Voice ``name`` of the model directory ``model_dir`` (ModelScope layout) on ``backend``.
 
-        ``onnx_dir`` (backend ``onnx``) is the export root with one sub-directory per voice. ``threads`` is what the
+        ``onnx_dir`` (backend ``onnx``) is the export root with one sub-directory per voice (default: the model
+        directory's own ``onnx/``, when it has one, as ``make-test-voice --onnx`` writes it). ``threads`` is what the
         backend's sessions use (ONNX) or what the process was configured with (torch: :func:`runtime.configure`).
         """
+        onnx_dir = onnx_root(model_dir, onnx_dir)
         check_backend(backend, onnx_dir, precision)
         voice_dir = Path(model_dir) / "voices" / name
         if backend == "onnx":
@@ -161,11 +165,12 @@ class Voice:
         self, units: Iterable[Unit], controls: Controls | None = None, *, pipelined: bool | None = None
     ) -> Iterator[AudioChunk]:
         """One :class:`AudioChunk` per unit, in order. A unit is a symbol line, or (symbol line, its own Controls);
-        ``controls`` applies to bare lines. ``pipelined``: None = when this voice runs on two or more threads."""
+        ``controls`` applies to bare lines. ``pipelined``: None = :attr:`pipelined`, whose None means when this voice
+        runs on two or more threads."""
         base = controls or Controls()
         lines = ((u, base) if isinstance(u, str) else u for u in units)
         if pipelined is None:
-            pipelined = self.threads >= 2
+            pipelined = self.pipelined if self.pipelined is not None else self.threads >= 2
         return self._pipelined(lines) if pipelined else self._sequential(lines)
 
     def synthesize_line(self, symbols: str, controls: Controls | None = None) -> AudioChunk:
@@ -225,6 +230,14 @@ class Voice:
                     worker.join(timeout=0.05)
 
 
+def onnx_root(model_dir: str | Path, onnx_dir: str | Path | None) -> Path | None:
+    """``onnx_dir`` (TTS_ONNX_DIR) if given, else ``<model_dir>/onnx`` if that directory exists, else None."""
+    if onnx_dir:
+        return Path(onnx_dir)
+    own = Path(model_dir) / ONNX_SUBDIR
+    return own if own.is_dir() else None
+
+
 def check_backend(backend: str, onnx_dir: str | Path | None, precision: str) -> None:
     if backend not in BACKENDS:
         raise ConfigInvalid(f"TTS_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -233,8 +246,9 @@ def check_backend(backend: str, onnx_dir: str | Path | None, precision: str) -> 
     if backend == "onnx":
         if not onnx_dir:
             raise ConfigInvalid(
-                "TTS_ONNX_DIR is required with TTS_BACKEND=onnx (write it with 'sambert-lambda export-onnx', "
-                "or set TTS_BACKEND=torch)"
+                "TTS_BACKEND=onnx needs the exported voices: set TTS_ONNX_DIR (written by 'sambert-lambda "
+                "export-onnx MODEL_DIR OUT'), or give the model directory an onnx/ sub-directory, or set "
+                "TTS_BACKEND=torch"
             )
         if precision != "fp32":
             raise ConfigInvalid("TTS_VOCODER_PRECISION=bf16 needs TTS_BACKEND=torch")
@@ -257,8 +271,9 @@ class ModelStore:
         model_id: str | None = None,
         revision: str | None = None,
     ):
-        check_backend(backend, onnx_dir, precision)
         self.model_dir = Path(model_dir)
+        onnx_dir = onnx_root(self.model_dir, onnx_dir)
+        check_backend(backend, onnx_dir, precision)
         self.backend, self.onnx_dir, self.precision, self.threads = backend, onnx_dir, precision, threads
         configuration = read_json(self.model_dir / "configuration.json")
         listed = read_json(self.model_dir / "voices" / "voices.json").get("voices")
@@ -310,8 +325,8 @@ def open_store(settings) -> ModelStore:
     torch backend runs, so the ONNX path never imports torch)."""
     from sambert_lambda.engine.runtime import configure
 
-    check_backend(settings.backend, settings.onnx_dir, settings.vocoder_precision)
     found = resolve(settings)
+    check_backend(settings.backend, onnx_root(found.path, settings.onnx_dir), settings.vocoder_precision)
     threads = configure(settings.threads, apply=settings.backend == "torch").threads
     return ModelStore(found.path, backend=settings.backend, onnx_dir=settings.onnx_dir,
                       precision=settings.vocoder_precision, threads=threads, voices=settings.voices,
