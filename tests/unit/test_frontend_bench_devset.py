@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.frontend_bench.prosody import DEVSET, load, parse_marked, score
+import pytest
+
+from tools.frontend_bench.prosody import DEVSET, HELDBACK, load, parse_marked, score
 
 
 def test_marks_give_break_levels_after_characters():
@@ -13,8 +15,9 @@ def test_marks_give_break_levels_after_characters():
     assert brk == {1: 1, 3: 3, 6: 1, 7: 4}
 
 
-def test_every_dev_sentence_has_one_syllable_per_character_and_valid_breaks():
-    items = load()
+@pytest.mark.parametrize("path", [DEVSET, HELDBACK], ids=["devset", "heldback"])
+def test_every_labelled_sentence_has_one_syllable_per_character_and_valid_breaks(path: Path):
+    items = load(path)
     assert len(items) >= 100
     assert {it["category"] for it in items} == {"news", "dialogue", "numbers", "mixed"}
     for it in items:
@@ -46,3 +49,24 @@ def test_shipped_dev_set_scores(tmp_path: Path):
     r = score(path=DEVSET)
     assert r["tn_mismatch"] == 0
     assert set(r["breaks"]) == {">=#1", ">=#2", ">=#3"}
+
+
+def test_dev_and_held_back_parts_are_large_enough_and_share_no_sentence():
+    dev, held = load(DEVSET), load(HELDBACK)
+    assert len(dev) + len(held) >= 300
+    assert not {it["text"] for it in dev} & {it["text"] for it in held}
+
+
+def test_bench_reports_the_held_back_part_separately_and_never_lists_its_errors(capsys):
+    import argparse
+    import json
+
+    from tools.frontend_bench import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    assert cli.run(parser.parse_args(["--skip-speed", "--errors"])) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["devset"]["sentences"] == len(load(DEVSET))
+    assert report["heldback"]["sentences"] == len(load(HELDBACK))
+    assert "errors" in report["devset"] and "errors" not in report["heldback"]
