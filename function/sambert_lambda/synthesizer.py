@@ -240,8 +240,9 @@ class Synthesizer:
 
     def render_iter(self, segments: list[Segment], voice: str, timings: dict[str, float] | None = None):
         """Yield (float32 audio, Rendered or None for a pause) as each segment is synthesized: the joined waveform
-        is the concatenation of the audio parts, so streaming and buffered output are the same samples. On two or
-        more threads the engine computes the next sentence's acoustic model while it vocodes this one."""
+        is the concatenation of the audio parts, so streaming and buffered output are the same samples. A pause
+        that carries SSML marks comes with a Rendered of 0 speech samples (where the marks sit). On two or more
+        threads the engine computes the next sentence's acoustic model while it vocodes this one."""
         model = self.store.voice(voice)
         sr = model.sample_rate
         timings = timings if timings is not None else {}
@@ -260,9 +261,13 @@ class Synthesizer:
                     wav = np.clip(chunk.audio, -1.0, 1.0)
                     yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in chunk.durations), chunk.hop_size)
                     at += len(wav)
+                elif seg.marks:
+                    placed = Rendered(seg, at, 0)
+                    if seg.pause_after_ms <= 0:
+                        yield np.zeros(0, dtype=np.float32), placed
                 if seg.pause_after_ms > 0:
                     pause = np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32)
-                    yield pause, None
+                    yield pause, (placed if not seg.symbols and seg.marks else None)
                     at += len(pause)
         finally:
             chunks.close()
