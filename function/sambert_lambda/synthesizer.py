@@ -238,7 +238,8 @@ class Synthesizer:
 
     def render_iter(self, segments: list[Segment], voice: str, timings: dict[str, float] | None = None):
         """Yield (float32 audio, Rendered or None for a pause) as each segment is synthesized: the joined waveform
-        is the concatenation of the audio parts, so streaming and buffered output are the same samples."""
+        is the concatenation of the audio parts, so streaming and buffered output are the same samples. A pause
+        that carries SSML marks comes with a Rendered of 0 speech samples (where the marks sit)."""
         model = self.store.voice(voice)
         sr = model.sample_rate
         hop = int(getattr(model, "hop_size", 0) or 0)
@@ -255,9 +256,13 @@ class Synthesizer:
                 wav = np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0)
                 yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in out.dur), hop)
                 at += len(wav)
+            elif seg.marks:
+                placed = Rendered(seg, at, 0)
+                if seg.pause_after_ms <= 0:
+                    yield np.zeros(0, dtype=np.float32), placed
             if seg.pause_after_ms > 0:
                 pause = np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32)
-                yield pause, None
+                yield pause, (placed if not seg.symbols and seg.marks else None)
                 at += len(pause)
 
     def synthesize_symbols(

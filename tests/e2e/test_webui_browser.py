@@ -198,3 +198,30 @@ def test_403_explains_aws_iam(page, local_server):
     page.click("#synthesize")
     page.wait_for_selector("#error:not([hidden])")
     assert "AWS_IAM" in page.inner_text("#error") and "API_KEY" in page.inner_text("#error")
+
+
+def test_docs_renders_operations_offline(page, local_server, shots):
+    """/docs is Swagger UI 5 from the package: it renders the OpenAPI 3.1 schema's operations, and the browser asks
+    no host but the server for anything (every other request is aborted and recorded)."""
+    foreign: list[str] = []
+
+    def only_local(route):
+        if route.request.url.startswith(local_server + "/"):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(local_server + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    paths = page.eval_on_selector_all(".opblock-summary-path", "els => els.map(e => e.textContent.trim())")
+    assert {"/v1/tts", "/v1/audio/speech", "/v1/voices", "/v1/models", "/healthz"} <= set(paths)
+    assert "OAS 3.1" in page.inner_text(".info")  # the schema version badge Swagger UI 5 shows
+    assert not page.is_visible(".errors-wrapper")  # Swagger UI 4 showed "Unable to render this definition" here
+    version = page.evaluate("window.versions && window.versions.swaggerUI && window.versions.swaggerUI.version")
+    assert version and version.startswith("5."), version
+    assert foreign == [] and errors == []
+    page.screenshot(path=str(shots / "docs.png"), full_page=False)

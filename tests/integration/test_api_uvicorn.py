@@ -119,3 +119,26 @@ def test_server_log_holds_no_secrets(served):
     request(served["base"] + "/v1/tts", {"text": "你好。"}, AUTH)
     text = served["log"].read_text(errors="replace")
     assert "int-test-key" not in text and "X-Amz-Signature" not in text
+
+
+def test_docs_served_offline_with_swagger_ui_5(served):
+    """/docs names only same-origin assets, and the bundle it loads is Swagger UI 5.x (4.x cannot render the 3.1
+    schema). The browser-side rendering is tests/e2e/test_webui_browser.py::test_docs_renders_operations_offline."""
+    import re
+
+    base = served["base"]
+    status, headers, page = request(base + "/docs")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    html = page.decode()
+    assert not re.search(r"(?:src|href)=\"(?:https?:)?//", html) and "cdn" not in html.lower()
+    assets = re.findall(r"(?:src|href)=\"([^\"]+)\"", html)
+    assert len(assets) == 3
+    for asset in assets:
+        status, _, body = request(f"{base}/{asset}")
+        assert status == 200 and body, asset
+    status, _, bundle = request(f"{base}/docs/assets/swagger-ui-bundle.js")
+    version = re.search(rb'PACKAGE_VERSION:"(\d+)\.(\d+)\.(\d+)"', bundle)
+    assert version and int(version.group(1)) >= 5, version
+    status, _, schema = request(base + "/openapi.json")
+    assert status == 200 and json.loads(schema)["openapi"].startswith("3.1")
+    assert re.search(r"url: 'openapi\.json'", html)  # relative: right under any root path (Function URL, stage)

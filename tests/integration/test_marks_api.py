@@ -154,3 +154,56 @@ def test_lexicon_hits_baked_and_per_request(api):
 def test_bad_lexicons_are_400_with_a_code(api, lexicon, code):
     status, out = _post(api + "/v1/tts", {"text": "你好", "lexicon": lexicon})
     assert status == 400 and out["error"]["code"] == code, out
+
+
+MARKED = ('<speak><mark name="start"/>今天<mark name="weather"/>天气很好。<mark name="walk"/>我们去公园散步吧。'
+          '<mark name="before-break"/><break time="600ms"/><mark name="after-break"/>'
+          '<prosody rate="0.7">再<mark name="inside-slow"/>见。</prosody><mark name="end"/></speak>')
+
+
+@pytest.mark.parametrize("fmt,rate", [("wav", None), ("flac", 24000)])
+def test_ssml_marks_fall_where_the_audio_says(api, fmt, rate):
+    body = {"text": MARKED, "ssml": True, "format": fmt, "speech_marks": ["sentence", "word", "ssml"]}
+    if rate:
+        body["sample_rate"] = rate
+    status, out = _post(api + "/v1/tts", body)
+    assert status == 200, out
+    audio, sr = sf.read(io.BytesIO(_get(out["url"])), dtype="float32")
+    if audio.ndim > 1:
+        audio = audio[:, 0]
+    total_ms = len(audio) / sr * 1000
+    rows = [json.loads(x) for x in _get(out["speech_marks_url"]).decode().splitlines()]
+    ssml = [r for r in rows if r["type"] == "ssml"]
+    assert [m["value"] for m in ssml] == ["start", "weather", "walk", "before-break", "after-break", "inside-slow",
+                                          "end"]
+    raw = MARKED.encode()
+    for m in ssml:  # start/end are the <mark/> element's own bytes; a mark has no duration
+        assert raw[m["start"]:m["end"]].decode() == f'<mark name="{m["value"]}"/>' and m["duration"] == 0
+        assert 0 <= m["time"] <= total_ms + 1
+    times = {m["value"]: m["time"] for m in ssml}
+    assert list(times.values()) == sorted(times.values())
+    words = {w["value"]: w["time"] for w in rows if w["type"] == "word"}
+    sentences = [r for r in rows if r["type"] == "sentence"]
+    assert times["start"] == sentences[0]["time"] == 0
+    assert times["weather"] == words["天气"]  # a mark is heard where the next word starts
+    assert times["walk"] == sentences[1]["time"]
+    assert times["before-break"] == sentences[1]["time"] + sentences[1]["duration"]
+    assert times["end"] == sentences[2]["time"] + sentences[2]["duration"]
+    # against the samples: the break is the one long silence, and the marks on either side of it bound it
+    runs = _voiced_runs(audio, sr)
+    assert len(runs) == 2, runs
+    tol = FRAME_MS + 1
+    assert abs(times["before-break"] - runs[0][1]) <= tol and abs(times["after-break"] - runs[1][0]) <= tol
+    assert abs(times["after-break"] - times["before-break"] - 600) <= tol
+    assert runs[1][0] < times["inside-slow"] < runs[1][1]  # inside the slowed sentence's audio
+    assert abs(times["end"] - total_ms) <= tol
+    sentence_order = [r["type"] for r in rows if r["time"] == times["walk"]]
+    assert sentence_order[:2] == ["sentence", "ssml"]  # a sentence starts before the marks heard at its start
+
+
+def test_ssml_marks_alone_need_no_other_type(api):
+    status, out = _post(api + "/v1/tts", {"text": '<speak>你好<mark name="m1"/>世界</speak>', "ssml": True,
+                                          "speech_marks": ["ssml"]})
+    assert status == 200, out
+    rows = [json.loads(x) for x in _get(out["speech_marks_url"]).decode().splitlines()]
+    assert [(r["type"], r["value"]) for r in rows] == [("ssml", "m1")] and rows[0]["time"] > 0

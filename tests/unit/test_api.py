@@ -229,3 +229,13 @@ def test_unknown_post_route_is_404_whatever_the_body(client):
     assert_error(client.post("/v1/nope", content=b"\xff", headers={"content-type": "text/plain"}), 404, "not_found")
     assert_error(client.post("/healthz", content=b"{}", headers={"content-type": "text/plain"}), 405,
                  "method_not_allowed")
+
+
+def test_docs_page_without_its_assets_package_is_503_and_the_rest_works(service, monkeypatch):
+    """An install missing fastapi-swagger: /docs answers 503 docs_unavailable; the app itself still starts."""
+    monkeypatch.setitem(__import__("sys").modules, "fastapi_swagger", None)  # import raises ModuleNotFoundError
+    app = create_app(lambda: service, settings_factory=lambda: service.settings)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert_error(c.get("/docs"), 503, "docs_unavailable")
+        assert c.get("/healthz").status_code == 200
+        assert c.get("/openapi.json").json()["openapi"].startswith("3.1")

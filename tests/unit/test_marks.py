@@ -129,3 +129,32 @@ def test_frontend_alignment_covers_every_spoken_token(text):
         for s in seg.syllables:
             assert 0 <= s.start < s.end <= len(seg.text)
             assert (s.pinyin is None) or (s.end - s.start == 1)
+
+
+def test_ssml_marks_take_the_time_of_the_next_syllable_or_the_end_of_the_speech():
+    seg = _seg("你好", [(0, 1, 0, ("n_c", "i_c"), "ni3"), (1, 2, 0, ("h_c", "ao_c"), "hao3")])
+    seg = Segment(seg.symbols, seg.text, syllables=seg.syllables, marks=((0, "a"), (1, "b"), (2, "c")))
+    pause = Segment(symbols=None, marks=((0, "d"),))
+    source = '<speak><mark name="a"/>你<mark name="b"/>好<mark name="c"/><break/><mark name="d"/></speak>'
+    rendered = [marks.Rendered(seg, 1600, 27 * HOP, (4, 4, 8, 8, 2, 1), HOP), marks.Rendered(pause, 16000, 0)]
+    got = marks.speech_marks(source, rendered, SR, ["ssml"])
+    assert [(m.value, m.time_ms, m.end_ms) for m in got] == [("a", 100, 100), ("b", 200, 200), ("c", 438, 438),
+                                                             ("d", 1000, 1000)]  # fmt: skip
+    raw = source.encode()
+    assert [raw[m.start:m.end].decode() for m in got] == [f'<mark name="{n}"/>' for n in "abcd"]
+
+
+def test_ssml_marks_without_an_alignment_are_placed_by_their_share_of_the_text():
+    seg = Segment(symbols="{a$tone1$s_both$word_both$emotion_neutral$F7}", text="你好", marks=((1, "m"),))
+    got = marks.speech_marks('<speak>你<mark name="m"/>好</speak>', [marks.Rendered(seg, 0, 1000, (5,), HOP)], SR,
+                             ["ssml"])  # fmt: skip
+    assert [(m.value, m.time_ms) for m in got] == [("m", round(500 * 1000 / SR))]
+
+
+def test_the_frontend_places_each_mark_in_its_sentence():
+    ssml = ('<speak><mark name="a"/>你好<mark name="b"/>世界。<mark name="c"/>再见。<mark name="d"/>'
+            '<break time="300ms"/><mark name="e"/><break time="100ms"/>好<!-- <mark name="no"/> --></speak>')
+    segs = OpenFrontend().segments(ssml, ssml=True)
+    got = [(s.text, s.marks, s.pause_after_ms) for s in segs if s.marks or s.symbols]
+    assert got == [("你好世界。", ((0, "a"), (2, "b")), 0), ("再见。", ((0, "c"), (3, "d")), 300),
+                   ("", ((0, "e"),), 100), ("好", (), 0)]  # fmt: skip
