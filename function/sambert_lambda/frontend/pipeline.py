@@ -1,7 +1,7 @@
 """The frontend entry: text (or SSML) -> analysis JSON or engine Segments of KAN-TTS symbol lines.
 
 Stages: normalize (TN) -> sentences -> jieba words + POS -> lexical pinyin (phrases + g2pM) -> erhua, neutral tones,
-一/不 sandhi -> prosodic words and breaks -> 3-3 sandhi per prosodic word -> phones -> tokens.
+一/不 sandhi -> prosodic words and breaks -> 3-3 sandhi over each prosodic phrase -> phones -> tokens.
 """
 
 from __future__ import annotations
@@ -100,8 +100,13 @@ class OpenFrontend:
         sandhi.neutral_tones(words)
         sandhi.yi_bu(words)
         pws = prosody.group(words)
-        for pw in pws:
-            sandhi.third_tone(pw.words)
+        phrase: list[list[Word]] = []
+        for pw in pws:  # 3-3 sandhi over each prosodic phrase (up to a break ≥ #2)
+            phrase.append(pw.words)
+            if pw.brk >= 2:
+                sandhi.third_tone_phrase(phrase)
+                phrase = []
+        sandhi.third_tone_phrase(phrase)
         if attrs and forced:  # forced readings win over every rule; walk the final words (some were split)
             off = 0
             for pw in pws:
