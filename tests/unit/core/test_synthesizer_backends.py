@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,9 @@ from sambert_lambda.engine.voice import open_store
 from sambert_lambda.errors import ConfigInvalid
 from sambert_lambda.settings import load_settings
 from sambert_lambda.synthesizer import Synthesizer
+from tests.support.paths import GOLDEN_DIR
 
-GOLDEN_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden" / "MODEL"  # no onnx/ inside
+GOLDEN_MODEL = GOLDEN_DIR / "MODEL"  # no onnx/ inside
 
 
 def test_onnx_is_the_default_backend(test_voice_dir):

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sambert_lambda.engine.voice import Voice
 from sambert_lambda.types import Controls
+from tests.support.paths import GOLDEN_DIR
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kantts-golden"
+FIXTURE = GOLDEN_DIR
 BAD = "{not_a_phone$tone1$s_begin$word_begin$emotion_neutral$F7}"
 
 
