@@ -47,10 +47,15 @@ class FakeSynthesizer:
                                                              pitch=pitch, volume_db=volume_db, ssml=ssml)]
 
     def render_iter(self, segments, voice):
+        from sambert_lambda.marks import Rendered
+        from sambert_lambda.types import Segment
+
+        at = 0
         for result in segments:
             half = len(result.audio) // 2
-            yield result.audio[:half], object()
-            yield result.audio[half:], object()
+            for part in (result.audio[:half], result.audio[half:]):
+                yield part, Rendered(Segment(symbols="fake"), at, len(part))
+                at += len(part)
 
 
 BUCKET = "fn-unit-bucket"

@@ -222,6 +222,7 @@ class OpenFrontend:
         block_attrs: list[CharAttr] = []
         block_controls: Controls | None = None
         block_marks: list[tuple[int, str]] = []  # <mark name>: (offset into the block's text, name)
+        block_voice: str | None = None
 
         def flush() -> None:
             pending = list(block_marks)
@@ -236,7 +237,7 @@ class OpenFrontend:
                             if last or off < at + len(sentence)]  # fmt: skip
                     pending = pending[len(mine):]
                     segments.append(Segment(symbols=line, text=sentence, controls=block_controls, syllables=spans,
-                                            marks=tuple(mine)))  # fmt: skip
+                                            marks=tuple(mine), voice=block_voice))  # fmt: skip
             if pending:  # nothing spoken in the block: the marks sit where it would have been
                 segments.append(Segment(symbols=None, text="", marks=tuple((0, name) for _, name in pending)))
             block_text.clear()
@@ -254,6 +255,9 @@ class OpenFrontend:
                 else:
                     segments.append(Segment(symbols=None, text="", pause_after_ms=piece.break_ms))
                 continue
+            if block_text and piece.voice != block_voice:  # SSML <voice name>: each voice speaks its own segments
+                flush()
+            block_voice = piece.voice
             if block_controls is not None and piece.controls != block_controls:
                 flush()
             block_controls = piece.controls
