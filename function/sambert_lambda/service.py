@@ -26,7 +26,14 @@ from sambert_lambda.audio import content_type, encode, resample
 from sambert_lambda.audiostream import StreamEncoder
 from sambert_lambda.audiostream import content_type as stream_content_type
 from sambert_lambda.errors import ModelError, TooLarge, TTSError
-from sambert_lambda.marks import JSONL_TYPE, captions, check_caption_format, check_types, speech_marks, to_jsonl
+from sambert_lambda.marks import (
+    JSONL_TYPE,
+    captions,
+    check_caption_format,
+    check_types,
+    speech_marks,
+    to_jsonl,
+)
 from sambert_lambda.observability import logger, record_request
 from sambert_lambda.request import TTSRequest, check_emotion, find_voice
 from sambert_lambda.settings import Settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import time
@@ -90,7 +91,7 @@ def _check_sentences(rows: list[dict], text: str, duration_ms: float) -> list[st
     sentences = [r for r in rows if r["type"] == "sentence"]
     raw = text.encode()
     assert all(raw[s["start"]:s["end"]].decode() == s["value"] for s in sentences), sentences
-    for a, b in zip(sentences, sentences[1:]):
+    for a, b in itertools.pairwise(sentences):
         assert abs(b["time"] - (a["time"] + a["duration"])) <= 2 and b["start"] >= a["end"]
     assert abs(sentences[-1]["time"] + sentences[-1]["duration"] - duration_ms) <= 13.5  # one frame, plus rounding
     words = [r for r in rows if r["type"] == "word"]
