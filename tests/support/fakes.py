@@ -47,10 +47,13 @@ class FakeSynthesizer:
                                                              pitch=pitch, volume_db=volume_db, ssml=ssml)]
 
     def render_iter(self, segments, voice):
+        from sambert_lambda.marks import Rendered
+        from sambert_lambda.types import Segment
+
         for result in segments:
             half = len(result.audio) // 2
-            yield result.audio[:half], object()
-            yield result.audio[half:], object()
+            yield result.audio[:half], Rendered(Segment("fake"), 0, half)
+            yield result.audio[half:], Rendered(Segment("fake"), half, len(result.audio) - half)
 
 
 BUCKET = "fn-unit-bucket"
