@@ -50,10 +50,12 @@ class FakeSynthesizer:
         from sambert_lambda.marks import Rendered
         from sambert_lambda.types import Segment
 
+        at = 0
         for result in segments:
             half = len(result.audio) // 2
-            yield result.audio[:half], Rendered(Segment("fake"), 0, half)
-            yield result.audio[half:], Rendered(Segment("fake"), half, len(result.audio) - half)
+            for part in (result.audio[:half], result.audio[half:]):
+                yield part, Rendered(Segment(symbols="fake"), at, len(part))
+                at += len(part)
 
 
 BUCKET = "fn-unit-bucket"

@@ -1,10 +1,14 @@
-"""Schemathesis fuzzing of the HTTP API, driven by the app's own OpenAPI schema.
+"""Fuzzing of the HTTP API.
 
-The app runs in-process (ASGI) with the REAL synthesizer on the tiny test voice and S3 on a moto server over real
-HTTP. Every operation gets generated cases (``PLAN``) (positive and negative: schemathesis mutates bodies, types,
-headers); ``case.call_and_validate()`` runs schemathesis' checks: no 5xx, documented status codes, content types
-and headers, and responses that conform to the schema. On top of that every 4xx must be ``{"error": {code,
-message}}``. Text is capped at 200 characters (TTS_MAX_CHARS) to bound synthesis time.
+- Any JSON body, and any bytes under any content type on any path (known or not), gives no 5xx, and every non-2xx
+  answer has the error shape. Hypothesis drives these against the app on a fake synthesizer and in-process moto
+  S3, so they are fast and run in every test run.
+- Schemathesis, driven by the app's own OpenAPI schema (marked slow): the app runs in-process (ASGI) with the REAL
+  synthesizer on the tiny test voice and S3 on a moto server over real HTTP. Every operation gets generated cases
+  (``PLAN``) (positive and negative: schemathesis mutates bodies, types, headers); ``case.call_and_validate()``
+  runs schemathesis' checks: no 5xx, documented status codes, content types and headers, and responses that
+  conform to the schema. On top of that every 4xx must be ``{"error": {code, message}}``. Text is capped at 200
+  characters (TTS_MAX_CHARS) to bound synthesis time.
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
 from sambert_lambda.api.app import create_app
+from tests.support.fakes import FakeSynthesizer, clean_aws_env, make_service
 from tests.support.real import new_bucket, real_service, real_settings
 
 COUNTS: dict[str, int] = {"cases": 0, "5xx": 0, "4xx": 0, "2xx": 0}
@@ -45,7 +53,69 @@ SEMANTIC_REJECTIONS = {
     (400, "invalid_job"), (400, "invalid_input_key"), (404, "input_not_found"), (404, "job_not_found"),
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # each generated case is a real request
+
+
+@pytest.fixture(scope="module")
+def fake_client():
+    with pytest.MonkeyPatch.context() as mp:
+        clean_aws_env(mp)
+        with mock_aws():
+            svc = make_service(FakeSynthesizer(samples_per_char=16), max_chars=50)
+            with TestClient(create_app(lambda: svc, settings_factory=lambda: svc.settings),
+                            raise_server_exceptions=False) as c:
+                yield c
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
+                    st.text(max_size=60))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                                             max_size=3), max_leaves=6)
+TTS_KEYS = ["text", "voice", "emotion", "speed", "pitch", "volume", "format", "sample_rate", "ssml"]
+SPEECH_KEYS = ["model", "input", "voice", "response_format", "speed", "emotion"]
+likely = {
+    "text": st.text(min_size=0, max_size=60), "input": st.text(max_size=60),
+    "voice": st.sampled_from(["zhitian_emo", "zhiyan_emo", "alloy", "", "x"]),
+    "emotion": st.sampled_from(["neutral", "happy", "arousal", "", "x"]),
+    "speed": st.floats(0.3, 2.5), "format": st.sampled_from(["wav", "mp3", "ogg", "flac", "pcm", "opus"]),
+    "response_format": st.sampled_from(["wav", "mp3", "pcm", "aac"]),
+    "sample_rate": st.sampled_from([8000, 16000, 22050, 24000, 44100]),
+    "ssml": st.booleans(),
+}
+
+
+def body_for(keys):
+    return st.fixed_dictionaries({}, optional={k: st.one_of(likely.get(k, values), values) for k in keys})
+
+
+def check(resp):
+    assert resp.status_code < 500, resp.text
+    if resp.status_code >= 400:
+        body = resp.json()
+        assert set(body) == {"error"} and isinstance(body["error"]["code"], str) and body["error"]["message"]
+
+
+FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(body=body_for(TTS_KEYS))
+def test_tts_any_json(fake_client, body):
+    check(fake_client.post("/v1/tts", content=json.dumps(body), headers={"content-type": "application/json"}))
+
+
+@FUZZ
+@given(body=body_for(SPEECH_KEYS))
+def test_speech_any_json(fake_client, body):
+    check(fake_client.post("/v1/audio/speech", content=json.dumps(body), headers={"content-type": "application/json"}))
+
+
+@FUZZ
+@given(raw=st.binary(max_size=200), ctype=st.sampled_from(["application/json", "text/plain", "",
+                                                           "application/json; charset=utf-16"]),
+       path=st.sampled_from(["/v1/tts", "/v1/audio/speech", "/v1/voices", "/healthz", "/nope"]))
+def test_any_bytes_anywhere(fake_client, raw, ctype, path):
+    headers = {"content-type": ctype} if ctype else {}
+    check(fake_client.post(path, content=raw, headers=headers))
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +157,15 @@ def check_error_shape(response) -> str:
     return err["code"]
 
 
+@pytest.mark.slow
 def test_schema_covers_every_route(api_schema):
     labels = {r.ok().label for r in api_schema.get_all_operations()}
     assert labels == {label for label, _, _ in PLAN}
 
 
 @pytest.mark.parametrize(("label", "mode", "examples"), PLAN, ids=[f"{p[0]}-{p[1].value}" for p in PLAN])
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_route(api_schema, label, mode, examples):
     operation = api_schema.find_operation_by_label(label)
 
@@ -123,6 +196,7 @@ def test_route(api_schema, label, mode, examples):
     run()
 
 
+@pytest.mark.slow
 def test_zz_enough_cases_ran():
     """Runs after the parametrized cases (file order): at least 1,000 cases in total, and some of them 2xx."""
     if COUNTS["cases"] == 0:

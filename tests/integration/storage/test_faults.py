@@ -135,9 +135,11 @@ def test_all_requests_failing_then_recovery(env):
 
 
 def test_endpoint_down_is_503(env):
+    syntheses = env["service"].stats.syntheses
     env["proxy"].set_fault("down")
     assert_503(tts(env))
     assert env["proxy"].outcomes("HEAD") == ["down"] * (RETRIES + 1)
+    assert env["service"].stats.syntheses == syntheses  # the cache lookup failed first: no synthesis wasted
 
 
 def test_endpoint_down_for_cache_hit_is_503(env):
@@ -150,9 +152,13 @@ def test_endpoint_down_for_cache_hit_is_503(env):
 def test_stalled_endpoint_is_cut_by_the_timeout(env):
     """HEAD stalls 8 s per attempt; TTS_STORAGE_TIMEOUT=1 s. The 503 arrives while every stalled request is
     still held by the proxy (it logs a request only once it has forwarded it), so the client did not wait."""
+    syntheses = env["service"].stats.syntheses
     env["proxy"].set_fault("slow", delay=8, methods={"HEAD"})
     assert_503(tts(env))
     assert env["proxy"].outcomes("HEAD") == []  # none of the stalled attempts had been answered yet
+    assert env["service"].stats.syntheses == syntheses
+    env["proxy"].clear()
+    assert tts(env).status_code == 200  # recovers without a restart
 
 
 def test_late_put_lands_complete_never_partial(env):
