@@ -23,6 +23,8 @@ _BACK_POS = ("u", "y", "e", "k", "f", "q")
 _FORWARD_POS = ("d", "p", "c", "h")
 _DE = frozenset("的地得")
 _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
+_NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase no length break falls between these
+_ADVERB_TAGGED = {"正在": "d", "一起": "d"}  # adverbs the segmenter tags as time words or numerals
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
@@ -232,16 +234,32 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
 
 
+def _pos(w: Word) -> str:
+    return _ADVERB_TAGGED.get(w.text) or w.pos or "x"
+
+
 def _content_pos(pw: ProsodicWord, last: bool) -> str:
     items = [w for w in pw.words if syllable_count(w) > 0]
     if not items:
         return "x"
     if last:
         for w in reversed(items):
-            if not (w.pos or "x").startswith(("u", "y", "e", "k")):
-                return w.pos or "x"
-        return items[-1].pos or "x"
-    return items[0].pos or "x"
+            if not _pos(w).startswith(("u", "y", "e", "k")):
+                return _pos(w)
+        return _pos(items[-1])
+    return _pos(items[0])
+
+
+def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: str) -> bool:
+    """A nominal prosodic word followed by the start of a predicate. Not: a time word before the verb (an adverbial:
+    将于下个月 #1 正式实施), a lone subject pronoun, a verbal noun in a compound (基础设施 #1 建设), or an
+    attributive after a numeral or ending in 的 (一种 #1 新的 方法)."""
+    if not left.startswith(_NOMINAL) or not right.startswith(_VERBAL) or left.startswith("t") or _lone_pronoun(pw):
+        return False
+    if right.startswith(("vn", "an")):
+        return False
+    tail = [w for w in nxt.words if syllable_count(w) > 0]
+    return not (right.startswith("a") and (left.startswith(("m", "q")) or (tail and tail[-1].text in _DE)))
 
 
 def _lone_pronoun(pw: ProsodicWord) -> bool:
@@ -282,6 +300,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     clause = 0  # syllables since the last break ≥ #3
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
+    has_prep = False  # a preposition since that break (an adverbial that a locative closes)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
     strength: dict[int, int] = {}  # index in speakable -> how strong a syntactic boundary its #2 is
     for k, i in enumerate(speakable):
@@ -291,6 +310,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
         all_nominal = all_nominal and all((w.pos or "x").startswith((*_NOMINAL, "k", "u"))
                                           for w in pw.words if syllable_count(w) > 0)
+        has_prep = has_prep or any((w.pos or "x").startswith("p") for w in pw.words)
         if k == len(speakable) - 1:
             pw.brk = 4
             continue
@@ -301,7 +321,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             if mark[:1] == "、":
                 item = -1  # counts the next item from zero (see below)
             if pw.brk >= 2:
-                since, all_nominal = 0, True
+                since, all_nominal, has_prep = 0, True, False
             if pw.brk >= 3:
                 clause = 0
             continue
@@ -313,25 +333,28 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         if head and head[-1].text in _REPORT_VERBS and remaining >= 6 and clause >= 4:
             brk = 2  # a reporting verb before its clause object: 数据显示 #2 ...
             strength[k] = 3
-        elif head and (head[-1].pos or "x")[:1] == "f" and since >= 5 and remaining >= 4:
-            brk = 2  # the locative closing an adverbial: 在各方的共同努力下 #2 ...
+        elif head and (head[-1].pos or "x")[:1] == "f" and has_prep and since >= 5 and remaining >= 4:
+            brk = 2  # the locative closing a prepositional adverbial: 在各方的共同努力下 #2 ...
             strength[k] = 2
         elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
             strength[k] = 3 if right.startswith("c") else 2
-        elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and remaining >= 2 and not _lone_pronoun(pw) and (
+        elif left.startswith("t") and right.startswith("r") and since >= 3 and remaining >= 3:
+            brk = 2  # a fronted time adverbial before the subject: 今天晚上 #2 我们 ...
+            strength[k] = 2
+        elif _subject_predicate(pw, nxt, left, right) and remaining >= 2 and (
                 since >= 5 or (since >= 3 and all_nominal)):
             brk = 2
             strength[k] = 2
-        elif since >= 10 and remaining >= 3:
-            brk = 2
+        elif since >= 10 and remaining >= 3 and not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
+            brk = 2  # a long phrase is split, though not inside a noun phrase
             strength[k] = 1
         if _is_unit(pw) and _is_unit(nxt):
             brk = 1  # components of one date, time or amount
             strength.pop(k, None)
         pw.brk = brk
         if brk >= 2:
-            since, all_nominal = 0, True
+            since, all_nominal, has_prep = 0, True, False
     _split_long_stretches(pws, speakable, strength)
 
 
