@@ -24,12 +24,14 @@ _FORWARD_POS = ("d", "p", "c", "h")
 _DE = frozenset("的地得")
 _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase no length break falls between these
+_TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
 _ADVERB_TAGGED = {"正在": "d", "一起": "d"}  # adverbs the segmenter tags as time words or numerals
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _NEGATION = frozenset("不没别甭")  # negation leans on its verb, also a disyllabic one (不知道)
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
+_PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
 _REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明".split())
 _SHORT_CLAUSE = 2  # a comma closing a clause of at most this many syllables is a phrase break (#2)
@@ -250,13 +252,14 @@ def _content_pos(pw: ProsodicWord, last: bool) -> str:
     return _pos(items[0])
 
 
-def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: str) -> bool:
+def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: str, subject: bool) -> bool:
     """A nominal prosodic word followed by the start of a predicate. Not: a time word before the verb (an adverbial:
-    将于下个月 #1 正式实施), a lone subject pronoun, a verbal noun in a compound (基础设施 #1 建设), or an
-    attributive after a numeral or ending in 的 (一种 #1 新的 方法)."""
+    将于下个月 #1 正式实施), a lone subject pronoun, a verbal noun after an object noun (a compound: 加强城市基础设施
+    #1 建设; after a subject it is the predicate: 本次航班 #2 预计), or an attributive after a numeral or ending in 的
+    (一种 #1 新的 方法)."""
     if not left.startswith(_NOMINAL) or not right.startswith(_VERBAL) or left.startswith("t") or _lone_pronoun(pw):
         return False
-    if right.startswith(("vn", "an")):
+    if right.startswith(("vn", "an")) and not subject:
         return False
     tail = [w for w in nxt.words if syllable_count(w) > 0]
     return not (right.startswith("a") and (left.startswith(("m", "q")) or (tail and tail[-1].text in _DE)))
@@ -301,6 +304,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
     has_prep = False  # a preposition since that break (an adverbial that a locative closes)
+    candidates: dict[int, int] = {}  # #1 boundaries where a too long phrase may be split (see _balance_phrases)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
     strength: dict[int, int] = {}  # index in speakable -> how strong a syntactic boundary its #2 is
     for k, i in enumerate(speakable):
@@ -308,7 +312,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         since += pw.n_syl
         clause += pw.n_syl
         item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
-        all_nominal = all_nominal and all((w.pos or "x").startswith((*_NOMINAL, "k", "u"))
+        all_nominal = all_nominal and all(_pos(w).startswith((*_NOMINAL, "k", "u", "vn", "an"))
                                           for w in pw.words if syllable_count(w) > 0)
         has_prep = has_prep or any((w.pos or "x").startswith("p") for w in pw.words)
         if k == len(speakable) - 1:
@@ -336,26 +340,61 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif head and (head[-1].pos or "x")[:1] == "f" and has_prep and since >= 5 and remaining >= 4:
             brk = 2  # the locative closing a prepositional adverbial: 在各方的共同努力下 #2 ...
             strength[k] = 2
+        elif head and head[-1].text.endswith(_TIME_CLOSERS) and since >= 3 and remaining >= 4:
+            brk = 2  # a temporal locative closes a time adverbial: 春运期间 #2 铁路客流 ...
+            strength[k] = 2
         elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
             strength[k] = 3 if right.startswith("c") else 2
         elif left.startswith("t") and right.startswith("r") and since >= 3 and remaining >= 3:
             brk = 2  # a fronted time adverbial before the subject: 今天晚上 #2 我们 ...
             strength[k] = 2
-        elif _subject_predicate(pw, nxt, left, right) and remaining >= 2 and (
+        elif _subject_predicate(pw, nxt, left, right, all_nominal) and remaining >= 2 and (
                 since >= 5 or (since >= 3 and all_nominal)):
             brk = 2
             strength[k] = 2
-        elif since >= 10 and remaining >= 3 and not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
-            brk = 2  # a long phrase is split, though not inside a noun phrase
-            strength[k] = 1
         if _is_unit(pw) and _is_unit(nxt):
             brk = 1  # components of one date, time or amount
             strength.pop(k, None)
         pw.brk = brk
         if brk >= 2:
             since, all_nominal, has_prep = 0, True, False
+        elif not (_is_unit(pw) and _is_unit(nxt)):
+            if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
+                candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) else 1
+    _balance_phrases(pws, speakable, candidates, strength)
     _split_long_stretches(pws, speakable, strength)
+
+
+def _balance_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: dict[int, int],
+                     strength: dict[int, int]) -> None:
+    """A prosodic phrase of more than _PP_MAX syllables is split at its best #1 boundary: not inside a noun phrase
+    nor a number, at least 3 syllables on each side, the start of a predicate (adverb, verb, preposition, conjunction,
+    adjective) over other boundaries, nearest the middle among equals; repeated until none is too long."""
+    syl = [pws[i].n_syl for i in speakable]
+    bounds = [-1] + [k for k, i in enumerate(speakable) if pws[i].brk >= 2]
+    for a, b in itertools.pairwise(bounds):
+        _balance(pws, speakable, candidates, strength, syl, a + 1, b)
+
+
+def _balance(pws, speakable, candidates, strength, syl, lo: int, hi: int) -> None:
+    total = sum(syl[lo:hi + 1])
+    if total <= _PP_MAX:
+        return
+    best, best_key = None, None
+    left = 0
+    for k in range(lo, hi):
+        left += syl[k]
+        if k in candidates and pws[speakable[k]].brk == 1 and left >= 3 and total - left >= 3:
+            key = (candidates[k], -abs(2 * left - total))
+            if best_key is None or key > best_key:
+                best, best_key = k, key
+    if best is None:
+        return
+    pws[speakable[best]].brk = 2
+    strength[best] = 1
+    _balance(pws, speakable, candidates, strength, syl, lo, best)
+    _balance(pws, speakable, candidates, strength, syl, best + 1, hi)
 
 
 def _split_long_stretches(pws: list[ProsodicWord], speakable: list[int], strength: dict[int, int]) -> None:
