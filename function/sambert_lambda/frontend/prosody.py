@@ -1,14 +1,20 @@
-"""Prosody breaks #1-#4 from rules over jieba words and POS tags (no prosody labels were available).
+"""Prosody breaks #1-#4 from rules over jieba words and POS tags (no prosody labels were used to fit them).
 
-- #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles, suffixes, locatives
-  and measure words (u*, y, e, k, f, q) join the previous group; a monosyllabic adverb, preposition, conjunction or
-  prefix (d, p, c, h) joins the next word (up to 3 syllables); two monosyllables join (but a monosyllabic adverb such as 不/很 opens a new group: 我 #1 不知道); an object pronoun
-  joins its verb; a monosyllabic noun joins a group ending in
-  的/地/得. Words longer than 4 syllables are split at dictionary sub-words. English words stand alone.
+- #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles always, and short
+  suffixes, locatives and measure words (k, f, q) join the previous group; a monosyllabic adverb, preposition,
+  conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差); negation leans on its
+  verb up to 3 syllables (不知道); two monosyllables join unless the second is such a function word; a monosyllabic
+  subject pronoun stands alone (我 #1 想买); an object pronoun joins its verb; a monosyllabic noun joins a group
+  ending in 的/地/得. A number with its measure word or unit is one group. Words longer than 4 syllables are split at
+  dictionary sub-words. English words stand alone.
 - #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
-  syllables; at a nominal -> verbal boundary once the phrase has ≥ 5 syllables, or ≥ 3 when everything so far is
-  nominal (a subject noun phrase: 卡尔普 #2 陪外孙); and at the next boundary once a phrase grows past 10 syllables.
-- #3 at commas, enumeration commas, semicolons, colons, dashes and brackets inside a sentence.
+  syllables; at a subject/predicate boundary (nominal -> verbal) once the phrase has ≥ 5 syllables, or ≥ 3 when
+  everything so far is nominal (卡尔普 #2 陪外孙), but not after a time word, a lone pronoun, or before an
+  attributive; after a reporting verb, a fronted time adverbial before a pronoun subject, a locative closing a
+  prepositional adverbial, a temporal locative (期间, 以来); a phrase longer than 12 syllables is split at its best
+  boundary (a predicate start, never inside a noun phrase or number, nearest the middle).
+- #3 at punctuation by kind and length (see ``_punct_break``), and inside unpunctuated stretches longer than 20
+  syllables at the strongest #2 boundary.
 - #4 at the end of the sentence.
 """
 
@@ -29,7 +35,8 @@ _ADVERB_TAGGED = {"正在": "d", "一起": "d"}  # adverbs the segmenter tags as
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
-_NEGATION = frozenset("不没别甭")  # negation leans on its verb, also a disyllabic one (不知道)
+_NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
+_DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
@@ -219,8 +226,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
         if s == 1 and pos.startswith(_BACK_POS) and (n + s <= _MAX_PW + 1 or pos.startswith(("u", "y", "e"))):
             cur.words.append(w)  # a particle always leans on what precedes it, a measure word or locative if short
             return
-        subject_pronoun = (cur.words[0].pos or "x").startswith("r") and not w.unit and (
-            s >= 2 or cur.words[0].text in _PERSONAL)  # 我 #1 马上, 我 #1 想
+        # a personal pronoun as subject stands alone (我 #1 马上, 我 #1 想), but for the copula (我是); a
+        # demonstrative joins its noun (该公司, 这道题)
+        subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun \
                 and not cur.joins_next:
             cur.words.append(w)
@@ -232,6 +240,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
         last = cur.words[-1]
         if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW:
             cur.words.append(w)
+            return
+        if s == 1 and pos.startswith("n") and len(cur.words) == 1 and n == 2 and last.text[0] in _DEMONSTRATIVES:
+            cur.words.append(w)  # demonstrative + measure word + a one-syllable noun: 这瓶水, 那本书
             return
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
 
