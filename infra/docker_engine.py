@@ -189,7 +189,7 @@ def ensure_base(engine: Engine, work: Path, arch: str = "amd64", log: Path | Non
     ``{"tag", "made", "seconds"}``."""
     tag, key = base_tag(arch), base_key(arch)
     info = engine.inspect(tag)
-    if info and (info.get("Config") or {}).get("Labels", {}).get("org.sambert.base-key") == key:
+    if info and ((info.get("Config") or {}).get("Labels") or {}).get("org.sambert.base-key") == key:
         return {"tag": tag, "made": False, "seconds": 0.0}
     t0 = time.monotonic()
     rootfs = work / f"rootfs-{arch}"

@@ -148,9 +148,9 @@ def check_result(case: str, result: Any, expected: int) -> dict[str, Any]:
             out["ok"] = out["audio"]["frames"] > 0
         elif case == "function_url_healthz" and out["ok"]:
             doc = json.loads(body_of(result))
-            out["init_seconds"] = doc.get("init_seconds")
-            out["voices"] = [v.get("name", v) if isinstance(v, dict) else v for v in doc.get("voices", [])]
-            out["ok"] = bool(out["voices"])
+            out.update(init_seconds=doc.get("init_seconds"), model_loaded=doc.get("model_loaded"),
+                       test_voice=doc.get("test_voice"), model=doc.get("model"))
+            out["ok"] = doc.get("status") == "ok" and doc.get("model_loaded") is True
         elif case in ("bad_input", "direct_bad_input"):
             doc = json.loads(body_of(result)) if "statusCode" in result else result
             out["code"] = (doc.get("error") or {}).get("code")
@@ -447,13 +447,18 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     report["arm64"] = {"ok": None, "reason": "not run (pass --arm64)"}
     cases = report["sam"].get("sam_local_invoke", {})
     report["sam_local_invoke"] = cases
+    sl = report["sam"].get("start_lambda")
+    if sl is not None:
+        report["start_lambda"] = sl
     limits = {"runtime-onnx": 450, "runtime": 1100}
     report["size_limits_mb"] = limits
     report["ok"] = (report["sam"].get("build", {}).get("ok", False)
                     and bool(cases) and all(v.get("ok") for v in cases.values())
+                    and (sl is None or ("error" not in sl and all(v.get("ok") for v in sl.values() if isinstance(v, dict))))
                     and all(v.get("ok") for v in c.values())
                     and all(report["images"][t]["size_mb"] <= lim for t, lim in limits.items()))
     report["seconds"] = round(time.monotonic() - t_start, 1)
+    report["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]  # timings are only as good as this
     return report
 
 
@@ -494,6 +499,57 @@ def sam_section(engine: Engine, args: dict[str, str], fn_env: dict[str, str], st
     cases["s3_put"] = s3_put_case(stack, s3, sqs, invoke)
     log(f"sam local invoke s3_put: {cases['s3_put'].get('status')} manifest {cases['s3_put'].get('manifest')}")
     out["sam_local_invoke"] = cases
+    if opts.start_lambda:
+        out["start_lambda"] = start_lambda_cases(built, env_vars, env, engine, logs, opts.start_lambda_port)
+    return out
+
+
+def start_lambda_cases(built: Path, env_vars: Path, env: dict[str, str], engine: Engine, logs: Path, port: int
+                       ) -> dict[str, Any]:
+    """The same payloads through ``sam local start-lambda`` (127.0.0.1, one warm container) and boto3
+    ``lambda.invoke``; stopped by its PID."""
+    import signal
+    import socket
+
+    import boto3
+    from botocore.config import Config
+
+    cmd = [sys.executable, "-m", "samcli", "local", "start-lambda", "-t", str(built), "--env-vars", str(env_vars),
+           "--host", "127.0.0.1", "--port", str(port), "--warm-containers", "EAGER", "--skip-pull-image",
+           "--container-host-interface", "127.0.0.1", "--region", "us-east-1"]
+    out: dict[str, Any] = {}
+    with (logs / "start-lambda.log").open("ab") as fh:
+        proc = subprocess.Popen(cmd, env={**engine.env, **env}, stdout=fh, stderr=subprocess.STDOUT,  # noqa: S603
+                                cwd=str(WORK), start_new_session=True)
+    try:
+        t0 = time.monotonic()
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            if proc.poll() is not None or time.monotonic() - t0 > 600:
+                return {"error": f"start-lambda did not listen (exit {proc.poll()}); see {logs}/start-lambda.log"}
+            time.sleep(0.5)
+        out["ready_s"] = round(time.monotonic() - t0, 1)
+        client = boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test",  # noqa: S106 (sam local)
+                              config=Config(read_timeout=900, retries={"max_attempts": 0}))
+        for case, (event, expected) in invoke_cases().items():
+            t1 = time.monotonic()
+            try:
+                resp = client.invoke(FunctionName=FUNCTION, Payload=json.dumps(event).encode())
+                result = json.loads(resp["Payload"].read() or b"null")
+                out[case] = {**check_result(case, result, expected), "seconds": round(time.monotonic() - t1, 1)}
+            except Exception as e:  # noqa: BLE001
+                out[case] = {"status": None, "expected": expected, "ok": False, "error": f"{type(e).__name__}: {e}"}
+            log(f"start-lambda {case}: {out[case]['status']} (expected {expected}) {out[case].get('seconds')} s")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
     return out
 
 
@@ -504,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-all-voices", dest="all_voices", action="store_false",
                    help="skip the second build with every voice (all_voices_mb)")
     p.add_argument("--localstack-port", type=int, default=LOCALSTACK_PORT)
+    p.add_argument("--no-start-lambda", dest="start_lambda", action="store_false",
+                   help="skip the sam local start-lambda + boto3 lambda.invoke pass")
+    p.add_argument("--start-lambda-port", type=int, default=3011)
     opts = p.parse_args(argv)
     try:
         report = run(opts)

@@ -80,12 +80,23 @@ def test_sam_local_invoke(report, case):
     assert got["ok"], got
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if c != "s3_put"])
+def test_sam_local_start_lambda_with_boto3_invoke(report, case):
+    got = report["start_lambda"][case]
+    assert got["status"] == got["expected"] and got["ok"], got
+
+
 def test_presigned_url_downloads_and_decodes_with_signature_validation(report):
     for case in ("function_url_tts", "direct_invoke"):
         got = report["sam_local_invoke"][case]
         assert got["presigned_get"] == 200 and got["tampered_get"] == 403, got
         assert got["audio"]["sample_rate"] == 16000 and got["audio"]["frames"] > 1600 and got["audio"]["peak"] > 0
         assert got["test_voice"] is True
+
+
+def test_healthz_reports_the_baked_test_voice_loaded(report):
+    got = report["sam_local_invoke"]["function_url_healthz"]
+    assert got["model_loaded"] is True and got["test_voice"] is True and got["init_seconds"] > 0, got
 
 
 def test_bad_input_is_a_4xx_json_error(report):
