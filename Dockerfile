@@ -26,7 +26,7 @@
 #   runtime stages makes `sam build`/`sam local invoke` fail (SAM adds a layer that mv/chmod's its emulator there).
 #   Run it as non-root yourself with `docker run --user 65534:65534` (scripts/image-test does).
 # checkov:skip=CKV_DOCKER_7: every FROM names ${BASE_IMAGE}, which checkov cannot resolve; its default below is the
-#   version tag python:3.11-slim-bookworm, never latest (tests/infra checks the default).
+#   version tag python:3.11-slim-bookworm, never latest (tests/integration/infra/test_lock_onnx.py checks the default).
 # Base: Debian bookworm with Python 3.11 (the project's torch pin has cp311 CPU wheels for amd64 and arm64). Every
 # stage uses the same BASE_IMAGE; pin it by digest in your registry mirror for bit-for-bit rebuilds.
 ARG BASE_IMAGE=python:3.11-slim-bookworm

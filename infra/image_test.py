@@ -54,7 +54,6 @@ from tools.image_size import DOCKER_MB, docker_sizes
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "var" / "image-test"
-EVENTS = REPO / "tests" / "events"
 FUNCTION = "TtsFunction"
 VOICE = "zhitian_emo"
 TARGETS = {"runtime-onnx": "sambert-lambda:onnx", "runtime": "sambert-lambda:torch"}
@@ -71,10 +70,10 @@ def log(msg: str) -> None:
 
 
 def _events_module():
-    sys.path.insert(0, str(EVENTS))
-    import fn_events  # tests/events/fn_events.py: events built from `sam local generate-event` payloads
+    # events built from the `sam local generate-event` payloads in tests/events/
+    from tests.support import events
 
-    return fn_events
+    return events
 
 
 def invoke_cases() -> dict[str, tuple[dict, int]]:

@@ -6,14 +6,14 @@ it selects. The pins are the same for linux/amd64 and linux/arm64: every package
 both (``--check-platforms`` asks PyPI for the aarch64 and x86_64 wheels without installing them; torch is checked
 only for its version, since it comes from the CPU wheel index, not PyPI).
 
-Re-run after changing dependencies: ``.venv/bin/python -m infra.lock``; tests/infra/test_lock_installs.py checks
+Re-run after changing dependencies: ``.venv/bin/python -m infra.lock``; tests/integration/infra/test_lock_installs.py checks
 that every runtime dependency of pyproject.toml is pinned here.
 
 ``--profile onnx`` writes ``requirements/lambda-onnx.txt`` for the Dockerfile's ``runtime-onnx`` target: the same
 runtime dependencies plus pyproject's ``onnx`` extra (onnxruntime) and awslambdaric, and no torch (so none of what
 only torch pulls: sympy, networkx, ...). It is resolved with ``requirements/lambda.txt`` as constraints, so every
 package the two images share has the same pin; re-run it after the torch lock changes
-(tests/infra/test_lock_onnx.py fails when they drift).
+(tests/integration/infra/test_lock_onnx.py fails when they drift).
 """
 
 from __future__ import annotations

@@ -15,11 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from server_helpers import free_port, stop_process, wait_http  # noqa: F401 (also used by tests)
-
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-GOLDEN_DIR = FIXTURES / "kantts-golden"
+from tests.support.paths import GOLDEN_DIR, REPO
+from tests.support.servers import free_port, wait_http
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -79,7 +76,6 @@ def moto_endpoint():
 @pytest.fixture(scope="session")
 def localstack_endpoint():
     """LocalStack host mode on 127.0.0.1 (or AWS_ENDPOINT_URL if one is already running). Started once per session."""
-    sys.path.insert(0, str(REPO))
     from infra import localstack
 
     url = localstack.start()
@@ -87,3 +83,20 @@ def localstack_endpoint():
         yield url
     finally:
         localstack.stop()
+
+
+@pytest.fixture(scope="session")
+def real_synth(test_voice_dir):
+    """The real Synthesizer (frontend + Sambert + HiFiGAN) on the tiny random-weight test voice, loaded once."""
+    from sambert_lambda.settings import load_settings
+    from sambert_lambda.synthesizer import Synthesizer
+
+    synth = Synthesizer.from_settings(load_settings(model_dir=str(test_voice_dir)))
+    synth.load()
+    # Loading applies the engine's runtime config, which flushes denormals to zero (a speed setting). Hypothesis
+    # (and schemathesis on top of it) refuses to generate floats in that state, so the suite restores IEEE
+    # behaviour; synthesis results do not depend on it.
+    import torch
+
+    torch.set_flush_denormal(False)
+    return synth

@@ -16,6 +16,10 @@ Mark shape (one JSON object per line, like Polly's speech marks)::
 - ``value``: the sentence or word as written in the input, the pinyin syllable with its tone digit (``ni3``) or
   the English phone, or the ``<mark name>``.
 
+An ``ssml`` mark is heard where the first syllable after it starts (``duration`` 0), or where the speech before it
+ends when nothing follows in its sentence; after a ``<break>`` it is where the break ends. Its ``start``/``end``
+cover the ``<mark .../>`` element in the input.
+
 Pure functions: no audio, engine or frontend import; the synthesizer hands over what it rendered.
 """
 
@@ -34,6 +38,9 @@ MARK_TYPES = ("sentence", "word", "phoneme", "ssml")
 CAPTION_FORMATS = ("vtt", "srt")
 CAPTION_MAX_CHARS = 42  # a cue longer than this is split between words
 _TAG = re.compile(r"<[^<>]*>")  # SSML markup inside a cue's span
+_MARK_TAG = re.compile(r"<mark\b[^<>]*?(?:/>|>\s*</mark\s*>)")
+_HIDDEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.S)  # where a <mark ...> is not an element
+_ORDER = {"sentence": 0, "ssml": 1, "word": 2, "phoneme": 3}  # at equal times: a mark before the word it precedes
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class Mark:
     start: int  # UTF-8 byte offset into the input
     end: int
     value: str
+    rank: int | None = None  # order among marks of the same time (None: by type)
 
     def as_dict(self) -> dict:
         return {"time": self.time_ms, "duration": max(0, self.end_ms - self.time_ms), "type": self.type,
@@ -143,11 +151,26 @@ def speech_marks(source: str, rendered: Sequence[Rendered], sample_rate: int,
     def ms(sample: float) -> int:
         return round(sample * 1000.0 / sample_rate)
 
+    tags = _mark_tags(source) if "ssml" in wanted else []
+    n_marks = sum(len(r.segment.marks) for r in rendered)
+    seen = 0
+
     for r in rendered:
         seg = r.segment
-        if not seg.symbols or r.samples <= 0:
+        speech = bool(seg.symbols) and r.samples > 0
+        spans = smap.segment(seg.text) if speech else []
+        if "ssml" in wanted and seg.marks:
+            for off, name, sample, rank in _ssml_times(seg, r):
+                if len(tags) == n_marks:
+                    a, b = tags[seen]
+                elif spans:
+                    a = b = spans[off][0] if off < len(spans) else spans[-1][1]
+                else:
+                    a = b = smap._cursor
+                seen += 1
+                out.append(Mark(ms(sample), ms(sample), "ssml", smap.byte(a), smap.byte(b), name, rank))
+        if not speech:
             continue
-        spans = smap.segment(seg.text)
 
         if "sentence" in wanted:
             a, b = _trimmed(spans, seg.text)
@@ -179,7 +202,29 @@ def speech_marks(source: str, rendered: Sequence[Rendered], sample_rate: int,
                     merged.append([a, b, t0, t1])
             for a, b, t0, t1 in merged:
                 out.append(Mark(ms(r.start + t0), ms(r.start + t1), "word", smap.byte(a), smap.byte(b), source[a:b]))
-    out.sort(key=lambda m: (m.time_ms, MARK_TYPES.index(m.type)))
+    out.sort(key=lambda m: (m.time_ms, _ORDER[m.type] if m.rank is None else m.rank))
+    return out
+
+
+def _mark_tags(source: str) -> list[tuple[int, int]]:
+    """Character spans of the ``<mark>`` elements in ``source``, in document order (none in comments or CDATA)."""
+    visible = _HIDDEN.sub(lambda m: " " * len(m.group()), source)
+    return [m.span() for m in _MARK_TAG.finditer(visible)]
+
+
+def _ssml_times(seg: Segment, r: Rendered):
+    """(offset, name, sample, order rank or None) of each SSML mark of a rendered segment."""
+    if r.samples <= 0:
+        return [(0, name, r.start, None) for _, name in seg.marks]
+    timed = _token_times(seg, r)
+    out = []
+    for off, name in seg.marks:
+        if timed is not None:
+            nxt = next((phones[0][1] for syl, phones in timed if syl.start >= off), None)
+        else:  # no alignment: its start, its end, or in proportion to the text before it
+            nxt = 0 if off <= 0 else None if off >= len(seg.text) else round(r.samples * off / len(seg.text))
+        # a mark after the last syllable sorts before anything that starts at the same time (the next sentence)
+        out.append((off, name, r.start + (r.samples if nxt is None else nxt), -1 if nxt is None else None))
     return out
 
 

@@ -281,9 +281,11 @@ class TTSService:
                     break
                 audio, placed = item
                 samples += len(audio)
-                if placed is not None:  # when each sentence is ready (the streaming tests read this order)
+                if placed is not None and placed.samples:  # when each sentence is ready (the streaming tests read this order)
                     logger.info("speech chunk", extra={"chunk": n, "monotonic": time.monotonic()})
                     n += 1
+                if not len(audio):  # a pause-only segment that carries SSML marks
+                    continue
                 data = encoder.feed(resample(audio, voice_rate, rate))
                 if data:
                     yield event(data)

@@ -38,6 +38,10 @@ class Segment:
     ``pause_after_ms`` is silence appended after the segment's audio (SSML <break>, or sentence gaps).
     ``text`` is the source text the segment came from (for logs, timings and character counts).
     ``syllables`` aligns the line to ``text``: one entry per spoken syllable, in token order (for speech marks).
+    ``marks`` are the SSML ``<mark name>`` elements in the segment: (character offset into ``text``, name), in
+    document order. A mark is heard where the first syllable at or after its offset starts (at the end of the
+    segment's speech when none follows); on a pause-only segment it sits where the pause starts.
+    ``voice`` names the voice that speaks it when SSML ``<voice name>`` chose one (None: the request's voice).
     """
 
     symbols: str | None
@@ -45,6 +49,8 @@ class Segment:
     controls: Controls = field(default_factory=Controls)
     pause_after_ms: int = 0
     syllables: tuple[SyllableSpan, ...] = ()
+    marks: tuple[tuple[int, str], ...] = ()
+    voice: str | None = None
 
 
 @dataclass(frozen=True)

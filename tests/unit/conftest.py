@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fn_fakes import clean_aws_env
 from moto import mock_aws
+
+from tests.support.fakes import clean_aws_env
 
 
 @pytest.fixture(scope="module")

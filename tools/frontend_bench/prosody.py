@@ -1,4 +1,9 @@
-"""Score prosodic breaks and surface tones on the project's own labelled dev set (``devset.tsv`` beside this file).
+"""Score prosodic breaks and surface tones on the project's own labelled sentences (beside this file).
+
+Two files, written and labelled for this project by the same conventions (docs/frontend.md):
+- ``devset.tsv``: the development part; the rules may be adjusted while looking at its errors;
+- ``heldback.tsv``: the held-back part; scored and reported separately, never used to adjust rules (new sentences were
+  assigned to it alternately, in the order they were written, so both parts cover the same categories).
 
 Each line: ``category<TAB>input<TAB>labelled text<TAB>surface pinyin``. The labelled text is the normalized sentence
 with ``#1``-``#4`` after a syllable where a break follows it (no mark = no break), punctuation kept; an empty input
@@ -17,6 +22,7 @@ import re
 from pathlib import Path
 
 DEVSET = Path(__file__).with_name("devset.tsv")
+HELDBACK = Path(__file__).with_name("heldback.tsv")
 _MARK = re.compile(r"#([1-4])")
 
 

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sambert_lambda import __version__
-from sambert_lambda.api import errors
+from sambert_lambda.api import docs, errors
 from sambert_lambda.api.jobs import JOB_MAX_BODY_BYTES
 from sambert_lambda.api.jobs import router as jobs_router
 from sambert_lambda.api.middleware import CatchAll, RequestGuard
@@ -49,10 +49,11 @@ def create_app(
 ) -> FastAPI:
     """The app. ``service_factory`` returns the loaded service or raises its TTSError (503) on every call."""
     app = FastAPI(title="sambert-lambda", version=__version__, description=DESCRIPTION,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)
     app.state.service_factory = service_factory
     app.state.api_key = lambda: settings_factory().api_key
     errors.install(app)
+    docs.install(app)
     app.include_router(router)
     app.include_router(jobs_router)
     static = resources.files("sambert_lambda.api").joinpath("static")

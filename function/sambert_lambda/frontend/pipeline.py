@@ -1,7 +1,7 @@
 """The frontend entry: text (or SSML) -> analysis JSON or engine Segments of KAN-TTS symbol lines.
 
 Stages: normalize (TN) -> sentences -> jieba words + POS -> lexical pinyin (phrases + g2pM) -> erhua, neutral tones,
-一/不 sandhi -> prosodic words and breaks -> 3-3 sandhi per prosodic word -> phones -> tokens.
+一/不 sandhi -> prosodic words and breaks -> 3-3 sandhi over each prosodic phrase -> phones -> tokens.
 """
 
 from __future__ import annotations
@@ -100,8 +100,13 @@ class OpenFrontend:
         sandhi.neutral_tones(words)
         sandhi.yi_bu(words)
         pws = prosody.group(words)
-        for pw in pws:
-            sandhi.third_tone(pw.words)
+        phrase: list[list[Word]] = []
+        for pw in pws:  # 3-3 sandhi over each prosodic phrase (up to a break ≥ #2)
+            phrase.append(pw.words)
+            if pw.brk >= 2:
+                sandhi.third_tone_phrase(phrase)
+                phrase = []
+        sandhi.third_tone_phrase(phrase)
         if attrs and forced:  # forced readings win over every rule; walk the final words (some were split)
             off = 0
             for pw in pws:
@@ -164,10 +169,11 @@ class OpenFrontend:
         _check_size(text)
         normalized = _normalize(text)
         attrs = [CharAttr(emotion)] * len(normalized)
-        return [line for line, _, _ in self._lines(normalized, attrs, speaker)]
+        return [line for line, _, _, _ in self._lines(normalized, attrs, speaker)]
 
-    def _lines(self, normalized: str, attrs: list[CharAttr], speaker: str) -> list[tuple[str, str, tuple]]:
-        """(symbol line, sentence text, syllable spans into the sentence) per sentence with anything speakable."""
+    def _lines(self, normalized: str, attrs: list[CharAttr], speaker: str) -> list[tuple[str, str, tuple, int]]:
+        """(symbol line, sentence text, syllable spans into the sentence, sentence offset in ``normalized``) per
+        sentence with anything speakable."""
         out = []
         for a, b in self._sentences(normalized):
             sentence = normalized[a:b]
@@ -186,7 +192,7 @@ class OpenFrontend:
                 items.append((syls, pw.brk))
             line = render(items, speaker)
             if line:
-                out.append((line, sentence, tuple(spans)))
+                out.append((line, sentence, tuple(spans), a))
         return out
 
     # -- segments -----------------------------------------------------------------------------------------
@@ -215,17 +221,33 @@ class OpenFrontend:
         block_text: list[str] = []
         block_attrs: list[CharAttr] = []
         block_controls: Controls | None = None
+        block_marks: list[tuple[int, str]] = []  # <mark name>: (offset into the block's text, name)
+        block_voice: str | None = None
 
         def flush() -> None:
+            pending = list(block_marks)
             if block_text and block_controls is not None:
                 normalized = "".join(block_text)
                 apply_lexicon(lexicon, normalized, block_attrs)
-                for line, sentence, spans in self._lines(normalized, block_attrs, speaker):
-                    segments.append(Segment(symbols=line, text=sentence, controls=block_controls, syllables=spans))
+                lines = self._lines(normalized, block_attrs, speaker)
+                for k, (line, sentence, spans, at) in enumerate(lines):
+                    # a mark belongs to the first spoken sentence it precedes the end of; the rest to the last one
+                    last = k == len(lines) - 1
+                    mine = [(min(max(0, off - at), len(sentence)), name) for off, name in pending
+                            if last or off < at + len(sentence)]  # fmt: skip
+                    pending = pending[len(mine):]
+                    segments.append(Segment(symbols=line, text=sentence, controls=block_controls, syllables=spans,
+                                            marks=tuple(mine), voice=block_voice))  # fmt: skip
+            if pending:  # nothing spoken in the block: the marks sit where it would have been
+                segments.append(Segment(symbols=None, text="", marks=tuple((0, name) for _, name in pending)))
             block_text.clear()
             block_attrs.clear()
+            block_marks.clear()
 
         for piece in pieces:
+            if piece.mark is not None:
+                block_marks.append((sum(len(t) for t in block_text), piece.mark))
+                continue
             if piece.break_ms is not None:
                 flush()
                 if segments:
@@ -233,6 +255,9 @@ class OpenFrontend:
                 else:
                     segments.append(Segment(symbols=None, text="", pause_after_ms=piece.break_ms))
                 continue
+            if block_text and piece.voice != block_voice:  # SSML <voice name>: each voice speaks its own segments
+                flush()
+            block_voice = piece.voice
             if block_controls is not None and piece.controls != block_controls:
                 flush()
             block_controls = piece.controls
@@ -252,7 +277,7 @@ class OpenFrontend:
 def _merge_pauses(segments: list[Segment]) -> list[Segment]:
     out: list[Segment] = []
     for s in segments:
-        if s.symbols is None and out and out[-1].symbols is None:
+        if s.symbols is None and out and out[-1].symbols is None and not s.marks:  # a mark keeps its place
             out[-1] = replace(out[-1], pause_after_ms=out[-1].pause_after_ms + s.pause_after_ms)
         else:
             out.append(s)

@@ -1,0 +1,133 @@
+"""/v1/jobs end to end: ``sambert-lambda serve`` (jobs run in-process on the batch code) with S3 on a moto server."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+import uuid
+
+import boto3
+import httpx
+import pytest
+import soundfile as sf
+
+from tests.support.servers import serve
+
+SENTENCE = "今天天气很好，我们去公园散步吧。"
+
+
+@pytest.fixture(scope="module")
+def jobs(moto_endpoint, test_voice_dir, tmp_path_factory):
+    bucket = f"jobs-{uuid.uuid4().hex[:8]}"
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "TTS_BUCKET": bucket, "TTS_MODEL_DIR": str(test_voice_dir),
+           "TTS_BATCH_MAX_TXT_CHARS": "400"}
+    env.pop("API_KEY", None)
+    with serve(env, tmp_path_factory.mktemp("serve") / "serve.log") as base:
+        yield {"base": base, "s3": s3, "bucket": bucket}
+
+
+def _wait(base: str, job_id: str, timeout: float = 600) -> tuple[dict, list[str]]:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = httpx.get(f"{base}/v1/jobs/{job_id}", timeout=30)
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        if not seen or seen[-1] != doc["status"]:
+            seen.append(doc["status"])
+        if doc["status"] in ("complete", "failed"):
+            return doc, seen
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish: {seen}")
+
+
+def test_job_lifecycle_one_audio_file(jobs):
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": SENTENCE * 10, "format": "wav"}, timeout=60)
+    assert r.status_code == 202 and set(r.json()) == {"id", "status"} and r.json()["status"] == "queued"
+    job_id = r.json()["id"]
+    assert len(job_id) == 32 and int(job_id, 16) >= 0
+    doc, seen = _wait(jobs["base"], job_id)
+    order = ["queued", "running", "complete"]
+    assert seen == sorted(seen, key=order.index) and seen[-1] == "complete", seen
+    assert doc["progress"] == 1.0 and doc["items"]["done"] == 1
+    audio, rate = sf.read(io.BytesIO(httpx.get(doc["audio_url"]).content))
+    assert rate == 16000 and abs(len(audio) / rate - doc["duration_seconds"]) < 0.01
+    manifest = httpx.get(doc["manifest_url"]).json()
+    assert manifest["status"] == "complete" and manifest["kind"] == "txt"
+
+
+def test_long_job_is_split_into_ordered_parts_nothing_lost_or_duplicated(jobs):
+    text = "".join(f"第{i}句话很好。" for i in range(1, 301))  # ~2,400 characters: over the 400-character limit
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": text, "format": "flac"}, timeout=60)
+    assert r.status_code == 202
+    doc, _ = _wait(jobs["base"], r.json()["id"])
+    assert doc["status"] == "complete", doc
+    manifest = httpx.get(doc["manifest_url"]).json()
+    assert manifest["kind"] == "jsonl" and manifest["summary"]["failed"] == 0
+    ids = [i["id"] for i in manifest["items"]]
+    assert ids == [f"part-{n:05d}" for n in range(1, len(ids) + 1)] and len(ids) == len(doc["parts"]) >= 3
+    total = 0.0
+    for part in doc["parts"]:
+        audio, rate = sf.read(io.BytesIO(httpx.get(part["url"]).content))
+        total += len(audio) / rate
+    assert abs(total - doc["duration_seconds"]) < 0.05
+
+
+def test_job_from_an_input_object(jobs):
+    jobs["s3"].put_object(Bucket=jobs["bucket"], Key="mine/chapter.txt", Body=SENTENCE.encode())
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"input_key": "mine/chapter.txt"}, timeout=60)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input_key"  # not under the input prefix
+    prefix = _input_prefix()
+    jobs["s3"].put_object(Bucket=jobs["bucket"], Key=prefix + "mine/chapter.txt", Body=SENTENCE.encode())
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"input_key": prefix + "mine/chapter.txt"}, timeout=60)
+    assert r.status_code == 202, r.text
+    doc, _ = _wait(jobs["base"], r.json()["id"])
+    assert doc["status"] == "complete" and doc["audio_url"]
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"input_key": prefix + "missing.txt"}, timeout=60)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "input_not_found"
+
+
+def test_ssml_job_and_a_failed_job(jobs):
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": f"<speak>{SENTENCE}<break time='300ms'/>再见</speak>",
+                                                    "ssml": True}, timeout=60)
+    doc, _ = _wait(jobs["base"], r.json()["id"])
+    assert doc["status"] == "complete"
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": "<speak><bogus/></speak>", "ssml": True}, timeout=60)
+    doc, _ = _wait(jobs["base"], r.json()["id"])
+    assert doc["status"] == "failed" and doc["error"]["code"] and "audio_url" not in doc
+
+
+def test_ids_are_unguessable_and_reveal_nothing_else(jobs):
+    a = httpx.post(jobs["base"] + "/v1/jobs", json={"text": SENTENCE}, timeout=60).json()["id"]
+    b = httpx.post(jobs["base"] + "/v1/jobs", json={"text": SENTENCE}, timeout=60).json()["id"]
+    assert a != b and len({a[:8], b[:8]}) == 2
+    for bad in ["0" * 32, a[:-1] + ("0" if a[-1] != "0" else "1"), "../" + a, a.upper(), "x"]:
+        r = httpx.get(f"{jobs['base']}/v1/jobs/{bad}", timeout=30)
+        assert r.status_code == 404 and r.json()["error"]["code"] in ("job_not_found", "not_found"), bad
+    doc = httpx.get(f"{jobs['base']}/v1/jobs/{a}", timeout=30).json()
+    assert b not in json.dumps(doc)
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({"text": "   "}, 400, "empty_text"), ({"text": SENTENCE, "voice": "nobody"}, 400, "unknown_voice"),
+    ({}, 400, "invalid_job"), ({"text": "好" * 200_001}, 422, "invalid_text"),
+    ({"text": SENTENCE, "format": "aiff"}, 422, "invalid_format"),
+])
+def test_bad_jobs_are_refused_with_a_code(jobs, body, status, code):
+    r = httpx.post(jobs["base"] + "/v1/jobs", json=body, timeout=60)
+    assert r.status_code == status and r.json()["error"]["code"] == code, r.text
+
+
+def test_200000_characters_are_accepted(jobs):
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": "好" * 200_000}, timeout=120)
+    assert r.status_code == 202  # accepted; it runs in the background (not waited for here)
+
+
+def _input_prefix() -> str:
+    from sambert_lambda.settings import Settings
+
+    return Settings.model_fields["input_prefix"].default

@@ -1,0 +1,1 @@
+"""Helpers shared by the test levels (unit, integration, e2e): fakes, events, servers, the real stack."""

@@ -1,0 +1,125 @@
+"""Both speech routes map onto the one core request: same types, same controls, SSML detected, OpenAI SDK shapes."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sambert_lambda.api.app import create_app
+from sambert_lambda.audio import decode
+from tests.support.fakes import FakeSynthesizer, make_service
+
+TEXT = "你好，世界。"
+SSML = '<speak>你好<break time="1s"/>世界</speak>'
+
+
+@pytest.fixture
+def service(_moto):
+    svc = make_service(FakeSynthesizer(), max_chars=200)
+    yield svc
+    for key in svc.storage.list(""):
+        svc.storage.delete(key)
+
+
+@pytest.fixture
+def client(service):
+    with TestClient(create_app(lambda: service, settings_factory=lambda: service.settings),
+                    raise_server_exceptions=False) as c:
+        yield c
+
+
+def code_of(resp) -> str:
+    return resp.json()["error"]["code"]
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
+@pytest.mark.parametrize("extra,code", [({"speed": True}, "invalid_speed"), ({"ssml": "yes"}, "invalid_ssml"),
+                                        ({"sample_rate": "16000"}, "invalid_sample_rate")])
+def test_strict_types_on_both_routes(client, route, key, extra, code):
+    r = client.post(route, json={key: TEXT, **extra})
+    assert r.status_code == 422 and code_of(r) == code, r.text
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
+def test_ssml_detected_on_every_route(client, service, route, key):
+    assert client.post(route, json={key: SSML}).status_code == 200
+    assert service.synthesizer.calls[-1]["ssml"] is True
+    r = client.post(route, json={key: '你好<break time="1s"/>世界'})
+    assert r.status_code == 400 and code_of(r) == "ssml_without_speak" and "<speak>" in r.json()["error"]["message"]
+
+
+def test_speech_honours_the_same_controls(client, service):
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "response_format": "wav", "pitch": 2.0, "volume": -6,
+                                              "sample_rate": 8000, "emotion": "happy"})
+    assert r.status_code == 200, r.text
+    call = service.synthesizer.calls[-1]
+    assert (call["pitch"], call["volume_db"], call["emotion"]) == (2.0, -6.0, "happy")
+    assert decode(r.content, "wav")[1] == 8000
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "loudness": 3})
+    assert r.status_code == 422 and code_of(r) == "unknown_field"
+
+
+def test_speech_openai_fields(client, service):
+    r = client.post("/v1/audio/speech", json={"model": "gpt-4o-mini-tts", "input": TEXT, "voice": "Marin",
+                                              "instructions": "cheerful", "response_format": "pcm",
+                                              "stream_format": "audio"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "audio/L16; rate=24000; channels=1"
+    samples = len(r.content) // 2
+    assert samples == round(6 * 1600 * 24000 / 16000)  # the fake speaks 1600 samples per character at 16 kHz
+    for voice in ("alloy", "ASH", "cedar", "Verse"):
+        assert client.post("/v1/audio/speech", json={"input": TEXT, "voice": voice}).status_code == 200
+
+
+@pytest.mark.parametrize("speed,header,used", [(4.0, "4->2", 2.0), (0.25, "0.25->0.5", 0.5), (1.5, None, 1.5)])
+def test_speech_speed_openai_range_clamped_with_header(client, service, speed, header, used):
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "speed": speed})
+    assert r.status_code == 200
+    assert r.headers.get("x-speed-clamped") == header
+    assert service.synthesizer.calls[-1]["speed"] == used
+
+
+def test_speech_speed_outside_openai_range(client):
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "speed": 4.5})
+    assert r.status_code == 422 and code_of(r) == "invalid_speed"
+
+
+def test_models_list(client):
+    body = client.get("/v1/models").json()
+    assert body["object"] == "list" and "tts-1" in {m["id"] for m in body["data"]}
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/"])
+def test_head(client, path):
+    r = client.head(path)
+    assert r.status_code == 200 and r.content == b""
+
+
+def test_openapi_documents_the_core_request(client):
+    spec = client.get("/openapi.json").json()
+    tts = spec["paths"]["/v1/tts"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert tts["properties"]["sample_rate"]["anyOf"][0]["enum"] == [8000, 16000, 22050, 24000]
+    assert tts["properties"]["speed"]["minimum"] == 0.5 and tts["additionalProperties"] is False
+    speech = spec["paths"]["/v1/audio/speech"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"pitch", "volume", "sample_rate", "ssml", "emotion", "instructions"} <= set(speech["properties"])
+
+
+def test_sse_of_flac_is_one_event_with_the_whole_file(client):
+    import base64
+    import json
+
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "response_format": "flac", "stream_format": "sse"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = [json.loads(b[len("data: "):]) for b in r.text.split("\n\n") if b.startswith("data: ")]
+    assert [e["type"] for e in events] == ["speech.audio.delta", "speech.audio.done"]
+    audio, rate = decode(base64.b64decode(events[0]["audio"]), "flac")
+    assert rate == 16000 and audio.size == 6 * 1600
+
+
+def test_opus_file_and_rate_rule(client, service):
+    r = client.post("/v1/tts", json={"text": TEXT, "format": "opus", "sample_rate": 24000})
+    assert r.status_code == 200, r.text
+    audio, rate = decode(service.storage.get(r.json()["key"])[0], "opus")
+    assert rate == 24000 and abs(audio.size - 6 * 2400) < 960
+    r = client.post("/v1/tts", json={"text": TEXT, "format": "opus", "sample_rate": 22050})
+    assert r.status_code == 422 and code_of(r) == "invalid_sample_rate"

@@ -1,0 +1,62 @@
+"""Every variable goes through the one settings model (one prefix), and the ones read at init are used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sambert_lambda.errors import ConfigInvalid
+from sambert_lambda.settings import aws_endpoint, aws_region, load_settings
+from tests.support.paths import REPO
+
+
+def test_process_switches(monkeypatch):
+    monkeypatch.setenv("TTS_WARMUP", "0")
+    monkeypatch.setenv("TTS_EAGER_INIT", "false")
+    monkeypatch.setenv("TTS_LOG_LEVEL", "debug")
+    s = load_settings()
+    assert (s.warmup, s.eager_init, s.log_level) == (False, False, "DEBUG")
+
+
+def test_bad_log_level_is_named(monkeypatch):
+    monkeypatch.setenv("TTS_LOG_LEVEL", "loud")
+    with pytest.raises(ConfigInvalid) as e:
+        load_settings()
+    assert "TTS_LOG_LEVEL" in e.value.message
+
+
+def test_endpoint_and_region_read_in_one_place(monkeypatch):
+    for k in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(k, raising=False)
+    assert aws_endpoint("s3") is None and aws_region() == "us-east-1"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:2")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    assert (aws_endpoint("s3"), aws_endpoint("sqs"), aws_region()) == ("http://127.0.0.1:1", "http://127.0.0.1:2",
+                                                                       "eu-west-1")
+
+
+@pytest.mark.parametrize("level,shown", [("ERROR", False), ("INFO", True)])
+def test_log_level_is_applied_at_init(tmp_path, level, shown):
+    """build_service applies TTS_LOG_LEVEL before loading: an INFO line of the failed load shows only at INFO."""
+    code = ("from sambert_lambda.service import build_service\n"
+            "from sambert_lambda.errors import TTSError\n"
+            "try:\n    build_service()\nexcept TTSError:\n    pass\n"
+            "from sambert_lambda.observability import logger\nlogger.info('probe-line')\n")
+    env = {"PATH": "/usr/bin:/bin", "TTS_LOG_LEVEL": level, "TTS_BUCKET": "b", "TTS_MODEL_DIR": str(tmp_path / "none"),
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert ("probe-line" in out.stdout + out.stderr) is shown, out.stdout + out.stderr
+
+
+def test_docs_table_lists_every_setting():
+
+    from sambert_lambda.settings import Settings
+
+    doc = (REPO / "docs" / "http-api.md").read_text(encoding="utf-8")
+    section = doc.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    special = {"api_key": "API_KEY", "modelscope_cache": "MODELSCOPE_CACHE"}
+    missing = [n for n in Settings.model_fields if f"`{special.get(n, 'TTS_' + n.upper())}`" not in section]
+    assert missing == []

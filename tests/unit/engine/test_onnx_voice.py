@@ -1,0 +1,128 @@
+"""Torch-free engine (ONNX graphs + numpy loops): golden parity on every fixture voice and line, no torch import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+from sambert_lambda.engine.onnx.voice import OnnxVoice
+from sambert_lambda.engine.torch.onnx_export import export_voice_onnx
+from sambert_lambda.errors import InvalidInput, ModelError, UnknownSymbol
+from sambert_lambda.types import Controls
+from tests.support.paths import GOLDEN_DIR
+
+FIXTURE = GOLDEN_DIR
+VOICES = ("zhitian_emo", "zhiyan_emo", "zhibei_emo")
+
+
+@pytest.fixture(scope="module")
+def onnx_dirs(tmp_path_factory):
+    return {
+        v: export_voice_onnx(FIXTURE / "MODEL" / "voices" / v, tmp_path_factory.mktemp(f"onnx-{v}"))
+        for v in VOICES
+    }
+
+
+@pytest.fixture(scope="module")
+def voices(onnx_dirs):
+    return {v: OnnxVoice.load(FIXTURE / "MODEL" / "voices" / v, d, v) for v, d in onnx_dirs.items()}
+
+
+@pytest.mark.parametrize("voice", VOICES)
+@pytest.mark.parametrize("line", range(4))
+def test_onnx_engine_matches_golden(voices, golden, voice, line):
+    out = voices[voice].synthesize(str(golden[f"{voice}__{line}__symbols"]))
+    np.testing.assert_array_equal(out.dur, golden[f"{voice}__{line}__dur_rounded"])
+    np.testing.assert_allclose(out.mel, golden[f"{voice}__{line}__mel"], rtol=0, atol=1e-4)
+    np.testing.assert_allclose(out.wav, golden[f"{voice}__{line}__wav"], rtol=0, atol=5e-5)
+    diff = np.abs(out.pcm.astype(np.int32) - golden[f"{voice}__{line}__pcm"].astype(np.int32))
+    assert diff.max() <= 2
+
+
+def test_controls_change_the_output_like_the_torch_engine(voices, golden):
+    import torch
+
+    from sambert_lambda.engine.torch.voice import VoiceModel
+
+    ref = VoiceModel.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", "zhitian_emo")
+    symbols = str(golden["zhitian_emo__1__symbols"])
+    for controls in (Controls(speed=1.3), Controls(pitch=0.5, energy=-0.3), Controls(emotion_intensity=1.6)):
+        with torch.inference_mode():
+            want = ref.am.infer(ref.units.encode(symbols), controls)
+        mel, dur = voices["zhitian_emo"].acoustic(symbols, controls)
+        np.testing.assert_array_equal(dur, want.dur_rounded.numpy())
+        np.testing.assert_allclose(mel, want.mel.numpy(), rtol=0, atol=1e-4)
+    fast, _ = voices["zhitian_emo"].acoustic(symbols, Controls(speed=1.5))
+    assert len(fast) < len(golden["zhitian_emo__1__mel"])
+
+
+def test_errors_are_clear(voices, golden, tmp_path):
+    v = voices["zhitian_emo"]
+    with pytest.raises(UnknownSymbol):
+        v.synthesize("{not_a_phone$tone1$s_begin$word_begin$emotion_neutral$F7}")
+    with pytest.raises(InvalidInput):
+        v.acoustic(str(golden["zhitian_emo__0__symbols"]), Controls(speed=0))
+    with pytest.raises(ModelError, match="missing"):
+        OnnxVoice.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", tmp_path, "zhitian_emo")
+
+
+def test_onnx_engine_runs_without_torch(onnx_dirs, golden):
+    d = onnx_dirs["zhibei_emo"]
+    code = (
+        "import sys\n"
+        "from sambert_lambda.engine.onnx.voice import OnnxVoice\n"
+        f"v = OnnxVoice.load(r'{FIXTURE / 'MODEL' / 'voices' / 'zhibei_emo'}', r'{d}', 'zhibei_emo')\n"
+        f"out = v.synthesize({str(golden['zhibei_emo__0__symbols'])!r})\n"
+        "print(len(out.wav), 'torch' in sys.modules, 'boto3' in sys.modules)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.split() == [str(len(golden["zhibei_emo__0__wav"])), "False", "False"]
+
+
+def test_synthesizer_runs_on_the_onnx_store_without_torch(onnx_dirs, golden, tmp_path):
+    """The Synthesizer works unchanged on OnnxModelStore (what TTS_BACKEND=onnx would build), in a torch-free process."""
+    root = tmp_path / "onnx"
+    root.mkdir()
+    for v, d in onnx_dirs.items():
+        (root / v).symlink_to(d, target_is_directory=True)
+    lines = [str(golden[f"zhiyan_emo__{i}__symbols"]) for i in range(2)]
+    code = (
+        "import sys\n"
+        "from sambert_lambda.engine.onnx.voice import OnnxModelStore\n"
+        "from sambert_lambda.settings import load_settings\n"
+        "from sambert_lambda.synthesizer import Synthesizer\n"
+        f"store = OnnxModelStore(r'{FIXTURE / 'MODEL'}', r'{root}', voices=['zhiyan_emo'])\n"
+        "s = Synthesizer(store, None, load_settings())\n"
+        "s.load()\n"
+        f"r = s.synthesize_symbols({lines!r}, voice='zhiyan_emo')\n"
+        "print(len(r.audio), r.sample_rate, 'torch' in sys.modules, store.loaded)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    n = sum(len(golden[f"zhiyan_emo__{i}__wav"]) for i in range(2))
+    assert res.stdout.split() == [str(n), "16000", "False", "['zhiyan_emo']"]
+
+
+def test_both_backends_bound_the_vocoder_by_the_same_frame_count(voices, golden, monkeypatch):
+    from sambert_lambda.engine.runtime import VOCODER_CHUNK_FRAMES
+    from sambert_lambda.engine.torch.voice import VoiceModel
+
+    ref = VoiceModel.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", "zhitian_emo")
+    symbols = str(golden["zhitian_emo__1__symbols"])
+    seen = {}
+    for name, vocoder in (("torch", ref.vocoder), ("onnx", voices["zhitian_emo"].vocoder)):
+        real = vocoder.vocode
+
+        def spy(mel, chunk_frames=None, _real=real, _name=name):
+            seen[_name] = chunk_frames
+            return _real(mel, chunk_frames=chunk_frames)
+
+        monkeypatch.setattr(vocoder, "vocode", spy)
+    ref.synthesize(symbols)
+    voices["zhitian_emo"].synthesize(symbols)
+    assert seen == {"torch": VOCODER_CHUNK_FRAMES, "onnx": VOCODER_CHUNK_FRAMES}

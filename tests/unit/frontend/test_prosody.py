@@ -1,0 +1,90 @@
+"""Prosodic phrasing: punctuation by kind and length, long unpunctuated stretches, clitics; light syllables."""
+
+from __future__ import annotations
+
+import pytest
+
+from sambert_lambda.frontend.pipeline import OpenFrontend
+
+
+@pytest.fixture(scope="module")
+def fe() -> OpenFrontend:
+    return OpenFrontend()
+
+
+def breaks(fe: OpenFrontend, text: str) -> dict[str, int]:
+    return {w["text"]: w["break"] for w in fe.analyze(text)["words"] if w["pinyin"]}
+
+
+def test_enumeration_comma_between_short_items_is_a_word_break(fe):
+    b = breaks(fe, "苹果、香蕉、橘子都是水果。")
+    assert b["苹果"] == 1 and b["香蕉"] == 1
+
+
+def test_a_comma_after_a_long_clause_is_an_intonational_break_after_a_short_one_a_phrase_break(fe):
+    assert breaks(fe, "喂，是小王吗？")["喂"] == 2
+    assert breaks(fe, "比赛结束后，双方球员互相握手致意。")["后"] == 3
+
+
+def test_a_long_unpunctuated_sentence_gets_an_intonational_break_at_a_strong_boundary(fe):
+    words = fe.analyze("国家统计局今天发布的数据显示全国规模以上工业企业利润同比增长百分之五。")["words"]
+    b = {w["text"]: w["break"] for w in words}
+    assert b["显示"] == 3
+    assert [w["break"] for w in words].count(3) == 1
+    short = fe.analyze("这项政策将于下个月正式实施。")["words"]
+    assert max(w["break"] for w in short[:-2]) < 3
+
+
+def test_a_monosyllabic_function_word_leans_only_on_a_monosyllabic_host(fe):
+    assert breaks(fe, "成绩很差")["很"] == 0  # 很 + 差: one prosodic word
+    assert breaks(fe, "记者从交通运输部获悉")["从"] == 1  # 从 #1 交通
+    assert breaks(fe, "我马上就来")["我"] == 1  # a subject pronoun before a disyllable stands alone
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("全国共有34个省级行政区。", "三十四个"),
+    ("本次航班预计晚点40分钟。", "四十分钟"),
+    ("全程共计12.8公里。", "十二点八公里"),
+    ("他跑了3.5公里。", "三点五公里"),
+    ("这次考试他得了98分。", "九十八分"),
+])
+def test_a_number_with_its_measure_word_or_unit_is_one_prosodic_word(fe, text, unit):
+    words = fe.analyze(text)["words"]
+    assert unit in [w["text"] for w in words]
+
+
+def test_a_particle_leans_on_a_long_number(fe):
+    words = fe.analyze("电池还剩15%的电量。")["words"]
+    k = [w["text"] for w in words].index("百分之十五")
+    assert words[k]["break"] == 0 and words[k + 1]["text"] == "的" and words[k + 1]["break"] == 1
+
+
+def test_a_monosyllabic_subject_pronoun_stands_alone_but_never_ends_a_phrase(fe):
+    assert breaks(fe, "我想买两斤苹果。")["我"] == 1  # 我 #1 想买, not 我想
+    assert breaks(fe, "这道题我想了半天。")["我"] == 1  # no #2 after the lone pronoun
+    assert breaks(fe, "我们帮我拿一下。")["帮"] == 0  # an object pronoun still joins its verb
+
+
+@pytest.mark.parametrize(("text", "word", "expected"), [
+    ("你看看这件衣服", "看看", ["kan4", "kan5"]),
+    ("你问问老师吧", "问问", ["wen4", "wen5"]),
+    ("今天晚上见", "晚上", ["wan3", "shang5"]),
+    ("我觉得不错", "觉得", ["jue2", "de5"]),
+    ("天天向上", "天天", ["tian1", "tian1"]),
+])
+def test_light_syllables(fe, text, word, expected):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == expected
+
+
+@pytest.mark.parametrize(("text", "index", "expected"), [
+    ("他为什么没来", 4, "mei2"),
+    ("为老人送去米面", 0, "wei4"),
+    ("咱们再干吧", 3, "gan4"),
+    ("我还得多练习", 2, "dei3"),
+    ("性格", 0, "xing4"),
+    ("学生", 0, "xue2"),
+])
+def test_full_tones_stay_full(fe, text, index, expected):
+    syls = [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
+    assert syls[index] == expected

@@ -1,0 +1,101 @@
+"""Readings and breaks of cases users reported: numbers read as one unit, context-decided polyphones, full URLs,
+era years, yuan prices, scientific notation, and the lexical reading beside the surface one in ``analyze``."""
+
+from __future__ import annotations
+
+import pytest
+
+from sambert_lambda.frontend.normalize import normalize
+from sambert_lambda.frontend.pipeline import OpenFrontend
+
+
+@pytest.fixture(scope="module")
+def fe() -> OpenFrontend:
+    return OpenFrontend()
+
+
+def marked(fe: OpenFrontend, text: str) -> str:
+    """The sentence as prosodic words: text with #N after each break (#1-#4)."""
+    out = []
+    for w in fe.analyze(text)["words"]:
+        out.append(w["text"] + (f"#{w['break']}" if w["break"] else ""))
+    return "".join(out)
+
+
+def surface(fe: OpenFrontend, text: str) -> list[str]:
+    return [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2024年", "二零二四年#4"),
+    ("1998年", "一九九八年#4"),
+    ("$99.99", "九十九点九九美元#4"),
+    ("全角字符", "全角#1字符#4"),
+    ("公元前221年", "公元前#1二百二十一年#4"),
+    ("¥1,234.50", "一千二百三十四元五角#4"),
+])
+def test_numbers_and_words_have_no_break_inside(fe, text, expected):
+    assert marked(fe, text) == expected
+
+
+def test_a_date_and_time_has_no_phrase_break_inside(fe):
+    words = fe.analyze("2024-03-05 10:30")["words"]
+    assert "".join(w["text"] for w in words) == "二零二四年三月五日十点三十分"
+    assert all(w["break"] <= 1 for w in words[:-1])
+    assert "三十分" in [w["text"] for w in words]
+
+
+def test_a_phone_number_is_grouped_three_four_four(fe):
+    words = [w["text"] for w in fe.analyze("电话13812345678")["words"]]
+    assert words[-3:] == ["幺三八", "幺二三四", "五六七八"]
+
+
+@pytest.mark.parametrize(("text", "index", "expected"), [
+    ("重量很重", 3, "zhong4"),
+    ("他病得很重", 4, "zhong4"),
+    ("睡了一个好觉", 5, "jiao4"),
+    ("成绩很差", 3, "cha4"),
+    ("数一数", 0, "shu3"),
+    ("数一数", 2, "shu3"),
+    ("他数了数钱", 1, "shu3"),
+    ("你得好好学习", 1, "dei3"),
+    ("我得走了", 1, "dei2"),  # dei3, then 3-3 sandhi before 走
+    ("他跑得很快", 2, "de5"),
+    ("他得了第一名", 1, "de2"),
+    ("那一行字", 2, "hang2"),
+    ("一行人来到北京", 1, "xing2"),
+    ("他说得对", 2, "de5"),
+])
+def test_context_decides_the_reading(fe, text, index, expected):
+    assert surface(fe, text)[index] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("公元前221年", "公元前二百二十一年"),
+    ("公元800年", "公元八百年"),
+    ("公元2024年", "公元二零二四年"),
+    ("¥1,234.50", "一千二百三十四元五角"),
+    ("¥3.05", "三点零五元"),
+    ("￥1.25", "一点二五元"),
+    ("1e10", "一乘十的十次方"),
+    ("1.5e-3", "一点五乘十的负三次方"),
+])
+def test_normalization(text, expected):
+    assert normalize(text) == expected
+
+
+def test_a_url_keeps_its_scheme_and_its_question_mark_does_not_end_the_sentence(fe):
+    text = "请访问https://example.com/a?b=1 查看详情。"
+    norm = normalize(text)
+    assert norm.startswith("请访问HTTPS冒号斜杠斜杠example点com斜杠a问号b等于一")
+    assert "?" not in norm
+    words = fe.analyze(text)["words"]
+    assert [w["break"] for w in words].count(4) == 1  # one sentence
+
+
+def test_analyze_shows_lexical_beside_surface(fe):
+    words = {w["text"]: w for w in fe.analyze("展览馆里有很多朋友")["words"]}
+    assert words["展览馆"]["lexical"] == ["zhan3", "lan3", "guan3"]
+    assert words["展览馆"]["pinyin"] == ["zhan2", "lan2", "guan3"] or words["展览馆"]["pinyin"][:2] == ["zhan2", "lan2"]
+    assert words["朋友"]["lexical"] == ["peng2", "you3"]
+    assert words["朋友"]["pinyin"] == ["peng2", "you5"]
