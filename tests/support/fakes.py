@@ -5,6 +5,8 @@ The e2e tests run the real Synthesizer on the test voice; these keep the HTTP la
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from sambert_lambda.errors import SSMLError
@@ -49,8 +51,8 @@ class FakeSynthesizer:
     def render_iter(self, segments, voice):
         for result in segments:
             half = len(result.audio) // 2
-            yield result.audio[:half], object()
-            yield result.audio[half:], object()
+            for part in (result.audio[:half], result.audio[half:]):
+                yield part, SimpleNamespace(samples=len(part))  # what the service reads of a Rendered
 
 
 BUCKET = "fn-unit-bucket"
