@@ -8,17 +8,18 @@ torch is imported only when a voice is loaded (through the engine), never by imp
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sambert_lambda.errors import InvalidInput, SSMLError, UnknownEmotion, UnknownVoice
 from sambert_lambda.marks import Rendered
-from sambert_lambda.request import check_controls, check_text
+from sambert_lambda.request import check_controls, check_text, find_voice
 from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Settings, get_settings
 from sambert_lambda.types import Controls, Segment
 
@@ -209,11 +210,33 @@ class Synthesizer:
             if isinstance(e.detail, str):
                 self.check_emotion(name, e.detail)
             raise
-        for seg in segments:  # SSML may switch emotion per span: every one must exist for this voice
+        segments = self._span_voices(segments, name)
+        for seg in segments:  # SSML may switch voice and emotion per span: every emotion must exist for its voice
             for emo in set(_EMOTION_FIELD.findall(seg.symbols or "")):
                 if emo != "none":
-                    self.check_emotion(name, emo)
+                    self.check_emotion(seg.voice or name, emo)
         return name, segments
+
+    def _span_voices(self, segments: list[Segment], name: str) -> list[Segment]:
+        """Segments whose SSML ``<voice name>`` is resolved to a loaded voice (the request's rules: any case, an
+        OpenAI name is the default voice). An unknown name is ``400 unknown_voice``; a voice of another sample
+        rate than ``name``'s is ``400 invalid_ssml`` (one request is one audio stream)."""
+        if not any(seg.voice for seg in segments):
+            return segments
+        voices = {v.name: v for v in self.voices()}
+        out = []
+        for seg in segments:
+            if seg.voice:
+                try:
+                    info = find_voice(voices, seg.voice, self.default_voice)
+                except UnknownVoice as e:
+                    raise UnknownVoice(f"<voice name={seg.voice!r}>: {e.message}") from None
+                if info.sample_rate != voices[name].sample_rate:
+                    raise SSMLError(f"<voice name={seg.voice!r}> speaks at {info.sample_rate} Hz and {name} at "
+                                    f"{voices[name].sample_rate} Hz: one request has one sample rate")
+                seg = replace(seg, voice=info.name)
+            out.append(seg)
+        return out
 
     def render(self, segments: list[Segment], voice: str) -> SynthesisResult:
         """Run the engine on ready-made segments (symbol lines + pauses) and join them into one waveform."""
@@ -239,12 +262,20 @@ class Synthesizer:
     def render_iter(self, segments: list[Segment], voice: str, timings: dict[str, float] | None = None):
         """Yield (float32 audio, Rendered or None for a pause) as each segment is synthesized: the joined waveform
         is the concatenation of the audio parts, so streaming and buffered output are the same samples. A pause
-        that carries SSML marks comes with a Rendered of 0 speech samples (where the marks sit)."""
+        that carries SSML marks comes with a Rendered of 0 speech samples (where the marks sit). Each run of
+        segments goes to its own voice (``Segment.voice``, SSML ``<voice name>``; None: ``voice``)."""
+        timings = timings if timings is not None else {}
+        at = 0
+        for name, run in itertools.groupby(segments, key=lambda seg: seg.voice or voice):
+            for audio, placed in self._render_voice(list(run), name, timings, at):
+                at += len(audio)
+                yield audio, placed
+
+    def _render_voice(self, segments: list[Segment], voice: str, timings: dict[str, float], at: int):
+        """render_iter for segments of one voice, the first placed at sample ``at``."""
         model = self.store.voice(voice)
         sr = model.sample_rate
         hop = int(getattr(model, "hop_size", 0) or 0)
-        timings = timings if timings is not None else {}
-        at = 0
         for seg in segments:
             if seg.symbols:
                 t = time.perf_counter()

@@ -41,6 +41,7 @@ class Segment:
     ``marks`` are the SSML ``<mark name>`` elements in the segment: (character offset into ``text``, name), in
     document order. A mark is heard where the first syllable at or after its offset starts (at the end of the
     segment's speech when none follows); on a pause-only segment it sits where the pause starts.
+    ``voice`` names the voice that speaks it when SSML ``<voice name>`` chose one (None: the request's voice).
     """
 
     symbols: str | None
@@ -49,6 +50,7 @@ class Segment:
     pause_after_ms: int = 0
     syllables: tuple[SyllableSpan, ...] = ()
     marks: tuple[tuple[int, str], ...] = ()
+    voice: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,6 @@ The e2e tests run the real Synthesizer on the test voice; these keep the HTTP la
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from sambert_lambda.errors import SSMLError
@@ -49,10 +47,15 @@ class FakeSynthesizer:
                                                              pitch=pitch, volume_db=volume_db, ssml=ssml)]
 
     def render_iter(self, segments, voice):
+        from sambert_lambda.marks import Rendered
+        from sambert_lambda.types import Segment
+
+        at = 0
         for result in segments:
             half = len(result.audio) // 2
             for part in (result.audio[:half], result.audio[half:]):
-                yield part, SimpleNamespace(samples=len(part))  # what the service reads of a Rendered
+                yield part, Rendered(Segment(symbols="fake"), at, len(part))
+                at += len(part)
 
 
 BUCKET = "fn-unit-bucket"

@@ -1,7 +1,7 @@
 """The frontend entry: text (or SSML) -> analysis JSON or engine Segments of KAN-TTS symbol lines.
 
 Stages: normalize (TN) -> sentences -> jieba words + POS -> lexical pinyin (phrases + g2pM) -> erhua, neutral tones,
-一/不 sandhi -> prosodic words and breaks -> 3-3 sandhi per prosodic word -> phones -> tokens.
+一/不 sandhi -> prosodic words and breaks -> 3-3 sandhi over each prosodic phrase -> phones -> tokens.
 """
 
 from __future__ import annotations
@@ -100,8 +100,13 @@ class OpenFrontend:
         sandhi.neutral_tones(words)
         sandhi.yi_bu(words)
         pws = prosody.group(words)
-        for pw in pws:
-            sandhi.third_tone(pw.words)
+        phrase: list[list[Word]] = []
+        for pw in pws:  # 3-3 sandhi over each prosodic phrase (up to a break ≥ #2)
+            phrase.append(pw.words)
+            if pw.brk >= 2:
+                sandhi.third_tone_phrase(phrase)
+                phrase = []
+        sandhi.third_tone_phrase(phrase)
         if attrs and forced:  # forced readings win over every rule; walk the final words (some were split)
             off = 0
             for pw in pws:
@@ -217,6 +222,7 @@ class OpenFrontend:
         block_attrs: list[CharAttr] = []
         block_controls: Controls | None = None
         block_marks: list[tuple[int, str]] = []  # <mark name>: (offset into the block's text, name)
+        block_voice: str | None = None
 
         def flush() -> None:
             pending = list(block_marks)
@@ -231,7 +237,7 @@ class OpenFrontend:
                             if last or off < at + len(sentence)]  # fmt: skip
                     pending = pending[len(mine):]
                     segments.append(Segment(symbols=line, text=sentence, controls=block_controls, syllables=spans,
-                                            marks=tuple(mine)))  # fmt: skip
+                                            marks=tuple(mine), voice=block_voice))  # fmt: skip
             if pending:  # nothing spoken in the block: the marks sit where it would have been
                 segments.append(Segment(symbols=None, text="", marks=tuple((0, name) for _, name in pending)))
             block_text.clear()
@@ -249,6 +255,9 @@ class OpenFrontend:
                 else:
                     segments.append(Segment(symbols=None, text="", pause_after_ms=piece.break_ms))
                 continue
+            if block_text and piece.voice != block_voice:  # SSML <voice name>: each voice speaks its own segments
+                flush()
+            block_voice = piece.voice
             if block_controls is not None and piece.controls != block_controls:
                 flush()
             block_controls = piece.controls

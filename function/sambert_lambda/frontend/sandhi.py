@@ -12,11 +12,20 @@ Rules (no labelled data was used):
   verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3 (also before 百/千/万/亿: 一百 yi4 bai3).
 - 不: bu5 between a reduplicated word (是不是) and inside a three-character potential complement (对不起,
   来不及); bu2 before tone 4; otherwise bu4.
-- third tone: inside one prosodic word, every third tone directly followed by another third tone becomes tone 2
-  (展览馆里 -> zhan2 lan2 guan2 li3).
+- third tone (3-3 sandhi): a third tone before another third tone becomes tone 2, inside a prosodic phrase (never
+  across a break ≥ #2, punctuation or an English word), applied cyclically from the smallest unit outwards: inside
+  each word (a 3-character word by its dictionary structure, 2+1 展览馆 -> zhan2 lan2 guan3 or 1+2 纸老虎 -> zhi3
+  lao2 hu3; a 4-character word as 2+2; numbers and longer words left to right), then across the words of a prosodic
+  word, then across the prosodic words (#1) of the phrase. At each level the boundaries are taken left to right on the
+  tones the inner cycles left, so 小 + 老虎 -> xiao3 lao2 hu3, 买 #1 好酒 -> mai3 hao2 jiu3 and 老李 #1 买好 ->
+  lao2 li3 mai2 hao3; a monosyllabic function word (pronoun, adverb, preposition, conjunction) that is a prosodic
+  word of its own forms one foot with the next and sees its tone before the inner cycles (我 #1 很好 -> wo2 hen2
+  hao3, 也 #1 可以 -> ye2 ke2 yi3).
 """
 
 from __future__ import annotations
+
+import itertools
 
 from sambert_lambda.frontend.pinyin import Word
 
@@ -147,11 +156,62 @@ def yi_bu(words: list[Word]) -> None:
                 w.pinyin[i] = "bu4"
 
 
+_CLITIC_POS = frozenset("rdpc")
+_Ref = tuple[Word, int]  # one syllable: (word, index into its pinyin)
+
+
+def _cycle(units: list[list[_Ref]]) -> list[_Ref]:
+    """One level of the cycle: left to right over the boundaries between units (already done inside), a third tone
+    before a third tone becomes tone 2. Returns the units' syllables as one unit for the next level."""
+    for left, right in itertools.pairwise(units):
+        if left and right:
+            (w, i), (w2, i2) = left[-1], right[0]
+            if _tone(w.pinyin[i]) == 3 and _tone(w2.pinyin[i2]) == 3:
+                w.pinyin[i] = _set_tone(w.pinyin[i], 2)
+    return [r for u in units for r in u]
+
+
+def _word_unit(w: Word) -> list[_Ref]:
+    """A word's syllables after the cycle inside the word (its dictionary structure)."""
+    refs = [(w, i) for i in range(len(w.pinyin)) if w.pinyin[i] != "?"]
+    n = len(refs)
+    if n == 3 and len(w.text) == 3 and not w.unit:
+        from sambert_lambda.frontend.pinyin import word_freq
+
+        cut = 1 if word_freq(w.text[1:]) > word_freq(w.text[:2]) else 2  # 纸|老虎 or 展览|馆
+        return _cycle([_cycle([[r] for r in refs[:cut]]), _cycle([[r] for r in refs[cut:]])])
+    if n == 4 and len(w.text) == 4 and not w.unit:
+        return _cycle([_cycle([[r] for r in refs[:2]]), _cycle([[r] for r in refs[2:]])])
+    return _cycle([[r] for r in refs])
+
+
 def third_tone(words: list[Word]) -> None:
-    """3-3 sandhi within one prosodic word (the caller passes one prosodic word's lexical words)."""
-    refs = [(w, i) for w in words if w.kind == "zh" for i in range(len(w.pinyin)) if w.pinyin[i] != "?"]
-    for k in range(len(refs) - 1):
-        w, i = refs[k]
-        w2, i2 = refs[k + 1]
-        if _tone(w.pinyin[i]) == 3 and _tone(w2.pinyin[i2]) == 3:
-            w.pinyin[i] = _set_tone(w.pinyin[i], 2)
+    """3-3 sandhi over one prosodic word (its lexical words); see ``third_tone_phrase`` for a whole phrase."""
+    third_tone_phrase([words])
+
+
+def third_tone_phrase(prosodic_words: list[list[Word]]) -> None:
+    """3-3 sandhi over one prosodic phrase, given as its prosodic words (each a list of lexical words, punctuation
+    included). Punctuation and English words end a sandhi domain."""
+    domain: list[list[_Ref]] = []
+    for pw in prosodic_words:
+        units: list[list[_Ref]] = []
+        if domain and len(domain[-1]) == 1 and pw and pw[0].kind == "zh" and pw[0].pinyin:
+            # a monosyllabic function word (pronoun, adverb, preposition, conjunction) forms one foot with the next
+            # prosodic word: it sees that word's tone before the cycles inside it (我 #1 很好 -> wo2 hen2 hao3,
+            # 也 #1 可以 -> ye2 ke2 yi3); a content word keeps the cyclic reading (买 #1 好酒 -> mai3 hao2 jiu3)
+            (w, i), first = domain[-1][0], pw[0].pinyin[0]
+            if (w.pos or "x")[:1] in _CLITIC_POS and _tone(w.pinyin[i]) == 3 and _tone(first) == 3:
+                w.pinyin[i] = _set_tone(w.pinyin[i], 2)
+        for w in pw:
+            if w.kind == "zh":
+                units.append(_word_unit(w))
+            else:  # punctuation or English: close everything so far
+                if units:
+                    domain.append(_cycle(units))
+                    units = []
+                _cycle(domain)
+                domain = []
+        if units:
+            domain.append(_cycle(units))
+    _cycle(domain)

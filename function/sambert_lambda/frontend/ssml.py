@@ -3,8 +3,9 @@
 Parsed with defusedxml (DTDs, entities and external references are refused), with a size cap and a depth cap.
 Supported: ``<speak>``, ``<p>``, ``<s>``, ``<break time|strength>``, ``<emotion category intensity>``,
 ``<prosody rate pitch volume>``, ``<say-as interpret-as="digits|telephone|date|characters|cardinal|ordinal">``,
-``<phoneme alphabet="pinyin"|"py" ph="...">``, ``<sub alias="...">`` (the alias is read) and ``<mark name="...">``
-(an empty piece carrying the name at its place in the text, for speech marks). ``<audio>`` is refused with its
+``<phoneme alphabet="pinyin"|"py" ph="...">``, ``<sub alias="...">`` (the alias is read), ``<voice name="...">``
+(the span is spoken by that voice; the synthesizer checks the name against the loaded voices) and
+``<mark name="...">`` (an empty piece carrying the name at its place in the text, for speech marks). ``<audio>`` is refused with its
 reason. Anything else raises SSMLError naming the element or attribute.
 """
 
@@ -36,6 +37,7 @@ _ALLOWED = {
     "phoneme": {"alphabet", "ph"},
     "sub": {"alias"},
     "mark": {"name"},
+    "voice": {"name"},
 }
 _PARAGRAPH_PAUSE_MS = 0
 _MAX_BREAK_MS = 10_000
@@ -55,6 +57,7 @@ class Piece:
     normalized: bool = False  # text already in spoken form (say-as)
     mark: str | None = None  # <mark name>: an empty piece at the mark's place
     phonemes: tuple[str, ...] = ()  # forced pinyin, one per non-space character
+    voice: str | None = None  # <voice name>: the voice of this span (None: the request's voice)
 
 
 def _local(tag: str) -> str:
@@ -164,6 +167,10 @@ def _walk(el: Element, style: Piece, out: list[Piece], depth: int) -> None:
         inner = _emotion(attrs, style)
     elif name == "prosody":
         inner = replace(style, controls=_prosody(attrs, style.controls))
+    elif name == "voice":
+        if not attrs.get("name", "").strip():
+            raise SSMLError("<voice> needs a name attribute, e.g. <voice name=\"zhiyan_emo\">")
+        inner = replace(style, voice=attrs["name"].strip())
     if el.text:
         out.append(replace(inner, text=el.text))
     for child in el:

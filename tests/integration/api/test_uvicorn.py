@@ -142,3 +142,39 @@ def test_docs_served_offline_with_swagger_ui_5(served):
     status, _, schema = request(base + "/openapi.json")
     assert status == 200 and json.loads(schema)["openapi"].startswith("3.1")
     assert re.search(r"url: 'openapi\.json'", html)  # relative: right under any root path (Function URL, stage)
+
+
+
+def _pcm(base: str, text: str, voice: str) -> bytes:
+    """/v1/audio/speech as 16 kHz pcm (the voices' own rate: no resampling)."""
+    status, headers, audio = request(base + "/v1/audio/speech", {"model": "tts-1", "input": text, "voice": voice,
+                                                                  "response_format": "pcm", "sample_rate": 16000}, AUTH)
+    assert status == 200 and headers["content-type"] == "audio/L16; rate=16000; channels=1", audio[:300]
+    return audio
+
+
+def _tts_frames(base: str, text: str, voice: str) -> bytes:
+    """/v1/tts as WAV, fetched from its presigned URL and decoded: the 16-bit frames."""
+    status, _, body = request(base + "/v1/tts", {"text": text, "voice": voice, "format": "wav"}, AUTH)
+    assert status == 200, body
+    with urllib.request.urlopen(json.loads(body)["url"], timeout=60) as r, wave.open(io.BytesIO(r.read())) as w:
+        assert w.getframerate() == 16000
+        return w.readframes(w.getnframes())
+
+
+def test_ssml_voice_spans_over_http(served):
+    """/v1/audio/speech and /v1/tts speak each <voice> span in its voice: the decoded audio is the spans requested one
+    by one, joined (the random-weight test voices differ); an unknown voice name is 400 unknown_voice."""
+    base = served["base"]
+    spans = [("你好。", "zhiyan_emo"), ("欢迎光临。", "zhitian_emo"), ("再见。", "zhizhe_emo")]
+    ssml = '<speak><voice name="zhiyan_emo">你好。</voice>欢迎光临。<voice name="zhizhe_emo">再见。</voice></speak>'
+    parts = [_pcm(base, t, v) for t, v in spans]
+    assert _pcm(base, ssml, "zhitian_emo") == b"".join(parts)
+    assert _pcm(base, "你好。", "zhitian_emo") != parts[0]  # a span in the request's voice would not match
+    assert _tts_frames(base, ssml, "zhitian_emo") == b"".join(_tts_frames(base, t, v) for t, v in spans)
+    unknown = '<speak><voice name="nobody">你好</voice></speak>'
+    for route, body in (("/v1/audio/speech", {"model": "tts-1", "input": unknown, "voice": "alloy"}),
+                        ("/v1/tts", {"text": unknown})):
+        status, _, answer = request(base + route, body, AUTH)
+        err = json.loads(answer)["error"]
+        assert status == 400 and err["code"] == "unknown_voice" and "nobody" in err["message"], answer

@@ -130,3 +130,33 @@ def test_ssml_unknown_emotion_lists_the_voices_own(synth):
     with pytest.raises(UnknownEmotion) as e:
         synth.synthesize('<speak><emotion category="jealous">你好</emotion></speak>', voice="zhiyan_emo", ssml=True)
     assert e.value.message.split("available: ")[1].split(", ") == synth.voice_emotions("zhiyan_emo")
+
+
+def test_ssml_voice_spans_switch_the_voice(synth):
+    """Each <voice> span is spoken by its own voice: the audio is exactly the spans synthesized one by one, in order
+    (the random-weight test voices differ, so a span in the wrong voice would not match)."""
+    text = '<speak><voice name="zhiyan_emo">你好</voice>世界<voice name="ZHIZHE_EMO">再见</voice></speak>'
+    r = synth.synthesize(text, voice="zhitian_emo", ssml=True)
+    alone = [synth.synthesize("你好", voice="zhiyan_emo").audio, synth.synthesize("世界", voice="zhitian_emo").audio,
+             synth.synthesize("再见", voice="zhizhe_emo").audio]
+    assert r.segments == 3 and r.voice == "zhitian_emo"
+    assert [(p.segment.voice, p.segment.text, p.samples) for p in r.rendered] == [
+        ("zhiyan_emo", "你好", len(alone[0])), (None, "世界", len(alone[1])), ("zhizhe_emo", "再见", len(alone[2]))]
+    np.testing.assert_array_equal(r.audio, np.concatenate(alone))
+    other = synth.synthesize("你好", voice="zhitian_emo").audio
+    assert len(other) != len(alone[0]) or not np.array_equal(other, alone[0])  # the voices really differ
+
+
+def test_ssml_voice_span_errors(synth):
+    with pytest.raises(UnknownVoice) as e:
+        synth.synthesize('<speak><voice name="nobody">你好</voice></speak>', ssml=True)
+    assert e.value.code == "unknown_voice" and e.value.status == 400
+    assert "<voice name='nobody'>" in e.value.message and "zhiyan_emo" in e.value.message
+    # an emotion is checked against the voice of its span, not the request's
+    assert "arousal" in synth.voice_emotions("zhiyan_emo") and "arousal" not in synth.voice_emotions("zhitian_emo")
+    synth.synthesize('<speak><voice name="zhiyan_emo"><emotion category="arousal">你好</emotion></voice></speak>',
+                     voice="zhitian_emo", ssml=True)
+    with pytest.raises(UnknownEmotion) as e:
+        synth.synthesize('<speak><voice name="zhitian_emo"><emotion category="arousal">你好</emotion></voice></speak>',
+                         voice="zhiyan_emo", ssml=True)
+    assert e.value.code == "unknown_emotion" and "zhitian_emo" in e.value.message

@@ -176,3 +176,25 @@ def test_audio_is_refused_with_its_reason(fe):
     with pytest.raises(SSMLError) as ei:
         fe.segments('<speak><audio src="https://example.invalid/x.mp3"/>你好</speak>', ssml=True)
     assert "<audio> is not supported" in ei.value.message and "URL" in ei.value.message
+
+
+def test_voice_spans_become_segments_of_their_voice(fe):
+    text = ('<speak>你好<voice name="zhiyan_emo">欢迎<emotion category="happy">光临</emotion></voice>'
+            '<voice name="zhizhe_emo">再见</voice>谢谢</speak>')
+    pieces = parse_ssml(text)
+    assert [(p.text, p.voice, p.emotion) for p in pieces] == [
+        ("你好", None, "neutral"), ("欢迎", "zhiyan_emo", "neutral"), ("光临", "zhiyan_emo", "happy"),
+        ("再见", "zhizhe_emo", "neutral"), ("谢谢", None, "neutral")]
+    segs = fe.segments(text, ssml=True)
+    assert [(s.text, s.voice) for s in segs] == [
+        ("你好", None), ("欢迎光临", "zhiyan_emo"), ("再见", "zhizhe_emo"), ("谢谢", None)]
+    assert emotions(segs[1].symbols)[-1] == "emotion_happy"  # an emotion span inside a voice span keeps both
+    # the same text without <voice> is one sentence: only a change of voice splits it
+    assert len(fe.segments("<speak>你好欢迎光临再见谢谢</speak>", ssml=True)) == 1
+
+
+@pytest.mark.parametrize("tag", ['<voice>', '<voice name=" ">', '<voice name="zhiyan_emo" gender="female">'])
+def test_voice_needs_a_name_and_nothing_else(fe, tag):
+    with pytest.raises(SSMLError) as e:
+        fe.segments(f"<speak>{tag}你好</voice></speak>", ssml=True)
+    assert e.value.code == "invalid_ssml" and e.value.status == 400 and "<voice>" in e.value.message

@@ -1,0 +1,94 @@
+"""3-3 tone sandhi over the prosodic structure: cyclic, from the word out to the prosodic phrase."""
+
+from __future__ import annotations
+
+import pytest
+
+from sambert_lambda.frontend import sandhi
+from sambert_lambda.frontend.pinyin import Word
+from sambert_lambda.frontend.pipeline import OpenFrontend
+
+
+@pytest.fixture(scope="module")
+def fe() -> OpenFrontend:
+    return OpenFrontend()
+
+
+def _zh(text: str, pinyin: str, pos: str = "n") -> Word:
+    return Word(text, pos, "zh", pinyin.split())
+
+
+def _surface(fe: OpenFrontend, text: str) -> list[str]:
+    return [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("展览馆", ["zhan2", "lan2", "guan3"]),  # [[展览]馆]: left-branching, both change
+    ("纸老虎", ["zhi3", "lao2", "hu3"]),  # [纸[老虎]]: 老虎 first, then 纸 sees lao2
+    ("小老虎", ["xiao3", "lao2", "hu3"]),
+    ("我很好", ["wo2", "hen2", "hao3"]),  # 我 #1 很好: a monosyllabic prosodic word is one foot with the next
+    ("岂有此理", ["qi2", "you3", "ci2", "li3"]),  # 2+2
+    ("你好", ["ni2", "hao3"]),
+])
+def test_textbook_cases_read_by_their_structure(fe, text, want):
+    assert _surface(fe, text) == want
+
+
+def test_buy_good_wine_depends_on_the_structure():
+    # 买 [好酒] 'buy good wine': 好酒 first (hao2 jiu3), then 买 stays before hao2
+    buy, good_wine = _zh("买", "mai3", "v"), _zh("好酒", "hao3 jiu3")
+    sandhi.third_tone_phrase([[buy], [good_wine]])
+    assert buy.pinyin + good_wine.pinyin == ["mai3", "hao2", "jiu3"]
+    # [买好] 酒 'finished buying the wine': left to right, both change
+    bought, wine = _zh("买好", "mai3 hao3", "v"), _zh("酒", "jiu3")
+    sandhi.third_tone_phrase([[bought], [wine]])
+    assert bought.pinyin + wine.pinyin == ["mai2", "hao2", "jiu3"]
+
+
+def test_inside_a_prosodic_word_the_inner_word_goes_first_but_a_lone_monosyllable_sees_the_next_word_whole():
+    small, tiger = _zh("小", "xiao3", "a"), _zh("老虎", "lao3 hu3")
+    sandhi.third_tone_phrase([[small, tiger]])  # one prosodic word 小老虎
+    assert small.pinyin + tiger.pinyin == ["xiao3", "lao2", "hu3"]
+    i, very_good = _zh("我", "wo3", "r"), [_zh("很", "hen3", "d"), _zh("好", "hao3", "a")]
+    sandhi.third_tone_phrase([[i], very_good])  # 我 #1 很好
+    assert i.pinyin + very_good[0].pinyin + very_good[1].pinyin == ["wo2", "hen2", "hao3"]
+    name, bought = _zh("老李", "lao3 li3", "nr"), _zh("买好", "mai3 hao3", "v")
+    sandhi.third_tone_phrase([[name], [bought]])  # 老李 #1 买好: 买好 first, then 李 sees mai2
+    assert name.pinyin + bought.pinyin == ["lao2", "li3", "mai2", "hao3"]
+
+
+def test_a_run_of_monosyllabic_prosodic_words_changes_all_but_the_last():
+    words = [_zh("我", "wo3", "r"), _zh("想", "xiang3", "v"), _zh("买", "mai3", "v")]
+    sandhi.third_tone_phrase([[w] for w in words])
+    assert [w.pinyin[0] for w in words] == ["wo2", "xiang2", "mai3"]
+
+
+def test_sandhi_crosses_a_prosodic_word_boundary_inside_the_phrase(fe):
+    words = {w["text"]: w for w in fe.analyze("我马上就来。")["words"]}
+    assert words["我"]["break"] == 1 and words["我"]["pinyin"] == ["wo2"]
+    assert words["我"]["lexical"] == ["wo3"]
+
+
+def test_no_sandhi_across_punctuation_a_phrase_break_or_english(fe):
+    assert _surface(fe, "我，很好")[0] == "wo3"
+    words = [_zh("老李", "lao3 li3", "nr"), Word("，", "x", "punct"), _zh("好", "hao3", "a")]
+    sandhi.third_tone_phrase([words])
+    assert words[0].pinyin == ["lao2", "li3"]
+    left, english, right = _zh("买", "mai3", "v"), Word("iPhone", "eng", "en"), _zh("好", "hao3", "a")
+    sandhi.third_tone_phrase([[left], [english], [right]])
+    assert left.pinyin == ["mai3"]
+    # the pipeline hands each prosodic phrase (up to a break >= #2) over separately
+    a, b = _zh("水果", "shui3 guo3"), _zh("好吃", "hao3 chi1", "a")
+    sandhi.third_tone_phrase([[a]])
+    sandhi.third_tone_phrase([[b]])
+    assert a.pinyin == ["shui2", "guo3"] and b.pinyin == ["hao3", "chi1"]
+
+
+def test_a_neutral_tone_ends_a_run_of_third_tones():
+    chair, good = _zh("椅子", "yi3 zi5"), _zh("好", "hao3", "a")
+    sandhi.third_tone_phrase([[chair], [good]])
+    assert chair.pinyin == ["yi3", "zi5"]
+
+
+def test_numbers_change_left_to_right(fe):
+    assert _surface(fe, "五百米") == ["wu2", "bai2", "mi3"]
