@@ -28,7 +28,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from infra.rie import free_port
 
 Poster = Callable[[dict[str, Any]], tuple[int, bytes]]
 
@@ -280,11 +281,6 @@ def check_cross_talk(results: list[dict[str, Any]], *, verify_urls: bool = True)
                                 f"{out['duration_seconds']} s at {rate} Hz")
     return problems
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 class ServedApp:

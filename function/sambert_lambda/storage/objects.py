@@ -1,18 +1,16 @@
-"""What every storage backend shares: the object description HEAD returns, the one not-found error, key checks."""
+"""What every storage backend shares: the object description HEAD returns, the not-found error (from
+``errors``), the key check."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sambert_lambda.errors import InvalidInput, TTSError
+from sambert_lambda.errors import InvalidInput, ObjectNotFound
+
+__all__ = ["MAX_KEY_BYTES", "ObjectInfo", "ObjectNotFound", "check_key"]
 
 MAX_KEY_BYTES = 1024  # S3's limit on a key, in UTF-8 bytes
-
-
-class ObjectNotFound(TTSError):
-    status = 404
-    code = "not_found"
 
 
 @dataclass(frozen=True)
