@@ -261,7 +261,7 @@ def _bf16_snr(h: Harness, text: str) -> float:
 
 
 def _api_load_check(n: int) -> object:
-    from sambert_lambda.api.loadcheck import api_load_check  # type: ignore[import-not-found]
+    from tools.loadcheck import api_load_check
 
     return api_load_check(n=n)
 
