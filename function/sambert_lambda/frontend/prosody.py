@@ -381,57 +381,44 @@ def _balance_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: 
                      strength: dict[int, int]) -> None:
     """A prosodic phrase of more than _PP_MAX syllables is split at its best #1 boundary: not inside a noun phrase
     nor a number, at least 3 syllables on each side, the start of a predicate (adverb, verb, preposition, conjunction,
-    adjective) over other boundaries, nearest the middle among equals; repeated until none is too long."""
-    syl = [pws[i].n_syl for i in speakable]
-    bounds = [-1] + [k for k, i in enumerate(speakable) if pws[i].brk >= 2]
-    for a, b in itertools.pairwise(bounds):
-        _balance(pws, speakable, candidates, strength, syl, a + 1, b)
-
-
-def _balance(pws, speakable, candidates, strength, syl, lo: int, hi: int) -> None:
-    total = sum(syl[lo:hi + 1])
-    if total <= _PP_MAX:
-        return
-    best, best_key = None, None
-    left = 0
-    for k in range(lo, hi):
-        left += syl[k]
-        if k in candidates and pws[speakable[k]].brk == 1 and left >= 3 and total - left >= 3:
-            key = (candidates[k], -abs(2 * left - total))
-            if best_key is None or key > best_key:
-                best, best_key = k, key
-    if best is None:
-        return
-    pws[speakable[best]].brk = 2
-    strength[best] = 1
-    _balance(pws, speakable, candidates, strength, syl, lo, best)
-    _balance(pws, speakable, candidates, strength, syl, best + 1, hi)
+    adjective) over other boundaries, nearest the middle among equals; repeated until none is too long. A new #2
+    counts as the weakest kind when intonational phrases are split next."""
+    for k in _split_all(pws, speakable, candidates, level=2, limit=_PP_MAX, side=3):
+        strength[k] = 1
 
 
 def _split_long_stretches(pws: list[ProsodicWord], speakable: list[int], strength: dict[int, int]) -> None:
     """An intonational phrase of more than _IP_MAX syllables without punctuation is split at its strongest #2
     boundary (a conjunction over a preposition or a subject/predicate boundary over a length break), the one nearest
-    the middle among equals, as long as both sides keep at least 5 syllables; repeated until none is too long."""
+    the middle among equals, as long as both sides keep at least 6 syllables; repeated until none is too long."""
+    _split_all(pws, speakable, strength, level=3, limit=_IP_MAX, side=6)
+
+
+def _split_all(pws: list[ProsodicWord], speakable: list[int], scores: dict[int, int], *, level: int, limit: int,
+               side: int) -> list[int]:
+    """Raise breaks of ``level - 1`` to ``level`` inside every stretch (between breaks ≥ ``level``) longer than
+    ``limit`` syllables, at the best-scored boundary nearest the middle, ≥ ``side`` syllables each side; returns
+    the positions (indices into ``speakable``) that were raised."""
     syl = [pws[i].n_syl for i in speakable]
-    bounds = [-1] + [k for k, i in enumerate(speakable) if pws[i].brk >= 3]
-    for a, b in itertools.pairwise(bounds):
-        _split_stretch(pws, speakable, strength, syl, a + 1, b)
-
-
-def _split_stretch(pws, speakable, strength, syl, lo: int, hi: int) -> None:
-    total = sum(syl[lo:hi + 1])
-    if total <= _IP_MAX:
-        return
-    best, best_key = None, None
-    left = 0
-    for k in range(lo, hi):
-        left += syl[k]
-        if k in strength and pws[speakable[k]].brk == 2 and left >= 6 and total - left >= 6:
-            key = (strength[k], -abs(2 * left - total))
-            if best_key is None or key > best_key:
-                best, best_key = k, key
-    if best is None:
-        return
-    pws[speakable[best]].brk = 3
-    _split_stretch(pws, speakable, strength, syl, lo, best)
-    _split_stretch(pws, speakable, strength, syl, best + 1, hi)
+    bounds = [-1] + [k for k, i in enumerate(speakable) if pws[i].brk >= level]
+    raised: list[int] = []
+    stack = [(a + 1, b) for a, b in itertools.pairwise(bounds)]
+    while stack:
+        lo, hi = stack.pop()
+        total = sum(syl[lo:hi + 1])
+        if total <= limit:
+            continue
+        best, best_key = None, None
+        left = 0
+        for k in range(lo, hi):
+            left += syl[k]
+            if k in scores and pws[speakable[k]].brk == level - 1 and left >= side and total - left >= side:
+                key = (scores[k], -abs(2 * left - total))
+                if best_key is None or key > best_key:
+                    best, best_key = k, key
+        if best is None:
+            continue
+        pws[speakable[best]].brk = level
+        raised.append(best)
+        stack.extend([(lo, best), (best + 1, hi)])
+    return raised
