@@ -35,6 +35,7 @@ from sambert_lambda.errors import InvalidInput
 from sambert_lambda.types import Segment
 
 MARK_TYPES = ("sentence", "word", "phoneme", "ssml")
+JSONL_TYPE = "application/x-ndjson; charset=utf-8"
 CAPTION_FORMATS = ("vtt", "srt")
 CAPTION_MAX_CHARS = 42  # a cue longer than this is split between words
 _TAG = re.compile(r"<[^<>]*>")  # SSML markup inside a cue's span
@@ -269,6 +270,20 @@ def _token_times(seg: Segment, r: Rendered):
 
 def to_jsonl(marks: Iterable[Mark]) -> bytes:
     return "".join(json.dumps(m.as_dict(), ensure_ascii=False) + "\n" for m in marks).encode("utf-8")
+
+
+def shift_jsonl(data: bytes, ms: float, byte_offset: int) -> bytes:
+    """Marks of a piece of audio and text (JSON Lines) moved to where the piece starts in a longer audio and text:
+    ``ms`` later, ``byte_offset`` bytes further into the text."""
+    out = []
+    for line in data.decode("utf-8").splitlines():
+        if line.strip():
+            m = json.loads(line)
+            m["time"] = round(m["time"] + ms)
+            m["start"] += byte_offset
+            m["end"] += byte_offset
+            out.append(json.dumps(m, ensure_ascii=False) + "\n")
+    return "".join(out).encode("utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- captions

@@ -26,7 +26,14 @@ from sambert_lambda.audio import content_type, encode, resample
 from sambert_lambda.audiostream import StreamEncoder
 from sambert_lambda.audiostream import content_type as stream_content_type
 from sambert_lambda.errors import ModelError, TooLarge, TTSError
-from sambert_lambda.marks import captions, check_caption_format, check_types, speech_marks, to_jsonl
+from sambert_lambda.marks import (
+    JSONL_TYPE,
+    captions,
+    check_caption_format,
+    check_types,
+    speech_marks,
+    to_jsonl,
+)
 from sambert_lambda.observability import logger, record_request
 from sambert_lambda.request import TTSRequest, check_emotion, find_voice
 from sambert_lambda.settings import Settings
@@ -358,7 +365,7 @@ def sidecar_body(what: str, req: TTSRequest, result: Any) -> tuple[bytes, str]:
     text = req.sent_text or req.text
     if what == "speech_marks":
         marks = speech_marks(text, result.rendered, result.sample_rate, check_types(req.speech_marks))
-        return to_jsonl(marks), "application/x-ndjson; charset=utf-8"
+        return to_jsonl(marks), JSONL_TYPE
     body = captions(text, result.rendered, result.sample_rate, req.captions or "vtt").encode("utf-8")
     return body, ("text/vtt" if req.captions == "vtt" else "application/x-subrip") + "; charset=utf-8"
 

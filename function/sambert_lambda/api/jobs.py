@@ -36,7 +36,8 @@ def create_job(body: JobRequest, service: Service, request: Request) -> dict:
     env, layout = _batch(service)
     voice = service.check_voice(body.voice, body.emotion)  # the text is checked next
     job = tasks.create(env, layout, text=body.text, input_object=body.input_key, ssml=body.ssml, voice=voice,
-                       emotion=body.emotion, fmt=body.format, speed=body.speed)  # fmt: skip
+                       emotion=body.emotion, fmt=body.format, speed=body.speed,
+                       speech_marks=tuple(dict.fromkeys(body.speech_marks or ())))  # fmt: skip
     logger.info("job created", extra={"job": job["id"], "input_key": job["input_key"]})
     if getattr(request.app.state, "jobs_in_process", False):  # sambert-lambda serve: no S3 notification here
         threading.Thread(target=_run, args=(env, layout, job["input_key"]), name=f"job-{job['id'][:8]}",

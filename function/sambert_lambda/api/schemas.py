@@ -7,10 +7,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sambert_lambda.audio import FORMATS
+from sambert_lambda.marks import MARK_TYPES
 from sambert_lambda.request import SPEED_RANGE
 
 Format = Literal["wav", "mp3", "ogg", "opus", "flac", "pcm"]  # for /v1/jobs
 assert set(Format.__args__) == set(FORMATS)  # type: ignore[attr-defined]
+MarkType = Literal["sentence", "word", "phoneme", "ssml"]
+assert MarkType.__args__ == MARK_TYPES  # type: ignore[attr-defined]
 
 
 class ModelRef(BaseModel):
@@ -88,6 +91,8 @@ class JobRequest(BaseModel):
     emotion: str = Field("neutral", max_length=32)
     format: Format = "mp3"
     speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
+    speech_marks: list[MarkType] | None = Field(None, max_length=len(MARK_TYPES), description="Speech mark types "
+                                                "to store beside the audio as JSON Lines (speech_marks_url).")
 
 
 class JobCreated(BaseModel):
@@ -98,6 +103,10 @@ class JobCreated(BaseModel):
 class JobPart(BaseModel):
     url: str
     duration: float | None
+    speech_marks_url: str | None = Field(None, description="The part's speech marks: times from the start of the "
+                                         "part's audio, byte offsets into the part's text.")
+    text_offset: int | None = Field(None, description="Where the part's text starts in the job's text (UTF-8 "
+                                    "bytes): add it to the part's mark offsets.")
 
 
 class JobStatus(BaseModel):
@@ -111,6 +120,8 @@ class JobStatus(BaseModel):
                                   "TTS_BATCH_MAX_TXT_CHARS characters, and SSML).")
     parts: list[JobPart] | None = Field(None, description="Longer jobs: presigned URLs of the audio parts, in order.")
     duration_seconds: float | None = None
+    speech_marks_url: str | None = Field(None, description="Presigned URL of the speech marks (one-file jobs with "
+                                         "speech_marks).")
     manifest_url: str | None = Field(None, description="Presigned URL of the batch manifest.")
     expires_at: str | None = Field(None, description="When the presigned URLs expire (ISO 8601, UTC).")
     error: dict[str, str] | None = None

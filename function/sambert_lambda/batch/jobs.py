@@ -1,12 +1,15 @@
 """Turn an uploaded file into batch items (what the manifest lists) and units (what one synthesis call does).
 
-- ``.jsonl``: one item per non-blank line, ``{"id"?, "text", "voice"?, "emotion"?, "format"?, "speed"?, "ssml"?}``;
+- ``.jsonl``: one item per non-blank line, ``{"id"?, "text", "voice"?, "emotion"?, "format"?, "speed"?, "ssml"?,
+  "speech_marks"?}``;
   each item is one unit, numbered by its line. A malformed line is a failed item with its reason.
 - ``.txt``: one item (line 1) whose text is cut into chunks at sentence boundaries; each chunk is a unit and the
   item's audio is assembled from them.
 - ``.ssml``: one item, one unit, synthesized as one SSML document.
 
-Voice, emotion, format and speed default to the object's metadata (``x-amz-meta-voice`` ...), then to settings.
+Voice, emotion, format, speed and speech marks default to the object's metadata (``x-amz-meta-voice`` ...,
+``x-amz-meta-speech-marks: sentence,word``), then to settings. With speech marks, every audio file gets its JSON
+Lines beside it (``audio.marks.jsonl``, ``<line>.marks.jsonl``).
 A file that is empty, binary, not UTF-8, too large or of an unknown type gives a :class:`FileError` instead.
 Parsing is pure and deterministic: the S3 invocation and every fan-out consumer get the same items and units.
 """
@@ -23,7 +26,7 @@ from sambert_lambda.errors import InvalidInput, TTSError
 from sambert_lambda.request import check_field
 
 KINDS: dict[str, str] = {".txt": "txt", ".jsonl": "jsonl", ".ssml": "ssml"}
-JSONL_FIELDS = ("id", "text", "voice", "emotion", "format", "speed", "ssml")
+JSONL_FIELDS = ("id", "text", "voice", "emotion", "format", "speed", "ssml", "speech_marks")
 _BINARY_CONTROL_RATIO = 0.05  # more control characters than this (besides \t \n \r \f) means binary
 _SNIFF_BYTES = 8192
 
@@ -51,6 +54,7 @@ class Options:
     emotion: str = "neutral"
     fmt: str = "mp3"
     speed: float = 1.0
+    marks: tuple[str, ...] = ()  # speech mark types written beside the audio
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Unit:
     line: int
     text: str
     ssml: bool
+    byte_offset: int = 0  # where ``text`` starts in the file (UTF-8 bytes): a .txt chunk's marks are shifted by it
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,8 @@ def defaults_from_metadata(metadata: Mapping[str, str], default_fmt: str) -> tup
     """Options from S3 object metadata (keys are case-insensitive); an invalid value is reported, not guessed."""
     meta = {str(k).lower(): str(v).strip() for k, v in metadata.items()}
     raw: dict[str, Any] = {k: meta[k] for k in ("voice", "emotion", "format", "speed") if meta.get(k)}
+    if meta.get("speech-marks"):  # S3 metadata is text: a comma-separated list
+        raw["speech_marks"] = [t.strip() for t in meta["speech-marks"].split(",") if t.strip()]
     try:
         return _options(raw, Options(fmt=default_fmt), where="object metadata"), None
     except TTSError as e:
@@ -141,7 +148,8 @@ def defaults_from_metadata(metadata: Mapping[str, str], default_fmt: str) -> tup
 
 def _options(raw: Mapping[str, Any], base: Options, *, where: str) -> Options:
     """Per-item options, checked with the core request's rules and messages (prefixed with ``where``)."""
-    values = {"voice": base.voice, "emotion": base.emotion, "format": base.fmt, "speed": base.speed}
+    values = {"voice": base.voice, "emotion": base.emotion, "format": base.fmt, "speed": base.speed,
+              "speech_marks": base.marks}
     for name in values:
         value = raw.get(name)
         if value is None:
@@ -155,7 +163,8 @@ def _options(raw: Mapping[str, Any], base: Options, *, where: str) -> Options:
             values[name] = check_field(name, value)
         except TTSError as e:
             raise InvalidInput(f"{where}: {e.message}", code=e.code, status=e.status) from None
-    return Options(voice=values["voice"], emotion=values["emotion"], fmt=values["format"], speed=values["speed"])
+    return Options(voice=values["voice"], emotion=values["emotion"], fmt=values["format"], speed=values["speed"],
+                   marks=tuple(values["speech_marks"] or ()))
 
 
 def parse(
@@ -170,7 +179,7 @@ def parse(
     if kind == "jsonl":
         return _parse_jsonl(text, defaults, defaults_error)
     if kind == "txt":
-        text = text.strip()
+        whole, text = text, text.strip()
         if len(text) > max_txt_chars:
             raise FileError(
                 f".txt has {len(text)} characters; one audio file takes at most {max_txt_chars} "
@@ -179,7 +188,8 @@ def parse(
                 status=413,
             )
         chunks = chunk_text(text, chunk_chars)
-        units = {i: Unit(i, 1, c, False) for i, c in enumerate(chunks, start=1)}
+        units = {i: Unit(i, 1, c, False, off) for i, (c, off) in enumerate(zip(chunks, byte_offsets(whole, chunks),
+                                                                                  strict=True), start=1)}
         item = Item(1, None, defaults, tuple(units), assembled=True, error=defaults_error)
         return ParsedFile("txt", (item,), units if defaults_error is None else {})
     if kind == "ssml":
@@ -187,6 +197,19 @@ def parse(
         item = Item(1, None, defaults, (1,), error=defaults_error)
         return ParsedFile("ssml", (item,), {1: unit} if defaults_error is None else {})
     raise ValueError(kind)
+
+
+def byte_offsets(text: str, chunks: list[str]) -> list[int]:
+    """UTF-8 byte offset in ``text`` of each chunk (chunks are substrings of ``text``, in order)."""
+    out, pos, consumed = [], 0, 0
+    for c in chunks:
+        at = text.find(c, pos)
+        at = pos if at < 0 else at
+        consumed += len(text[pos:at].encode("utf-8", "surrogatepass"))
+        out.append(consumed)
+        consumed += len(text[at:at + len(c)].encode("utf-8", "surrogatepass"))
+        pos = at + len(c)
+    return out
 
 
 def _parse_jsonl(text: str, defaults: Options, defaults_error: ErrorInfo | None) -> ParsedFile:

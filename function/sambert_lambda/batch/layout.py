@@ -5,9 +5,10 @@ For input ``<input_prefix><path>`` everything lives under ``<output_prefix><path
 - ``manifest.json``                     the manifest (rebuilt from the done markers)
 - ``audio.<fmt>``                       the audio of a .txt or .ssml file
 - ``<line:05d>.<fmt>``                  the audio of one .jsonl line
+- ``audio.marks.jsonl``, ``<line:05d>.marks.jsonl``   speech marks of that audio, when asked for
 - ``.done/<etag>/<unit:05d>.json``      one done marker per finished unit (success or failure)
 - ``.done/<etag>/audio.json``           the marker of an assembled .txt audio
-- ``.parts/<etag>/<unit:05d>.wav``      the chunks of a .txt before assembly
+- ``.parts/<etag>/<unit:05d>.wav``      the chunks of a .txt before assembly (and ``<unit:05d>.marks.jsonl``)
 
 Markers and parts sit under the source ETag, so a listing shows only the current upload's progress and a new
 upload never mistakes old work for its own.
@@ -26,8 +27,8 @@ _ETAG = re.compile(r"^[0-9A-Za-z]+(-[0-9]+)?$")
 _FMT = "|".join(FORMATS)
 # What a batch may own under its output directory. Nested outputs of other inputs (``a.txt/b.txt/...``) never match.
 _OWNED = re.compile(
-    rf"^(manifest\.json|audio\.({_FMT})|\d{{5}}\.({_FMT})|\.done/[0-9A-Za-z-]+/(\d{{5}}|audio)\.json"
-    rf"|\.parts/[0-9A-Za-z-]+/\d{{5}}\.wav)$"
+    rf"^(manifest\.json|(audio|\d{{5}})\.({_FMT}|marks\.jsonl)|\.done/[0-9A-Za-z-]+/(\d{{5}}|audio)\.json"
+    rf"|\.parts/[0-9A-Za-z-]+/\d{{5}}\.(wav|marks\.jsonl))$"
 )
 
 
@@ -87,6 +88,11 @@ class OutputKeys:
 
     def part(self, unit: int) -> str:
         return f"{self.root}.parts/{self.etag}/{unit:05d}.wav"
+
+    @staticmethod
+    def marks(audio_key: str) -> str:
+        """The speech marks (JSON Lines) stored beside an audio key: ``.../audio.mp3`` -> ``.../audio.marks.jsonl``."""
+        return audio_key.rsplit(".", 1)[0] + ".marks.jsonl"
 
     def owns(self, key: str) -> bool:
         """True for a key this batch may have written (any version); used to prune stale outputs."""

@@ -30,6 +30,7 @@ class Marker:
     samples: int | None = None
     sample_rate: int | None = None
     error: ErrorInfo | None = None
+    marks_key: str | None = None  # the speech marks beside the audio, when asked for
 
     def to_bytes(self) -> bytes:
         doc = {
@@ -42,6 +43,8 @@ class Marker:
             "sample_rate": self.sample_rate,
             "error": self.error.to_dict() if self.error else None,
         }
+        if self.marks_key:
+            doc["marks_key"] = self.marks_key
         return json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
     @classmethod
@@ -57,6 +60,7 @@ class Marker:
             samples=doc.get("samples"),
             sample_rate=doc.get("sample_rate"),
             error=ErrorInfo(str(err["code"]), str(err["message"])) if err else None,
+            marks_key=doc.get("marks_key"),
         )
 
 
@@ -80,6 +84,8 @@ def _item_entry(item: Item, parsed: ParsedFile, keys: OutputKeys, units: dict[in
                                                  "message": message})
         elif audio is not None and audio.status == "done":
             entry.update(status="done", key=audio.key, duration=audio.duration)
+            if audio.marks_key:
+                entry["speech_marks"] = audio.marks_key
         elif audio is not None:
             entry.update(status="failed", error=audio.error.to_dict() if audio.error else None)
         return entry
@@ -87,6 +93,8 @@ def _item_entry(item: Item, parsed: ParsedFile, keys: OutputKeys, units: dict[in
     if marker is not None:
         if marker.status == "done":
             entry.update(status="done", key=marker.key, duration=marker.duration)
+            if marker.marks_key:
+                entry["speech_marks"] = marker.marks_key
         else:
             entry.update(status="failed", error=marker.error.to_dict() if marker.error else None)
     return entry

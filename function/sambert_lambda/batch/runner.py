@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from sambert_lambda import audio
+from sambert_lambda import marks as sm
 from sambert_lambda.batch import manifest as mf
 from sambert_lambda.batch.budget import Budget
 from sambert_lambda.batch.jobs import ErrorInfo, ParsedFile, Unit
@@ -142,6 +143,8 @@ class FileRun:
                 unit.text, voice=opts.voice, emotion=opts.emotion, speed=opts.speed, ssml=unit.ssml
             )
             body = audio.encode(result.audio, result.sample_rate, fmt)
+            marks = sm.to_jsonl(sm.speech_marks(unit.text, result.rendered, result.sample_rate, opts.marks)) \
+                if opts.marks else None
         except TTSError as e:
             if e.status >= 500:
                 raise
@@ -153,12 +156,16 @@ class FileRun:
             self.env.storage.delete(key)  # an older upload's audio must not pass for this one's
             marker = mf.Marker(unit.index, unit.line, "failed", error=error)
         else:
+            marks_key = None
+            if marks is not None:  # the marks first: a stored audio never lacks the marks it was asked with
+                marks_key = OutputKeys.marks(key)
+                self.env.storage.put(marks_key, marks, sm.JSONL_TYPE, {**self._meta, "source-line": str(unit.line)})
             self.env.storage.put(key, body, audio.content_type(fmt, result.sample_rate),
                                  {**self._meta, "source-line": str(unit.line)})
             samples = len(result.audio)
             marker = mf.Marker(unit.index, unit.line, "done", key=key, samples=samples,
                                sample_rate=int(result.sample_rate),
-                               duration=mf.duration_of(samples, int(result.sample_rate)))
+                               duration=mf.duration_of(samples, int(result.sample_rate)), marks_key=marks_key)
         self.env.storage.put(self.keys.unit_marker(unit.index), marker.to_bytes(), mf.JSON_TYPE, self._meta)
         self.markers[unit.index] = marker
         return marker
@@ -175,16 +182,26 @@ class FileRun:
                 continue
             waves: list[np.ndarray] = []
             rate = 0
+            marks: list[bytes] = []
+            at = 0
             for u in item.units:
                 data, _ = self.env.storage.get(self.keys.part(u))
                 wave, rate = audio.decode(data, _PART_FORMAT)
+                if self.markers[u].marks_key:  # each chunk's marks, moved to where the chunk sits in time and text
+                    part_marks, _ = self.env.storage.get(self.markers[u].marks_key)
+                    marks.append(sm.shift_jsonl(part_marks, at * 1000.0 / rate, self.parsed.units[u].byte_offset))
+                at += len(wave)
                 waves.append(wave)
             joined = np.concatenate(waves) if waves else np.zeros(0, dtype=np.float32)
             fmt = item.options.fmt
             key = self.keys.audio(fmt)
+            marks_key = None
+            if item.options.marks:
+                marks_key = OutputKeys.marks(key)
+                self.env.storage.put(marks_key, b"".join(marks), sm.JSONL_TYPE, self._meta)
             self.env.storage.put(key, audio.encode(joined, rate, fmt), audio.content_type(fmt, rate), self._meta)
             marker = mf.Marker(0, item.line, "done", key=key, samples=len(joined), sample_rate=rate,
-                               duration=mf.duration_of(len(joined), rate))
+                               duration=mf.duration_of(len(joined), rate), marks_key=marks_key)
             self.env.storage.put(self.keys.audio_marker, marker.to_bytes(), mf.JSON_TYPE, self._meta)
             self.audio_marker = marker
 
@@ -220,9 +237,12 @@ class FileRun:
             if item.error is not None:
                 continue
             if self.parsed.kind == "jsonl":
-                keep.add(self.keys.line_audio(item.line, item.options.fmt))
+                audio_key = self.keys.line_audio(item.line, item.options.fmt)
             else:
-                keep.add(self.keys.audio(item.options.fmt))
+                audio_key = self.keys.audio(item.options.fmt)
+            keep.add(audio_key)
+            if item.options.marks:
+                keep.add(OutputKeys.marks(audio_key))
         return keep
 
     def prune(self) -> list[str]:

@@ -9,7 +9,9 @@ A job is a batch upload the API makes for the caller:
 - Text up to TTS_BATCH_MAX_TXT_CHARS becomes a ``.txt`` (one audio file, assembled from sentence chunks); longer
   text becomes a ``.jsonl`` of chunks, each its own audio file, listed in order (``parts``). SSML is one ``.ssml``.
 - ``status``: queued (nothing done yet), running (progress = finished units / units), complete, or failed
-  (the file failed, or any part did); presigned URLs of the audio and the manifest once complete.
+  (the file failed, or any part did); presigned URLs of the audio, its speech marks (when asked for) and the
+  manifest once complete. A part's marks count time from the part's audio and bytes from the part's text, which
+  starts ``text_offset`` bytes into the job's text.
 
 Ids are 128 random bits (hex). Nothing lists jobs, and a status reads only its own id's keys.
 """
@@ -23,7 +25,7 @@ import time
 from typing import Any
 
 from sambert_lambda.batch.chunking import chunk_text
-from sambert_lambda.batch.jobs import KINDS
+from sambert_lambda.batch.jobs import KINDS, byte_offsets
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.errors import InvalidInput, TooLarge, TTSError
 
@@ -61,7 +63,7 @@ def record_key(layout: Layout, job_id: str) -> str:
 
 
 def create(env: Any, layout: Layout, *, text: str | None, input_object: str | None, ssml: bool, voice: str,
-           emotion: str, fmt: str, speed: float) -> dict[str, Any]:  # fmt: skip
+           emotion: str, fmt: str, speed: float, speech_marks: tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
     """Write the job's input and record; returns ``{"id", "status", "input_key"}``. Validation happens here."""
     storage, settings = env.storage, env.settings
     if (text is None) == (input_object is None):
@@ -75,17 +77,23 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
         raise TooLarge(f"text has {len(text)} characters; a job takes at most {MAX_JOB_CHARS}", code="text_too_long")
     job_id = new_id()
     meta = {"voice": voice, "emotion": emotion, "format": fmt, "speed": repr(float(speed))}
+    if speech_marks:
+        meta["speech-marks"] = ",".join(speech_marks)
+    offsets: list[int] = []
     if ssml:
         kind, body = "ssml", text
     elif len(text) <= settings.batch_max_txt_chars:
         kind, body = "txt", text
     else:
         chunks = chunk_text(text, min(PART_CHARS, settings.max_chars))
+        offsets = byte_offsets(text, chunks)
         kind = "jsonl"
         body = "".join(json.dumps({"id": f"part-{i:05d}", "text": c}, ensure_ascii=False) + "\n"
                        for i, c in enumerate(chunks, 1))  # fmt: skip
     key = input_key(layout, job_id, kind)
     record = {"id": job_id, "input_key": key, "kind": kind, "format": fmt, "created": int(time.time())}
+    if offsets and speech_marks:
+        record["offsets"] = offsets
     storage.put(record_key(layout, job_id), json.dumps(record).encode(), "application/json", {})
     etag = storage.put(key, body.encode("utf-8"), "text/plain; charset=utf-8", meta)
     record["etag"] = etag
@@ -142,14 +150,22 @@ def status(env: Any, layout: Layout, job_id: str) -> dict[str, Any]:
     if failed:
         out["error"] = manifest.get("error") or next((i["error"] for i in manifest["items"] if i.get("error")), None)
         return out
-    audio = [i["key"] for i in manifest["items"] if i.get("key")]
+    done = [i for i in manifest["items"] if i.get("key")]
     if record["kind"] == "jsonl":
-        out["parts"] = [{"url": storage.presign(k)[0], "duration": i["duration"]}
-                        for k, i in zip(audio, [i for i in manifest["items"] if i.get("key")], strict=True)]
+        offsets = record.get("offsets") or []
+        out["parts"] = []
+        for n, i in enumerate(done):
+            part = {"url": storage.presign(i["key"])[0], "duration": i["duration"]}
+            if i.get("speech_marks"):
+                part["speech_marks_url"] = storage.presign(i["speech_marks"])[0]
+                part["text_offset"] = offsets[n] if n < len(offsets) else None
+            out["parts"].append(part)
         out["duration_seconds"] = round(sum(p["duration"] or 0.0 for p in out["parts"]), 3)
     else:
-        out["audio_url"] = storage.presign(audio[0])[0]
+        out["audio_url"] = storage.presign(done[0]["key"])[0]
         out["duration_seconds"] = manifest["items"][0]["duration"]
+        if done[0].get("speech_marks"):
+            out["speech_marks_url"] = storage.presign(done[0]["speech_marks"])[0]
     return out
 
 

@@ -25,6 +25,7 @@ _DE = frozenset("的地得")
 _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
+_PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _NEGATION = frozenset("不没别甭")  # negation leans on its verb, also a disyllabic one (不知道)
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
@@ -107,7 +108,7 @@ _NUM_CORE = _NUM - {"点", "负"}
 _CLOSERS = frozenset("年月日号分秒元角")  # a date, time or amount component ends here
 _UNIT_WORDS = frozenset(
     "美元 欧元 日元 英镑 港元 澳元 韩元 人民币 元 块 公里 千米 公斤 千克 平方米 立方米 厘米 毫米 米 克 吨 "
-    "小时 分钟 秒钟 岁 倍 度 摄氏度 个 次 页 天 周 年 月 号 日".split()
+    "小时 分钟 秒钟 岁 倍 度 摄氏度 个 次 页 天 周 年 月 号 日 分 人".split()
 )
 
 
@@ -115,6 +116,13 @@ def _numeric(w: Word) -> bool:
     t = w.text
     return (w.kind == "zh" and len(w.pinyin) == len(t) and any(c in _NUM_CORE for c in t)
             and all(c in _NUM or c in _CLOSERS for c in t) and t[0] in _NUM)
+
+
+def _number_with_unit(w: Word) -> bool:
+    """A numeral the segmenter glued to its measure word or unit (三十四个, 四十分钟, 八公里, 百分之十五)."""
+    t = w.text
+    return (w.kind == "zh" and (w.pos or "x")[:1] == "m" and len(w.pinyin) == len(t) and len(t) >= 2
+            and t[0] in _NUM and any(c in _NUM_CORE for c in t[:2]))
 
 
 def merge_numbers(words: list[Word]) -> list[Word]:
@@ -140,11 +148,12 @@ def merge_numbers(words: list[Word]) -> list[Word]:
             continue
         if last is not None and last.unit and last.text[-1] not in _CLOSERS and not (
                 last.text[-1] == "点" and w.text[-1:] in ("分", "秒")):  # 九点 | 三十分: hour and minutes
-            if _numeric(w) or w.text in _UNIT_WORDS or (w.kind == "zh" and w.pos[:1] == "q" and len(w.text) <= 2):
+            if (_numeric(w) or _number_with_unit(w) or w.text in _UNIT_WORDS
+                    or (w.kind == "zh" and w.pos[:1] == "q" and len(w.text) <= 2)):
                 out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w),
                                unit=True)
                 continue
-        if _numeric(w):
+        if _numeric(w) or _number_with_unit(w):
             w = Word(w.text, "m", "zh", w.pinyin, w.lexical, unit=True)
         out.append(w)
     return out
@@ -203,11 +212,12 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
             return
-        if s == 1 and pos.startswith(_BACK_POS) and n + s <= _MAX_PW + 1:
-            cur.words.append(w)
+        if s == 1 and pos.startswith(_BACK_POS) and (n + s <= _MAX_PW + 1 or pos.startswith(("u", "y", "e"))):
+            cur.words.append(w)  # a particle always leans on what precedes it, a measure word or locative if short
             return
-        subject_pronoun = (cur.words[0].pos or "x").startswith("r") and s >= 2 and not w.unit
-        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith("d")) and not subject_pronoun \
+        subject_pronoun = (cur.words[0].pos or "x").startswith("r") and not w.unit and (
+            s >= 2 or cur.words[0].text in _PERSONAL)  # 我 #1 马上, 我 #1 想
+        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun \
                 and not cur.joins_next:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
@@ -232,6 +242,12 @@ def _content_pos(pw: ProsodicWord, last: bool) -> str:
                 return w.pos or "x"
         return items[-1].pos or "x"
     return items[0].pos or "x"
+
+
+def _lone_pronoun(pw: ProsodicWord) -> bool:
+    """A monosyllabic subject pronoun leans on its predicate: no phrase break after it (这道题我 #1 想了半天)."""
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    return len(items) == 1 and items[0].text in _PERSONAL
 
 
 def _is_unit(pw: ProsodicWord) -> bool:
@@ -303,7 +319,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
             strength[k] = 3 if right.startswith("c") else 2
-        elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and remaining >= 2 and (
+        elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and remaining >= 2 and not _lone_pronoun(pw) and (
                 since >= 5 or (since >= 3 and all_nominal)):
             brk = 2
             strength[k] = 2

@@ -17,8 +17,10 @@ Rules (no labelled data was used):
   each word (a 3-character word by its dictionary structure, 2+1 展览馆 -> zhan2 lan2 guan3 or 1+2 纸老虎 -> zhi3
   lao2 hu3; a 4-character word as 2+2; numbers and longer words left to right), then across the words of a prosodic
   word, then across the prosodic words (#1) of the phrase. At each level the boundaries are taken left to right on the
-  tones the inner cycles left, so 小 + 老虎 -> xiao3 lao2 hu3 and 我 #1 很好 -> wo3 hen2 hao3, but 我 #1 想 #1 买
-  -> wo2 xiang2 mai3.
+  tones the inner cycles left, so 小 + 老虎 -> xiao3 lao2 hu3, 买 #1 好酒 -> mai3 hao2 jiu3 and 老李 #1 买好 ->
+  lao2 li3 mai2 hao3; a monosyllabic function word (pronoun, adverb, preposition, conjunction) that is a prosodic
+  word of its own forms one foot with the next and sees its tone before the inner cycles (我 #1 很好 -> wo2 hen2
+  hao3, 也 #1 可以 -> ye2 ke2 yi3).
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ def yi_bu(words: list[Word]) -> None:
                 w.pinyin[i] = "bu4"
 
 
+_CLITIC_POS = frozenset("rdpc")
 _Ref = tuple[Word, int]  # one syllable: (word, index into its pinyin)
 
 
@@ -193,6 +196,13 @@ def third_tone_phrase(prosodic_words: list[list[Word]]) -> None:
     domain: list[list[_Ref]] = []
     for pw in prosodic_words:
         units: list[list[_Ref]] = []
+        if domain and len(domain[-1]) == 1 and pw and pw[0].kind == "zh" and pw[0].pinyin:
+            # a monosyllabic function word (pronoun, adverb, preposition, conjunction) forms one foot with the next
+            # prosodic word: it sees that word's tone before the cycles inside it (我 #1 很好 -> wo2 hen2 hao3,
+            # 也 #1 可以 -> ye2 ke2 yi3); a content word keeps the cyclic reading (买 #1 好酒 -> mai3 hao2 jiu3)
+            (w, i), first = domain[-1][0], pw[0].pinyin[0]
+            if (w.pos or "x")[:1] in _CLITIC_POS and _tone(w.pinyin[i]) == 3 and _tone(first) == 3:
+                w.pinyin[i] = _set_tone(w.pinyin[i], 2)
         for w in pw:
             if w.kind == "zh":
                 units.append(_word_unit(w))

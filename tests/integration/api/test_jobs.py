@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import time
@@ -77,6 +78,54 @@ def test_long_job_is_split_into_ordered_parts_nothing_lost_or_duplicated(jobs):
     assert abs(total - doc["duration_seconds"]) < 0.05
 
 
+def _marks(url: str) -> list[dict]:
+    return [json.loads(x) for x in httpx.get(url).content.decode().splitlines()]
+
+
+def _numbered(n: int) -> list[str]:
+    return [f"第{i}句，天气很好。" for i in range(1, n + 1)]
+
+
+def _check_sentences(rows: list[dict], text: str, duration_ms: float) -> list[str]:
+    """Sentence marks that are the text at their byte offsets, back to back, the last ending with the audio."""
+    sentences = [r for r in rows if r["type"] == "sentence"]
+    raw = text.encode()
+    assert all(raw[s["start"]:s["end"]].decode() == s["value"] for s in sentences), sentences
+    for a, b in itertools.pairwise(sentences):
+        assert abs(b["time"] - (a["time"] + a["duration"])) <= 2 and b["start"] >= a["end"]
+    assert abs(sentences[-1]["time"] + sentences[-1]["duration"] - duration_ms) <= 13.5  # one frame, plus rounding
+    words = [r for r in rows if r["type"] == "word"]
+    assert words and all(raw[w["start"]:w["end"]].decode() == w["value"] for w in words)
+    return [s["value"] for s in sentences]
+
+
+def test_job_speech_marks_follow_the_assembled_audio_and_the_text(jobs):
+    text = " ".join(_numbered(30))  # 320 characters: one audio file, synthesized in two chunks and joined
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": text, "format": "wav",
+                                                    "speech_marks": ["sentence", "word"]}, timeout=60)
+    assert r.status_code == 202, r.text
+    doc, _ = _wait(jobs["base"], r.json()["id"])
+    assert doc["status"] == "complete", doc
+    audio, rate = sf.read(io.BytesIO(httpx.get(doc["audio_url"]).content))
+    assert _check_sentences(_marks(doc["speech_marks_url"]), text, len(audio) / rate * 1000) == _numbered(30)
+    manifest = httpx.get(doc["manifest_url"]).json()
+    assert manifest["items"][0]["speech_marks"].endswith("audio.marks.jsonl")
+
+
+def test_a_long_job_gives_marks_per_part_with_its_offset_in_the_text(jobs):
+    text = "".join(_numbered(120))  # 1,212 characters: over the 400-character limit, so parts
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": text, "format": "flac", "speech_marks": ["sentence",
+                                                                                                   "word"]}, timeout=60)
+    doc, _ = _wait(jobs["base"], r.json()["id"])
+    assert doc["status"] == "complete" and len(doc["parts"]) >= 2, doc
+    raw, seen = text.encode(), []
+    for part in doc["parts"]:
+        audio, rate = sf.read(io.BytesIO(httpx.get(part["url"]).content))
+        piece = raw[part["text_offset"]:].decode()
+        seen += _check_sentences(_marks(part["speech_marks_url"]), piece, len(audio) / rate * 1000)
+    assert seen == _numbered(120)  # every sentence once, in order
+
+
 def test_job_from_an_input_object(jobs):
     jobs["s3"].put_object(Bucket=jobs["bucket"], Key="mine/chapter.txt", Body=SENTENCE.encode())
     r = httpx.post(jobs["base"] + "/v1/jobs", json={"input_key": "mine/chapter.txt"}, timeout=60)
@@ -116,6 +165,7 @@ def test_ids_are_unguessable_and_reveal_nothing_else(jobs):
     ({"text": "   "}, 400, "empty_text"), ({"text": SENTENCE, "voice": "nobody"}, 400, "unknown_voice"),
     ({}, 400, "invalid_job"), ({"text": "好" * 200_001}, 422, "invalid_text"),
     ({"text": SENTENCE, "format": "aiff"}, 422, "invalid_format"),
+    ({"text": SENTENCE, "speech_marks": ["viseme"]}, 422, "invalid_speech_marks"),
 ])
 def test_bad_jobs_are_refused_with_a_code(jobs, body, status, code):
     r = httpx.post(jobs["base"] + "/v1/jobs", json=body, timeout=60)

@@ -195,7 +195,7 @@ service = h.holder.get()
 print(json.dumps({
     "torch_loaded": "torch" in sys.modules,
     "onnxruntime_file": sys.modules["onnxruntime"].__file__,
-    "store": type(service.synthesizer.store).__name__,
+    "store": service.synthesizer.store.backend,
     "frontend_cache": dict_cache.status().get("mode"),
     "frames": frames, "rate": rate, "width": width, "nonzero": any(pcm),
 }))
@@ -277,7 +277,7 @@ def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path
     assert r.returncode == 0, r.stderr[-4000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["torch_loaded"] is False and out["onnxruntime_file"].startswith(str(target))
-    assert out["store"] == "OnnxModelStore" and out["frontend_cache"] == "cache"
+    assert out["store"] == "onnx" and out["frontend_cache"] == "cache"
     assert out["rate"] == 16000 and out["width"] == 2 and out["frames"] > 1600 and out["nonzero"]
     comps = image_size.components(target)
     print(json.dumps({"install_seconds": round(seconds, 1), "deps_layer_mb": round(image_size.du_bytes(target) / 2**20, 1),

@@ -106,6 +106,25 @@ def test_metadata_gives_defaults_and_lines_override():
     assert [(i.options.voice, i.options.fmt) for i in parsed.items] == [("zhizhe_emo", "wav"), ("zhitian_emo", "ogg")]
 
 
+def test_speech_marks_come_from_metadata_or_the_line():
+    opts, err = defaults_from_metadata({"speech-marks": "word, sentence"}, "mp3")
+    assert err is None and opts.marks == ("word", "sentence")
+    data = b'{"text": "a"}\n{"text": "b", "speech_marks": ["ssml"]}\n{"text": "c", "speech_marks": ["viseme"]}\n'
+    parsed = parse_file("input/a.jsonl", data, {"speech-marks": "word"}, **KW)
+    assert [i.options.marks for i in parsed.items[:2]] == [("word",), ("ssml",)]
+    assert parsed.items[2].error is not None and parsed.items[2].error.code == "invalid_speech_marks"
+    _, err = defaults_from_metadata({"speech-marks": "words"}, "mp3")
+    assert err is not None and err.code == "invalid_speech_marks"
+
+
+def test_txt_chunks_know_their_byte_offset_in_the_file():
+    text = "  今天天气很好。我们去公园散步吧！\nHello there. 你觉得怎么样？"
+    parsed = parse_file("input/a.txt", text.encode(), {}, **KW)
+    raw = text.encode()
+    for u in parsed.units.values():
+        assert raw[u.byte_offset:].decode().startswith(u.text)
+
+
 def test_bad_metadata_fails_every_item_with_reason():
     parsed = parse_file("input/a.txt", "你好。".encode(), {"format": "aiff"}, **KW)
     assert parsed.items[0].error is not None and parsed.items[0].error.code == "invalid_format"

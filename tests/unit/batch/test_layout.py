@@ -39,8 +39,8 @@ def test_keys_outside_the_prefix_and_odd_etags_are_refused():
 def test_owned_keys_exclude_outputs_of_nested_inputs():
     keys = Layout("input/", "output/").outputs("input/a.jsonl", ETAG)
     own = ["manifest.json", "audio.mp3", "00001.wav", f".done/{ETAG}/00001.json", ".done/abc-2/audio.json",
-           f".parts/{ETAG}/00002.wav"]
+           f".parts/{ETAG}/00002.wav", "audio.marks.jsonl", "00003.marks.jsonl", f".parts/{ETAG}/00002.marks.jsonl"]
     foreign = ["b.txt/manifest.json", "b.txt/audio.mp3", "sub/00001.wav", ".done/x.txt/00001.json",
-               "00001.wav.bak", "notes.md"]
+               "00001.wav.bak", "notes.md", "b.txt/audio.marks.jsonl", "x.marks.jsonl"]
     assert all(keys.owns(keys.root + k) for k in own)
     assert not any(keys.owns(keys.root + k) for k in foreign)

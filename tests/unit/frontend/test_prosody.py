@@ -41,6 +41,30 @@ def test_a_monosyllabic_function_word_leans_only_on_a_monosyllabic_host(fe):
     assert breaks(fe, "我马上就来")["我"] == 1  # a subject pronoun before a disyllable stands alone
 
 
+@pytest.mark.parametrize(("text", "unit"), [
+    ("全国共有34个省级行政区。", "三十四个"),
+    ("本次航班预计晚点40分钟。", "四十分钟"),
+    ("全程共计12.8公里。", "十二点八公里"),
+    ("他跑了3.5公里。", "三点五公里"),
+    ("这次考试他得了98分。", "九十八分"),
+])
+def test_a_number_with_its_measure_word_or_unit_is_one_prosodic_word(fe, text, unit):
+    words = fe.analyze(text)["words"]
+    assert unit in [w["text"] for w in words]
+
+
+def test_a_particle_leans_on_a_long_number(fe):
+    words = fe.analyze("电池还剩15%的电量。")["words"]
+    k = [w["text"] for w in words].index("百分之十五")
+    assert words[k]["break"] == 0 and words[k + 1]["text"] == "的" and words[k + 1]["break"] == 1
+
+
+def test_a_monosyllabic_subject_pronoun_stands_alone_but_never_ends_a_phrase(fe):
+    assert breaks(fe, "我想买两斤苹果。")["我"] == 1  # 我 #1 想买, not 我想
+    assert breaks(fe, "这道题我想了半天。")["我"] == 1  # no #2 after the lone pronoun
+    assert breaks(fe, "我们帮我拿一下。")["帮"] == 0  # an object pronoun still joins its verb
+
+
 @pytest.mark.parametrize(("text", "word", "expected"), [
     ("你看看这件衣服", "看看", ["kan4", "kan5"]),
     ("你问问老师吧", "问问", ["wen4", "wen5"]),

@@ -26,7 +26,7 @@ def _surface(fe: OpenFrontend, text: str) -> list[str]:
     ("展览馆", ["zhan2", "lan2", "guan3"]),  # [[展览]馆]: left-branching, both change
     ("纸老虎", ["zhi3", "lao2", "hu3"]),  # [纸[老虎]]: 老虎 first, then 纸 sees lao2
     ("小老虎", ["xiao3", "lao2", "hu3"]),
-    ("我很好", ["wo3", "hen2", "hao3"]),  # 我 #1 很好: hen2 before wo3 is looked at
+    ("我很好", ["wo2", "hen2", "hao3"]),  # 我 #1 很好: a monosyllabic prosodic word is one foot with the next
     ("岂有此理", ["qi2", "you3", "ci2", "li3"]),  # 2+2
     ("你好", ["ni2", "hao3"]),
 ])
@@ -43,6 +43,18 @@ def test_buy_good_wine_depends_on_the_structure():
     bought, wine = _zh("买好", "mai3 hao3", "v"), _zh("酒", "jiu3")
     sandhi.third_tone_phrase([[bought], [wine]])
     assert bought.pinyin + wine.pinyin == ["mai2", "hao2", "jiu3"]
+
+
+def test_inside_a_prosodic_word_the_inner_word_goes_first_but_a_lone_monosyllable_sees_the_next_word_whole():
+    small, tiger = _zh("小", "xiao3", "a"), _zh("老虎", "lao3 hu3")
+    sandhi.third_tone_phrase([[small, tiger]])  # one prosodic word 小老虎
+    assert small.pinyin + tiger.pinyin == ["xiao3", "lao2", "hu3"]
+    i, very_good = _zh("我", "wo3", "r"), [_zh("很", "hen3", "d"), _zh("好", "hao3", "a")]
+    sandhi.third_tone_phrase([[i], very_good])  # 我 #1 很好
+    assert i.pinyin + very_good[0].pinyin + very_good[1].pinyin == ["wo2", "hen2", "hao3"]
+    name, bought = _zh("老李", "lao3 li3", "nr"), _zh("买好", "mai3 hao3", "v")
+    sandhi.third_tone_phrase([[name], [bought]])  # 老李 #1 买好: 买好 first, then 李 sees mai2
+    assert name.pinyin + bought.pinyin == ["lao2", "li3", "mai2", "hao3"]
 
 
 def test_a_run_of_monosyllabic_prosodic_words_changes_all_but_the_last():
