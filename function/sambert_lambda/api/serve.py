@@ -31,7 +31,7 @@ class LocalFiles:
     """Local-files storage for ``serve``: the files adapter plus links to ``/files/<key>`` on this server."""
 
     def __init__(self, root: str, url_expires: int) -> None:
-        from sambert_lambda.batch.fsstorage import FileStorage
+        from sambert_lambda.storage.files import FileStorage
 
         self.files = FileStorage(root, bucket="local")
         self.root, self.bucket, self.url_expires = self.files.root, "local", url_expires
