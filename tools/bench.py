@@ -240,20 +240,15 @@ def _optional(fn: Callable[[], object]) -> object:
 
 
 def _image_size(model_dir: Path) -> dict:
-    try:
-        from infra import image_size  # written by the infra helper, if present
+    """The measured image sizes of the last ``scripts/image-test`` run when there is one, else the estimate from
+    installing the lock (``tools.image_size``; no Docker)."""
+    from tools import image_size
 
-        return {"source": "infra/image_size.py", **image_size.measure(model_dir=model_dir)}  # type: ignore[attr-defined]
-    except (ImportError, AttributeError, TypeError):
-        pass
-    from tools.perf.imagesize import estimate
-
-    one_voice = model_dir / "voices" / VOICE
-    return {
-        "source": "tools.perf.imagesize (infra/image_size.py not available)",
-        "torch_engine": estimate("sambert-lambda", ["torch"], one_voice),
-        "onnx_engine": estimate("sambert-lambda", ["onnxruntime"], one_voice),
-    }
+    measured = image_size.measured_report()
+    if measured is not None:
+        return measured
+    return {"source": "tools.image_size estimate (no scripts/image-test report)",
+            **image_size.measure(model_dir=model_dir)}
 
 
 def _bf16_snr(h: Harness, text: str) -> float:
@@ -266,7 +261,7 @@ def _bf16_snr(h: Harness, text: str) -> float:
 
 
 def _api_load_check(n: int) -> object:
-    from sambert_lambda.api.loadcheck import api_load_check  # type: ignore[import-not-found]
+    from tools.loadcheck import api_load_check
 
     return api_load_check(n=n)
 

@@ -119,7 +119,7 @@ def test_dockerfile_onnx_target():
     assert "torch" not in text.lower() and "download.pytorch.org" not in text
     assert "-r requirements/lambda-onnx.txt" in text and "--no-cache-dir" in text
     assert "frontend-cache --out /opt/frontend/sambert-frontend.cache" in text
-    from infra.image_size import ONNX_TRIM_TESTS
+    from tools.image_size import ONNX_TRIM_TESTS
 
     # the size report trims what the image trims
     trims = [c for c in run_commands(deps) if c.startswith("find ")]
@@ -205,7 +205,7 @@ print(json.dumps({
 @pytest.mark.slow
 @pytest.mark.timeout(1200)  # installs the lock, bakes the cache, exports ONNX, starts the handler
 def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path, test_voice_dir):
-    from infra import image_size
+    from tools import image_size
 
     st = stages()
     build = tmp_path / "build"  # the build's filesystem: /opt/X -> build/opt/X
