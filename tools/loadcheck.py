@@ -348,7 +348,7 @@ def _environment(model_dir: str | None) -> Iterator[dict[str, str]]:
         elif not (os.environ.get("TTS_MODEL_DIR") or os.environ.get("MODELSCOPE_CACHE")):
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="loadcheck-voice-"))
             subprocess.run(  # noqa: S603 - our own CLI
-                [sys.executable, "-m", "sambert_lambda", "make-test-voice", tmp, "--size", "tiny", "--voices", "1"],
+                [sys.executable, "-m", "sambert_lambda", "make-test-voice", tmp, "--size", "tiny", "--voices", "1", "--onnx"],
                 check=True, stdout=subprocess.DEVNULL,
             )
             overrides["TTS_MODEL_DIR"] = tmp

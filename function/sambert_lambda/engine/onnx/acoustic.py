@@ -17,12 +17,12 @@ output agrees with the torch engine up to float summation order. Written by :mod
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sambert_lambda.engine.fixedpoint import settle
 from sambert_lambda.engine.onnx.vocoder import session_options
 from sambert_lambda.errors import InvalidInput, ModelError
 from sambert_lambda.types import Controls
@@ -172,36 +172,14 @@ class OnnxAcousticModel:
         plan = _DecodePlan(self, memory, band)
         n_steps = len(memory)
         out = np.empty((n_steps, plan.d_out), np.float32)
-        start = self._fixed_point(plan, out) if self.jacobi_max_passes else 0
         d_fb = self.num_mels
+        frames = np.zeros((n_steps, plan.d_in), np.float32)
+        start = settle(plan.run, frames, out, d_fb, max_passes=self.jacobi_max_passes, tol=self.jacobi_tol)
         frame = out[start - 1 : start, -d_fb:] if start else np.zeros((1, plan.d_in), np.float32)
         for t in range(start, n_steps):
             plan.run(frame, t, t + 1, out[t : t + 1])
             frame = out[t : t + 1, -d_fb:]
         return out
-
-    def _fixed_point(self, plan: _DecodePlan, out: np.ndarray) -> int:
-        """Jacobi passes over the unsettled steps; returns how many leading steps of ``out`` are final."""
-        n_steps, d_fb = len(out), self.num_mels
-        frames = np.zeros((n_steps, plan.d_in), np.float32)  # every step's input; step 0's (the go frame) is exact
-        settled, last = 0, math.inf
-        for n_pass in range(1, self.jacobi_max_passes + 1):
-            plan.run(frames[settled:], settled, n_steps, out[settled:])
-            fed = out[settled : n_steps - 1, -d_fb:]
-            moved = np.abs(fed - frames[settled + 1 :]).max(1) if len(fed) else np.zeros(0, np.float32)
-            frames[settled + 1 :] = fed
-            tol = self.jacobi_tol * max(1.0, float(np.abs(fed).max())) if len(fed) else 0.0
-            still = int(np.cumprod(moved <= tol).sum())  # following steps whose input did not move
-            settled += 1 + still
-            if settled >= n_steps:
-                return n_steps
-            worst = float(moved[still:].max())  # > tol
-            if last < math.inf:  # give up when the largest change shrinks too slowly to get under tol in time
-                ratio = worst / last
-                if ratio >= 1 or n_pass + math.log(tol / worst) / math.log(ratio) > self.jacobi_max_passes:
-                    break
-            last = worst
-        return settled
 
     # ------------------------------------------------------------------ inference
     def infer(self, ids: dict, controls: Controls | None = None) -> NumpyAMOutput:
