@@ -12,11 +12,13 @@
 # Stages: deps (pinned lock into /opt/venv) -> model (bake, then move the model dir to /opt/model) -> runtime.
 # The torch-free image: deps-onnx (requirements/lambda-onnx.txt, no torch) + onnx-export (the baked voices exported
 # to ONNX with the torch venv of the model stage) -> runtime-onnx, the last stage and so the default target.
+# The torch stages come first: the legacy builder (no BuildKit) builds every stage up to its target, so
+# `--target runtime` builds deps, model and runtime only.
 # Package source: PACKAGES=index (default) installs from INDEX_URL (PyPI) and, for torch, TORCH_INDEX_URL (the
 # PyTorch CPU index); PACKAGES=wheelhouse installs only from the build context's wheelhouse/ directory
 # (pip download on a host that has the network; docs/deploy.md). Behind a TLS-intercepting proxy, pass
 # HTTPS_PROXY and PIP_CERT (a CA file placed in wheelhouse/, e.g. /wheelhouse/proxy-ca.pem).
-# Nothing needs BuildKit: the legacy builder builds every stage, and no stage pulls anything but BASE_IMAGE.
+# Nothing needs BuildKit, and no stage pulls anything but BASE_IMAGE (with PACKAGES=wheelhouse, nothing at all).
 # Nothing is written to the image at run time: HOME and every cache point at /tmp, the model dir is read-only.
 
 # checkov:skip=CKV_DOCKER_2: Lambda never runs a container HEALTHCHECK; it probes the runtime API itself (init phase).
@@ -87,6 +89,36 @@ RUN if [ "$MODEL" = "test-voice" ]; then \
       (d / "voices.json").write_text(json.dumps(meta))' "$VOICES"; fi \
  && chmod -R a+rX,go-w /opt/model
 
+# ---------------------------------------------------------------------------------------------------- runtime
+# docker build --target runtime: the torch engine (TTS_BACKEND=torch).
+FROM ${BASE_IMAGE} AS runtime
+ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
+ARG MODEL_REVISION=master
+COPY --from=deps /opt/venv /opt/venv
+# The frontend's dictionary cache, baked with the same Python and packages (cuts cold-start CPU; read-only). Its key
+# includes the dictionaries' mtimes, which COPY --from keeps; a cache that does not match is ignored, not fatal.
+COPY --from=deps /opt/frontend /opt/frontend
+COPY --from=model /opt/model /opt/model
+# The baked model is a plain directory (TTS_MODEL_DIR); TTS_MODEL_ID/REVISION name it in responses and cache keys.
+# With MODEL=test-voice the id says so, and /healthz and /v1/voices flag the voice as a test voice.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/tmp \
+    XDG_CACHE_HOME=/tmp/.cache \
+    TMPDIR=/tmp \
+    TORCHINDUCTOR_CACHE_DIR=/tmp/.cache/torchinductor \
+    SAMBERT_FRONTEND_CACHE=/opt/frontend/sambert-frontend.cache \
+    TTS_BACKEND=torch \
+    TTS_MODEL_DIR=/opt/model \
+    TTS_MODEL_ID=${MODEL} \
+    TTS_MODEL_REVISION=${MODEL_REVISION}
+WORKDIR /var/task
+# No USER line (see CKV_DOCKER_3 above): Lambda runs the image as a non-root user of its own; the code and the model
+# are read-only to it and every write goes to /tmp. `docker run --user 65534:65534` behaves the same.
+ENTRYPOINT ["python", "-m", "awslambdaric"]
+CMD ["sambert_lambda.handler.handler"]
+
 # ---------------------------------------------------------------------------------------------------- deps-onnx
 # The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
 # numpy's own test suite (infra/image_size.py ONNX_TRIM_TESTS lists the same packages). The
@@ -125,36 +157,6 @@ RUN /opt/venv/bin/pip install --no-cache-dir "onnx==${ONNX_VERSION}" \
  && cp -a /opt/model /opt/model-onnx \
  && find /opt/model-onnx/voices -mindepth 3 -maxdepth 3 -type d -name ckpt -exec rm -rf {} + \
  && chmod -R a+rX,go-w /opt/onnx /opt/model-onnx
-
-# ---------------------------------------------------------------------------------------------------- runtime
-# docker build --target runtime: the torch engine (TTS_BACKEND=torch).
-FROM ${BASE_IMAGE} AS runtime
-ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
-ARG MODEL_REVISION=master
-COPY --from=deps /opt/venv /opt/venv
-# The frontend's dictionary cache, baked with the same Python and packages (cuts cold-start CPU; read-only). Its key
-# includes the dictionaries' mtimes, which COPY --from keeps; a cache that does not match is ignored, not fatal.
-COPY --from=deps /opt/frontend /opt/frontend
-COPY --from=model /opt/model /opt/model
-# The baked model is a plain directory (TTS_MODEL_DIR); TTS_MODEL_ID/REVISION name it in responses and cache keys.
-# With MODEL=test-voice the id says so, and /healthz and /v1/voices flag the voice as a test voice.
-ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    HOME=/tmp \
-    XDG_CACHE_HOME=/tmp/.cache \
-    TMPDIR=/tmp \
-    TORCHINDUCTOR_CACHE_DIR=/tmp/.cache/torchinductor \
-    SAMBERT_FRONTEND_CACHE=/opt/frontend/sambert-frontend.cache \
-    TTS_BACKEND=torch \
-    TTS_MODEL_DIR=/opt/model \
-    TTS_MODEL_ID=${MODEL} \
-    TTS_MODEL_REVISION=${MODEL_REVISION}
-WORKDIR /var/task
-# No USER line (see CKV_DOCKER_3 above): Lambda runs the image as a non-root user of its own; the code and the model
-# are read-only to it and every write goes to /tmp. `docker run --user 65534:65534` behaves the same.
-ENTRYPOINT ["python", "-m", "awslambdaric"]
-CMD ["sambert_lambda.handler.handler"]
 
 # ---------------------------------------------------------------------------------------------------- runtime-onnx
 # The default target (last stage): the same function on ONNX Runtime + numpy (TTS_BACKEND=onnx), no torch.

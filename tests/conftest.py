@@ -43,10 +43,11 @@ def golden() -> dict:
 
 @pytest.fixture(scope="session")
 def test_voice_dir(tmp_path_factory) -> Path:
-    """Tiny random-weight test voices (all four names) written by ``sambert-lambda make-test-voice``."""
+    """Tiny random-weight test voices (all four names) written by ``sambert-lambda make-test-voice``, with their ONNX
+    export in ``onnx/`` (what the default engine runs)."""
     out = tmp_path_factory.mktemp("test-voice") / "model"
     subprocess.run(
-        [sys.executable, "-m", "sambert_lambda", "make-test-voice", str(out), "--size", "tiny", "--voices", "4"],
+        [sys.executable, "-m", "sambert_lambda", "make-test-voice", str(out), "--size", "tiny", "--voices", "4", "--onnx"],
         check=True,
         cwd=REPO,
     )

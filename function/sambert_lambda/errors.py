@@ -58,6 +58,13 @@ class ModelError(TTSError):
     code = "model_unavailable"
 
 
+class ObjectNotFound(TTSError):
+    """No stored object under the key (either storage backend)."""
+
+    status = 404
+    code = "not_found"
+
+
 class StorageUnavailable(TTSError):
     status = 503
     code = "storage_unavailable"

@@ -21,11 +21,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, S3Event, SQSEvent
 
 from sambert_lambda.errors import TTSError
-from sambert_lambda.observability import flush_metrics, logger, record_cold_start
+from sambert_lambda.observability import logger, metrics
 from sambert_lambda.service import ServiceHolder
 
 holder = ServiceHolder()
-_cold = {"start": True}
 _app: Any = None
 _mangum: Any = None
 
@@ -96,36 +95,32 @@ def _correlation_id(kind: str, event: dict[str, Any], context: Any) -> str | Non
 
 
 @logger.inject_lambda_context(clear_state=True)  # function name, request id, cold_start in every log line
+# Powertools flushes the EMF metrics after every invocation (also when it raises) and adds ColdStart (with the
+# function_name dimension) to the first invocation this instance completes; provisioned concurrency is no cold start.
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     kind = event_kind(event)
     try:
         logger.set_correlation_id(_correlation_id(kind, event, context))
     except (KeyError, TypeError, AttributeError, StopIteration):
         logger.set_correlation_id(getattr(context, "aws_request_id", None))
-    if _cold["start"]:
-        _cold["start"] = False
-        record_cold_start()
-        logger.info("cold start", extra={"event_kind": kind})
-    try:
-        if kind == "http":
-            return _get_mangum()(event, context)
-        if kind == "direct":
-            return _direct(event)
-        if kind in ("s3", "sqs"):
-            try:
-                return _batch(kind, event, context)
-            except TTSError as e:
-                if e.status >= 500:
-                    # model/storage/config unavailable: fail the invocation so Lambda retries the async S3 event
-                    # (then its on-failure destination) or SQS redelivers (then the DLQ). Nothing is dropped.
-                    logger.error("batch event failed", extra={"code": e.code, "event_kind": kind})
-                    raise
-                return _error(e)
-        logger.warning("unsupported event", extra={"keys": sorted(event)[:10] if isinstance(event, dict) else None})
-        return _error(TTSError("unsupported event: send a Function URL/HTTP API event, an S3 or SQS event, or "
-                               '{"text": ...}', code="unsupported_event"))
-    finally:
-        flush_metrics()
+    if kind == "http":
+        return _get_mangum()(event, context)
+    if kind == "direct":
+        return _direct(event)
+    if kind in ("s3", "sqs"):
+        try:
+            return _batch(kind, event, context)
+        except TTSError as e:
+            if e.status >= 500:
+                # model/storage/config unavailable: fail the invocation so Lambda retries the async S3 event
+                # (then its on-failure destination) or SQS redelivers (then the DLQ). Nothing is dropped.
+                logger.error("batch event failed", extra={"code": e.code, "event_kind": kind})
+                raise
+            return _error(e)
+    logger.warning("unsupported event", extra={"keys": sorted(event)[:10] if isinstance(event, dict) else None})
+    return _error(TTSError("unsupported event: send a Function URL/HTTP API event, an S3 or SQS event, or "
+                           '{"text": ...}', code="unsupported_event"))
 
 
 def _eager_init() -> None:

@@ -3,9 +3,9 @@
 Rules kept here so every interface follows them:
 - never log raw user text, the API key or a full presigned URL (log the object key; :func:`redact_url` strips the
   signature from any URL that must appear);
-- metrics: SynthesisSeconds, RTF (synthesis seconds per audio second), Characters, CacheHit (0/1) and ColdStart,
-  all in the namespace ``POWERTOOLS_METRICS_NAMESPACE`` (default ``SambertLambda``), flushed as EMF once per
-  invocation by the handler.
+- metrics: SynthesisSeconds, RTF (synthesis seconds per audio second), Characters, CacheHit (0/1), all in the
+  namespace ``POWERTOOLS_METRICS_NAMESPACE`` (default ``SambertLambda``), flushed as EMF once per invocation by
+  the handler's ``metrics.log_metrics``, which also adds Powertools' own ColdStart metric.
 """
 
 from __future__ import annotations
@@ -37,13 +37,3 @@ def record_request(*, cached: bool, characters: int, synthesis_s: float = 0.0, a
         metrics.add_metric(name="SynthesisSeconds", unit=MetricUnit.Seconds, value=round(synthesis_s, 4))
         if audio_s > 0:
             metrics.add_metric(name="RTF", unit=MetricUnit.NoUnit, value=round(synthesis_s / audio_s, 4))
-
-
-def record_cold_start() -> None:
-    metrics.add_metric(name="ColdStart", unit=MetricUnit.Count, value=1)
-
-
-def flush_metrics() -> None:
-    """Write the metrics gathered so far as one EMF document on stdout (no-op when there are none)."""
-    if metrics.metric_set:
-        metrics.flush_metrics()

@@ -422,7 +422,6 @@ class ServiceHolder:
         self._error: TTSError | None = None
         self._failed_at = 0.0
         self._lock = threading.Lock()
-        self.first_request = True
 
     def get(self) -> TTSService:
         if self._service is not None:
@@ -444,8 +443,3 @@ class ServiceHolder:
     @property
     def error(self) -> TTSError | None:
         return self._error
-
-    def take_cold_start(self) -> bool:
-        """True exactly once: for the first request served by this process."""
-        first, self.first_request = self.first_request, False
-        return first

@@ -61,10 +61,13 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, validation_alias=AliasChoices("API_KEY", "TTS_API_KEY"))
 
     # engine
-    backend: Literal["torch", "onnx"] = Field(
-        "torch", description="torch (PyTorch engine) or onnx (ONNX Runtime, no torch; needs onnx_dir); native = torch"
+    backend: Literal["onnx", "torch"] = Field(
+        "onnx", description="onnx (ONNX Runtime + numpy, no torch; the exported voices) or torch (reads the checkpoints;"
+        " the reference, and bf16); native = torch"
     )
-    onnx_dir: str | None = Field(None, description="exported ONNX voices (sambert-lambda export-onnx); backend onnx")
+    onnx_dir: str | None = Field(
+        None, description="exported ONNX voices (sambert-lambda export-onnx); default: the model directory's onnx/"
+    )
     vocoder_precision: Literal["fp32", "bf16"] = Field(
         "fp32", description="bf16 is lossy (measured ~40 dB waveform SNR) and pays off only on CPUs with bf16 units"
     )

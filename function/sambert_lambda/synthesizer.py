@@ -1,6 +1,7 @@
 """The synthesis pipeline and the one entry point every interface uses.
 
-text or SSML (+ voice, emotion, controls) -> frontend segments -> engine (acoustic model + vocoder) -> one waveform.
+text or SSML (+ voice, emotion, controls) -> frontend segments -> engine (:class:`~sambert_lambda.engine.voice.Voice`,
+one audio chunk per sentence) -> one waveform, or the chunks as they are ready.
 
 It sits above both the frontend and the engine, so neither imports the other. It knows nothing of HTTP or S3.
 torch is imported only when a voice is loaded (through the engine), never by importing this module.
@@ -24,7 +25,7 @@ from sambert_lambda.settings import BASE_EMOTIONS, DEFAULT_VOICE_SPEAKERS, Setti
 from sambert_lambda.types import Controls, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sambert_lambda.engine.torch.voice import ModelStore
+    from sambert_lambda.engine.voice import ModelStore
     from sambert_lambda.frontend.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
@@ -108,9 +109,10 @@ class Synthesizer:
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Synthesizer:
         settings = settings or get_settings()
+        from sambert_lambda.engine.voice import open_store
         from sambert_lambda.frontend.pipeline import get_frontend
 
-        return cls(build_store(settings), get_frontend(), settings)
+        return cls(open_store(settings), get_frontend(), settings)
 
     def load(self) -> None:
         """Load every configured voice now (cold start), so no request pays for it."""
@@ -263,7 +265,8 @@ class Synthesizer:
         """Yield (float32 audio, Rendered or None for a pause) as each segment is synthesized: the joined waveform
         is the concatenation of the audio parts, so streaming and buffered output are the same samples. A pause
         that carries SSML marks comes with a Rendered of 0 speech samples (where the marks sit). Each run of
-        segments goes to its own voice (``Segment.voice``, SSML ``<voice name>``; None: ``voice``)."""
+        segments goes to its own voice (``Segment.voice``, SSML ``<voice name>``; None: ``voice``). On two or more
+        threads the engine computes the next sentence's acoustic model while it vocodes this one."""
         timings = timings if timings is not None else {}
         at = 0
         for name, run in itertools.groupby(segments, key=lambda seg: seg.voice or voice):
@@ -272,29 +275,33 @@ class Synthesizer:
                 yield audio, placed
 
     def _render_voice(self, segments: list[Segment], voice: str, timings: dict[str, float], at: int):
-        """render_iter for segments of one voice, the first placed at sample ``at``."""
+        """render_iter for segments of one voice, the first placed at sample ``at``: the voice's chunks, one per
+        spoken segment, in order."""
         model = self.store.voice(voice)
         sr = model.sample_rate
-        hop = int(getattr(model, "hop_size", 0) or 0)
-        for seg in segments:
-            if seg.symbols:
-                t = time.perf_counter()
-                out = model.synthesize(seg.symbols, seg.controls)
-                timings["engine_s"] = timings.get("engine_s", 0.0) + time.perf_counter() - t
-                for k in ("acoustic_s", "vocoder_s"):
-                    timings[k] = timings.get(k, 0.0) + float(getattr(out, "timings", {}).get(k, 0.0))
-                # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
-                wav = np.clip(np.asarray(out.wav, dtype=np.float32), -1.0, 1.0)
-                yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in out.dur), hop)
-                at += len(wav)
-            elif seg.marks:
-                placed = Rendered(seg, at, 0)
-                if seg.pause_after_ms <= 0:
-                    yield np.zeros(0, dtype=np.float32), placed
-            if seg.pause_after_ms > 0:
-                pause = np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32)
-                yield pause, (placed if not seg.symbols and seg.marks else None)
-                at += len(pause)
+        chunks = model.synthesize((seg.symbols, seg.controls) for seg in segments if seg.symbols)
+        try:
+            for seg in segments:
+                if seg.symbols:
+                    t = time.perf_counter()
+                    chunk = next(chunks)
+                    timings["engine_s"] = timings.get("engine_s", 0.0) + time.perf_counter() - t
+                    for k, v in chunk.timings.items():  # acoustic_s, vocoder_s and their thread CPU seconds
+                        timings[k] = timings.get(k, 0.0) + v
+                    # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
+                    wav = np.clip(chunk.audio, -1.0, 1.0)
+                    yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in chunk.durations), chunk.hop_size)
+                    at += len(wav)
+                elif seg.marks:
+                    placed = Rendered(seg, at, 0)
+                    if seg.pause_after_ms <= 0:
+                        yield np.zeros(0, dtype=np.float32), placed
+                if seg.pause_after_ms > 0:
+                    pause = np.zeros(int(sr * seg.pause_after_ms / 1000), dtype=np.float32)
+                    yield pause, (placed if not seg.symbols and seg.marks else None)
+                    at += len(pause)
+        finally:
+            chunks.close()
 
     def synthesize_symbols(
         self, lines: list[str], *, voice: str | None = None, controls: Controls | None = None
@@ -309,37 +316,6 @@ class Synthesizer:
         result = self.render(segs, name)
         result.timings["total_s"] = time.perf_counter() - t0
         return result
-
-
-def build_store(settings: Settings):
-    """The voices for ``TTS_BACKEND``: ``torch`` (the default) or ``onnx`` (ONNX Runtime, no torch import)."""
-    from sambert_lambda.errors import ConfigInvalid
-
-    if settings.backend == "onnx":
-        from sambert_lambda.engine.modeldir import resolve
-        from sambert_lambda.engine.onnx.voice import OnnxModelStore
-        from sambert_lambda.engine.runtime import configure
-
-        if not settings.onnx_dir:
-            raise ConfigInvalid("TTS_ONNX_DIR is required with TTS_BACKEND=onnx (see 'sambert-lambda export-onnx')")
-        if settings.vocoder_precision != "fp32":
-            raise ConfigInvalid("TTS_VOCODER_PRECISION=bf16 needs TTS_BACKEND=torch")
-        found = resolve(settings)
-        threads = configure(settings.threads, apply=False).threads
-        return OnnxModelStore(found.path, settings.onnx_dir, voices=settings.voices, default_voice=settings.default_voice,
-                              model_id=found.model_id, revision=found.revision, threads=threads)  # fmt: skip
-    from sambert_lambda.engine.torch.voice import ModelStore
-
-    store = ModelStore.from_settings(settings)
-    if settings.vocoder_precision == "bf16":
-        store.vocoder_wrapper = _bf16_vocoder
-    return store
-
-
-def _bf16_vocoder(generator):
-    from sambert_lambda.engine.torch.quantize import Bf16Vocoder
-
-    return Bf16Vocoder(generator)
 
 
 def _strip_index(line: str) -> str:

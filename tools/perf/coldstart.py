@@ -14,14 +14,7 @@ from sambert_lambda.errors import ModelError
 CHILD = Path(__file__).with_name("_coldchild.py")
 
 
-def measure(
-    env: dict[str, str],
-    text: str = "",
-    mode: str = "text",
-    backend: str = "torch",
-    onnx_dir: str = "",
-    timeout_s: float = 600.0,
-) -> dict:
+def measure(env: dict[str, str], text: str = "", timeout_s: float = 600.0) -> dict:
     """Start ``python _coldchild.py`` with ``env`` added; time process start -> "ready" line from outside.
 
     Returns ``cold_start_s`` (wall clock, parent side), the child's ``import_s``/``load_s`` and, when ``text`` is
@@ -30,7 +23,7 @@ def measure(
     full_env = {**os.environ, **env}
     t0 = time.perf_counter()
     proc = subprocess.Popen(  # noqa: S603 - fixed interpreter and script of our own
-        [sys.executable, str(CHILD), text, mode, backend, onnx_dir],
+        [sys.executable, str(CHILD), text],
         env=full_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -10,8 +10,18 @@ from __future__ import annotations
 import argparse
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535; 0 picks a free one)")
+    return port
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    parser.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000)")
     parser.add_argument("--log-level", default="warning", help="uvicorn's access/error log level")
     parser.add_argument("--files", default=None, metavar="DIR",
                         help="store audio as local files in DIR (default without TTS_BUCKET: a temp directory)")
@@ -21,7 +31,7 @@ class LocalFiles:
     """Local-files storage for ``serve``: the files adapter plus links to ``/files/<key>`` on this server."""
 
     def __init__(self, root: str, url_expires: int) -> None:
-        from sambert_lambda.batch.fsstorage import FileStorage
+        from sambert_lambda.storage.files import FileStorage
 
         self.files = FileStorage(root, bucket="local")
         self.root, self.bucket, self.url_expires = self.files.root, "local", url_expires

@@ -12,7 +12,7 @@ One job per module:
 - ``fanout``     fan-out message format, sending, dead-lettering
 - ``consumer``   the fan-out consumer (never re-enqueues)
 - ``handlers``   Lambda entry points (S3 event, SQS partial batch response)
-- ``fsstorage``  directory-backed storage for local runs; ``cli`` is ``sambert-lambda batch``
+- ``cli``        ``sambert-lambda batch`` (local runs use ``sambert_lambda.storage.files``)
 
 Importing this package is cheap; the entry points import their modules on first call.
 """

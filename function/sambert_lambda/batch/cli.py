@@ -33,11 +33,11 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sambert_lambda.batch.budget import Budget
-    from sambert_lambda.batch.fsstorage import FileStorage
     from sambert_lambda.batch.layout import Layout
     from sambert_lambda.batch.runner import Env
     from sambert_lambda.batch.upload import process_upload
     from sambert_lambda.settings import load_settings
+    from sambert_lambda.storage.files import FileStorage
     from sambert_lambda.synthesizer import Synthesizer
 
     if not args.file.is_file():

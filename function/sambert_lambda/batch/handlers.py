@@ -1,6 +1,7 @@
 """Lambda entry points of the batch path, called by ``sambert_lambda.handler.handler``.
 
-- :func:`handle_s3_event`: S3 ``ObjectCreated`` records (keys URL-encoded, hence ``unquote_plus``).
+- :func:`handle_s3_event`: S3 ``ObjectCreated`` records, read through Powertools' ``S3Event`` (keys URL-encoded,
+  hence ``unquote_plus``).
 - :func:`handle_sqs_event`: fan-out queue records, answered with an SQS partial batch response through the
   Powertools batch utilities; failed message ids are left in the queue for redelivery.
 """
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from sambert_lambda.batch import consumer, fanout
@@ -30,17 +32,18 @@ def batch_env(service: Any) -> tuple[Env, Layout]:
 
 
 def s3_records(event: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(bucket, key, version id) of each ObjectCreated record, keys decoded."""
+    """(bucket, key, version id) of each ObjectCreated record, keys decoded (S3 sends them URL-encoded)."""
     out = []
-    for record in event.get("Records") or []:
+    for record in S3Event(event).records if event.get("Records") else ():
         if record.get("eventSource") != "aws:s3" or not str(record.get("eventName", "")).startswith("ObjectCreated"):
             continue
-        s3 = record.get("s3") or {}
-        obj = s3.get("object") or {}
-        bucket = (s3.get("bucket") or {}).get("name")
-        if not bucket or not obj.get("key"):
-            continue
-        out.append((str(bucket), unquote_plus(str(obj["key"])), obj.get("versionId")))
+        try:
+            bucket, obj = record.s3.bucket.name, record.s3.get_object
+            key = obj.key
+        except (KeyError, TypeError):
+            continue  # a record without a bucket or an object: nothing to read
+        if bucket and key:
+            out.append((str(bucket), unquote_plus(str(key)), obj.version_id))
     return out
 
 

@@ -1,7 +1,7 @@
 """``sambert-lambda bake-model``: put the model into a ModelScope cache at image build time, then verify it.
 
 ``modelscope.snapshot_download(model_id, revision=..., cache_dir=DIR)`` writes ``DIR/<owner>/<name>``; at run time
-``MODELSCOPE_CACHE=DIR`` (read-only is fine) lets :class:`~sambert_lambda.engine.torch.voice.ModelStore` find it.
+``MODELSCOPE_CACHE=DIR`` (read-only is fine) lets :class:`~sambert_lambda.engine.voice.ModelStore` find it.
 ``modelscope`` is not a dependency of this project: install it in the build stage only (``pip install modelscope``).
 ``--test-voice`` writes random-weight voices into the same place instead, for offline builds and CI.
 """
@@ -47,9 +47,10 @@ def download(cache: Path, model_id: str, revision: str) -> Path:
 
 def verify_layout(model_dir: Path, voices: list[str] | None = None) -> list[dict]:
     """Check configuration.json, voices.json and each voice's configs and checkpoints; one summary row per voice."""
-    from sambert_lambda.engine.torch.voice import ModelStore, pick_checkpoint
+    from sambert_lambda.engine.torch.voice import pick_checkpoint
+    from sambert_lambda.engine.voice import ModelStore
 
-    store = ModelStore.from_dir(model_dir, voices=voices)
+    store = ModelStore(model_dir, backend="torch", voices=voices)
     rows = []
     for name in store.voice_names:
         vdir = model_dir / "voices" / name
@@ -118,9 +119,9 @@ def run(args: argparse.Namespace) -> int:
         source = f"{args.model_id}@{args.revision}"
     rows = verify_layout(model_dir, args.voices)
     if args.load:
-        from sambert_lambda.engine.torch.voice import ModelStore
+        from sambert_lambda.engine.voice import ModelStore
 
-        ModelStore.from_dir(model_dir, voices=[r["voice"] for r in rows]).load_all()
+        ModelStore(model_dir, backend="torch", voices=[r["voice"] for r in rows]).load_all()
     print(f"model {source} in {model_dir}")
     for r in rows:
         print(f"  {r['voice']:<12} am/ckpt/{r['am']}  voc/ckpt/{r['voc']}  {r['bytes'] / 1e6:.1f} MB")

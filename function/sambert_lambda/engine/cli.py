@@ -40,23 +40,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sambert_lambda.engine.pcm import to_pcm16
     from sambert_lambda.engine.runtime import configure
-    from sambert_lambda.engine.torch.voice import ModelStore, to_pcm16
+    from sambert_lambda.engine.voice import ModelStore
 
     lines = read_symbol_lines(args.symbols_file)
     configure(args.threads)
-    store = ModelStore.from_dir(args.model_dir)
+    store = ModelStore(args.model_dir, backend="torch")
     voice = store.voice(args.voice or store.default_voice)
     arrays: dict[str, np.ndarray] = {}
     for i, line in enumerate(lines):
         try:
-            out = voice.synthesize(line)
+            out = voice.synthesize_line(line)
         except InvalidInput as e:
             raise type(e)(f"line {i}: {e.message}", detail=e.detail) from None
-        arrays[f"{i}__dur"] = out.dur
+        arrays[f"{i}__dur"] = out.durations
         arrays[f"{i}__mel"] = out.mel
-        arrays[f"{i}__wav"] = out.wav
-        arrays[f"{i}__pcm"] = to_pcm16(out.wav)
+        arrays[f"{i}__wav"] = out.audio
+        arrays[f"{i}__pcm"] = to_pcm16(out.audio)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(args.out, **arrays)
     seconds = sum(a.size for k, a in arrays.items() if k.endswith("__wav")) / voice.sample_rate

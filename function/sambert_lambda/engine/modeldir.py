@@ -84,3 +84,13 @@ def read_yaml(path: Path) -> dict:
 
 def read_json(path: Path) -> dict:
     return _read_mapping(path, json.load, json.JSONDecodeError, "JSON")
+
+
+def read_audio_config(voice_dir: Path) -> tuple[int, int]:
+    """(sampling_rate, hop_length) of a voice's ``audio_config.yaml``."""
+    path = Path(voice_dir) / "audio_config.yaml"
+    audio = read_yaml(path).get("audio_config")
+    try:
+        return int(audio["sampling_rate"]), int(audio["hop_length"])
+    except (KeyError, TypeError, ValueError):
+        raise ModelError(f"{path} needs an audio_config section with integer sampling_rate and hop_length") from None

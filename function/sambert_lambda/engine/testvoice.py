@@ -179,6 +179,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--voices", type=int, default=4, help=f"how many of {', '.join(VOICE_NAMES)} (in order)"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (output is deterministic)")
+    parser.add_argument(
+        "--onnx", action="store_true", help="also export the voices for the ONNX engine into DIR/onnx/ (needs onnx)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -187,4 +190,11 @@ def run(args: argparse.Namespace) -> int:
     configure(1)  # small sequential work: one thread is fastest and does not fight other processes
     names = make_test_voice(args.dir, size=args.size, voices=args.voices, seed=args.seed)
     print(f"wrote {len(names)} {args.size} test voice(s) to {args.dir}: {', '.join(names)}")
+    if args.onnx:
+        from sambert_lambda.engine.torch.onnx_export import export_voice_onnx
+        from sambert_lambda.engine.voice import ONNX_SUBDIR
+
+        for name in names:
+            export_voice_onnx(args.dir / "voices" / name, args.dir / ONNX_SUBDIR / name)
+        print(f"exported them for the ONNX engine to {args.dir / ONNX_SUBDIR}")
     return 0

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.loadtest import ServedApp, run_load
 from tests.support.real import new_bucket
+from tools.loadcheck import ServedApp, run_load
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # the first test pays the whole load run
 CLIENTS = 8

@@ -39,7 +39,7 @@ def test_lock_pins_every_runtime_dependency():
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # pip installs the whole lock into an empty directory
 def test_lock_installs_into_fresh_target_and_handler_imports(tmp_path):
-    from infra import image_size
+    from tools import image_size
 
     target = tmp_path / "target"
     seconds = image_size.install_lock(target, use_cache=True)

@@ -119,7 +119,7 @@ def test_dockerfile_onnx_target():
     assert "torch" not in text.lower() and "download.pytorch.org" not in text
     assert "-r requirements/lambda-onnx.txt" in text and "--no-cache-dir" in text
     assert "frontend-cache --out /opt/frontend/sambert-frontend.cache" in text
-    from infra.image_size import ONNX_TRIM_TESTS
+    from tools.image_size import ONNX_TRIM_TESTS
 
     # the size report trims what the image trims
     trims = [c for c in run_commands(deps) if c.startswith("find ")]
@@ -195,7 +195,7 @@ service = h.holder.get()
 print(json.dumps({
     "torch_loaded": "torch" in sys.modules,
     "onnxruntime_file": sys.modules["onnxruntime"].__file__,
-    "store": type(service.synthesizer.store).__name__,
+    "store": service.synthesizer.store.backend,
     "frontend_cache": dict_cache.status().get("mode"),
     "frames": frames, "rate": rate, "width": width, "nonzero": any(pcm),
 }))
@@ -205,7 +205,7 @@ print(json.dumps({
 @pytest.mark.slow
 @pytest.mark.timeout(1200)  # installs the lock, bakes the cache, exports ONNX, starts the handler
 def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path, test_voice_dir):
-    from infra import image_size
+    from tools import image_size
 
     st = stages()
     build = tmp_path / "build"  # the build's filesystem: /opt/X -> build/opt/X
@@ -277,7 +277,7 @@ def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path
     assert r.returncode == 0, r.stderr[-4000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["torch_loaded"] is False and out["onnxruntime_file"].startswith(str(target))
-    assert out["store"] == "OnnxModelStore" and out["frontend_cache"] == "cache"
+    assert out["store"] == "onnx" and out["frontend_cache"] == "cache"
     assert out["rate"] == 16000 and out["width"] == 2 and out["frames"] > 1600 and out["nonzero"]
     comps = image_size.components(target)
     print(json.dumps({"install_seconds": round(seconds, 1), "deps_layer_mb": round(image_size.du_bytes(target) / 2**20, 1),

@@ -12,9 +12,9 @@ from moto import mock_aws
 from infra.poller import Poller, in_process
 from sambert_lambda import audio
 from sambert_lambda.batch import fanout, handle_s3_event, handle_sqs_event
-from sambert_lambda.batch.fsstorage import FileStorage
 from sambert_lambda.errors import ModelError
 from sambert_lambda.settings import load_settings
+from sambert_lambda.storage.files import FileStorage
 from tests.support.batch import FakeContext, FakeSynth, jsonl_50_with_3_bad, s3_event, sqs_event
 from tests.support.paths import EVENTS
 

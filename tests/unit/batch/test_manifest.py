@@ -6,11 +6,11 @@ import json
 from types import SimpleNamespace
 
 from sambert_lambda.batch.budget import Budget
-from sambert_lambda.batch.fsstorage import FileStorage
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.batch.runner import Env
 from sambert_lambda.batch.upload import open_file
 from sambert_lambda.settings import load_settings
+from sambert_lambda.storage.files import FileStorage
 from tests.support.batch import FakeSynth
 
 KEY = "input/race.jsonl"

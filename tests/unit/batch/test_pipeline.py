@@ -10,10 +10,10 @@ import pytest
 
 from sambert_lambda import audio
 from sambert_lambda.batch import handle_s3_event
-from sambert_lambda.batch.fsstorage import FileStorage
 from sambert_lambda.batch.handlers import BatchRetry
 from sambert_lambda.errors import ConfigInvalid
 from sambert_lambda.settings import Settings, load_settings
+from sambert_lambda.storage.files import FileStorage
 from tests.support.batch import RATE, SAMPLES_PER_CHAR, FakeContext, FakeSynth, jsonl_50_with_3_bad, s3_event
 
 BUCKET = "batch-unit"

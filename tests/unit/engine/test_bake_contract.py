@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sambert_lambda.cli import main
-from sambert_lambda.engine.torch.voice import ModelStore
+from sambert_lambda.engine.voice import open_store
 from sambert_lambda.settings import load_settings
 from tests.support.paths import GOLDEN_DIR
 
@@ -52,7 +52,7 @@ def test_download_verify_and_runtime_finds_it(tmp_path, monkeypatch, capsys):
     assert rc == 0
     assert calls == [(MODEL_ID, "v1.0.2", str(tmp_path), {})]
     assert "3 voice(s) verified and loaded" in out and "checkpoint_980000.pth" in out
-    store = ModelStore.from_settings(load_settings(modelscope_cache=str(tmp_path), threads=1))
+    store = open_store(load_settings(modelscope_cache=str(tmp_path), threads=1, backend="torch"))
     assert store.revision == "v1.0.2" and store.voice_names == ["zhitian_emo", "zhiyan_emo", "zhibei_emo"]
 
 
@@ -106,6 +106,6 @@ def test_test_voice_into_cache_layout(tmp_path, capsys):
     )
     assert rc == 0
     assert (tmp_path / "iic" / "speech_sambert-hifigan_tts_zh-cn_16k" / "voices" / "voices.json").is_file()
-    store = ModelStore.from_settings(load_settings(modelscope_cache=str(tmp_path), threads=1))
+    store = open_store(load_settings(modelscope_cache=str(tmp_path), threads=1, backend="torch"))
     assert store.is_test_voice and store.voice_names == ["zhitian_emo", "zhiyan_emo"]
     assert "1 voice(s) verified" in capsys.readouterr().out

@@ -9,8 +9,9 @@ import pytest
 import torch
 import yaml
 
+from sambert_lambda.engine.pcm import to_pcm16
 from sambert_lambda.engine.torch.hifigan import HifiGanGenerator, fold_weight_norm, generator_from_config
-from sambert_lambda.engine.torch.voice import pick_checkpoint, to_pcm16
+from sambert_lambda.engine.torch.voice import pick_checkpoint
 from sambert_lambda.errors import ModelError
 from tests.support.paths import GOLDEN_DIR
 

@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from sambert_lambda.engine.onnx.voice import OnnxVoice
 from sambert_lambda.engine.torch.onnx_export import export_voice_onnx
+from sambert_lambda.engine.voice import Voice
 from sambert_lambda.errors import InvalidInput, ModelError, UnknownSymbol
 from sambert_lambda.types import Controls
 from tests.support.paths import GOLDEN_DIR
@@ -22,25 +22,25 @@ VOICES = ("zhitian_emo", "zhiyan_emo", "zhibei_emo")
 
 
 @pytest.fixture(scope="module")
-def onnx_dirs(tmp_path_factory):
-    return {
-        v: export_voice_onnx(FIXTURE / "MODEL" / "voices" / v, tmp_path_factory.mktemp(f"onnx-{v}"))
-        for v in VOICES
-    }
+def onnx_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("onnx")
+    for v in VOICES:
+        export_voice_onnx(FIXTURE / "MODEL" / "voices" / v, root / v)
+    return root
 
 
 @pytest.fixture(scope="module")
-def voices(onnx_dirs):
-    return {v: OnnxVoice.load(FIXTURE / "MODEL" / "voices" / v, d, v) for v, d in onnx_dirs.items()}
+def voices(onnx_root):
+    return {v: Voice.load(FIXTURE / "MODEL", v, backend="onnx", onnx_dir=onnx_root) for v in VOICES}
 
 
 @pytest.mark.parametrize("voice", VOICES)
 @pytest.mark.parametrize("line", range(4))
 def test_onnx_engine_matches_golden(voices, golden, voice, line):
-    out = voices[voice].synthesize(str(golden[f"{voice}__{line}__symbols"]))
-    np.testing.assert_array_equal(out.dur, golden[f"{voice}__{line}__dur_rounded"])
+    out = voices[voice].synthesize_line(str(golden[f"{voice}__{line}__symbols"]))
+    np.testing.assert_array_equal(out.durations, golden[f"{voice}__{line}__dur_rounded"])
     np.testing.assert_allclose(out.mel, golden[f"{voice}__{line}__mel"], rtol=0, atol=1e-4)
-    np.testing.assert_allclose(out.wav, golden[f"{voice}__{line}__wav"], rtol=0, atol=5e-5)
+    np.testing.assert_allclose(out.audio, golden[f"{voice}__{line}__wav"], rtol=0, atol=5e-5)
     diff = np.abs(out.pcm.astype(np.int32) - golden[f"{voice}__{line}__pcm"].astype(np.int32))
     assert diff.max() <= 2
 
@@ -65,39 +65,35 @@ def test_controls_change_the_output_like_the_torch_engine(voices, golden):
 def test_errors_are_clear(voices, golden, tmp_path):
     v = voices["zhitian_emo"]
     with pytest.raises(UnknownSymbol):
-        v.synthesize("{not_a_phone$tone1$s_begin$word_begin$emotion_neutral$F7}")
+        v.synthesize_line("{not_a_phone$tone1$s_begin$word_begin$emotion_neutral$F7}")
     with pytest.raises(InvalidInput):
         v.acoustic(str(golden["zhitian_emo__0__symbols"]), Controls(speed=0))
     with pytest.raises(ModelError, match="missing"):
-        OnnxVoice.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", tmp_path, "zhitian_emo")
+        Voice.load(FIXTURE / "MODEL", "zhitian_emo", backend="onnx", onnx_dir=tmp_path)
 
 
-def test_onnx_engine_runs_without_torch(onnx_dirs, golden):
-    d = onnx_dirs["zhibei_emo"]
+def test_onnx_engine_runs_without_torch(onnx_root, golden):
     code = (
         "import sys\n"
-        "from sambert_lambda.engine.onnx.voice import OnnxVoice\n"
-        f"v = OnnxVoice.load(r'{FIXTURE / 'MODEL' / 'voices' / 'zhibei_emo'}', r'{d}', 'zhibei_emo')\n"
-        f"out = v.synthesize({str(golden['zhibei_emo__0__symbols'])!r})\n"
-        "print(len(out.wav), 'torch' in sys.modules, 'boto3' in sys.modules)\n"
+        "from sambert_lambda.engine.voice import Voice\n"
+        f"v = Voice.load(r'{FIXTURE / 'MODEL'}', 'zhibei_emo', backend='onnx', onnx_dir=r'{onnx_root}')\n"
+        f"out = v.synthesize_line({str(golden['zhibei_emo__0__symbols'])!r})\n"
+        "print(len(out.audio), 'torch' in sys.modules, 'boto3' in sys.modules)\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.split() == [str(len(golden["zhibei_emo__0__wav"])), "False", "False"]
 
 
-def test_synthesizer_runs_on_the_onnx_store_without_torch(onnx_dirs, golden, tmp_path):
-    """The Synthesizer works unchanged on OnnxModelStore (what TTS_BACKEND=onnx would build), in a torch-free process."""
-    root = tmp_path / "onnx"
-    root.mkdir()
-    for v, d in onnx_dirs.items():
-        (root / v).symlink_to(d, target_is_directory=True)
+def test_synthesizer_runs_on_the_onnx_store_without_torch(onnx_root, golden):
+    """The Synthesizer on an ONNX ModelStore (what TTS_BACKEND=onnx builds), in a torch-free process."""
+    root = onnx_root
     lines = [str(golden[f"zhiyan_emo__{i}__symbols"]) for i in range(2)]
     code = (
         "import sys\n"
-        "from sambert_lambda.engine.onnx.voice import OnnxModelStore\n"
+        "from sambert_lambda.engine.voice import ModelStore\n"
         "from sambert_lambda.settings import load_settings\n"
         "from sambert_lambda.synthesizer import Synthesizer\n"
-        f"store = OnnxModelStore(r'{FIXTURE / 'MODEL'}', r'{root}', voices=['zhiyan_emo'])\n"
+        f"store = ModelStore(r'{FIXTURE / 'MODEL'}', backend='onnx', onnx_dir=r'{root}', voices=['zhiyan_emo'])\n"
         "s = Synthesizer(store, None, load_settings())\n"
         "s.load()\n"
         f"r = s.synthesize_symbols({lines!r}, voice='zhiyan_emo')\n"
@@ -110,12 +106,10 @@ def test_synthesizer_runs_on_the_onnx_store_without_torch(onnx_dirs, golden, tmp
 
 def test_both_backends_bound_the_vocoder_by_the_same_frame_count(voices, golden, monkeypatch):
     from sambert_lambda.engine.runtime import VOCODER_CHUNK_FRAMES
-    from sambert_lambda.engine.torch.voice import VoiceModel
-
-    ref = VoiceModel.load(FIXTURE / "MODEL" / "voices" / "zhitian_emo", "zhitian_emo")
+    ref = Voice.load(FIXTURE / "MODEL", "zhitian_emo", backend="torch")
     symbols = str(golden["zhitian_emo__1__symbols"])
     seen = {}
-    for name, vocoder in (("torch", ref.vocoder), ("onnx", voices["zhitian_emo"].vocoder)):
+    for name, vocoder in (("torch", ref.impl.vocoder), ("onnx", voices["zhitian_emo"].impl.vocoder)):
         real = vocoder.vocode
 
         def spy(mel, chunk_frames=None, _real=real, _name=name):
@@ -123,6 +117,6 @@ def test_both_backends_bound_the_vocoder_by_the_same_frame_count(voices, golden,
             return _real(mel, chunk_frames=chunk_frames)
 
         monkeypatch.setattr(vocoder, "vocode", spy)
-    ref.synthesize(symbols)
-    voices["zhitian_emo"].synthesize(symbols)
+    ref.synthesize_line(symbols)
+    voices["zhitian_emo"].synthesize_line(symbols)
     assert seen == {"torch": VOCODER_CHUNK_FRAMES, "onnx": VOCODER_CHUNK_FRAMES}

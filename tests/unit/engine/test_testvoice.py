@@ -10,7 +10,9 @@ import pytest
 import torch
 
 from sambert_lambda.engine import testvoice as tv
-from sambert_lambda.engine.torch.voice import ModelStore, pick_checkpoint, to_pcm16
+from sambert_lambda.engine.pcm import to_pcm16
+from sambert_lambda.engine.torch.voice import pick_checkpoint
+from sambert_lambda.engine.voice import ModelStore
 from sambert_lambda.errors import InvalidInput
 from tests.support.paths import GOLDEN_DIR
 
@@ -71,17 +73,17 @@ def test_checkpoints_are_trainer_style_and_match_fixture_shapes(test_voice_dir):
 
 def test_synthesizes_with_realistic_durations_and_safe_peaks(test_voice_dir):
     torch.set_num_threads(1)
-    store = ModelStore.from_dir(test_voice_dir)
+    store = ModelStore(test_voice_dir, backend="torch")
     assert store.is_test_voice is True
     for name in store.voice_names:
-        out = store.voice(name).synthesize(LONG_LINE)  # 132 tokens, emotions/speakers unlike calibration's
-        d = out.dur
+        out = store.voice(name).synthesize_line(LONG_LINE)  # 132 tokens, emotions/speakers unlike calibration's
+        d = out.durations
         assert 4.0 <= d.mean() <= 6.5, (name, d.mean())
         lo, hi = np.percentile(d, [5, 95])
         assert lo >= 3 and hi <= 8, (name, lo, hi)
-        peak = float(np.abs(out.wav).max())
+        peak = float(np.abs(out.audio).max())
         assert 0.2 < peak < 0.7, (name, peak)
-        np.testing.assert_array_equal(out.pcm, to_pcm16(out.wav))  # no overflow: the reference conversion
+        np.testing.assert_array_equal(out.pcm, to_pcm16(out.audio))  # no overflow: the reference conversion
 
 
 def test_deterministic_with_seed(tmp_path):
@@ -113,5 +115,5 @@ def test_real_size_matches_published_shapes(tmp_path):
     gen = _load(v / "voc/ckpt/checkpoint_1.pth")["model"]["generator"]
     assert {k: list(t.shape) for k, t in am.items()} == shapes["am_state_dict"]
     assert {k: list(t.shape) for k, t in gen.items()} == shapes["voc_generator_state_dict"]
-    out = ModelStore.from_dir(tmp_path).voice("zhitian_emo").synthesize(tv.sample_line())
-    assert 3 <= out.dur.mean() <= 8 and np.abs(out.wav).max() < 0.7
+    out = ModelStore(tmp_path, backend="torch").voice("zhitian_emo").synthesize_line(tv.sample_line())
+    assert 3 <= out.durations.mean() <= 8 and np.abs(out.audio).max() < 0.7

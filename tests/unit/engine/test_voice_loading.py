@@ -13,13 +13,9 @@ import pytest
 import torch
 
 from sambert_lambda.engine.modeldir import cache_candidates
-from sambert_lambda.engine.torch.voice import (
-    ModelStore,
-    VoiceModel,
-    pick_checkpoint,
-    to_pcm16,
-    to_pcm16_safe,
-)
+from sambert_lambda.engine.pcm import to_pcm16, to_pcm16_safe
+from sambert_lambda.engine.torch.voice import VoiceModel, pick_checkpoint
+from sambert_lambda.engine.voice import ModelStore, Voice, open_store
 from sambert_lambda.errors import ModelError, UnknownVoice
 from sambert_lambda.settings import load_settings
 from tests.support.paths import GOLDEN_DIR
@@ -73,10 +69,10 @@ def test_decoy_choice_matters(model_copy, golden):
     """Negative control: loading the 99000 decoy gives different durations than the golden."""
     ckpt = model_copy / "voices/zhitian_emo/am/ckpt"
     (ckpt / "checkpoint_980000.pth").unlink()
-    out = VoiceModel.load(model_copy / "voices/zhitian_emo", "zhitian_emo").synthesize(
+    out = Voice.load(model_copy, "zhitian_emo", backend="torch").synthesize_line(
         str(golden["zhitian_emo__0__symbols"])
     )
-    assert not np.array_equal(out.dur, golden["zhitian_emo__0__dur_rounded"])
+    assert not np.array_equal(out.durations, golden["zhitian_emo__0__dur_rounded"])
 
 
 # ------------------------------------------------------------------ strict loading
@@ -116,11 +112,11 @@ def test_unexpected_keys_ignored_and_ddp_prefix_stripped(model_copy, golden, cap
 
     _rewrite(am_path, am_edit)
     _rewrite(voc_path, voc_edit)
-    out = VoiceModel.load(model_copy / f"voices/{voice}", voice).synthesize(
+    out = Voice.load(model_copy, voice, backend="torch").synthesize_line(
         str(golden[f"{voice}__2__symbols"])
     )
-    np.testing.assert_array_equal(out.dur, golden[f"{voice}__2__dur_rounded"])
-    np.testing.assert_allclose(out.wav, golden[f"{voice}__2__wav"], rtol=0, atol=5e-5)
+    np.testing.assert_array_equal(out.durations, golden[f"{voice}__2__dur_rounded"])
+    np.testing.assert_allclose(out.audio, golden[f"{voice}__2__wav"], rtol=0, atol=5e-5)
     assert "align_attention.w" in caplog.text
 
 
@@ -147,7 +143,7 @@ def test_hop_mismatch(model_copy):
 
 # ------------------------------------------------------------------ the store
 def test_store_from_dir():
-    store = ModelStore.from_dir(MODEL)
+    store = ModelStore(MODEL, backend="torch")
     assert store.voice_names == ["zhitian_emo", "zhiyan_emo", "zhibei_emo"]
     assert store.default_voice == "zhitian_emo"
     assert store.is_test_voice is False
@@ -156,8 +152,8 @@ def test_store_from_dir():
 
 
 def test_store_caches_and_is_thread_safe():
-    store = ModelStore.from_dir(MODEL, voices=["zhiyan_emo"])
-    got: list[VoiceModel] = []
+    store = ModelStore(MODEL, voices=["zhiyan_emo"], backend="torch")
+    got: list[Voice] = []
     threads = [threading.Thread(target=lambda: got.append(store.voice("zhiyan_emo"))) for _ in range(4)]
     for t in threads:
         t.start()
@@ -172,15 +168,15 @@ def test_store_caches_and_is_thread_safe():
 
 def test_store_voice_selection_errors():
     with pytest.raises(ModelError, match="zhizhe_emo"):
-        ModelStore.from_dir(MODEL, voices=["zhizhe_emo"])
+        ModelStore(MODEL, voices=["zhizhe_emo"], backend="torch")
     with pytest.raises(ModelError, match="default voice"):
-        ModelStore.from_dir(MODEL, voices=["zhiyan_emo"], default_voice="zhitian_emo")
+        ModelStore(MODEL, voices=["zhiyan_emo"], default_voice="zhitian_emo", backend="torch")
 
 
 def test_missing_voices_json(tmp_path):
     (tmp_path / "configuration.json").write_text("{}")
     with pytest.raises(ModelError, match=r"voices\.json"):
-        ModelStore.from_dir(tmp_path)
+        ModelStore(tmp_path, backend="torch")
 
 
 @pytest.mark.parametrize(
@@ -196,22 +192,22 @@ def test_from_settings_finds_cache_layouts(tmp_path, layout, monkeypatch):
     shutil.copytree(MODEL, target)
     (target / ".mv").write_text("Revision:v1.0.2,CreatedAt:1700000000")
     monkeypatch.delenv("TTS_MODEL_DIR", raising=False)
-    settings = load_settings(modelscope_cache=str(tmp_path), model_id=MODEL_ID, threads=1)
-    store = ModelStore.from_settings(settings)
+    settings = load_settings(modelscope_cache=str(tmp_path), model_id=MODEL_ID, threads=1, backend="torch")
+    store = open_store(settings)
     assert store.model_dir == target and store.revision == "v1.0.2" and store.model_id == MODEL_ID
     assert torch.get_num_threads() == 1
 
 
 def test_from_settings_not_found(tmp_path):
-    settings = load_settings(modelscope_cache=str(tmp_path), threads=1)
+    settings = load_settings(modelscope_cache=str(tmp_path), threads=1, backend="torch")
     with pytest.raises(ModelError, match="bake-model"):
-        ModelStore.from_settings(settings)
+        open_store(settings)
     with pytest.raises(ModelError, match="TTS_MODEL_DIR"):
-        ModelStore.from_settings(load_settings(threads=1, model_dir=None, modelscope_cache=None))
+        open_store(load_settings(threads=1, model_dir=None, modelscope_cache=None, backend="torch"))
 
 
 def test_from_settings_model_dir():
-    store = ModelStore.from_settings(load_settings(model_dir=str(MODEL), voices="zhibei_emo", threads=1))
+    store = open_store(load_settings(model_dir=str(MODEL), voices="zhibei_emo", threads=1, backend="torch"))
     assert store.voice_names == ["zhibei_emo"] and store.default_voice == "zhibei_emo"
 
 
@@ -228,10 +224,10 @@ def test_read_only_model_dir(model_copy, golden):
     model_copy.chmod(0o555)
     before = sorted(str(p) for p in model_copy.rglob("*"))
     try:
-        store = ModelStore.from_dir(model_copy)
+        store = ModelStore(model_copy, backend="torch")
         store.load_all()
-        out = store.voice("zhibei_emo").synthesize(str(golden["zhibei_emo__1__symbols"]))
-        np.testing.assert_allclose(out.wav, golden["zhibei_emo__1__wav"], rtol=0, atol=5e-5)
+        out = store.voice("zhibei_emo").synthesize_line(str(golden["zhibei_emo__1__symbols"]))
+        np.testing.assert_allclose(out.audio, golden["zhibei_emo__1__wav"], rtol=0, atol=5e-5)
         assert sorted(str(p) for p in model_copy.rglob("*")) == before
     finally:
         for root, dirs, _files in os.walk(model_copy):
@@ -255,8 +251,8 @@ def test_pcm_conversion_reference_and_safe():
 def test_volume_control(golden):
     from sambert_lambda.types import Controls
 
-    v = ModelStore.from_dir(MODEL).voice("zhitian_emo")
+    v = ModelStore(MODEL, backend="torch").voice("zhitian_emo")
     sym = str(golden["zhitian_emo__1__symbols"])
-    base, quiet = v.synthesize(sym), v.synthesize(sym, Controls(volume_db=-6.0))
-    np.testing.assert_allclose(quiet.wav, base.wav * 10 ** (-6 / 20), rtol=1e-5, atol=1e-7)
+    base, quiet = v.synthesize_line(sym), v.synthesize_line(sym, Controls(volume_db=-6.0))
+    np.testing.assert_allclose(quiet.audio, base.audio * 10 ** (-6 / 20), rtol=1e-5, atol=1e-7)
     np.testing.assert_array_equal(quiet.mel, base.mel)

@@ -170,7 +170,9 @@ def _emf_documents(out: str) -> list[dict]:
 @pytest.mark.contract
 def test_contract_emf_metrics(service, monkeypatch, capsys):
     """Contract test: CloudWatch cannot run here, so assert the EMF documents Powertools prints."""
-    monkeypatch.setitem(handler_mod._cold, "start", True)
+    from aws_lambda_powertools.metrics.provider import cold_start
+
+    monkeypatch.setattr(cold_start, "is_cold_start", True)  # this process has served invocations already
     capsys.readouterr()
     invoke(direct_event(text="你好，世界。"))
     first = _emf_documents(capsys.readouterr().out)

@@ -476,7 +476,7 @@ def test_dockerfile_shape():
     assert "bake-model" in runs and "--test-voice" in runs and '"$MODEL" = "test-voice"' in runs
     # no architecture-specific downloads: the same file builds linux/amd64 and linux/arm64
     assert not re.search(r"x86_64|amd64|aarch64|arm64", runs)
-    from infra.image_size import TRIM
+    from tools.image_size import TRIM
 
     assert all(f'"$site"/{t}' in runs for t in TRIM)  # the size report trims what the image trims
     env = " ".join(r for w, r in ins if w == "ENV")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlparse
 
@@ -10,10 +11,10 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from sambert_lambda import storage as storage_mod
 from sambert_lambda.errors import StorageUnavailable, TooLarge
 from sambert_lambda.settings import load_settings
 from sambert_lambda.storage import ObjectNotFound, Storage
+from sambert_lambda.storage import s3 as storage_mod
 from tests.support.fakes import clean_aws_env
 
 BUCKET = "unit-bucket"
@@ -32,10 +33,10 @@ def store(aws_env):
 
 
 def test_put_head_get_roundtrip(store):
-    etag = store.put("output/a/b.wav", b"RIFF1234", "audio/wav", {"voice": "zhitian_emo", "characters": 3})
-    assert etag
+    assert store.put("output/a/b.wav", b"RIFF1234", "audio/wav", {"voice": "zhitian_emo", "characters": 3}) is None
     info = store.head("output/a/b.wav")
     assert info is not None
+    assert info.etag == hashlib.md5(b"RIFF1234").hexdigest()  # a single PutObject: S3's ETag is the body's MD5
     assert info.size == 8
     assert info.content_type == "audio/wav"
     assert info.metadata == {"voice": "zhitian_emo", "characters": "3"}

@@ -41,7 +41,6 @@ from sambert_lambda.errors import ModelError
 log = logging.getLogger(__name__)
 
 # Parameter-free activations the reference could build with getattr(torch.nn, name)(**params).
-SUPPORTED_ACTIVATIONS = ("LeakyReLU", "ReLU", "ELU", "GELU", "SiLU", "Tanh", "Mish", "Hardtanh", "Softplus")
 _KNOWN_OPTIONS = {
     "in_channels",
     "out_channels",
@@ -189,14 +188,14 @@ def _act_into(act: nn.Module | None, x: torch.Tensor, out: torch.Tensor) -> None
 
 
 def _activation(name: object, params: object) -> nn.Module:
-    if name not in SUPPORTED_ACTIVATIONS:
-        raise ModelError(
-            f"vocoder option nonlinear_activation={name!r} is not supported (supported: {', '.join(SUPPORTED_ACTIVATIONS)})"
-        )
+    """``torch.nn.<name>(**params)``, as the reference builds it: any module class of ``torch.nn``."""
+    cls = getattr(nn, name, None) if isinstance(name, str) and not name.startswith("_") else None
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise ModelError(f"vocoder option nonlinear_activation={name!r} is not a torch.nn module")
     if not isinstance(params, Mapping):
         raise ModelError(f"vocoder option nonlinear_activation_params must be a mapping, got {params!r}")
     try:
-        return getattr(nn, str(name))(**params)
+        return cls(**params)
     except TypeError as e:
         raise ModelError(
             f"vocoder option nonlinear_activation_params={dict(params)!r} invalid for {name}: {e}"
@@ -267,16 +266,21 @@ class HifiGanGenerator(nn.Module):
             )
         if kernel_size % 2 != 1 or any(k % 2 != 1 for k in rb_kernels):
             raise ModelError("vocoder options kernel_size and resblock_kernel_sizes must be odd")
-        if any(k < s for k, s in zip(kernels, scales, strict=True)):
+        # The reference's own limits: a negative transposed-conv padding (kernel < scale) is refused by torch, and
+        # its causal transposed conv keeps ``[:-(k - s)]`` of the output, nothing at all when k == s. Channels go
+        # down by floor division (``channels // 2**i``) whatever they are, as in the reference.
+        if any(k < s or (causal and k == s) for k, s in zip(kernels, scales, strict=True)):
             raise ModelError(
-                "vocoder option upsample_kernal_sizes: every kernel must be >= its upsample scale"
+                "vocoder option upsample_kernal_sizes: every kernel must be >= its upsample scale, and > it in a "
+                "causal generator (the reference's causal transposed conv yields no samples when they are equal)"
             )
-        if channels % (2 ** len(scales)) != 0:
-            raise ModelError(f"vocoder option channels={channels} must be divisible by 2**{len(scales)}")
         params = (
             {"negative_slope": 0.1} if nonlinear_activation_params is None else nonlinear_activation_params
         )
-        act = _activation(nonlinear_activation, params)
+        _activation(nonlinear_activation, params)  # fail early, naming the option
+
+        def act() -> nn.Module:  # one instance per use, as the reference builds them (parametric ones differ)
+            return _activation(nonlinear_activation, params)
 
         self.params = {
             "in_channels": in_channels, "out_channels": out_channels, "channels": channels,
@@ -298,14 +302,14 @@ class HifiGanGenerator(nn.Module):
         self.conv_blocks = nn.ModuleList()
         for i, (s, k) in enumerate(zip(scales, kernels, strict=True)):
             cin, cout = channels // 2**i, channels // 2 ** (i + 1)
-            self.transpose_upsamples.append(nn.Sequential(act, _ConvT(cin, cout, k, s, causal)))
+            self.transpose_upsamples.append(nn.Sequential(act(), _ConvT(cin, cout, k, s, causal)))
             self.repeat_upsamples.append(
                 nn.Sequential(
-                    nn.Upsample(scale_factor=s, mode="nearest"), act, _Conv(cin, cout, kernel_size, 1, causal)
+                    nn.Upsample(scale_factor=s, mode="nearest"), act(), _Conv(cin, cout, kernel_size, 1, causal)
                 )
             )
             for rk, rd in zip(rb_kernels, rb_dilations, strict=True):
-                self.conv_blocks.append(_ResBlock(cout, rk, rd, act, causal))
+                self.conv_blocks.append(_ResBlock(cout, rk, rd, act(), causal))
         self.conv_post = _Conv(channels // 2 ** len(scales), out_channels, kernel_size, 1, causal)
         self.eval()
         self.requires_grad_(False)

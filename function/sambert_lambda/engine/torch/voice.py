@@ -1,4 +1,4 @@
-"""Model directory (ModelScope layout) -> loaded voices.
+"""The torch backend of :mod:`sambert_lambda.engine.voice`: one voice loaded from its checkpoints.
 
 Layout, as published for ``iic/speech_sambert-hifigan_tts_zh-cn_16k`` (older id ``damo/...``)::
 
@@ -17,25 +17,19 @@ unexpected keys are logged and ignored. The model directory is only ever read.
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from sambert_lambda.engine.modeldir import read_json as _read_json
-from sambert_lambda.engine.modeldir import read_revision as _read_revision
+from sambert_lambda.engine.modeldir import read_audio_config
 from sambert_lambda.engine.modeldir import read_yaml as _read_yaml
-from sambert_lambda.engine.modeldir import resolve
-from sambert_lambda.engine.pcm import to_pcm16, to_pcm16_safe  # noqa: F401 - re-exported
 from sambert_lambda.engine.runtime import VOCODER_CHUNK_FRAMES
 from sambert_lambda.engine.torch.hifigan import HifiGanGenerator, generator_from_config
 from sambert_lambda.engine.units import LinguisticUnits
-from sambert_lambda.errors import ModelError, UnknownVoice
+from sambert_lambda.errors import ModelError
 from sambert_lambda.types import Controls
 
 if TYPE_CHECKING:
@@ -105,17 +99,6 @@ def load_module_state(module: torch.nn.Module, state: Mapping[str, torch.Tensor]
 
 
 # --------------------------------------------------------------------------- one voice
-@dataclass
-class EngineOutput:
-    """One symbol line through the engine. ``pcm`` is the clipped int16 conversion (= reference when |wav|<1)."""
-
-    dur: np.ndarray  # int64 [N] frames per token
-    mel: np.ndarray  # float32 [T, 80]
-    wav: np.ndarray  # float32 [T * hop]
-    pcm: np.ndarray  # int16 [T * hop]
-    timings: dict[str, float] = field(default_factory=dict)  # acoustic_s, vocoder_s (wall seconds)
-
-
 class VoiceModel:
     """One voice: linguistic units, acoustic model and vocoder, ready for inference."""
 
@@ -150,15 +133,7 @@ class VoiceModel:
         voice_dir = Path(voice_dir)
         if not voice_dir.is_dir():
             raise ModelError(f"voice directory {voice_dir} does not exist")
-        audio = _read_yaml(voice_dir / "audio_config.yaml").get("audio_config")
-        if not isinstance(audio, dict):
-            raise ModelError(f"{voice_dir / 'audio_config.yaml'} has no audio_config section")
-        try:
-            sample_rate, hop_size = int(audio["sampling_rate"]), int(audio["hop_length"])
-        except (KeyError, TypeError, ValueError):
-            raise ModelError(
-                f"{voice_dir / 'audio_config.yaml'} needs integer sampling_rate and hop_length"
-            ) from None
+        sample_rate, hop_size = read_audio_config(voice_dir)
 
         am_config = _read_yaml(voice_dir / "am" / "config.yaml")
         units = LinguisticUnits.from_config(am_config)
@@ -188,96 +163,14 @@ class VoiceModel:
         log.info("loaded voice %s (am %s, voc %s)", name, am_ckpt.name, voc_ckpt.name)
         return cls(name, units, am, vocoder, sample_rate, hop_size, {"am": am_ckpt, "voc": voc_ckpt})
 
-    def synthesize(self, symbols: str, controls: Controls | None = None) -> EngineOutput:
-        """One KAN-TTS symbol line -> durations, mel, waveform and int16 PCM."""
-        controls = controls or Controls()
+    def acoustic(self, symbols: str, controls: Controls) -> tuple[np.ndarray, np.ndarray]:
+        """(mel [T, 80] float32, frames per token int64) of one symbol line."""
         ids = self.units.encode(symbols)
         with torch.inference_mode():
-            t0 = time.perf_counter()
             out = self.am.infer(ids, controls)
-            mel = np.ascontiguousarray(np.asarray(out.mel, dtype=np.float32))
-            t1 = time.perf_counter()
-            wav = self.vocoder.vocode(mel, chunk_frames=VOCODER_CHUNK_FRAMES)
-            t2 = time.perf_counter()
-        if controls.volume_db:
-            wav = (wav * np.float32(10.0 ** (controls.volume_db / 20.0))).astype(np.float32)
-        dur = np.asarray(out.dur_rounded, dtype=np.int64)
-        return EngineOutput(
-            dur=dur, mel=mel, wav=wav, pcm=to_pcm16_safe(wav), timings={"acoustic_s": t1 - t0, "vocoder_s": t2 - t1}
-        )
+        mel = np.ascontiguousarray(np.asarray(out.mel, dtype=np.float32))
+        return mel, np.asarray(out.dur_rounded, dtype=np.int64)
 
-
-# --------------------------------------------------------------------------- the model directory
-class ModelStore:
-    """A model directory and its voices; each voice is loaded once per process (thread-safe) and cached."""
-
-    def __init__(
-        self,
-        model_dir: Path,
-        *,
-        model_id: str | None = None,
-        revision: str | None = None,
-        voices: Iterable[str] | None = None,
-        default_voice: str | None = None,
-    ):
-        self.model_dir = Path(model_dir)
-        configuration = _read_json(self.model_dir / "configuration.json")
-        listed = _read_json(self.model_dir / "voices" / "voices.json").get("voices")
-        if not isinstance(listed, list) or not listed or not all(isinstance(v, str) for v in listed):
-            raise ModelError(f"{self.model_dir / 'voices/voices.json'} must list at least one voice name")
-        if voices is not None:
-            wanted = list(voices)
-            unknown = [v for v in wanted if v not in listed]
-            if unknown:
-                raise ModelError(
-                    f"voice(s) {', '.join(unknown)} not in {self.model_dir} (has {', '.join(listed)})"
-                )
-            listed = [v for v in listed if v in wanted]
-            if not listed:
-                raise ModelError("no voices selected")
-        self.voice_names: list[str] = listed
-        self.default_voice = default_voice or listed[0]
-        if self.default_voice not in listed:
-            raise ModelError(f"default voice {self.default_voice!r} is not one of {', '.join(listed)}")
-        self.is_test_voice = bool(configuration.get("test_voice", False))
-        self.model_id = model_id or f"local/{self.model_dir.name}"
-        self.revision = revision or _read_revision(self.model_dir) or "local"
-        self._voices: dict[str, VoiceModel] = {}
-        self._lock = threading.Lock()
-        self.vocoder_wrapper: Callable | None = None
-
-    @classmethod
-    def from_dir(cls, path: str | Path, **kwargs) -> ModelStore:
-        return cls(Path(path), **kwargs)
-
-    @classmethod
-    def from_settings(cls, settings) -> ModelStore:
-        """The model :func:`~sambert_lambda.engine.modeldir.resolve` finds; applies TTS_THREADS."""
-        from sambert_lambda.engine.runtime import configure  # the one place that sets torch threads
-
-        configure(settings.threads)
-        opts = {"voices": settings.voices, "default_voice": settings.default_voice}
-        found = resolve(settings)
-        return cls(found.path, model_id=found.model_id, revision=found.revision, **opts)
-
-    def voice(self, name: str) -> VoiceModel:
-        if name not in self.voice_names:
-            raise UnknownVoice(f"unknown voice {name!r}; available: {', '.join(self.voice_names)}")
-        cached = self._voices.get(name)
-        if cached is not None:
-            return cached
-        with self._lock:
-            if name not in self._voices:
-                model = VoiceModel.load(self.model_dir / "voices" / name, name)
-                if self.vocoder_wrapper is not None:  # e.g. the opt-in bf16 vocoder (TTS_VOCODER_PRECISION)
-                    model.vocoder = self.vocoder_wrapper(model.vocoder)
-                self._voices[name] = model
-            return self._voices[name]
-
-    def load_all(self, names: Iterable[str] | None = None) -> None:
-        for name in names if names is not None else self.voice_names:
-            self.voice(name)
-
-    @property
-    def loaded(self) -> list[str]:
-        return [n for n in self.voice_names if n in self._voices]
+    def vocode(self, mel: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return self.vocoder.vocode(mel, chunk_frames=VOCODER_CHUNK_FRAMES)

@@ -1,44 +1,53 @@
-"""Bounded load generator for the HTTP API. Tests and the bench only; never shipped.
+"""Load checks of the HTTP API (dev tool, never shipped): one request mix, one report, two ways to drive it.
 
-N concurrent clients send M requests in total to the app served by uvicorn on 127.0.0.1 (``sambert-lambda
-serve``): a mix of cache hits (a few fixed sentences, each synthesized once and then found in S3) and distinct short
-texts (every one a synthesis). It reports errors, p50/p95/p99 latency for hits and for syntheses, the server
-process's RSS before and after (and its peak), and a cross-talk check: every 200 answer must carry its own text's
-key and character count, all answers for one text must agree, and every returned URL must hold audio of the
-announced length.
+The mix: cache hits (a few fixed sentences, each synthesized once beforehand and then found in storage) and
+distinct short texts (every one a synthesis), interleaved by ``hit_ratio``. The report: errors, p50/p95/p99
+latency for hits and for syntheses, the serving process's RSS (start, end, peak, growth), and a cross-talk check:
+every 200 answer must carry its own text's key and character count, all answers for one text must agree, a hit
+text must come back cached and a distinct text synthesized, and (over HTTP) every returned URL must hold a WAV of
+the announced length.
 
-    from infra.loadtest import ServedApp, run_load
-    with ServedApp(env={...}) as app:
-        report = run_load(app.base_url, clients=8, requests=400, server_pid=app.pid)
+- :func:`run_load` sends the mix from N concurrent clients to a served app (``sambert-lambda serve``, uvicorn on
+  127.0.0.1; :class:`ServedApp` starts one)::
 
-CLI (starts the server on a free port with the given model dir and an S3 endpoint, then prints the JSON report)::
+      python -m tools.loadcheck serve --model-dir DIR --endpoint http://127.0.0.1:PORT --bucket B [--clients 8]
+          [--requests 400] [--hit-ratio 0.5]
 
-    python -m infra.loadtest --model-dir DIR --endpoint http://127.0.0.1:PORT --bucket B [--clients 8]
-        [--requests 400] [--hit-ratio 0.5]
+- :func:`api_load_check` sends it one request at a time (as a Lambda instance serves them) through the app in
+  this process, on the configured model and bucket, or a tiny random-weight test voice and an in-process moto
+  bucket when none is configured (the bench's ``api_load_check`` figures)::
+
+      python -m tools.loadcheck inprocess [N]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.rie import free_port
+
+Poster = Callable[[dict[str, Any]], tuple[int, bytes]]
+
 HOST = "127.0.0.1"
+MOTO_BUCKET = "sambert-loadcheck"
 HIT_TEXTS = (
     "你好，欢迎使用语音合成服务。",
     "今天天气很好。",
@@ -152,8 +161,15 @@ class _RSS:
         self._thread.join(timeout=5)
 
 
+def http_poster(base_url: str, api_key: str | None = None, timeout: float = 300.0) -> Poster:
+    """POST /v1/tts over HTTP to ``base_url`` (a loopback server)."""
+    headers = {"x-api-key": api_key} if api_key else {}
+    url = base_url.rstrip("/") + "/v1/tts"
+    return lambda body: _post(url, body, headers, timeout)
+
+
 def run_load(
-    base_url: str,
+    target: str | Poster,
     *,
     clients: int = 8,
     requests: int = 400,
@@ -164,11 +180,12 @@ def run_load(
     verify_urls: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Send ``requests`` POST /v1/tts from ``clients`` threads and check every answer. Returns the report."""
-    headers = {"x-api-key": api_key} if api_key else {}
-    url = base_url.rstrip("/") + "/v1/tts"
+    """Send ``requests`` POST /v1/tts from ``clients`` threads and check every answer. Returns the report.
+
+    ``target`` is a base URL, or a function that posts one JSON body and returns (status, body bytes)."""
+    post = http_poster(target, api_key, timeout) if isinstance(target, str) else target
     for text in HIT_TEXTS:  # seed the cache: the hit texts are synthesized once, outside the measurement
-        status, body = _post(url, {"text": text, "format": "wav"}, headers, timeout)
+        status, body = post({"text": text, "format": "wav"})
         if status != 200:
             raise RuntimeError(f"warm-up request failed: {status} {body[:200]!r}")
     work = plan(requests, hit_ratio)
@@ -178,7 +195,7 @@ def run_load(
         kind, text = work[i]
         t = time.perf_counter()
         try:
-            status, body = _post(url, {"text": text, "format": "wav"}, headers, timeout)
+            status, body = post({"text": text, "format": "wav"})
         except OSError as e:
             status, body = 0, repr(e).encode()
         res: dict[str, Any] = {"i": i, "kind": kind, "text": text, "status": status,
@@ -194,8 +211,13 @@ def run_load(
     rss = _RSS(server_pid)
     rss_start = rss.now()
     t0 = time.perf_counter()
-    with rss, ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(one, range(len(work))))
+    with rss:
+        if clients == 1:  # one request at a time, in this thread (an in-process client stays on its own thread)
+            for i in range(len(work)):
+                one(i)
+        else:
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                list(pool.map(one, range(len(work))))
     wall = time.perf_counter() - t0
     rss_end = rss.now()
     done = [r for r in results if r is not None]
@@ -241,6 +263,8 @@ def check_cross_talk(results: list[dict[str, Any]], *, verify_urls: bool = True)
         if r["status"] != 200:
             continue
         out, text = r["out"], r["text"]
+        if out["cached"] != (r["kind"] == "hit"):
+            problems.append(f"request {r['i']}: a {r['kind']} text came back with cached={out['cached']}")
         if out["characters"] != characters(text):
             problems.append(f"request {r['i']}: characters {out['characters']} != {characters(text)}")
         first = by_text.setdefault(text, out)
@@ -257,11 +281,6 @@ def check_cross_talk(results: list[dict[str, Any]], *, verify_urls: bool = True)
                                 f"{out['duration_seconds']} s at {rate} Hz")
     return problems
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 class ServedApp:
@@ -310,20 +329,110 @@ class ServedApp:
         self._log.close()
 
 
+@contextlib.contextmanager
+def _environment(model_dir: str | None) -> Iterator[dict[str, str]]:
+    """Model dir and S3 for the in-process check: the configured ones, else a test voice and an in-process moto
+    bucket (moto is a dev dependency). The environment is restored afterwards."""
+    overrides: dict[str, str] = {}
+    moto = not os.environ.get("TTS_BUCKET")
+    if moto:
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            overrides.setdefault(k, os.environ.get(k) or "loadcheck")
+        overrides["AWS_DEFAULT_REGION"] = os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        overrides["TTS_BUCKET"] = MOTO_BUCKET
+    saved = {k: os.environ.get(k) for k in (*overrides, "TTS_MODEL_DIR", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")}
+    with contextlib.ExitStack() as stack:
+        stack.callback(_restore, saved)
+        if model_dir:
+            overrides["TTS_MODEL_DIR"] = model_dir
+        elif not (os.environ.get("TTS_MODEL_DIR") or os.environ.get("MODELSCOPE_CACHE")):
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="loadcheck-voice-"))
+            subprocess.run(  # noqa: S603 - our own CLI
+                [sys.executable, "-m", "sambert_lambda", "make-test-voice", tmp, "--size", "tiny", "--voices", "1"],
+                check=True, stdout=subprocess.DEVNULL,
+            )
+            overrides["TTS_MODEL_DIR"] = tmp
+        if moto:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+            os.environ.pop("AWS_ENDPOINT_URL_S3", None)
+        os.environ.update(overrides)
+        if moto:
+            import boto3
+            from moto import mock_aws
+
+            stack.enter_context(mock_aws())
+            boto3.client("s3", region_name=overrides["AWS_DEFAULT_REGION"]).create_bucket(Bucket=MOTO_BUCKET)
+        yield overrides
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def api_load_check(n: int = 200, *, model_dir: str | None = None, service: Any = None,
+                   hit_ratio: float = 0.5) -> dict[str, Any]:
+    """``n`` sequential requests of the mix through the app in this process (FastAPI's TestClient), after the
+    hit texts are synthesized once. ``service`` replaces the configured one (tests pass a fake synthesizer)."""
+    from fastapi.testclient import TestClient
+
+    from sambert_lambda.api.app import create_app
+
+    env_cm = _environment(model_dir) if service is None else contextlib.nullcontext({})
+    with env_cm as env:
+        if service is None:
+            from sambert_lambda.service import build_service
+            from sambert_lambda.settings import load_settings
+
+            service = build_service(load_settings())
+        app = create_app(lambda: service, settings_factory=lambda: service.settings)
+        with TestClient(app, raise_server_exceptions=False) as client:
+
+            def post(body: dict[str, Any]) -> tuple[int, bytes]:
+                resp = client.post("/v1/tts", json=body)
+                return resp.status_code, resp.content
+
+            syntheses_before = service.stats.syntheses
+            report = run_load(post, clients=1, requests=n, hit_ratio=hit_ratio, server_pid=os.getpid(),
+                              verify_urls=False)
+        done = [r for r in report.pop("results") if r["status"] == 200 and not r["out"]["cached"]]
+        audio_s = sum(float(r["out"]["duration_seconds"]) for r in done)
+        synth_s = sum(float(r["out"]["timings"].get("synthesis_s", 0.0)) for r in done)
+        return {
+            **report,
+            "syntheses_run": service.stats.syntheses - syntheses_before - len(HIT_TEXTS),
+            "rtf": round(synth_s / audio_s, 4) if audio_s else None,
+            "test_voice": bool(service.test_voice),
+            "model": service.model,
+            "s3": "moto (in-process)" if env.get("TTS_BUCKET") == MOTO_BUCKET else "given/configured",
+        }
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m infra.loadtest", description=__doc__.split("\n\n")[0])
-    p.add_argument("--model-dir", required=True, help="TTS_MODEL_DIR for the server (e.g. a test voice)")
-    p.add_argument("--endpoint", required=True, help="S3 endpoint (moto or LocalStack on 127.0.0.1)")
-    p.add_argument("--bucket", required=True, help="an existing bucket on that endpoint")
-    p.add_argument("--clients", type=int, default=8)
-    p.add_argument("--requests", type=int, default=400)
-    p.add_argument("--hit-ratio", type=float, default=0.5)
+    p = argparse.ArgumentParser(prog="python -m tools.loadcheck", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    served = sub.add_parser("serve", help="N concurrent clients against `sambert-lambda serve` on 127.0.0.1")
+    served.add_argument("--model-dir", required=True, help="TTS_MODEL_DIR for the server (e.g. a test voice)")
+    served.add_argument("--endpoint", required=True, help="S3 endpoint (moto or LocalStack on 127.0.0.1)")
+    served.add_argument("--bucket", required=True, help="an existing bucket on that endpoint")
+    served.add_argument("--clients", type=int, default=8)
+    served.add_argument("--requests", type=int, default=400)
+    served.add_argument("--hit-ratio", type=float, default=0.5)
+    inproc = sub.add_parser("inprocess", help="sequential requests through the app in this process")
+    inproc.add_argument("requests", type=int, nargs="?", default=200)
+    inproc.add_argument("--model-dir", help="TTS_MODEL_DIR (default: the configured one, else a test voice)")
     args = p.parse_args(argv)
-    env = {"TTS_MODEL_DIR": args.model_dir, "TTS_BUCKET": args.bucket, "AWS_ENDPOINT_URL": args.endpoint}
-    with ServedApp(env) as app:
-        report = run_load(app.base_url, clients=args.clients, requests=args.requests, hit_ratio=args.hit_ratio,
-                          server_pid=app.pid)
-    report.pop("results")
+    if args.mode == "serve":
+        env = {"TTS_MODEL_DIR": args.model_dir, "TTS_BUCKET": args.bucket, "AWS_ENDPOINT_URL": args.endpoint}
+        with ServedApp(env) as app:
+            report = run_load(app.base_url, clients=args.clients, requests=args.requests,
+                              hit_ratio=args.hit_ratio, server_pid=app.pid)
+        report.pop("results")
+    else:
+        report = api_load_check(args.requests, model_dir=args.model_dir)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0 if report["errors"] == 0 and report["cross_talk"] == 0 else 1
 

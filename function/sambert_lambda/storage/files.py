@@ -1,4 +1,4 @@
-"""A directory that behaves like the S3 storage adapter (same methods, same errors), for local batch runs.
+"""A directory that behaves like the S3 storage (same methods, same errors), for local runs (batch, serve).
 
 Keys map to paths under the root; ``..`` and absolute keys are refused. Each object's metadata and content type
 sit in ``.meta/<key>.json`` (hidden from :meth:`list`). Writes go to a temporary file then ``os.replace``, so a
@@ -15,14 +15,10 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sambert_lambda.errors import InvalidInput, StorageUnavailable, TooLarge, TTSError
+from sambert_lambda.errors import InvalidInput, StorageUnavailable, TooLarge
+from sambert_lambda.storage.objects import ObjectInfo, ObjectNotFound
 
 META_DIR = ".meta"
-
-
-class NotFound(TTSError):
-    status = 404
-    code = "not_found"
 
 
 class FileStorage:
@@ -48,13 +44,12 @@ class FileStorage:
         except OSError as e:
             raise StorageUnavailable(f"storage unavailable: cannot write {path.name} ({e.strerror})") from None
 
-    def put(self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str] | None = None) -> str:
+    def put(self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str] | None = None) -> None:
         etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
         doc = {"content_type": content_type, "etag": etag,
                "metadata": {str(k).lower(): str(v) for k, v in (metadata or {}).items()}}
         self._write(self._path(key), body)
         self._write(self._path(key, meta=True), json.dumps(doc, sort_keys=True).encode())
-        return etag
 
     def _meta(self, key: str, data: bytes | None = None) -> dict:
         try:
@@ -64,9 +59,7 @@ class FileStorage:
             return {"content_type": None, "etag": hashlib.md5(body, usedforsecurity=False).hexdigest(),
                     "metadata": {}}
 
-    def head(self, key: str):
-        from sambert_lambda.storage import ObjectInfo
-
+    def head(self, key: str) -> ObjectInfo | None:
         path = self._path(key)
         if not path.is_file():
             return None
@@ -79,7 +72,7 @@ class FileStorage:
     def get(self, key: str, *, max_bytes: int | None = None) -> tuple[bytes, dict[str, str]]:
         path = self._path(key)
         if not path.is_file():
-            raise NotFound(f"no such object: {key}")
+            raise ObjectNotFound(f"no such object: {key}")
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
             raise TooLarge(f"object is {size} bytes, over the limit of {max_bytes}")

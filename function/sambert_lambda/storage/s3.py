@@ -1,7 +1,8 @@
 """S3 access for every interface: boto3 only (no torch), every failure mapped to a TTSError.
 
-- Uploads become visible only when complete: one PutObject for ordinary bodies, or a multipart upload that is
-  aborted if any part fails (S3 never shows an incomplete multipart object).
+- Uploads go through boto3's s3transfer (``upload_fileobj`` with a :class:`TransferConfig`): one PutObject up to
+  ``MULTIPART_THRESHOLD``, a multipart upload of ``PART_SIZE`` parts above it, which s3transfer aborts if any part
+  fails. Either way an object becomes visible only when complete.
 - Presigned GET URLs are SigV4 (``Config(signature_version="s3v4")``). A URL signed with a role's temporary
   credentials (as on Lambda) stops working when those credentials expire, whatever its own expiry says.
 - Retries with backoff on throttling and 5xx come from botocore (``standard`` mode, ``TTS_STORAGE_RETRIES``
@@ -13,43 +14,27 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sambert_lambda.errors import InvalidInput, StorageUnavailable, TooLarge, TTSError
+from sambert_lambda.errors import StorageUnavailable, TooLarge
 from sambert_lambda.settings import URL_EXPIRES_CAP, Settings, aws_endpoint, aws_region
+from sambert_lambda.storage.objects import ObjectInfo, ObjectNotFound, check_key
 
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 PART_SIZE = 8 * 1024 * 1024  # S3 minimum is 5 MiB for every part but the last
+MAX_CONCURRENCY = 4  # parts in flight at once for a multipart upload
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 _FORBIDDEN = {"403", "AccessDenied", "Forbidden"}
-
-
-class ObjectNotFound(TTSError):
-    status = 404
-    code = "not_found"
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    """What HEAD tells about an object."""
-
-    key: str
-    size: int
-    last_modified: datetime
-    content_type: str | None
-    etag: str
-    metadata: dict[str, str]
-
-    def age_seconds(self, now: datetime | None = None) -> float:
-        now = now or datetime.now(timezone.utc)
-        return (now - self.last_modified).total_seconds()
+_UPLOAD_ERRORS = (ClientError, BotoCoreError, S3UploadFailedError)
 
 
 def _error_code(err: ClientError) -> str:
@@ -58,6 +43,11 @@ def _error_code(err: ClientError) -> str:
 
 def _http_status(err: ClientError) -> int:
     return int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def _cause(err: Exception) -> Exception:
+    """The botocore error behind an s3transfer failure (S3UploadFailedError wraps it), else ``err``."""
+    return err.__cause__ if isinstance(err, S3UploadFailedError) and err.__cause__ is not None else err
 
 
 def _unavailable(action: str, err: Exception) -> StorageUnavailable:
@@ -104,57 +94,23 @@ class Storage:
         body: bytes,
         content_type: str,
         metadata: Mapping[str, str] | None = None,
-    ) -> str:
-        """Store ``body`` at ``key``; the object is visible only once complete. Returns its ETag."""
-        _check_key(key)
-        meta = {str(k): str(v) for k, v in (metadata or {}).items()}
-        if len(body) > MULTIPART_THRESHOLD:
-            return self._put_multipart(key, body, content_type, meta)
+    ) -> None:
+        """Store ``body`` at ``key``; the object is visible only once complete."""
+        check_key(key)
+        extra = {"ContentType": content_type, "Metadata": {str(k): str(v) for k, v in (metadata or {}).items()}}
+        config = TransferConfig(
+            multipart_threshold=MULTIPART_THRESHOLD,
+            multipart_chunksize=PART_SIZE,
+            max_concurrency=MAX_CONCURRENCY,
+            use_threads=len(body) > MULTIPART_THRESHOLD,  # no thread pool for a single PutObject
+        )
         try:
-            resp = self.client.put_object(
-                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, Metadata=meta
-            )
-        except (ClientError, BotoCoreError) as e:
-            raise _unavailable("upload", e) from None
-        return str(resp.get("ETag", "")).strip('"')
-
-    def _put_multipart(self, key: str, body: bytes, content_type: str, meta: dict[str, str]) -> str:
-        try:
-            upload_id = self.client.create_multipart_upload(
-                Bucket=self.bucket, Key=key, ContentType=content_type, Metadata=meta
-            )["UploadId"]
-        except (ClientError, BotoCoreError) as e:
-            raise _unavailable("upload", e) from None
-        try:
-            parts = []
-            for number, start in enumerate(range(0, len(body), PART_SIZE), start=1):
-                resp = self.client.upload_part(
-                    Bucket=self.bucket,
-                    Key=key,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    Body=body[start : start + PART_SIZE],
-                )
-                parts.append({"PartNumber": number, "ETag": resp["ETag"]})
-            resp = self.client.complete_multipart_upload(
-                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
-            )
-        except (ClientError, BotoCoreError) as e:
-            self._abort(key, upload_id)
-            raise _unavailable("multipart upload", e) from None
-        except BaseException:
-            self._abort(key, upload_id)
-            raise
-        return str(resp.get("ETag", "")).strip('"')
-
-    def _abort(self, key: str, upload_id: str) -> None:
-        try:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-        except (ClientError, BotoCoreError):
-            pass  # the bucket's AbortIncompleteMultipartUpload lifecycle rule cleans up what we cannot
+            self.client.upload_fileobj(io.BytesIO(body), self.bucket, key, ExtraArgs=extra, Config=config)
+        except _UPLOAD_ERRORS as e:
+            raise _unavailable("upload", _cause(e)) from None
 
     def delete(self, key: str) -> None:
-        _check_key(key)
+        check_key(key)
         try:
             self.client.delete_object(Bucket=self.bucket, Key=key)
         except (ClientError, BotoCoreError) as e:
@@ -168,7 +124,7 @@ class Storage:
         Without ``s3:ListBucket`` S3 answers 403 (not 404) for a missing key: that is reported as
         StorageUnavailable naming the permission, since the cache cannot work without it.
         """
-        _check_key(key)
+        check_key(key)
         try:
             resp = self.client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as e:
@@ -194,7 +150,7 @@ class Storage:
 
     def get(self, key: str, *, max_bytes: int | None = None) -> tuple[bytes, dict[str, str]]:
         """The object's bytes and metadata. Raises ObjectNotFound, TooLarge (over ``max_bytes``) or StorageUnavailable."""
-        _check_key(key)
+        check_key(key)
         try:
             resp = self.client.get_object(Bucket=self.bucket, Key=key)
             length = int(resp.get("ContentLength", 0))
@@ -231,7 +187,7 @@ class Storage:
         ``expires`` defaults to ``TTS_URL_EXPIRES`` and is capped at 12 h. Never log the returned URL: it is a
         bearer credential. Log the key instead.
         """
-        _check_key(key)
+        check_key(key)
         seconds = int(expires if expires is not None else self.settings.url_expires)
         seconds = max(1, min(seconds, URL_EXPIRES_CAP))
         now = datetime.now(timezone.utc)
@@ -243,7 +199,3 @@ class Storage:
             raise _unavailable("presign", e) from None
         return url, (now + timedelta(seconds=seconds)).replace(microsecond=0)
 
-
-def _check_key(key: str) -> None:
-    if not key or len(key.encode("utf-8")) > 1024:
-        raise InvalidInput(f"invalid object key ({len(key)} characters)", code="invalid_key")

@@ -1,14 +1,18 @@
-"""Measure what the Lambda image would hold, without Docker: install the lock into a fresh ``--target`` dir.
+"""Image sizes: measured from a built image (``docker image inspect``), or estimated without Docker.
 
-``requirements/lambda.txt`` is installed exactly as the Dockerfile's deps stage installs it (torch from the CPU
-wheels, no cache), into an empty directory; then ``du`` reports the size per component (top-level package
-directories grouped by distribution), the application package, and the baked model directory. The image's layers
-are: the Python base image (not measured here), the deps layer (the target dir), and the model layer.
+Measured (what the docs quote): :func:`docker_sizes` reads ``docker image inspect`` (all layers) and
+``docker history`` of a built image and reports the part above its base image, with the base's own size beside.
+``scripts/image-test`` builds both images and records these figures in ``var/image-test/report.json``;
+``python -m tools.image_size --report`` prints them from there, ``python -m tools.image_size --docker TAG --base
+BASE`` measures any image on the engine ``DOCKER_HOST`` names.
 
-The install is cached under ``var/image-size/`` and redone when the lock changes. CLI:
-``python -m infra.image_size [--profile torch|onnx] [--model-dir DIR] [--fresh]`` prints JSON.
+Estimated (no Docker engine, e.g. to see which distribution costs what): ``requirements/lambda.txt`` is installed
+exactly as the Dockerfile's deps stage installs it (torch from the CPU wheels, no cache), into an empty directory;
+then ``du`` reports the size per component (top-level package directories grouped by distribution), the
+application package, and the baked model directory. The install is cached under ``var/image-size/`` and redone when
+the lock changes: ``python -m tools.image_size [--profile torch|onnx] [--model-dir DIR] [--fresh]`` prints JSON.
 
-``--profile onnx`` measures the Dockerfile's ``runtime-onnx`` target: ``requirements/lambda-onnx.txt`` (no torch),
+``--profile onnx`` estimates the Dockerfile's ``runtime-onnx`` target: ``requirements/lambda-onnx.txt`` (no torch),
 and as its model layer the model dir without the torch checkpoints plus the voices exported to ONNX. The export runs
 here into a temporary directory (``sambert-lambda export-onnx``, which needs torch and onnx: run it with the dev
 venv), unless ``--onnx-dir`` names an existing export.
@@ -30,6 +34,9 @@ REPO = Path(__file__).resolve().parent.parent
 LOCK = REPO / "requirements" / "lambda.txt"
 ONNX_LOCK = REPO / "requirements" / "lambda-onnx.txt"
 WORK = REPO / "var" / "image-size"
+REPORT = REPO / "var" / "image-test" / "report.json"
+# Measured image sizes are in docker's own units (MB = 10^6 bytes, as `docker images` prints them).
+DOCKER_MB = 1_000_000
 APP = REPO / "function" / "sambert_lambda"
 
 
@@ -206,7 +213,7 @@ def measure(
         "deps_by_component_mb": top,
         "app_mb": round(du_bytes(APP) / mb, 2),
         "install_seconds": round(seconds, 1) if seconds is not None else "cached",
-        "base_image": "python:3.11-slim-bookworm (not measured here: no Docker engine)",
+        "base_image": "not included (estimate without Docker; see --report for measured image sizes)",
     }
     if model_dir is not None and Path(model_dir).is_dir():
         model = du_bytes(Path(model_dir))
@@ -231,8 +238,56 @@ def _onnx_bytes(model_dir: Path, onnx_dir: Path | str | None) -> int:
         return du_bytes(Path(tmp) / "onnx")
 
 
+
+# --------------------------------------------------------------------------------------------- measured (Docker)
+
+
+def _history_bytes(size: str) -> int:
+    """``docker history`` sizes such as ``1.07GB``, ``335MB``, ``0B`` (decimal units) -> bytes."""
+    import re
+
+    m = re.fullmatch(r"([\d.]+)\s*([kKMG]?B)", size.strip())
+    if not m:
+        return 0
+    return int(float(m.group(1)) * {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9}[m.group(2)])
+
+
+def docker_sizes(tag: str, base: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Measured size of a built image: ``size_mb`` above ``base`` (``docker image inspect`` Size minus the base's),
+    ``total_mb``, ``base_mb`` and the layers of 1 MB or more from ``docker history``."""
+
+    def docker(*args: str) -> str:
+        return subprocess.run(["docker", *args], env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
+
+    size = json.loads(docker("image", "inspect", tag))[0]["Size"]
+    base_size = json.loads(docker("image", "inspect", base))[0]["Size"]
+    layers = []
+    for line in docker("history", "--no-trunc", "--format", "{{json .}}", tag).splitlines():
+        h = json.loads(line)
+        b = _history_bytes(h["Size"])
+        if b >= DOCKER_MB:
+            layers.append({"mb": round(b / DOCKER_MB, 1), "created_by": h["CreatedBy"][-100:]})
+    return {"tag": tag, "size_mb": round((size - base_size) / DOCKER_MB, 1), "total_mb": round(size / DOCKER_MB, 1),
+            "base_mb": round(base_size / DOCKER_MB, 1), "layers_over_1mb": layers}
+
+
+def measured_report(path: Path = REPORT) -> dict[str, Any] | None:
+    """The sizes of the last ``scripts/image-test`` run (``var/image-test/report.json``), or None."""
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    images = report.get("images") or {}
+    if not images:
+        return None
+    return {"source": f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} (docker image inspect)",
+            "base_mb": report.get("base_mb"),
+            "images_mb_above_base": {t: v.get("size_mb") for t, v in images.items()},
+            "all_voices_mb": report.get("all_voices_mb"), "voices_baked": report.get("voices")}
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m infra.image_size", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tools.image_size", description=__doc__.split("\n\n")[0])
     p.add_argument("--model-dir", type=Path, default=None, help="baked model directory to include")
     p.add_argument("--fresh", action="store_true", help="reinstall even if the lock has not changed")
     p.add_argument(
@@ -244,8 +299,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--onnx-dir", type=Path, default=None, help="onnx: an existing export (default: export now)"
     )
+    p.add_argument("--docker", metavar="TAG", help="measure this built image (with --base) instead")
+    p.add_argument("--base", default="local/python:3.11-bookworm", help="--docker: the base image")
+    p.add_argument("--report", action="store_true", help="print the sizes of the last scripts/image-test run")
     a = p.parse_args(argv)
-    report = measure(a.model_dir, fresh=a.fresh, profile=a.profile, onnx_dir=a.onnx_dir)
+    if a.report:
+        report = measured_report()
+        if report is None:
+            print(f"error [no_report]: {REPORT} is missing: run scripts/image-test", file=sys.stderr)
+            return 1
+    elif a.docker:
+        report = docker_sizes(a.docker, a.base)
+    else:
+        report = measure(a.model_dir, fresh=a.fresh, profile=a.profile, onnx_dir=a.onnx_dir)
     print(json.dumps(report, indent=2))
     return 0
 

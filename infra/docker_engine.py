@@ -1,0 +1,280 @@
+"""A Docker engine of our own, offline: start dockerd under ``var/``, make a bookworm base, fill a wheelhouse.
+
+- :class:`Engine` starts ``dockerd`` with its state, exec root and socket in one directory (overlay2, or vfs when
+  the kernel refuses overlay mounts), never touches iptables, and stops it by the PID it started.
+- :func:`ensure_base` makes ``local/python:3.11-bookworm`` (or the arm64 twin) from Debian packages with
+  ``debootstrap`` and ``docker import`` when no such image exists; the image carries the key of its recipe as a
+  label, so a changed recipe makes a new one.
+- :func:`fill_wheelhouse` downloads on the host, from the locks, every wheel the Dockerfile's
+  ``PACKAGES=wheelhouse`` stages install (the build containers cannot reach any package index).
+
+Nothing here listens on a network address: dockerd listens on a unix socket; its bridge (docker0) is a network
+namespace the engine itself creates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+LOCKS = (REPO / "requirements" / "lambda.txt", REPO / "requirements" / "lambda-onnx.txt")
+# What the build stages install beyond the locks: the build backend for the package itself (setuptools>=77
+# understands project.license) and the ONNX exporter of the onnx-export stage (Dockerfile ARG ONNX_VERSION).
+BUILD_EXTRAS = ("setuptools>=77", "wheel", "onnx==1.23.2")
+BASE_PACKAGES = ("python3", "python3-venv", "python-is-python3", "ca-certificates")
+SUITE = "bookworm"
+
+
+class EngineError(RuntimeError):
+    """A docker command (or debootstrap, or pip download for the wheelhouse) failed."""
+
+
+class EngineUnavailable(EngineError):
+    """No Docker engine can be started on this machine (no dockerd, not root, or the daemon refuses to run)."""
+
+
+def arch_name(arch: str | None = None) -> str:
+    """``amd64`` or ``arm64`` (Debian's names) for ``arch`` or this machine."""
+    m = (arch or platform.machine()).lower()
+    return {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}[m]
+
+
+class Engine:
+    """``with Engine(state_dir) as eng:`` a dockerd of our own; ``eng.env`` has its DOCKER_HOST."""
+
+    def __init__(self, state: Path, storage_driver: str | None = None, start_timeout: float = 60) -> None:
+        self.state = Path(state)
+        self.storage_driver = storage_driver
+        self.start_timeout = start_timeout
+        self.proc: subprocess.Popen | None = None
+        self.socket = self.state / "docker.sock"
+        self.env = {**os.environ, "DOCKER_HOST": f"unix://{self.socket}", "DOCKER_BUILDKIT": "0"}
+        self.driver = ""
+
+    # ----------------------------------------------------------------------------------------- lifecycle
+    def start(self) -> Engine:
+        if shutil.which("dockerd") is None:
+            raise EngineUnavailable("dockerd is not installed (apt-get install docker.io)")
+        if os.geteuid() != 0:
+            raise EngineUnavailable("dockerd needs root")
+        drivers = [self.storage_driver] if self.storage_driver else ["overlay2", "vfs"]
+        errors = []
+        for driver in drivers:
+            try:
+                self._start(driver)
+                image = self._any_image()
+                if image:  # can this driver mount a container's root? (overlay2 fails here on some kernels)
+                    self.run("run", "--rm", "--pull", "never", "--network", "none", image, "true")
+                self.driver = driver
+                return self
+            except EngineError as e:
+                errors.append(f"{driver}: {e}")
+                self.stop()
+        raise EngineUnavailable("; ".join(errors))
+
+    def _start(self, driver: str) -> None:
+        data = self.state / ("data" if driver == "overlay2" else f"data-{driver}")
+        exec_root = self.state / "exec"
+        for d in (data, exec_root):
+            d.mkdir(parents=True, exist_ok=True)
+        self.socket.unlink(missing_ok=True)
+        log = (self.state / "dockerd.log").open("ab")
+        self.proc = subprocess.Popen(  # noqa: S603
+            ["dockerd", f"--storage-driver={driver}", "--iptables=false", "--ip-masq=false",  # noqa: S607
+             "--data-root", str(data), "--exec-root", str(exec_root), "-H", f"unix://{self.socket}",
+             "--pidfile", str(self.state / "dockerd.pid")],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                tail = (self.state / "dockerd.log").read_text(errors="replace").splitlines()[-5:]
+                raise EngineError(f"dockerd exited with {self.proc.returncode}: {' | '.join(tail)}")
+            if self.socket.exists() and self.run("version", check=False).returncode == 0:
+                return
+            time.sleep(0.5)
+        raise EngineError(f"dockerd did not answer within {self.start_timeout:.0f} s")
+
+    def _any_image(self) -> str | None:
+        out = self.run("images", "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
+        return next((i for i in out if i.startswith("local/python:")), None)
+
+    def stop(self) -> None:
+        """SIGTERM the dockerd we started (its containers stop with it), SIGKILL after 30 s."""
+        if self.proc is None:
+            return
+        for sig, wait in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 10.0)):
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(sig)
+            try:
+                self.proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self.proc = None
+
+    def __enter__(self) -> Engine:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------------------------------- commands
+    def run(self, *args: str, check: bool = True, timeout: float | None = None, input: bytes | None = None,
+            log: Path | None = None) -> subprocess.CompletedProcess:
+        """``docker ARGS`` against this engine; output captured (or appended to ``log``)."""
+        if log is not None:
+            with log.open("ab") as fh:
+                p = subprocess.run(["docker", *args], env=self.env, stdout=fh, stderr=subprocess.STDOUT,  # noqa: S603, S607
+                                   timeout=timeout, input=input, check=False)
+        else:
+            p = subprocess.run(["docker", *args], env=self.env, capture_output=True, timeout=timeout,  # noqa: S603, S607
+                               input=input, check=False)
+            p.stdout, p.stderr = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+        if check and p.returncode != 0:
+            where = f"see {log}" if log else (p.stderr or p.stdout)[-2000:]
+            raise EngineError(f"docker {' '.join(args[:3])} ... failed ({p.returncode}): {where}")
+        return p
+
+    def inspect(self, ref: str) -> dict | None:
+        p = self.run("image", "inspect", ref, check=False)
+        return json.loads(p.stdout)[0] if p.returncode == 0 else None
+
+    def bridge_ip(self) -> str:
+        """The gateway address of the engine's default bridge (docker0), e.g. 172.17.0.1."""
+        out = self.run("network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}").stdout
+        ip = out.strip()
+        if not re.fullmatch(r"\d+\.\d+\.\d+\.\d+", ip):
+            raise EngineError(f"no bridge gateway address: {out!r}")
+        return ip
+
+
+# --------------------------------------------------------------------------------------------- base image
+
+
+def apt_mirror() -> str:
+    """The Debian URI apt uses on this host (deb822 ``URIs:`` or a classic ``deb`` line)."""
+    for f in [*sorted(Path("/etc/apt/sources.list.d").glob("*")), Path("/etc/apt/sources.list")]:
+        with contextlib.suppress(OSError):
+            text = f.read_text()
+            for line in text.splitlines():
+                m = re.match(r"\s*URIs:\s*(\S+)", line) or re.match(r"\s*deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\b", line)
+                if m and "security" not in m.group(1):
+                    return m.group(1)
+    return "http://deb.debian.org/debian"
+
+
+def base_tag(arch: str) -> str:
+    return "local/python:3.11-bookworm" + ("" if arch == "amd64" else f"-{arch}")
+
+
+def base_key(arch: str) -> str:
+    recipe = json.dumps({"suite": SUITE, "variant": "minbase", "include": BASE_PACKAGES, "arch": arch})
+    return hashlib.sha256(recipe.encode()).hexdigest()[:16]
+
+
+def ensure_base(engine: Engine, work: Path, arch: str = "amd64", log: Path | None = None) -> dict:
+    """The bookworm + Python 3.11 base image for ``arch``; made with debootstrap when missing. Returns
+    ``{"tag", "made", "seconds"}``."""
+    tag, key = base_tag(arch), base_key(arch)
+    info = engine.inspect(tag)
+    if info and ((info.get("Config") or {}).get("Labels") or {}).get("org.sambert.base-key") == key:
+        return {"tag": tag, "made": False, "seconds": 0.0}
+    t0 = time.monotonic()
+    rootfs = work / f"rootfs-{arch}"
+    stamp = work / f"rootfs-{arch}.{key}.ok"
+    if not stamp.exists():
+        if shutil.which("debootstrap") is None:
+            raise EngineError("debootstrap is not installed (apt-get install debootstrap)")
+        if rootfs.exists():
+            shutil.rmtree(rootfs)
+        work.mkdir(parents=True, exist_ok=True)
+        cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", f"--arch={arch}",
+               SUITE, str(rootfs), apt_mirror()]
+        with (log or work / f"debootstrap-{arch}.log").open("ab") as fh:
+            rc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False).returncode  # noqa: S603
+        if rc != 0:
+            raise EngineError(f"debootstrap {arch} failed ({rc}); see {log or work}")
+        # apt lists and caches are not needed in a base for pip-installed images
+        for sub in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            for p in (rootfs / sub).glob("*"):
+                if p.is_file():
+                    p.unlink()
+        stamp.touch()
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)  # noqa: S603, S607
+    imp = subprocess.run(  # noqa: S603
+        ["docker", "import", "--platform", f"linux/{arch}", "--change", f"LABEL org.sambert.base-key={key}",  # noqa: S607
+         "--change", 'CMD ["python3"]', "-", tag],
+        stdin=tar.stdout, env=engine.env, capture_output=True, check=False,
+    )
+    tar.wait()
+    if imp.returncode != 0:
+        raise EngineError(f"docker import failed: {imp.stderr.decode(errors='replace')[-500:]}")
+    return {"tag": tag, "made": True, "seconds": round(time.monotonic() - t0, 1)}
+
+
+# --------------------------------------------------------------------------------------------- wheelhouse
+
+
+def pip_platform_args(arch: str) -> list[str]:
+    """pip download options for ``arch`` when it is not this machine's (binary wheels for cp311 only)."""
+    if arch == arch_name():
+        return []
+    plat = {"arm64": "manylinux2014_aarch64", "amd64": "manylinux2014_x86_64"}[arch]
+    return ["--platform", plat, "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp"]
+
+
+def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, log: Path | None = None) -> dict:
+    """``pip download`` every pin of both locks plus the build extras into ``dest`` (cached: a stamp per locks
+    hash). Returns ``{"dir", "files", "downloaded"}``."""
+    import sys
+
+    h = hashlib.sha256(b"".join(p.read_bytes() for p in LOCKS) + repr(BUILD_EXTRAS).encode()).hexdigest()[:16]
+    stamp = dest / f".filled-{h}"
+    downloaded = False
+    if not stamp.exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        cmd = [python or sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+               "-d", str(dest), *pip_platform_args(arch)]
+        for lock in LOCKS:
+            cmd += ["-r", str(lock)]
+        cmd += list(BUILD_EXTRAS)
+        with (log or dest.parent / f"wheelhouse-{arch}.log").open("ab") as fh:
+            rc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False).returncode  # noqa: S603
+        if rc != 0:
+            raise EngineError(f"pip download for {arch} failed ({rc}); see {log or dest.parent}")
+        for old in dest.glob(".filled-*"):
+            old.unlink()
+        stamp.touch()
+        downloaded = True
+    return {"dir": str(dest), "files": len([p for p in dest.iterdir() if not p.name.startswith(".")]),
+            "downloaded": downloaded}
+
+
+def stage_wheelhouse(src: Path, context_dir: Path = REPO / "wheelhouse") -> int:
+    """Put the wheels of ``src`` into the build context's ``wheelhouse/`` (hard links when possible), removing
+    wheels of other sets; its README.md stays. Returns the number of files staged."""
+    keep = {p.name for p in src.iterdir() if not p.name.startswith(".")}
+    for p in context_dir.iterdir():
+        if p.name != "README.md" and p.name not in keep:
+            p.unlink()
+    for name in keep:
+        target = context_dir / name
+        if target.exists():
+            continue
+        try:
+            os.link(src / name, target)
+        except OSError:
+            shutil.copy2(src / name, target)
+    return len(keep)
