@@ -11,9 +11,9 @@ import pytest
 from moto import mock_aws
 
 from sambert_lambda.batch import handle_s3_event, notify, tasks
-from sambert_lambda.batch.fsstorage import FileStorage
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.settings import load_settings
+from sambert_lambda.storage.files import FileStorage
 from tests.support.batch import FakeContext, FakeSynth, s3_event
 
 BUCKET = "batch-notify"
