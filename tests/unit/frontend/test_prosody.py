@@ -63,6 +63,13 @@ def test_a_monosyllabic_subject_pronoun_stands_alone_but_never_ends_a_phrase(fe)
     assert breaks(fe, "我想买两斤苹果。")["我"] == 1  # 我 #1 想买, not 我想
     assert breaks(fe, "这道题我想了半天。")["我"] == 1  # no #2 after the lone pronoun
     assert breaks(fe, "我们帮我拿一下。")["帮"] == 0  # an object pronoun still joins its verb
+    assert breaks(fe, "我是北京人。")["我"] == 0  # 我是: the copula joins
+
+
+def test_a_demonstrative_joins_its_noun_and_imperative_bie_stands_alone(fe):
+    assert breaks(fe, "该公司去年营收很高。")["该"] == 0
+    assert breaks(fe, "这瓶水五百毫升。").get("这瓶") == 0
+    assert breaks(fe, "你别担心。")["别"] == 1  # 别 #1 担心 (negation 不 leans on its verb: 不知道)
 
 
 @pytest.mark.parametrize(("text", "word", "expected"), [
