@@ -78,6 +78,9 @@ def test_a_demonstrative_joins_its_noun_and_imperative_bie_stands_alone(fe):
     ("今天晚上见", "晚上", ["wan3", "shang5"]),
     ("我觉得不错", "觉得", ["jue2", "de5"]),
     ("天天向上", "天天", ["tian1", "tian1"]),
+    ("他躲在被窝里", "被窝", ["bei4", "wo5"]),
+    ("签了劳动合同", "合同", ["he2", "tong5"]),
+    ("自由自在", "自由自在", ["zi4", "you2", "zi4", "zai4"]),  # 自在 is light only on its own
 ])
 def test_light_syllables(fe, text, word, expected):
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
@@ -95,3 +98,8 @@ def test_light_syllables(fe, text, word, expected):
 def test_full_tones_stay_full(fe, text, index, expected):
     syls = [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
     assert syls[index] == expected
+
+
+def test_shei_is_the_spoken_reading(fe):
+    words = {w["text"]: w for w in fe.analyze("你是谁？")["words"]}
+    assert words["谁"]["pinyin"] == ["shei2"]
