@@ -90,6 +90,14 @@ def test_openapi_declares_error_responses(client):
     assert responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
 
 
+def test_openapi_shows_the_job_marks_fields(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    marks = schemas["JobRequest"]["properties"]["speech_marks"]
+    assert "ssml" in json.dumps(marks) and "sentence" in json.dumps(marks)
+    assert "speech_marks_url" in schemas["JobStatus"]["properties"]
+    assert {"speech_marks_url", "text_offset"} <= set(schemas["JobPart"]["properties"])
+
+
 def test_speech_endpoint(client):
     r = client.post("/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": "alloy",
                                               "response_format": "wav", "speed": 1.0})
