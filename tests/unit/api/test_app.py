@@ -90,6 +90,14 @@ def test_openapi_declares_error_responses(client):
     assert responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
 
 
+def test_openapi_shows_the_job_marks_fields(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    marks = schemas["JobRequest"]["properties"]["speech_marks"]
+    assert "ssml" in json.dumps(marks) and "sentence" in json.dumps(marks)
+    assert "speech_marks_url" in schemas["JobStatus"]["properties"]
+    assert {"speech_marks_url", "text_offset"} <= set(schemas["JobPart"]["properties"])
+
+
 def test_openapi_operation_ids_are_unique(client):
     """OpenAPI requires one id per operation (Swagger UI's deep links use them); GET and HEAD /healthz differ."""
     import warnings
