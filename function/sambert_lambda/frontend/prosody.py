@@ -230,7 +230,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
         # a personal pronoun as subject stands alone (我 #1 马上, 我 #1 想), but for the copula (我是); a
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
-        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun \
+        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
                 and not cur.joins_next:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
