@@ -31,6 +31,8 @@ LOCKS = (REPO / "requirements" / "lambda.txt", REPO / "requirements" / "lambda-o
 # What the build stages install beyond the locks: the build backend for the package itself (setuptools>=77
 # understands project.license) and the ONNX exporter of the onnx-export stage (Dockerfile ARG ONNX_VERSION).
 BUILD_EXTRAS = ("setuptools>=77", "wheel", "onnx==1.23.2")
+# Pins with no wheel on PyPI (pure-Python sdists, built in the image): downloaded as sdists for any platform.
+SDIST_ONLY = ("jieba", "zhconv")
 BASE_PACKAGES = ("python3", "python3-venv", "python-is-python3", "ca-certificates")
 SUITE = "bookworm"
 
@@ -231,29 +233,45 @@ def pip_platform_args(arch: str) -> list[str]:
     """pip download options for ``arch`` when it is not this machine's (binary wheels for cp311 only)."""
     if arch == arch_name():
         return []
-    plat = {"arm64": "manylinux2014_aarch64", "amd64": "manylinux2014_x86_64"}[arch]
-    return ["--platform", plat, "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp"]
+    m = {"arm64": "aarch64", "amd64": "x86_64"}[arch]
+    plats = [a for tag in ("manylinux2014", "manylinux_2_17", "manylinux_2_27", "manylinux_2_28")
+             for a in ("--platform", f"{tag}_{m}")]
+    return [*plats, "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp"]
 
 
 def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, log: Path | None = None) -> dict:
     """``pip download`` every pin of both locks plus the build extras into ``dest`` (cached: a stamp per locks
-    hash). Returns ``{"dir", "files", "downloaded"}``."""
+    hash). Returns ``{"dir", "files", "downloaded"}``.
+
+    For another architecture (arm64 on an x86 host) only the torch-free lock is downloaded, as binary wheels for
+    that platform, plus the pure-Python sdists (jieba, zhconv) as they are: torch's arm64 wheel on PyPI requires
+    CUDA packages, and the PyTorch CPU index may be unreachable, so the foreign image is the ONNX one."""
     import sys
 
-    h = hashlib.sha256(b"".join(p.read_bytes() for p in LOCKS) + repr(BUILD_EXTRAS).encode()).hexdigest()[:16]
+    native = arch == arch_name()
+    locks = LOCKS if native else (LOCKS[1],)
+    h = hashlib.sha256(b"".join(p.read_bytes() for p in locks) + repr(BUILD_EXTRAS).encode()).hexdigest()[:16]
     stamp = dest / f".filled-{h}"
     downloaded = False
     if not stamp.exists():
         dest.mkdir(parents=True, exist_ok=True)
-        cmd = [python or sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-               "-d", str(dest), *pip_platform_args(arch)]
-        for lock in LOCKS:
-            cmd += ["-r", str(lock)]
-        cmd += list(BUILD_EXTRAS)
+        pip = [python or sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+               "-d", str(dest)]
+        cmds = []
+        if native:
+            cmds.append([*pip, *(a for lock in locks for a in ("-r", str(lock))), *BUILD_EXTRAS])
+        else:
+            pins = [ln.strip() for ln in locks[0].read_text().splitlines() if "==" in ln and not ln.startswith("#")]
+            sdists = [p for p in pins if p.split("==")[0] in SDIST_ONLY]
+            binary = dest.parent / f"binary-pins-{arch}.txt"
+            binary.write_text("\n".join(p for p in pins if p not in sdists) + "\n")
+            cmds.append([*pip, *pip_platform_args(arch), "-r", str(binary), "setuptools>=77", "wheel"])
+            cmds.append([*pip, "--no-deps", "--no-binary=:all:", *sdists])
         with (log or dest.parent / f"wheelhouse-{arch}.log").open("ab") as fh:
-            rc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False).returncode  # noqa: S603
-        if rc != 0:
-            raise EngineError(f"pip download for {arch} failed ({rc}); see {log or dest.parent}")
+            for cmd in cmds:
+                rc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False).returncode  # noqa: S603
+                if rc != 0:
+                    raise EngineError(f"pip download for {arch} failed ({rc}); see {log or dest.parent}")
         for old in dest.glob(".filled-*"):
             old.unlink()
         stamp.touch()
@@ -262,19 +280,31 @@ def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, 
             "downloaded": downloaded}
 
 
-def stage_wheelhouse(src: Path, context_dir: Path = REPO / "wheelhouse") -> int:
-    """Put the wheels of ``src`` into the build context's ``wheelhouse/`` (hard links when possible), removing
-    wheels of other sets; its README.md stays. Returns the number of files staged."""
-    keep = {p.name for p in src.iterdir() if not p.name.startswith(".")}
+def stage_wheelhouse(*srcs: Path, context_dir: Path = REPO / "wheelhouse") -> int:
+    """Put the wheels of every ``srcs`` directory into the build context's ``wheelhouse/`` (hard links when
+    possible), removing any others; its README.md stays. pip picks each platform's wheels from the union, and
+    one unchanged set keeps the build cache valid for every architecture. Returns the number of files staged."""
+    files = {p.name: p for src in srcs for p in src.iterdir() if not p.name.startswith(".") and p.is_file()
+             and not p.name.endswith(".txt")}
     for p in context_dir.iterdir():
-        if p.name != "README.md" and p.name not in keep:
+        if p.name != "README.md" and p.name not in files:
             p.unlink()
-    for name in keep:
+    for name, path in files.items():
         target = context_dir / name
         if target.exists():
             continue
         try:
-            os.link(src / name, target)
+            os.link(path, target)
         except OSError:
-            shutil.copy2(src / name, target)
-    return len(keep)
+            shutil.copy2(path, target)
+    return len(files)
+
+
+def binfmt_aarch64() -> str | None:
+    """None when arm64 binaries run here (qemu-aarch64 registered with binfmt_misc), else the reason they do not."""
+    entry = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
+    if not entry.exists():
+        return "qemu-aarch64 is not registered with binfmt_misc (apt-get install qemu-user-static binfmt-support)"
+    if not entry.read_text().startswith("enabled"):
+        return "qemu-aarch64 is registered but disabled"
+    return None

@@ -31,6 +31,7 @@ import io
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,7 @@ from infra.docker_engine import (
     EngineError,
     EngineUnavailable,
     arch_name,
+    binfmt_aarch64,
     ensure_base,
     fill_wheelhouse,
     stage_wheelhouse,
@@ -283,10 +285,10 @@ def last_json(stdout: bytes) -> Any:
 # --------------------------------------------------------------------------------------------- RIE in the image
 
 
-def rie_binary() -> Path:
+def rie_binary(arch: str = "amd64") -> Path:
     import samcli
 
-    return Path(samcli.__file__).parent / "local" / "rapid" / f"aws-lambda-rie-{'x86_64' if arch_name() == 'amd64' else 'arm64'}"
+    return Path(samcli.__file__).parent / "local" / "rapid" / f"aws-lambda-rie-{'x86_64' if arch == 'amd64' else 'arm64'}"
 
 
 def cgroup_peak_mb(container_id: str) -> float | None:
@@ -298,18 +300,21 @@ def cgroup_peak_mb(container_id: str) -> float | None:
     return None
 
 
-def run_in_rie(engine: Engine, tag: str, env: dict[str, str], logs: Path, warm_runs: int = 3) -> dict[str, Any]:
+def run_in_rie(engine: Engine, tag: str, env: dict[str, str], logs: Path, warm_runs: int = 3, arch: str = "amd64",
+               mounts: tuple[str, ...] = (), python: str = "python") -> dict[str, Any]:
     """The image under the RIE as user 65534: container start -> first /healthz answer, init_seconds, one
     synthesis decoded, warm synthesis times and the cgroup's peak memory."""
     ev = _events_module()
     name = f"sambert-image-test-{uuid.uuid4().hex[:6]}"
     cmd = ["run", "-d", "--name", name, "--pull", "never", "--user", "65534:65534", "--memory", "3008m",
-           "-v", f"{rie_binary()}:/rie:ro", "--entrypoint", "/rie"]
+           "-v", f"{rie_binary(arch)}:/rie:ro", "--entrypoint", "/rie"]
+    for m in mounts:
+        cmd += ["-v", m]
     for k, v in env.items():
         cmd += ["-e", f"{k}={v}"]
     out: dict[str, Any] = {"ok": False}
     t0 = time.monotonic()
-    cid = engine.run(*cmd, tag, "python", "-m", "awslambdaric", "sambert_lambda.handler.handler").stdout.strip()
+    cid = engine.run(*cmd, tag, python, "-m", "awslambdaric", "sambert_lambda.handler.handler").stdout.strip()
     try:
         ip = engine.run("inspect", "-f", "{{.NetworkSettings.IPAddress}}", cid).stdout.strip()
         url = f"http://{ip}:8080{INVOKE_PATH}"
@@ -346,6 +351,8 @@ def run_in_rie(engine: Engine, tag: str, env: dict[str, str], logs: Path, warm_r
         out["warm_ms_all"] = [round(w) for w in warm]
         out["peak_memory_mb"] = cgroup_peak_mb(cid)
         out["user"] = engine.run("exec", cid, "id", "-u", check=False).stdout.strip() or None
+        out["machine"] = engine.run("exec", cid, python, "-c", "import platform; print(platform.machine())",
+                                    check=False).stdout.strip() or None
         out["ok"] = st == 200 and out["audio"].get("frames", 0) > 0
     except Exception as e:  # noqa: BLE001 (recorded in the report)
         out["error"] = f"{type(e).__name__}: {e}"
@@ -393,6 +400,40 @@ def s3_put_case(stack: dict, s3: Any, sqs: Any, run_invoke) -> dict[str, Any]:
     return out
 
 
+def arm64_check(engine: Engine, fn_env: dict[str, str], work: Path, logs: Path) -> dict[str, Any]:
+    """Under qemu emulation: the arm64 base, the ONNX venv stage (``--target deps-onnx``: arm64 wheels, the package,
+    the frontend cache) built for arm64, and one synthesis with the tiny test voice through the RIE in that image.
+    Only whether it ran is reported: emulated timings say nothing about arm64 performance."""
+    reason = binfmt_aarch64()
+    if reason:
+        return {"ok": False, "reason": reason}
+    out: dict[str, Any] = {"ok": False, "emulated": True}
+    try:
+        base = ensure_base(engine, work / "base", "arm64", log=logs / "debootstrap-arm64.log")
+        tag = "sambert-lambda:onnx-arm64-deps"
+        log(f"arm64: building --target deps-onnx on {base['tag']} under emulation")
+        args = {"BASE_IMAGE": base["tag"], "PACKAGES": "wheelhouse"}
+        out["target"], out["tag"] = "deps-onnx", tag
+        out["build_s"] = build(engine, "deps-onnx", tag, args, logs)
+        voice = work / "arm64" / "voice"
+        if not (voice / "onnx").is_dir():
+            if voice.exists():
+                shutil.rmtree(voice)
+            subprocess.run([sys.executable, "-m", "sambert_lambda", "make-test-voice", str(voice), "--size", "tiny",  # noqa: S603
+                            "--voices", "1", "--onnx"], check=True, cwd=REPO, capture_output=True)
+        env = {**fn_env, "TTS_BACKEND": "onnx", "TTS_MODEL_DIR": "/voice", "TTS_ONNX_DIR": "/voice/onnx",
+               "HOME": "/tmp",  # noqa: S108 (inside the container, as the runtime stages set it)
+               "SAMBERT_FRONTEND_CACHE": "/opt/frontend/sambert-frontend.cache"}
+        ran = run_in_rie(engine, tag, env, logs, warm_runs=0, arch="arm64", mounts=(f"{voice}:/voice:ro",),
+                         python="/opt/venv/bin/python")
+        out.update({k: ran.get(k) for k in ("ok", "audio", "machine", "user", "error")})
+        out["ok"] = bool(ran.get("ok")) and ran.get("machine") == "aarch64"
+    except (EngineError, subprocess.CalledProcessError) as e:
+        out["error"] = str(e)[-1500:]
+    log(f"arm64: {'synthesized under emulation' if out['ok'] else 'FAILED'}")
+    return out
+
+
 def run(opts: argparse.Namespace) -> dict[str, Any]:
     t_start = time.monotonic()
     work = Path(opts.work)
@@ -410,7 +451,11 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
         report["base_mb"] = report["base"]["size_mb"]
         log(f"base {base['tag']}: {report['base_mb']} MB")
         wh = fill_wheelhouse(work / "wheelhouse" / arch, arch, log=logs / f"wheelhouse-{arch}.log")
-        report["wheelhouse"] = {**wh, "staged": stage_wheelhouse(Path(wh["dir"]))}
+        dirs = [Path(wh["dir"])]
+        if opts.arm64:
+            wh_arm = fill_wheelhouse(work / "wheelhouse" / "arm64", "arm64", log=logs / "wheelhouse-arm64.log")
+            dirs.append(Path(wh_arm["dir"]))
+        report["wheelhouse"] = {**wh, "staged": stage_wheelhouse(*dirs)}
         args = build_args(base["tag"], opts.voices)
         report["images"] = {}
         for target, tag in TARGETS.items():
@@ -438,12 +483,13 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
             for target, tag in TARGETS.items():
                 log(f"{target}: under the RIE as user 65534")
                 report["containers"][target] = run_in_rie(engine, tag, fn_env, logs)
+            report["arm64"] = arm64_check(engine, fn_env, work, logs) if opts.arm64 else {
+                "ok": None, "reason": "not run (--no-arm64)"}
     c = report["containers"]
     report["cold_start_s"] = {t: {"first_response_s": v.get("cold_start_s"), "init_seconds": v.get("init_seconds")}
                               for t, v in c.items()}
     report["warm_ms"] = {t: v.get("warm_ms") for t, v in c.items()}
     report["peak_memory_mb"] = {t: v.get("peak_memory_mb") for t, v in c.items()}
-    report["arm64"] = {"ok": None, "reason": "not run (pass --arm64)"}
     cases = report["sam"].get("sam_local_invoke", {})
     report["sam_local_invoke"] = cases
     sl = report["sam"].get("start_lambda")
@@ -455,7 +501,8 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
                     and bool(cases) and all(v.get("ok") for v in cases.values())
                     and (sl is None or ("error" not in sl and all(v.get("ok") for v in sl.values() if isinstance(v, dict))))
                     and all(v.get("ok") for v in c.values())
-                    and all(report["images"][t]["size_mb"] <= lim for t, lim in limits.items()))
+                    and all(report["images"][t]["size_mb"] <= lim for t, lim in limits.items())
+                    and report["arm64"].get("ok") is not False)
     report["seconds"] = round(time.monotonic() - t_start, 1)
     report["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]  # timings are only as good as this
     return report
@@ -562,6 +609,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-start-lambda", dest="start_lambda", action="store_false",
                    help="skip the sam local start-lambda + boto3 lambda.invoke pass")
     p.add_argument("--start-lambda-port", type=int, default=3011)
+    p.add_argument("--no-arm64", dest="arm64", action="store_false",
+                   help="skip the arm64 build and synthesis under qemu emulation")
     opts = p.parse_args(argv)
     try:
         report = run(opts)

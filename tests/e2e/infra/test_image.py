@@ -129,3 +129,12 @@ def test_localstack_listened_on_loopback_and_the_bridge_only(report):
 
 def test_the_report_passes_as_a_whole(report):
     assert report["ok"] and report["_exit"] == 0
+
+
+def test_arm64_onnx_stage_synthesizes_once_under_emulation(report):
+    arm = report["arm64"]
+    if arm.get("ok") is None:
+        _skip_loudly(f"arm64 not run: {arm.get('reason')}")
+    assert arm["ok"] and arm["machine"] == "aarch64" and arm["emulated"] is True, arm
+    assert arm["audio"]["frames"] > 0 and arm["user"] == "65534"
+    assert not any(k in arm for k in ("warm_ms", "cold_start_s")), "emulated timings are not arm64 figures"
