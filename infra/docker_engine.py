@@ -59,6 +59,7 @@ class Engine:
         self.storage_driver = storage_driver
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen | None = None
+        self.bridge: str | None = None  # a bridge of our own, so that two engines on one machine never share one
         self.socket = self.state / "docker.sock"
         self.env = {**os.environ, "DOCKER_HOST": f"unix://{self.socket}", "DOCKER_BUILDKIT": "0"}
         self.driver = ""
@@ -73,6 +74,7 @@ class Engine:
         errors = []
         for driver in drivers:
             try:
+                self._make_bridge()
                 self._start(driver)
                 image = self._any_image()
                 if image:  # can this driver mount a container's root? (overlay2 fails here on some kernels)
@@ -93,6 +95,7 @@ class Engine:
         log = (self.state / "dockerd.log").open("ab")
         self.proc = subprocess.Popen(  # noqa: S603
             ["dockerd", f"--storage-driver={driver}", "--iptables=false", "--ip-masq=false",  # noqa: S607
+             *(["--bridge", self.bridge] if self.bridge else []),
              "--data-root", str(data), "--exec-root", str(exec_root), "-H", f"unix://{self.socket}",
              "--pidfile", str(self.state / "dockerd.pid")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
@@ -108,15 +111,38 @@ class Engine:
             time.sleep(0.5)
         raise EngineError(f"dockerd did not answer within {self.start_timeout:.0f} s")
 
+    def _make_bridge(self) -> None:
+        """Create a bridge interface with a /24 no interface on this machine uses yet (172.29.N.0/24)."""
+        if shutil.which("ip") is None:
+            return  # dockerd makes docker0 itself
+        used = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+        for n in range(10, 250):
+            net = f"172.29.{n}."
+            if net in used:
+                continue
+            name = f"sbr{os.getpid() % 100000}"
+            cmds = [["ip", "link", "add", "name", name, "type", "bridge"],
+                    ["ip", "addr", "add", f"{net}1/24", "dev", name], ["ip", "link", "set", name, "up"]]
+            for c in cmds:
+                if subprocess.run(c, capture_output=True, check=False).returncode != 0:  # noqa: S603
+                    self._drop_bridge(name)
+                    return
+            self.bridge = name
+            return
+
+    @staticmethod
+    def _drop_bridge(name: str) -> None:
+        subprocess.run(["ip", "link", "delete", name], capture_output=True, check=False)  # noqa: S603, S607
+
     def _any_image(self) -> str | None:
         out = self.run("images", "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
         return next((i for i in out if i.startswith("local/python:")), None)
 
     def stop(self) -> None:
-        """SIGTERM the dockerd we started (its containers stop with it), SIGKILL after 30 s."""
-        if self.proc is None:
-            return
+        """SIGTERM the dockerd we started (its containers stop with it), SIGKILL after 30 s; drop our bridge."""
         for sig, wait in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 10.0)):
+            if self.proc is None:
+                break
             with contextlib.suppress(ProcessLookupError):
                 self.proc.send_signal(sig)
             try:
@@ -125,6 +151,9 @@ class Engine:
             except subprocess.TimeoutExpired:
                 continue
         self.proc = None
+        if self.bridge:
+            self._drop_bridge(self.bridge)
+            self.bridge = None
 
     def __enter__(self) -> Engine:
         return self.start()

@@ -59,9 +59,21 @@ WORK = REPO / "var" / "image-test"
 FUNCTION = "TtsFunction"
 VOICE = "zhitian_emo"
 TARGETS = {"runtime-onnx": "sambert-lambda:onnx", "runtime": "sambert-lambda:torch"}
-LOCALSTACK_PORT = 4599
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 TEXT = "你好，欢迎使用语音合成服务。"
+ARM64_NOT_RUN = (
+    "not run by default (--arm64 runs it): under Debian bookworm's qemu-aarch64 7.2, onnxruntime 1.32.0 (aarch64 "
+    "wheel) segfaults at import, so the ONNX engine cannot synthesize under emulation; the torch image has no "
+    "reachable arm64 CPU wheel (PyPI's torch 2.13.0 aarch64 wheel requires CUDA packages)")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on at 127.0.0.1 right now (two runs on one machine never share one)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def log(msg: str) -> None:
@@ -470,7 +482,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
                 report["all_voices_mb"][target] = docker_sizes(tag + "-all", base['tag'], engine.env)["size_mb"]
                 log(f"{target} with every voice: {report['all_voices_mb'][target]} MB ({secs} s)")
         bridge = report["engine"]["bridge"]
-        with LocalStackServer(["127.0.0.1", bridge], opts.localstack_port, work / "localstack") as ls:
+        with LocalStackServer(["127.0.0.1", bridge], opts.localstack_port or free_port(), work / "localstack") as ls:
             from infra.setup_resources import clients, ensure_resources
 
             stack = ensure_resources(ls.endpoint, f"image-test-{uuid.uuid4().hex[:8]}")
@@ -484,7 +496,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
                 log(f"{target}: under the RIE as user 65534")
                 report["containers"][target] = run_in_rie(engine, tag, fn_env, logs)
             report["arm64"] = arm64_check(engine, fn_env, work, logs) if opts.arm64 else {
-                "ok": None, "reason": "not run (--no-arm64)"}
+                "ok": None, "reason": ARM64_NOT_RUN}
     c = report["containers"]
     report["cold_start_s"] = {t: {"first_response_s": v.get("cold_start_s"), "init_seconds": v.get("init_seconds")}
                               for t, v in c.items()}
@@ -546,7 +558,7 @@ def sam_section(engine: Engine, args: dict[str, str], fn_env: dict[str, str], st
     log(f"sam local invoke s3_put: {cases['s3_put'].get('status')} manifest {cases['s3_put'].get('manifest')}")
     out["sam_local_invoke"] = cases
     if opts.start_lambda:
-        out["start_lambda"] = start_lambda_cases(built, env_vars, env, engine, logs, opts.start_lambda_port)
+        out["start_lambda"] = start_lambda_cases(built, env_vars, env, engine, logs, opts.start_lambda_port or free_port())
     return out
 
 
@@ -605,12 +617,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--voices", default=VOICE, help="voices baked in the measured images (default: %(default)s)")
     p.add_argument("--no-all-voices", dest="all_voices", action="store_false",
                    help="skip the second build with every voice (all_voices_mb)")
-    p.add_argument("--localstack-port", type=int, default=LOCALSTACK_PORT)
+    p.add_argument("--localstack-port", type=int, default=0, help="default: a free port")
     p.add_argument("--no-start-lambda", dest="start_lambda", action="store_false",
                    help="skip the sam local start-lambda + boto3 lambda.invoke pass")
-    p.add_argument("--start-lambda-port", type=int, default=3011)
-    p.add_argument("--no-arm64", dest="arm64", action="store_false",
-                   help="skip the arm64 build and synthesis under qemu emulation")
+    p.add_argument("--start-lambda-port", type=int, default=0, help="default: a free port")
+    p.add_argument("--arm64", action="store_true",
+                   help="also build the ONNX venv stage for arm64 and synthesize once under qemu emulation (off by "
+                        "default: onnxruntime 1.32.0 crashes at import under Debian bookworm's qemu-aarch64 7.2)")
     opts = p.parse_args(argv)
     try:
         report = run(opts)
