@@ -203,6 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except OSError as e:  # a path the command could not read or write, a port it could not bind
+        where = f": {e.filename}" if e.filename else ""
+        print(f"sambert-lambda {name}: error [io_error]: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 (a bug: one line like every other error, never a traceback)
+        print(f"sambert-lambda {name}: error [internal_error]: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

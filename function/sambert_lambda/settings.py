@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         "fp32", description="bf16 is lossy (measured ~40 dB waveform SNR) and pays off only on CPUs with bf16 units"
     )
     lexicon_file: str | None = Field(None, description="custom pronunciations baked into the image (docs/http-api.md)")
+    frontend_cache: str | None = Field(
+        None, description="the baked frontend dictionary cache (sambert-lambda frontend-cache); off = none. The frontend"
+        " reads it at first use (frontend.dict_cache), also where no service settings exist"
+    )
     threads: int = Field(0, ge=0, le=64, description="0 = one per vCPU")
 
     # model

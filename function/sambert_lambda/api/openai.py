@@ -63,6 +63,9 @@ def speech_request(data: Any) -> tuple[TTSRequest, SpeechOptions]:
             raise InvalidField(f"unknown field '{key}'", code="unknown_field")
     if "input" not in data:
         raise InvalidField("'input' is required", code="missing_input")
+    fmt = data.get("response_format")
+    if isinstance(fmt, str) and fmt.strip().lower() == "aac":
+        raise InvalidField(AAC_REFUSED, code="invalid_response_format")
     values = {name: check_field(name, data[name], spec) for name, spec in _SPECS.items() if name in data}
     headers: dict[str, str] = {}
     speed = values.get("speed", 1.0)
@@ -76,6 +79,10 @@ def speech_request(data: Any) -> tuple[TTSRequest, SpeechOptions]:
         core["sample_rate"] = OPENAI_PCM_RATE
     options = SpeechOptions(headers, sse=values.get("stream_format") == "sse", stream=values.get("stream") is not False)
     return TTSRequest.from_dict(core), options
+
+
+AAC_REFUSED = ("'response_format': aac is not offered: its only packaged encoder (FFmpeg, through PyAV) would add "
+               "about 100 MB to the function; use opus (smaller at the same quality) or mp3 (plays everywhere)")
 
 
 def json_schema() -> dict[str, Any]:

@@ -10,8 +10,18 @@ from __future__ import annotations
 import argparse
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535; 0 picks a free one)")
+    return port
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    parser.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000)")
     parser.add_argument("--log-level", default="warning", help="uvicorn's access/error log level")
     parser.add_argument("--files", default=None, metavar="DIR",
                         help="store audio as local files in DIR (default without TTS_BUCKET: a temp directory)")

@@ -24,7 +24,7 @@ the other tables as ``sys.modules`` entries under the names the packages import 
 pypinyin's segmenter; ``install_zhconv()`` (called by TN before the first conversion) gives zhconv its tables.
 The packages' own code then runs unchanged on identical data.
 
-Where the cache lives: ``$SAMBERT_FRONTEND_CACHE`` (bake it into the image with
+Where the cache lives: ``$TTS_FRONTEND_CACHE`` (bake it into the image with
 ``sambert-lambda frontend-cache --out PATH``; ``off`` disables it), else a file in the temp directory written on
 first use.
 A missing, stale, older-format or unreadable cache never fails: the packages then load their own files as usual.
@@ -51,7 +51,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-CACHE_ENV = "SAMBERT_FRONTEND_CACHE"
+CACHE_ENV = "TTS_FRONTEND_CACHE"
 FORMAT = 3  # 2: pieces without checksums (never released); 1: one marshal blob
 MAGIC = b"sambert-frontend-cache\n"
 _LOCK = threading.Lock()
@@ -96,7 +96,7 @@ def cache_key() -> str:
 
 
 def default_path() -> Path | None:
-    """``$SAMBERT_FRONTEND_CACHE`` (``off`` = no cache), else a file in the temp directory."""
+    """``$TTS_FRONTEND_CACHE`` (``off`` = no cache), else a file in the temp directory."""
     env = os.environ.get(CACHE_ENV)
     if env == "off":
         return None
@@ -1011,7 +1011,7 @@ def _header(path: Path) -> dict | None:
 def install(path: Path | None = None, *, write_missing: bool = True) -> str:
     """Load the frontend dictionaries through the cache. Returns ``"cache"`` (loaded from it), ``"built"`` (no
     usable cache: packages loaded their own files and the cache was written), ``"fallback"`` (packages loaded their
-    own files, no cache written) ``"off"`` (``SAMBERT_FRONTEND_CACHE=off``) or ``"already"`` (done earlier in this
+    own files, no cache written) ``"off"`` (``TTS_FRONTEND_CACHE=off``) or ``"already"`` (done earlier in this
     process). Never raises for a bad cache."""
     with _LOCK:
         if "mode" in _state:

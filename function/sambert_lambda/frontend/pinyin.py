@@ -215,7 +215,7 @@ def context_readings(words: list[Word]) -> None:
     """Readings that the neighbouring words decide, for single-character words the dictionaries cannot see:
     重 after a degree adverb is the adjective zhong4 (很重); 觉 as the noun 'sleep' is jiao4 (好觉, 午觉);
     数/量 in a reduplicated verb are shu3/liang2 (数一数); 得 'must' after a pronoun or an adverb and before a verb
-    is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字)."""
+    is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2."""
     zh = [w for w in words if w.kind == "zh" and len(w.pinyin) == len(w.text)]
     for k, w in enumerate(zh):
         prev = zh[k - 1] if k else None
@@ -246,6 +246,9 @@ def context_readings(words: list[Word]) -> None:
         if t.endswith("行") and nxt is not None and nxt.text[0] in _HANG_NOUNS and (
                 t[:-1][-1:] in _NUMERALS or (t == "行" and prev is not None and prev.text[-1:] in _NUMERALS)):
             w.pinyin[-1] = "hang2"
+        for i, c in enumerate(t):
+            if c == "谁" and w.pinyin[i] == "shui2":
+                w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
 
 
 class G2P:

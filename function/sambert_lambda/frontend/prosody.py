@@ -1,14 +1,20 @@
-"""Prosody breaks #1-#4 from rules over jieba words and POS tags (no prosody labels were available).
+"""Prosody breaks #1-#4 from rules over jieba words and POS tags (no prosody labels were used to fit them).
 
-- #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles, suffixes, locatives
-  and measure words (u*, y, e, k, f, q) join the previous group; a monosyllabic adverb, preposition, conjunction or
-  prefix (d, p, c, h) joins the next word (up to 3 syllables); two monosyllables join (but a monosyllabic adverb such as 不/很 opens a new group: 我 #1 不知道); an object pronoun
-  joins its verb; a monosyllabic noun joins a group ending in
-  的/地/得. Words longer than 4 syllables are split at dictionary sub-words. English words stand alone.
+- #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles always, and short
+  suffixes, locatives and measure words (k, f, q) join the previous group; a monosyllabic adverb, preposition,
+  conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差); negation leans on its
+  verb up to 3 syllables (不知道); two monosyllables join unless the second is such a function word; a monosyllabic
+  subject pronoun stands alone (我 #1 想买); an object pronoun joins its verb; a monosyllabic noun joins a group
+  ending in 的/地/得. A number with its measure word or unit is one group. Words longer than 4 syllables are split at
+  dictionary sub-words. English words stand alone.
 - #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
-  syllables; at a nominal -> verbal boundary once the phrase has ≥ 5 syllables, or ≥ 3 when everything so far is
-  nominal (a subject noun phrase: 卡尔普 #2 陪外孙); and at the next boundary once a phrase grows past 10 syllables.
-- #3 at commas, enumeration commas, semicolons, colons, dashes and brackets inside a sentence.
+  syllables; at a subject/predicate boundary (nominal -> verbal) once the phrase has ≥ 5 syllables, or ≥ 3 when
+  everything so far is nominal (卡尔普 #2 陪外孙), but not after a time word, a lone pronoun, or before an
+  attributive; after a reporting verb, a fronted time adverbial before a pronoun subject, a locative closing a
+  prepositional adverbial, a temporal locative (期间, 以来); a phrase longer than 12 syllables is split at its best
+  boundary (a predicate start, never inside a noun phrase or number, nearest the middle).
+- #3 at punctuation by kind and length (see ``_punct_break``), and inside unpunctuated stretches longer than 20
+  syllables at the strongest #2 boundary.
 - #4 at the end of the sentence.
 """
 
@@ -23,11 +29,16 @@ _BACK_POS = ("u", "y", "e", "k", "f", "q")
 _FORWARD_POS = ("d", "p", "c", "h")
 _DE = frozenset("的地得")
 _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
+_NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase no length break falls between these
+_TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
+_ADVERB_TAGGED = {"正在": "d", "一起": "d"}  # adverbs the segmenter tags as time words or numerals
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
-_NEGATION = frozenset("不没别甭")  # negation leans on its verb, also a disyllabic one (不知道)
+_NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
+_DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
+_PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
 _REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明".split())
 _SHORT_CLAUSE = 2  # a comma closing a clause of at most this many syllables is a phrase break (#2)
@@ -215,8 +226,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
         if s == 1 and pos.startswith(_BACK_POS) and (n + s <= _MAX_PW + 1 or pos.startswith(("u", "y", "e"))):
             cur.words.append(w)  # a particle always leans on what precedes it, a measure word or locative if short
             return
-        subject_pronoun = (cur.words[0].pos or "x").startswith("r") and not w.unit and (
-            s >= 2 or cur.words[0].text in _PERSONAL)  # 我 #1 马上, 我 #1 想
+        # a personal pronoun as subject stands alone (我 #1 马上, 我 #1 想), but for the copula (我是); a
+        # demonstrative joins its noun (该公司, 这道题)
+        subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun \
                 and not cur.joins_next:
             cur.words.append(w)
@@ -229,7 +241,14 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
         if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW:
             cur.words.append(w)
             return
+        if s == 1 and pos.startswith("n") and len(cur.words) == 1 and n == 2 and last.text[0] in _DEMONSTRATIVES:
+            cur.words.append(w)  # demonstrative + measure word + a one-syllable noun: 这瓶水, 那本书
+            return
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
+
+
+def _pos(w: Word) -> str:
+    return _ADVERB_TAGGED.get(w.text) or w.pos or "x"
 
 
 def _content_pos(pw: ProsodicWord, last: bool) -> str:
@@ -238,10 +257,23 @@ def _content_pos(pw: ProsodicWord, last: bool) -> str:
         return "x"
     if last:
         for w in reversed(items):
-            if not (w.pos or "x").startswith(("u", "y", "e", "k")):
-                return w.pos or "x"
-        return items[-1].pos or "x"
-    return items[0].pos or "x"
+            if not _pos(w).startswith(("u", "y", "e", "k")):
+                return _pos(w)
+        return _pos(items[-1])
+    return _pos(items[0])
+
+
+def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: str, subject: bool) -> bool:
+    """A nominal prosodic word followed by the start of a predicate. Not: a time word before the verb (an adverbial:
+    将于下个月 #1 正式实施), a lone subject pronoun, a verbal noun after an object noun (a compound: 加强城市基础设施
+    #1 建设; after a subject it is the predicate: 本次航班 #2 预计), or an attributive after a numeral or ending in 的
+    (一种 #1 新的 方法)."""
+    if not left.startswith(_NOMINAL) or not right.startswith(_VERBAL) or left.startswith("t") or _lone_pronoun(pw):
+        return False
+    if right.startswith(("vn", "an")) and not subject:
+        return False
+    tail = [w for w in nxt.words if syllable_count(w) > 0]
+    return not (right.startswith("a") and (left.startswith(("m", "q")) or (tail and tail[-1].text in _DE)))
 
 
 def _lone_pronoun(pw: ProsodicWord) -> bool:
@@ -282,6 +314,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     clause = 0  # syllables since the last break ≥ #3
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
+    has_prep = False  # a preposition since that break (an adverbial that a locative closes)
+    candidates: dict[int, int] = {}  # #1 boundaries where a too long phrase may be split (see _balance_phrases)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
     strength: dict[int, int] = {}  # index in speakable -> how strong a syntactic boundary its #2 is
     for k, i in enumerate(speakable):
@@ -289,8 +323,9 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         since += pw.n_syl
         clause += pw.n_syl
         item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
-        all_nominal = all_nominal and all((w.pos or "x").startswith((*_NOMINAL, "k", "u"))
+        all_nominal = all_nominal and all(_pos(w).startswith((*_NOMINAL, "k", "u", "vn", "an"))
                                           for w in pw.words if syllable_count(w) > 0)
+        has_prep = has_prep or any((w.pos or "x").startswith("p") for w in pw.words)
         if k == len(speakable) - 1:
             pw.brk = 4
             continue
@@ -301,7 +336,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             if mark[:1] == "、":
                 item = -1  # counts the next item from zero (see below)
             if pw.brk >= 2:
-                since, all_nominal = 0, True
+                since, all_nominal, has_prep = 0, True, False
             if pw.brk >= 3:
                 clause = 0
             continue
@@ -313,52 +348,77 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         if head and head[-1].text in _REPORT_VERBS and remaining >= 6 and clause >= 4:
             brk = 2  # a reporting verb before its clause object: 数据显示 #2 ...
             strength[k] = 3
-        elif head and (head[-1].pos or "x")[:1] == "f" and since >= 5 and remaining >= 4:
-            brk = 2  # the locative closing an adverbial: 在各方的共同努力下 #2 ...
+        elif head and (head[-1].pos or "x")[:1] == "f" and has_prep and since >= 5 and remaining >= 4:
+            brk = 2  # the locative closing a prepositional adverbial: 在各方的共同努力下 #2 ...
+            strength[k] = 2
+        elif head and head[-1].text.endswith(_TIME_CLOSERS) and since >= 3 and remaining >= 4:
+            brk = 2  # a temporal locative closes a time adverbial: 春运期间 #2 铁路客流 ...
             strength[k] = 2
         elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
             strength[k] = 3 if right.startswith("c") else 2
-        elif left.startswith(_NOMINAL) and right.startswith(_VERBAL) and remaining >= 2 and not _lone_pronoun(pw) and (
+        elif left.startswith("t") and right.startswith("r") and since >= 3 and remaining >= 3:
+            brk = 2  # a fronted time adverbial before the subject: 今天晚上 #2 我们 ...
+            strength[k] = 2
+        elif _subject_predicate(pw, nxt, left, right, all_nominal) and remaining >= 2 and (
                 since >= 5 or (since >= 3 and all_nominal)):
             brk = 2
             strength[k] = 2
-        elif since >= 10 and remaining >= 3:
-            brk = 2
-            strength[k] = 1
         if _is_unit(pw) and _is_unit(nxt):
             brk = 1  # components of one date, time or amount
             strength.pop(k, None)
         pw.brk = brk
         if brk >= 2:
-            since, all_nominal = 0, True
+            since, all_nominal, has_prep = 0, True, False
+        elif not (_is_unit(pw) and _is_unit(nxt)):
+            if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
+                candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) else 1
+    _balance_phrases(pws, speakable, candidates, strength)
     _split_long_stretches(pws, speakable, strength)
+
+
+def _balance_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: dict[int, int],
+                     strength: dict[int, int]) -> None:
+    """A prosodic phrase of more than _PP_MAX syllables is split at its best #1 boundary: not inside a noun phrase
+    nor a number, at least 3 syllables on each side, the start of a predicate (adverb, verb, preposition, conjunction,
+    adjective) over other boundaries, nearest the middle among equals; repeated until none is too long. A new #2
+    counts as the weakest kind when intonational phrases are split next."""
+    for k in _split_all(pws, speakable, candidates, level=2, limit=_PP_MAX, side=3):
+        strength[k] = 1
 
 
 def _split_long_stretches(pws: list[ProsodicWord], speakable: list[int], strength: dict[int, int]) -> None:
     """An intonational phrase of more than _IP_MAX syllables without punctuation is split at its strongest #2
     boundary (a conjunction over a preposition or a subject/predicate boundary over a length break), the one nearest
-    the middle among equals, as long as both sides keep at least 5 syllables; repeated until none is too long."""
+    the middle among equals, as long as both sides keep at least 6 syllables; repeated until none is too long."""
+    _split_all(pws, speakable, strength, level=3, limit=_IP_MAX, side=6)
+
+
+def _split_all(pws: list[ProsodicWord], speakable: list[int], scores: dict[int, int], *, level: int, limit: int,
+               side: int) -> list[int]:
+    """Raise breaks of ``level - 1`` to ``level`` inside every stretch (between breaks ≥ ``level``) longer than
+    ``limit`` syllables, at the best-scored boundary nearest the middle, ≥ ``side`` syllables each side; returns
+    the positions (indices into ``speakable``) that were raised."""
     syl = [pws[i].n_syl for i in speakable]
-    bounds = [-1] + [k for k, i in enumerate(speakable) if pws[i].brk >= 3]
-    for a, b in itertools.pairwise(bounds):
-        _split_stretch(pws, speakable, strength, syl, a + 1, b)
-
-
-def _split_stretch(pws, speakable, strength, syl, lo: int, hi: int) -> None:
-    total = sum(syl[lo:hi + 1])
-    if total <= _IP_MAX:
-        return
-    best, best_key = None, None
-    left = 0
-    for k in range(lo, hi):
-        left += syl[k]
-        if k in strength and pws[speakable[k]].brk == 2 and left >= 6 and total - left >= 6:
-            key = (strength[k], -abs(2 * left - total))
-            if best_key is None or key > best_key:
-                best, best_key = k, key
-    if best is None:
-        return
-    pws[speakable[best]].brk = 3
-    _split_stretch(pws, speakable, strength, syl, lo, best)
-    _split_stretch(pws, speakable, strength, syl, best + 1, hi)
+    bounds = [-1] + [k for k, i in enumerate(speakable) if pws[i].brk >= level]
+    raised: list[int] = []
+    stack = [(a + 1, b) for a, b in itertools.pairwise(bounds)]
+    while stack:
+        lo, hi = stack.pop()
+        total = sum(syl[lo:hi + 1])
+        if total <= limit:
+            continue
+        best, best_key = None, None
+        left = 0
+        for k in range(lo, hi):
+            left += syl[k]
+            if k in scores and pws[speakable[k]].brk == level - 1 and left >= side and total - left >= side:
+                key = (scores[k], -abs(2 * left - total))
+                if best_key is None or key > best_key:
+                    best, best_key = k, key
+        if best is None:
+            continue
+        pws[speakable[best]].brk = level
+        raised.append(best)
+        stack.extend([(lo, best), (best + 1, hi)])
+    return raised

@@ -7,19 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-from infra.rie import free_port
-from tests.support.paths import REPO
+from tests.support.servers import local_serve_env, serve
 
 pytest.importorskip("playwright")
 pytestmark = [
@@ -58,41 +51,16 @@ def page(browser):
 
 
 
-def wait_http(url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
 @pytest.fixture(scope="module")
 def server(moto_endpoint, test_voice_dir, tmp_path_factory):
     import boto3
 
     bucket = f"fn-web-{uuid.uuid4().hex[:8]}"
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
-    port = free_port()
     env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "TTS_BUCKET": bucket,
            "TTS_MODEL_DIR": str(test_voice_dir), "TTS_MAX_CHARS": "200"}
-    log = (tmp_path_factory.mktemp("web") / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "sambert_lambda", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz", timeout=180)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with serve(env, tmp_path_factory.mktemp("web") / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -150,8 +118,6 @@ def test_errors_are_shown_clearly(page, server, shots):
 @pytest.fixture(scope="module")
 def local_server(test_voice_dir, tmp_path_factory):
     """``serve`` without S3: the audio is local files on the same origin."""
-    from tests.support.servers import local_serve_env, serve
-
     with serve(local_serve_env(test_voice_dir), tmp_path_factory.mktemp("web-local") / "serve.log") as base:
         yield base
 

@@ -6,11 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -20,15 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from tests.support.paths import REPO
+from tests.support.servers import serve
 
 TEXTS = ["你好。", "今天天气很好，我们去公园散步吧。", "欢迎使用语音合成服务，祝您生活愉快，再见。"]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(url: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:
@@ -47,32 +37,11 @@ def served(moto_endpoint, test_voice_dir, tmp_path_factory):
     bucket = f"fn-int-{uuid.uuid4().hex[:8]}"
     s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
     s3.create_bucket(Bucket=bucket)
-    port = _free_port()
     env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "TTS_BUCKET": bucket,
            "TTS_MODEL_DIR": str(test_voice_dir), "API_KEY": "int-test-key"}
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "sambert_lambda", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                if request(base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError(f"serve did not come up: {log_path.read_text()[-2000:]}")
+    with serve(env, log_path) as base:
         yield {"base": base, "s3": s3, "bucket": bucket, "log": log_path}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 AUTH = {"x-api-key": "int-test-key"}

@@ -57,3 +57,19 @@ def test_format_from_extension_and_ssml_detected(tmp_path, test_voice_dir):
     data = out.read_bytes()
     audio, rate = decode(data, "mp3")
     assert rate == 8000 and audio.size > 0.2 * 8000  # the break alone is 200 ms
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sambert_lambda", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_unwritable_paths_and_bad_ports_are_error_lines_not_tracebacks(tmp_path):
+    """Every command, not only synth: an OSError is an ``error [io_error]`` line; a port out of range is a usage
+    error (exit 2) before uvicorn is started."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = cli("make-test-voice", str(blocker / "model"), "--size", "tiny")
+    assert_error(proc, "io_error")
+    assert str(blocker) in proc.stderr
+    proc = cli("serve", "--port", "99999")
+    assert proc.returncode == 2 and "--port" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -103,7 +103,7 @@ def test_dockerfile_onnx_target():
         assert [r for w, r in rt_onnx if w == word] == [r for w, r in rt if w == word], word
     env, env_rt = stage_env(rt_onnx), stage_env(rt)
     assert env["TTS_BACKEND"] == "onnx" and env["TTS_ONNX_DIR"] == "/opt/onnx" and env_rt["TTS_BACKEND"] == "torch"
-    for key in ("HOME", "XDG_CACHE_HOME", "TMPDIR", "SAMBERT_FRONTEND_CACHE", "TTS_MODEL_DIR", "PATH"):
+    for key in ("HOME", "XDG_CACHE_HOME", "TMPDIR", "TTS_FRONTEND_CACHE", "TTS_MODEL_DIR", "PATH"):
         assert env[key] == env_rt[key], key
     assert env["TTS_MODEL_ID"] == env_rt["TTS_MODEL_ID"] == stage_args(rt)["MODEL"]
     # the venv and the frontend cache come from the torch-free stage only; voices from the export stage
@@ -263,7 +263,7 @@ def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path
         else:
             value = re.sub(r"^/tmp(?=/|$)", str(tmp_path / "tmp"), value)
         env[key] = value
-    assert env["TTS_MODEL_DIR"] == str(slim) and Path(env["SAMBERT_FRONTEND_CACHE"]).is_file()
+    assert env["TTS_MODEL_DIR"] == str(slim) and Path(env["TTS_FRONTEND_CACHE"]).is_file()
     names = json.loads((REPO / "infra" / "resources.json").read_text())["env"]
     env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
                 "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",

@@ -123,3 +123,10 @@ def test_opus_file_and_rate_rule(client, service):
     assert rate == 24000 and abs(audio.size - 6 * 2400) < 960
     r = client.post("/v1/tts", json={"text": TEXT, "format": "opus", "sample_rate": 22050})
     assert r.status_code == 422 and code_of(r) == "invalid_sample_rate"
+
+
+@pytest.mark.parametrize("fmt", ["aac", "AAC"])
+def test_aac_is_refused_saying_why(client, fmt):
+    r = client.post("/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": "alloy", "response_format": fmt})
+    assert r.status_code == 422 and code_of(r) == "invalid_response_format", r.text
+    assert "opus" in r.json()["error"]["message"] and "MB" in r.json()["error"]["message"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sambert_lambda import audio
 from sambert_lambda.errors import InvalidInput
 
-MP3_SLACK = 2304  # LAME pads to whole 1152-sample frames and adds its encoder delay (no gapless tag)
+MP3_SLACK = 2304  # bound for a decoder that ignores the gapless tag (LAME's delay + padding to whole frames)
 SOURCE_RATES = (8000, 16000, 22050, 24000, 44100)
 
 lengths = st.one_of(st.sampled_from([0, 1, 2, 3, 7, 159, 160, 161]), st.integers(0, 30_000))

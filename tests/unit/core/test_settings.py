@@ -60,3 +60,23 @@ def test_docs_table_lists_every_setting():
     special = {"api_key": "API_KEY", "modelscope_cache": "MODELSCOPE_CACHE"}
     missing = [n for n in Settings.model_fields if f"`{special.get(n, 'TTS_' + n.upper())}`" not in section]
     assert missing == []
+
+
+def test_frontend_cache_is_a_tts_variable(monkeypatch, tmp_path):
+    from sambert_lambda.frontend import dict_cache
+
+    monkeypatch.setenv("TTS_FRONTEND_CACHE", str(tmp_path / "fe.cache"))
+    assert load_settings().frontend_cache == str(tmp_path / "fe.cache")
+    assert dict_cache.default_path() == tmp_path / "fe.cache"
+    monkeypatch.setenv("TTS_FRONTEND_CACHE", "off")
+    assert dict_cache.default_path() is None
+
+
+def test_one_prefix_for_the_package_s_own_variables():
+    """The package names no variable of its own outside TTS_ (API_KEY and the tools' standard names aside)."""
+    import re
+
+    found = []
+    for path in (REPO / "function" / "sambert_lambda").rglob("*.py"):
+        found += [f"{path.name}: {m}" for m in re.findall(r"\bSAMBERT_[A-Z0-9_]+\b", path.read_text(encoding="utf-8"))]
+    assert found == []

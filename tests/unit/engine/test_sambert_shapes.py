@@ -4,7 +4,6 @@ also at real size, where the golden tiny models cannot reach."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
@@ -28,14 +27,6 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-@pytest.fixture(scope="module")
-def real_shapes(golden_dir):
-    return json.loads((golden_dir / "real_shapes.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def real_config(golden_dir):
-    return yaml.safe_load((golden_dir / "real_am_config.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

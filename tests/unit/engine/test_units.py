@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -17,14 +16,6 @@ VOICES = ("zhitian_emo", "zhiyan_emo", "zhibei_emo")
 TOKEN = "{b_c$tone3$s_begin$word_begin$emotion_neutral$F7}"
 
 
-@pytest.fixture(scope="module")
-def real_config(golden_dir):
-    return yaml.safe_load((golden_dir / "real_am_config.yaml").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def real_shapes(golden_dir):
-    return json.loads((golden_dir / "real_shapes.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,13 @@ def test_a_monosyllabic_subject_pronoun_stands_alone_but_never_ends_a_phrase(fe)
     assert breaks(fe, "我想买两斤苹果。")["我"] == 1  # 我 #1 想买, not 我想
     assert breaks(fe, "这道题我想了半天。")["我"] == 1  # no #2 after the lone pronoun
     assert breaks(fe, "我们帮我拿一下。")["帮"] == 0  # an object pronoun still joins its verb
+    assert breaks(fe, "我是北京人。")["我"] == 0  # 我是: the copula joins
+
+
+def test_a_demonstrative_joins_its_noun_and_imperative_bie_stands_alone(fe):
+    assert breaks(fe, "该公司去年营收很高。")["该"] == 0
+    assert breaks(fe, "这瓶水五百毫升。").get("这瓶") == 0
+    assert breaks(fe, "你别担心。")["别"] == 1  # 别 #1 担心 (negation 不 leans on its verb: 不知道)
 
 
 @pytest.mark.parametrize(("text", "word", "expected"), [
@@ -71,6 +78,9 @@ def test_a_monosyllabic_subject_pronoun_stands_alone_but_never_ends_a_phrase(fe)
     ("今天晚上见", "晚上", ["wan3", "shang5"]),
     ("我觉得不错", "觉得", ["jue2", "de5"]),
     ("天天向上", "天天", ["tian1", "tian1"]),
+    ("他躲在被窝里", "被窝", ["bei4", "wo5"]),
+    ("签了劳动合同", "合同", ["he2", "tong5"]),
+    ("自由自在", "自由自在", ["zi4", "you2", "zi4", "zai4"]),  # 自在 is light only on its own
 ])
 def test_light_syllables(fe, text, word, expected):
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
@@ -88,3 +98,8 @@ def test_light_syllables(fe, text, word, expected):
 def test_full_tones_stay_full(fe, text, index, expected):
     syls = [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
     assert syls[index] == expected
+
+
+def test_shei_is_the_spoken_reading(fe):
+    words = {w["text"]: w for w in fe.analyze("你是谁？")["words"]}
+    assert words["谁"]["pinyin"] == ["shei2"]
