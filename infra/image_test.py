@@ -435,7 +435,7 @@ def arm64_check(engine: Engine, fn_env: dict[str, str], work: Path, logs: Path) 
                             "--voices", "1", "--onnx"], check=True, cwd=REPO, capture_output=True)
         env = {**fn_env, "TTS_BACKEND": "onnx", "TTS_MODEL_DIR": "/voice", "TTS_ONNX_DIR": "/voice/onnx",
                "HOME": "/tmp",  # noqa: S108 (inside the container, as the runtime stages set it)
-               "SAMBERT_FRONTEND_CACHE": "/opt/frontend/sambert-frontend.cache"}
+               "TTS_FRONTEND_CACHE": "/opt/frontend/sambert-frontend.cache"}
         ran = run_in_rie(engine, tag, env, logs, warm_runs=0, arch="arm64", mounts=(f"{voice}:/voice:ro",),
                          python="/opt/venv/bin/python")
         out.update({k: ran.get(k) for k in ("ok", "audio", "machine", "user", "error")})
