@@ -65,6 +65,8 @@ def test_both_images_built_and_within_size_limits(report):
 
 def test_sizes_with_every_voice_are_reported_beside(report):
     assert report["base_mb"] > 50
+    if "all_voices_skipped" in report:
+        _skip_loudly(report["all_voices_skipped"])
     for target in SIZE_LIMITS_MB:
         assert report["all_voices_mb"][target] > report["images"][target]["size_mb"]
 
