@@ -348,7 +348,8 @@ def _environment(model_dir: str | None) -> Iterator[dict[str, str]]:
         elif not (os.environ.get("TTS_MODEL_DIR") or os.environ.get("MODELSCOPE_CACHE")):
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="loadcheck-voice-"))
             subprocess.run(  # noqa: S603 - our own CLI
-                [sys.executable, "-m", "sambert_lambda", "make-test-voice", tmp, "--size", "tiny", "--voices", "1"],
+                [sys.executable, "-m", "sambert_lambda", "make-test-voice", tmp, "--size", "tiny", "--voices", "1",
+                 "--onnx"],  # the exported voice too, for the default (onnx) backend
                 check=True, stdout=subprocess.DEVNULL,
             )
             overrides["TTS_MODEL_DIR"] = tmp
@@ -432,7 +433,13 @@ def main(argv: list[str] | None = None) -> int:
                               hit_ratio=args.hit_ratio, server_pid=app.pid)
         report.pop("results")
     else:
-        report = api_load_check(args.requests, model_dir=args.model_dir)
+        from sambert_lambda.errors import TTSError
+
+        try:
+            report = api_load_check(args.requests, model_dir=args.model_dir)
+        except TTSError as e:
+            print(f"error [{e.code}] {e.message}", file=sys.stderr)
+            return 2
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0 if report["errors"] == 0 and report["cross_talk"] == 0 else 1
 

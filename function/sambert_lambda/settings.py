@@ -46,6 +46,7 @@ class Settings(BaseSettings):
 
     # batch (S3 uploads -> audio + manifest; see sambert_lambda.batch)
     dlq_url: str | None = Field(None, description="dead-letter queue for fan-out messages that exhaust their retries")
+    jobs_topic_arn: str | None = Field(None, description="SNS topic told when a /v1/jobs job completes or fails")
     batch_time_margin_ms: int = Field(20_000, ge=0, description="stop starting new items this close to the timeout")
     batch_chunk_chars: int = Field(300, ge=20, le=100_000, description=".txt is synthesized in chunks of this size")
     batch_max_txt_chars: int = Field(50_000, ge=1, description="a .txt becomes one audio file held in memory")

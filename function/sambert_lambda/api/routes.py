@@ -97,13 +97,11 @@ def voices(service: Service) -> dict:
     return service.voices()
 
 
-@router.api_route(
-    "/healthz",
-    methods=["GET", "HEAD"],
-    response_model=HealthResponse,
-    summary="Model loaded, model id and revision, cold start, version",
-    responses=error_responses(500, 503),
-)
+_HEALTHZ = {"response_model": HealthResponse, "summary": "Model loaded, model id and revision, cold start, version",
+            "responses": error_responses(500, 503)}
+
+
+@router.get("/healthz", **_HEALTHZ)
 def healthz(request: Request) -> dict:
     service = get_service(request)  # raises the 503 of a failed cold start
     return {
@@ -117,6 +115,10 @@ def healthz(request: Request) -> dict:
         "engine_version": ENGINE_VERSION,
         "stats": service.stats.as_dict(),
     }
+
+
+# HEAD-based health checks: the same answer without a body, as its own operation (an OpenAPI id per operation)
+router.add_api_route("/healthz", healthz, methods=["HEAD"], operation_id="healthz_head", **_HEALTHZ)
 
 
 @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False, response_class=HTMLResponse)

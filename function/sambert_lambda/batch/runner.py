@@ -25,6 +25,7 @@ from sambert_lambda.batch import manifest as mf
 from sambert_lambda.batch.budget import Budget
 from sambert_lambda.batch.jobs import ErrorInfo, ParsedFile, Unit
 from sambert_lambda.batch.layout import OutputKeys
+from sambert_lambda.batch.notify import announce
 from sambert_lambda.batch.source import Source
 from sambert_lambda.errors import TTSError
 from sambert_lambda.observability import logger
@@ -226,6 +227,8 @@ class FileRun:
             self.env.storage.put(self.keys.manifest, mf.dumps(document), mf.JSON_TYPE, self._meta)
             if self.parsed is None or self._marker_keys() <= listed:
                 break
+        if document is not None and document["status"] != "in_progress":
+            announce(self.env.settings, self.source.key, document, self.keys.manifest)
         return document
 
     # -------------------------------------------------------------- stale outputs

@@ -27,7 +27,7 @@ from typing import Any
 from sambert_lambda.batch.chunking import chunk_text
 from sambert_lambda.batch.jobs import KINDS, byte_offsets
 from sambert_lambda.batch.layout import Layout
-from sambert_lambda.errors import InvalidInput, TooLarge, TTSError
+from sambert_lambda.errors import InvalidInput, StorageUnavailable, TooLarge, TTSError
 
 MAX_JOB_CHARS = 200_000
 PART_CHARS = 1000  # characters per .jsonl line (one synthesis unit) when a job is split into parts
@@ -95,8 +95,11 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
     if offsets and speech_marks:
         record["offsets"] = offsets
     storage.put(record_key(layout, job_id), json.dumps(record).encode(), "application/json", {})
-    etag = storage.put(key, body.encode("utf-8"), "text/plain; charset=utf-8", meta)
-    record["etag"] = etag
+    storage.put(key, body.encode("utf-8"), "text/plain; charset=utf-8", meta)
+    info = storage.head(key)  # the ETag the batch will see (put returns nothing)
+    if info is None:
+        raise StorageUnavailable(f"the job input {key!r} was written but cannot be read back")
+    record["etag"] = info.etag
     storage.put(record_key(layout, job_id), json.dumps(record).encode(), "application/json", {})
     return {"id": job_id, "status": "queued", "input_key": key}
 

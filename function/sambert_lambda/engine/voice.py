@@ -326,6 +326,8 @@ def open_store(settings) -> ModelStore:
     from sambert_lambda.engine.runtime import configure
 
     found = resolve(settings)
+    if not Path(found.path).is_dir():  # before the backend check: a missing model is not a settings mistake
+        raise ModelError(f"the model failed to load (no model directory at {found.path})")
     check_backend(settings.backend, onnx_root(found.path, settings.onnx_dir), settings.vocoder_precision)
     threads = configure(settings.threads, apply=settings.backend == "torch").threads
     return ModelStore(found.path, backend=settings.backend, onnx_dir=settings.onnx_dir,

@@ -8,8 +8,8 @@ Rules (no labelled data was used):
 - neutral tone: particles 了/着/的/地/得/吗/呢/吧/啊/呀/嘛/啦/哦 tagged as particles; the suffix 们; the noun suffix 子
   and 头 in common words; reduplicated kinship nouns (妈妈); a short list of common words whose second syllable is
   neutral in standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ...).
-- 一: yi1 when read as a digit (第一, 十一, 一九, word-final, before punctuation); yi5 between a reduplicated
-  verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3 (also before 百/千/万/亿: 一百 yi4 bai3).
+- 一: yi1 when read as a digit (第一, 十一, 一九, word-final, before punctuation) or in a date (一月, 五月一日);
+  yi5 between a reduplicated verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3 (also before 百/千/万/亿: 一百 yi4 bai3).
 - 不: bu5 between a reduplicated word (是不是) and inside a three-character potential complement (对不起,
   来不及); bu2 before tone 4; otherwise bu4.
 - third tone (3-3 sandhi): a third tone before another third tone becomes tone 2, inside a prosodic phrase (never
@@ -147,8 +147,9 @@ def yi_bu(words: list[Word]) -> None:
         if ch == "不" and w.pinyin[i] == "bu5":
             continue
         if ch == "一":
-            if prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None:
-                w.pinyin[i] = "yi1"
+            if (prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None
+                    or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")):
+                w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
             elif prev_ch and prev_ch == nxt_ch:
                 w.pinyin[i] = "yi5"
             elif nxt_tone == 4 or (nxt_tone == 5 and nxt_ch == "个"):

@@ -90,6 +90,25 @@ def test_openapi_declares_error_responses(client):
     assert responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
 
 
+def test_openapi_shows_the_job_marks_fields(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    marks = schemas["JobRequest"]["properties"]["speech_marks"]
+    assert "ssml" in json.dumps(marks) and "sentence" in json.dumps(marks)
+    assert "speech_marks_url" in schemas["JobStatus"]["properties"]
+    assert {"speech_marks_url", "text_offset"} <= set(schemas["JobPart"]["properties"])
+
+
+def test_openapi_operation_ids_are_unique(client):
+    """OpenAPI requires one id per operation (Swagger UI's deep links use them); GET and HEAD /healthz differ."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns on a duplicate id
+        spec = client.app.openapi()
+    ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
+    assert len(ids) == len(set(ids)) and {"get", "head"} <= set(spec["paths"]["/healthz"])
+
+
 def test_speech_endpoint(client):
     r = client.post("/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": "alloy",
                                               "response_format": "wav", "speed": 1.0})

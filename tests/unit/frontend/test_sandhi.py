@@ -92,3 +92,8 @@ def test_a_neutral_tone_ends_a_run_of_third_tones():
 
 def test_numbers_change_left_to_right(fe):
     assert _surface(fe, "五百米") == ["wu2", "bai2", "mi3"]
+
+
+def test_yi_in_a_date_is_the_digit(fe):
+    assert _surface(fe, "今天是1月1日")[-4:] == ["yi1", "yue4", "yi1", "ri4"]
+    assert _surface(fe, "一个月")[0] == "yi2" and _surface(fe, "一日三餐")[0] == "yi2"

@@ -225,3 +225,14 @@ def test_logs_are_json_with_correlation_ids(service):
     for r in records:
         assert r["function_name"] == "sambert-tts" and r["function_request_id"] == "req-0001"
         assert r["service"] == "sambert-lambda" and r["level"] == "INFO"
+
+
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_real_build_service_with_a_missing_model_directory_is_model_unavailable(monkeypatch, tmp_path, backend):
+    from sambert_lambda.service import build_service
+    from sambert_lambda.settings import load_settings
+
+    monkeypatch.setenv("TTS_BUCKET", "b")
+    with pytest.raises(ModelError) as e:
+        build_service(load_settings(model_dir=str(tmp_path / "nonexistent"), backend=backend))
+    assert e.value.code == "model_unavailable" and "nonexistent" in e.value.message

@@ -419,6 +419,34 @@ def test_alarms_and_outputs(raw):
     assert {"FunctionUrl", "Bucket", "Queue"} <= set(raw["Outputs"])
 
 
+def test_function_url_buffers_by_default_and_streams_behind_a_parameter(raw, transformed):
+    param = raw["Parameters"]["FunctionUrlInvokeMode"]
+    assert param["Default"] == "BUFFERED" and set(param["AllowedValues"]) == {"BUFFERED", "RESPONSE_STREAM"}
+    assert _props(raw, "TtsFunctionUrl")["InvokeMode"] == {"Ref": "FunctionUrlInvokeMode"}
+    assert raw["Conditions"]["IsStreaming"] == {"Fn::Equals": [{"Ref": "FunctionUrlInvokeMode"}, "RESPONSE_STREAM"]}
+    env = _props(transformed, "TtsFunction")["Environment"]["Variables"]
+    assert env["AWS_LWA_INVOKE_MODE"] == {"Fn::If": ["IsStreaming", "response_stream", {"Ref": "AWS::NoValue"}]}
+
+
+def test_jobs_topic_is_optional_encrypted_and_the_only_sns_permission(raw, transformed):
+    from sambert_lambda.settings import Settings
+
+    param = raw["Parameters"]["JobNotifications"]
+    assert param["Default"] == "false" and set(param["AllowedValues"]) == {"false", "true"}
+    topic = raw["Resources"]["JobsTopic"]
+    assert topic["Condition"] == "HasJobsTopic" and topic["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+    policy = raw["Resources"]["JobsTopicPublishPolicy"]
+    assert policy["Condition"] == "HasJobsTopic" and policy["Properties"]["Roles"] == [{"Ref": "TtsFunctionRole"}]
+    (stmt,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert stmt["Action"] == "sns:Publish" and stmt["Resource"] == {"Ref": "JobsTopic"}
+    sns = [st for st in _role_statements(transformed) if any(a.startswith("sns:") for a in _actions(st))]
+    assert sns == []  # no SNS action on the role itself
+    env = _props(transformed, "TtsFunction")["Environment"]["Variables"]
+    assert env["TTS_JOBS_TOPIC_ARN"] == {"Fn::If": ["HasJobsTopic", {"Ref": "JobsTopic"}, {"Ref": "AWS::NoValue"}]}
+    assert "jobs_topic_arn" in Settings.model_fields
+    assert raw["Outputs"]["JobsTopicArn"]["Condition"] == "HasJobsTopic"
+
+
 # ------------------------------------------------------------------------------------------------ Dockerfile
 
 
