@@ -109,6 +109,8 @@ def _split_compound(w: Word) -> list[Word]:
     idioms, whose halves are rare on their own (一心一意), stay whole."""
     from sambert_lambda.frontend.pinyin import word_freq
 
+    if w.text[0] == "第" or w.text[0] in _NUM:  # an ordinal or numeral phrase: 第三季度
+        return [w]
     whole, left, right = word_freq(w.text), word_freq(w.text[:2]), word_freq(w.text[2:])
     if min(left, right) >= 100 and min(left, right) > whole:
         return [_piece(w, 0, 2), _piece(w, 2, 4)]
