@@ -316,8 +316,11 @@ def build_report(args: argparse.Namespace) -> dict:
     onnx_root = None
     if args.backend == "onnx":
         from sambert_lambda.engine.torch.onnx_export import export_voice_onnx
+        from sambert_lambda.engine.voice import ONNX_SUBDIR
 
-        onnx_root = cache / f"onnx-{args.size}"
+        # a generated voice carries its export in its own onnx/ (found without TTS_ONNX_DIR, as by the API load
+        # check); a given model directory stays untouched
+        onnx_root = cache / f"onnx-{model_dir.name}" if args.model_dir else model_dir / ONNX_SUBDIR
         export_voice_onnx(model_dir / "voices" / VOICE, onnx_root / VOICE)
     h = Harness(model_dir, args.backend, onnx_root, args.precision)
     texts = texts_for_targets(h)

@@ -37,6 +37,7 @@ _MAX_PW = 4
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
+_SUFFIX_NOUNS = frozenset("人员者家队部馆站市省县区界性式化率量费业型类局厅院厂店场楼路街村镇语族")
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
@@ -108,6 +109,8 @@ def _split_compound(w: Word) -> list[Word]:
     idioms, whose halves are rare on their own (一心一意), stay whole."""
     from sambert_lambda.frontend.pinyin import word_freq
 
+    if w.text[0] == "第" or w.text[0] in _NUM:  # an ordinal or numeral phrase: 第三季度
+        return [w]
     whole, left, right = word_freq(w.text), word_freq(w.text[:2]), word_freq(w.text[2:])
     if min(left, right) >= 100 and min(left, right) > whole:
         return [_piece(w, 0, 2), _piece(w, 2, 4)]
@@ -229,7 +232,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
         # a personal pronoun as subject stands alone (我 #1 马上, 我 #1 想), but for the copula (我是); a
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
-        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun \
+        if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
                 and not cur.joins_next:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
@@ -240,6 +243,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
         last = cur.words[-1]
         if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW:
             cur.words.append(w)
+            return
+        if s == 1 and w.text in _SUFFIX_NOUNS and _pos(last).startswith(("n", "s")) and n == 2:
+            cur.words.append(w)  # a one-syllable head that works as a suffix: 北京人, 中国队, 博物馆
             return
         if s == 1 and pos.startswith("n") and len(cur.words) == 1 and n == 2 and last.text[0] in _DEMONSTRATIVES:
             cur.words.append(w)  # demonstrative + measure word + a one-syllable noun: 这瓶水, 那本书

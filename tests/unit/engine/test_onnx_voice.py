@@ -120,3 +120,16 @@ def test_both_backends_bound_the_vocoder_by_the_same_frame_count(voices, golden,
     ref.synthesize_line(symbols)
     voices["zhitian_emo"].synthesize_line(symbols)
     assert seen == {"torch": VOCODER_CHUNK_FRAMES, "onnx": VOCODER_CHUNK_FRAMES}
+
+
+@pytest.mark.parametrize("passes", [0, 1, 2])
+def test_fixed_point_decoder_equals_step_by_step(voices, golden, monkeypatch, passes):
+    """Jacobi passes over all steps (the default), cut short so the step-by-step tail takes over, or none at all:
+    the same mel, and the golden one."""
+    v = voices["zhibei_emo"]
+    am = v.impl.am
+    symbols = str(golden["zhibei_emo__3__symbols"])
+    default = v.acoustic(symbols)[0]
+    monkeypatch.setattr(am, "jacobi_max_passes", passes)
+    np.testing.assert_allclose(v.acoustic(symbols)[0], default, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(default, golden["zhibei_emo__3__mel"], rtol=0, atol=1e-4)

@@ -72,6 +72,14 @@ def test_a_demonstrative_joins_its_noun_and_imperative_bie_stands_alone(fe):
     assert breaks(fe, "你别担心。")["别"] == 1  # 别 #1 担心 (negation 不 leans on its verb: 不知道)
 
 
+def test_a_one_syllable_head_that_works_as_a_suffix_joins_its_noun(fe):
+    assert breaks(fe, "我是北京人。")["北京"] == 0  # 北京人
+
+
+def test_an_ordinal_phrase_is_not_split_like_a_compound(fe):
+    assert "第三季度" in breaks(fe, "第三季度的利润下降了。")
+
+
 @pytest.mark.parametrize(("text", "word", "expected"), [
     ("你看看这件衣服", "看看", ["kan4", "kan5"]),
     ("你问问老师吧", "问问", ["wen4", "wen5"]),

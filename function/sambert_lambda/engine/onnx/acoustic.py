@@ -5,7 +5,9 @@
 - duration predictor (2-layer LSTM fed back through a prenet, one phone per step): numpy, weights from
   ``am_loops.npz``.
 - length regulation and the position-in-phone encoding: numpy.
-- PNCA decoder (one step per ``outputs_per_step`` frames, band-limited attention with cached keys/values): numpy.
+- PNCA decoder (one step per ``outputs_per_step`` frames, band-limited attention with cached keys/values): numpy,
+  solved as the torch engine does: fixed-point passes over all steps at once (matrix products instead of one
+  bandwidth-bound row per step), then step by step if they converge too slowly.
 - ``am_postnet.onnx``: FSMN + LSTM postnet over the whole line.
 
 The math follows :mod:`sambert_lambda.engine.torch.sambert` step for step (the same weights; float32 throughout), so the
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sambert_lambda.engine.fixedpoint import settle
 from sambert_lambda.engine.onnx.vocoder import session_options
 from sambert_lambda.errors import InvalidInput, ModelError
 from sambert_lambda.types import Controls
@@ -38,7 +41,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
-    """Layer norm over the last axis of a single row ``[1, d]`` (the decoder's step input)."""
+    """Layer norm over the last axis of ``[n, d]`` rows (the decoder's step inputs)."""
     d = np.float32(x.shape[-1])
     xc = x - np.add.reduce(x, axis=-1, keepdims=True) / d
     var = np.add.reduce(xc * xc, axis=-1, keepdims=True) / d
@@ -61,6 +64,10 @@ class NumpyAMOutput:
 
 
 class OnnxAcousticModel:
+    # as the torch engine's HybridAttentionDecoder: 0 = always step by step
+    jacobi_max_passes = 12
+    jacobi_tol = 1e-5  # relative to max(1, |frame|): above float noise, far below the parity tolerance (1e-4)
+
     def __init__(self, model_dir: str | Path, threads: int = 1):
         try:
             import onnxruntime as ort
@@ -158,49 +165,20 @@ class OnnxAcousticModel:
         return out
 
     def _decode(self, memory: np.ndarray, band: int) -> np.ndarray:
-        w, n_layer, n_head, d_head = self.w, self.n_layer, self.n_head, self.d_head
-        n_steps, d_mem = memory.shape
-        d_att, width = n_head * d_head, band + 1
-        kv = np.zeros((n_layer, n_steps + band, 2, 2, n_head, d_head), np.float32)
-        h_kv = (memory @ w["dec_w_h"].T + w["dec_b_h"]).reshape(n_steps, n_layer, 2, n_head, d_head)
-        kv[:, :n_steps, :, 1] = h_kv.transpose(1, 0, 2, 3, 4)
-        rows = np.arange(n_steps)[:, None] + np.arange(width)[None, :]
-        valid = np.stack([rows >= band, rows < n_steps], axis=1)  # [S, 2, w]
-        w_in = w["dec_in_w"]
-        mem_in = memory @ w_in[:, :d_mem].T + w["dec_in_b"]
-        w_in_x = np.ascontiguousarray(w_in[:, d_mem:])
-        d_model = w_in.shape[0]
-        scale = np.float32(d_model**0.5)
-        att_scale = np.float32(1.0 / np.sqrt(d_head))
-        prenet = [(w[f"dec_prenet_w{j}"], w[f"dec_prenet_b{j}"]) for j in range(self.n_prenet_dec)]
-        layers = self._dec_layers
-        d_out = w["dec_out_w"].shape[0]
-        out_w = self._dec_out_wt
-        out = np.empty((n_steps, d_out), np.float32)
-        frame = np.zeros((1, prenet[0][0].shape[1]), np.float32)
-        eps = self.ln_eps
-        for t in range(n_steps):
-            y = frame
-            for j, (wt, bs) in enumerate(prenet):
-                y = y @ wt.T + bs
-                if j < len(prenet) - 1:
-                    y = np.maximum(y, 0)
-            x = (mem_in[t : t + 1] + y @ w_in_x.T) * scale
-            neg = np.where(valid[t], np.float32(0), np.float32(-np.inf))[:, None, None, :]  # [2, 1, 1, w]
-            for i, (ln1w, ln1b, w_qkv, b_qkv, w_fc, b_fc, ln2w, ln2b, w1, b1, w2, b2) in enumerate(layers):
-                qkv = (_layer_norm(x, ln1w, ln1b, eps) @ w_qkv + b_qkv)[0]
-                kv[i, t + band, :, 0] = qkv[d_att:].reshape(2, n_head, d_head)
-                win = kv[i, t : t + width].transpose(1, 2, 3, 0, 4)  # [k|v, x|h, H, w, dh]
-                q = qkv[:d_att].reshape(1, n_head, 1, d_head)
-                s = (q @ win[0].transpose(0, 1, 3, 2)) * att_scale + neg  # [2, H, 1, w]
-                s = np.exp(s - s.max(-1, keepdims=True))
-                p = s / s.sum(-1, keepdims=True)
-                o = (p @ win[1]).reshape(1, 2 * d_att)
-                x = o @ w_fc + b_fc + x
-                x = np.maximum(_layer_norm(x, ln2w, ln2b, eps) @ w1 + b1, 0) @ w2 + b2 + x
-            y = _layer_norm(x, w["dec_ln_w"], w["dec_ln_b"], eps) @ out_w + w["dec_out_b"]
-            out[t] = y[0]
-            frame = y[:, -self.num_mels :].astype(np.float32)
+        """Autoregressive PNCA decoding over the S memory steps: [S, d_mem] -> [S, d_out], as the torch engine's
+        ``HybridAttentionDecoder.decode``: fixed-point (Jacobi) passes over all unsettled steps at once, then step
+        by step from the last settled step if they converge too slowly. Both give the step-by-step result to float
+        rounding (a settled input moved less than ``jacobi_tol`` in its last pass)."""
+        plan = _DecodePlan(self, memory, band)
+        n_steps = len(memory)
+        out = np.empty((n_steps, plan.d_out), np.float32)
+        d_fb = self.num_mels
+        frames = np.zeros((n_steps, plan.d_in), np.float32)
+        start = settle(plan.run, frames, out, d_fb, max_passes=self.jacobi_max_passes, tol=self.jacobi_tol)
+        frame = out[start - 1 : start, -d_fb:] if start else np.zeros((1, plan.d_in), np.float32)
+        for t in range(start, n_steps):
+            plan.run(frame, t, t + 1, out[t : t + 1])
+            frame = out[t : t + 1, -d_fb:]
         return out
 
     # ------------------------------------------------------------------ inference
@@ -247,3 +225,63 @@ class OnnxAcousticModel:
         dec = self._decode(memory, band).reshape(n_pad, self.num_mels)[:n_frames]
         residual = self.postnet.run(None, {"dec": np.ascontiguousarray(dec)})[0]
         return NumpyAMOutput(dur_rounded, n_frames, (residual + dec).astype(np.float32))
+
+
+class _DecodePlan:
+    """One decode's prepared state: memory-side projections, key/value buffers and masks, for :meth:`run`.
+
+    Keys and values live in ``kv[layer, k|v, x|h, row, H, dh]``: decoder step s at row s + band (written by
+    :meth:`run`), memory step s at row s. Rows t .. t+band then hold both the X band (decoder steps t-band .. t) and
+    the H band (memory steps t .. t+band) of step t; rows without a step stay zero and are masked.
+    """
+
+    def __init__(self, am: OnnxAcousticModel, memory: np.ndarray, band: int):
+        w, n_layer, n_head, d_head = am.w, am.n_layer, am.n_head, am.d_head
+        n_steps, d_mem = memory.shape
+        self.band, self.width, self.d_att, self.eps = band, band + 1, n_head * d_head, am.ln_eps
+        self.n_head, self.d_head = n_head, d_head
+        rows = n_steps + band
+        self.kv = np.zeros((n_layer, 2, 2, rows, n_head, d_head), np.float32)
+        h_kv = (memory @ w["dec_w_h"].T + w["dec_b_h"]).reshape(n_steps, n_layer, 2, n_head, d_head)
+        self.kv[:, :, 1, :n_steps] = h_kv.transpose(1, 2, 0, 3, 4)
+        slot = np.arange(n_steps)[:, None] + np.arange(self.width)[None, :]  # buffer row of band slot j of step t
+        valid = np.stack([slot >= band, slot < n_steps], axis=1)  # [S, x|h, w]
+        self.mask = np.where(valid, np.float32(0), np.float32(-np.inf))[:, :, None, :]  # [S, x|h, 1, w]
+        w_in = w["dec_in_w"]
+        self.mem_in = memory @ w_in[:, :d_mem].T + w["dec_in_b"]
+        self.w_in_x_t = np.ascontiguousarray(w_in[:, d_mem:].T)
+        self.scale = np.float32(w_in.shape[0] ** 0.5)
+        self.att_scale = np.float32(1.0 / np.sqrt(d_head))
+        self.prenet = [(np.ascontiguousarray(w[f"dec_prenet_w{j}"].T), w[f"dec_prenet_b{j}"])
+                       for j in range(am.n_prenet_dec)]  # fmt: skip
+        self.d_in = self.prenet[0][0].shape[0]
+        self.layers = am._dec_layers
+        self.ln_w, self.ln_b = w["dec_ln_w"], w["dec_ln_b"]
+        self.out_w, self.out_b = am._dec_out_wt, w["dec_out_b"]
+        self.d_out = self.out_w.shape[1]
+
+    def run(self, frames: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:
+        """Decoder steps lo..hi-1 at once from their input frames [hi-lo, d_in] (teacher forcing) into ``out``.
+
+        Needs the X keys/values of steps lo-band..lo-1 from earlier calls; writes those of lo..hi-1."""
+        n, band, width, d_att, eps = hi - lo, self.band, self.width, self.d_att, self.eps
+        y = frames
+        for j, (wt, bs) in enumerate(self.prenet):
+            y = y @ wt + bs
+            if j < len(self.prenet) - 1:
+                y = np.maximum(y, 0)
+        x = (self.mem_in[lo:hi] + y @ self.w_in_x_t) * self.scale
+        mask = self.mask[lo:hi]
+        for i, (ln1w, ln1b, w_qkv, b_qkv, w_fc, b_fc, ln2w, ln2b, w1, b1, w2, b2) in enumerate(self.layers):
+            qkv = _layer_norm(x, ln1w, ln1b, eps) @ w_qkv + b_qkv  # [n, q | x_k | x_v]
+            kv = self.kv[i]
+            kv[:, 0, lo + band : hi + band] = qkv[:, d_att:].reshape(n, 2, self.n_head, self.d_head).transpose(1, 0, 2, 3)
+            win = np.lib.stride_tricks.sliding_window_view(kv[:, :, lo : hi + band], width, axis=2)  # [k|v, x|h, n, H, dh, w]
+            q = qkv[:, :d_att].reshape(n, 1, self.n_head, self.d_head, 1)
+            s = (win[0].transpose(1, 0, 2, 3, 4) * q).sum(3) * self.att_scale + mask  # [n, x|h, H, w]
+            s = np.exp(s - s.max(-1, keepdims=True))
+            p = s / s.sum(-1, keepdims=True)
+            o = (win[1].transpose(1, 0, 2, 3, 4) * p[:, :, :, None, :]).sum(-1)  # [n, x|h, H, dh]
+            x = o.reshape(n, 2 * d_att) @ w_fc + b_fc + x
+            x = np.maximum(_layer_norm(x, ln2w, ln2b, eps) @ w1 + b1, 0) @ w2 + b2 + x
+        out[:] = _layer_norm(x, self.ln_w, self.ln_b, eps) @ self.out_w + self.out_b

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sambert_lambda.engine.fixedpoint import settle
 from sambert_lambda.engine.units import EMOTION_NEUTRAL_ID, EMOTION_NONE_ID, EMOTION_TYPES, STREAMS
 from sambert_lambda.errors import InvalidInput, ModelError
 from sambert_lambda.types import Controls
@@ -438,27 +439,11 @@ class HybridAttentionDecoder(nn.Module):
         return out
 
     def _fixed_point(self, plan: _DecodePlan, out: torch.Tensor, d_feedback: int) -> int:
-        """Jacobi passes over the unsettled steps; returns how many leading steps of ``out`` are final."""
-        n_steps = out.size(0)
-        frames = out.new_zeros(n_steps, plan.d_in)  # every step's input; step 0's (the go frame) is exact
-        settled, last = 0, math.inf  # steps < settled: input and output final; last: previous largest change
-        for n_pass in range(1, self.jacobi_max_passes + 1):
-            plan.run(frames[settled:], settled, n_steps, out[settled:])  # step `settled` has its final input
-            fed = out[settled : n_steps - 1, -d_feedback:]
-            moved = (fed - frames[settled + 1 :]).abs().amax(1)
-            frames[settled + 1 :] = fed
-            tol = self.jacobi_tol * max(1.0, float(fed.abs().max())) if moved.numel() else 0.0
-            still = int((moved <= tol).cumprod(0).sum())  # following steps whose input did not move
-            settled += 1 + still
-            if settled >= n_steps:
-                return n_steps
-            worst = float(moved[still:].max())  # > tol
-            if last < math.inf:  # give up when the largest change shrinks too slowly to get under tol in time
-                ratio = worst / last
-                if ratio >= 1 or n_pass + math.log(tol / worst) / math.log(ratio) > self.jacobi_max_passes:
-                    break
-            last = worst
-        return settled
+        """Jacobi passes over the unsettled steps (:func:`~sambert_lambda.engine.fixedpoint.settle`); returns how
+        many leading steps of ``out`` are final."""
+        frames = out.new_zeros(out.size(0), plan.d_in)  # every step's input; step 0's (the go frame) is exact
+        return settle(plan.run, frames, out, d_feedback, max_passes=self.jacobi_max_passes, tol=self.jacobi_tol,
+                      to_numpy=lambda t: t.numpy())  # fmt: skip
 
 
 class _DecodePlan:
