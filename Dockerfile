@@ -9,11 +9,12 @@
 #                                       # air-gapped: any bookworm base with Python 3.11, wheels from ./wheelhouse/
 #   sam build                                                          # uses this file (template.yaml Metadata)
 #
-# Stages: deps (pinned lock into /opt/venv) -> model (bake, then move the model dir to /opt/model) -> runtime.
+# The torch image: deps (pinned lock into /opt/venv) -> model (bake, then move the model dir to /opt/model) -> runtime.
 # The torch-free image: deps-onnx (requirements/lambda-onnx.txt, no torch) + onnx-export (the baked voices exported
 # to ONNX with the torch venv of the model stage) -> runtime-onnx, the last stage and so the default target.
-# The torch stages come first: the legacy builder (no BuildKit) builds every stage up to its target, so
-# `--target runtime` builds deps, model and runtime only.
+# The legacy builder (no BuildKit) builds every stage up to its target, in file order: deps-onnx comes first, so
+# `--target deps-onnx` needs no torch (the arm64 check under emulation: no torch CPU wheel for arm64 is reachable
+# there); `--target runtime` builds deps-onnx, deps, model and runtime; BuildKit builds only what a target uses.
 # Package source: PACKAGES=index (default) installs from INDEX_URL (PyPI) and, for torch, TORCH_INDEX_URL (the
 # PyTorch CPU index); PACKAGES=wheelhouse installs only from the build context's wheelhouse/ directory
 # (pip download on a host that has the network; docs/deploy.md). Behind a TLS-intercepting proxy, pass
@@ -30,6 +31,32 @@
 # Base: Debian bookworm with Python 3.11 (the project's torch pin has cp311 CPU wheels for amd64 and arm64). Every
 # stage uses the same BASE_IMAGE; pin it by digest in your registry mirror for bit-for-bit rebuilds.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+# ---------------------------------------------------------------------------------------------------- deps-onnx
+# The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
+# numpy's own test suite (tools/image_size.py ONNX_TRIM_TESTS lists the same packages). The
+# frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
+FROM ${BASE_IMAGE} AS deps-onnx
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+ARG PIP_CERT
+ARG PACKAGES=index
+ARG INDEX_URL=https://pypi.org/simple
+# pip's own configuration for the build stages only (the runtime stages start from a fresh base)
+COPY wheelhouse/ /wheelhouse/
+RUN if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nfind-links = /wheelhouse\n'; \
+    elif [ "$PACKAGES" = index ]; then printf '[global]\nindex-url = %s\n' "$INDEX_URL"; \
+    else echo "PACKAGES must be index or wheelhouse, got $PACKAGES" >&2; exit 1; fi > /etc/pip.conf
+WORKDIR /src
+COPY requirements/lambda-onnx.txt requirements/lambda-onnx.txt
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt \
+ && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+ && find "$site"/numpy -type d -name tests -prune -exec rm -rf {} +
+COPY pyproject.toml README.md NOTICE ./
+COPY function ./function
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
+ && /opt/venv/bin/sambert-lambda frontend-cache --out /opt/frontend/sambert-frontend.cache
 
 # ---------------------------------------------------------------------------------------------------- deps
 FROM ${BASE_IMAGE} AS deps
@@ -49,7 +76,7 @@ COPY requirements/lambda.txt requirements/lambda.txt
 # torch from the CPU-only index first (no CUDA); same pin on amd64 and arm64. Then the full lock, which pins
 # torch to the same version and so installs nothing more for it. With PACKAGES=wheelhouse pip.conf's no-index makes
 # pip ignore both index URLs and take everything from /wheelhouse. Last, drop what only builds or tests torch
-# (C++ headers, test binaries, protoc: ~110 MB); infra/image_size.py TRIM lists the same paths.
+# (C++ headers, test binaries, protoc: ~110 MB); tools/image_size.py TRIM lists the same paths.
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" \
       "$(grep -E '^torch==' requirements/lambda.txt)" \
@@ -118,32 +145,6 @@ WORKDIR /var/task
 # are read-only to it and every write goes to /tmp. `docker run --user 65534:65534` behaves the same.
 ENTRYPOINT ["python", "-m", "awslambdaric"]
 CMD ["sambert_lambda.handler.handler"]
-
-# ---------------------------------------------------------------------------------------------------- deps-onnx
-# The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
-# numpy's own test suite (infra/image_size.py ONNX_TRIM_TESTS lists the same packages). The
-# frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
-FROM ${BASE_IMAGE} AS deps-onnx
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
-ARG PIP_CERT
-ARG PACKAGES=index
-ARG INDEX_URL=https://pypi.org/simple
-# pip's own configuration for the build stages only (the runtime stages start from a fresh base)
-COPY wheelhouse/ /wheelhouse/
-RUN if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nfind-links = /wheelhouse\n'; \
-    elif [ "$PACKAGES" = index ]; then printf '[global]\nindex-url = %s\n' "$INDEX_URL"; \
-    else echo "PACKAGES must be index or wheelhouse, got $PACKAGES" >&2; exit 1; fi > /etc/pip.conf
-WORKDIR /src
-COPY requirements/lambda-onnx.txt requirements/lambda-onnx.txt
-RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt \
- && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
- && find "$site"/numpy -type d -name tests -prune -exec rm -rf {} +
-COPY pyproject.toml README.md NOTICE ./
-COPY function ./function
-RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
- && /opt/venv/bin/sambert-lambda frontend-cache --out /opt/frontend/sambert-frontend.cache
 
 # ---------------------------------------------------------------------------------------------------- onnx-export
 # Bake time only: export every baked voice to ONNX (/opt/onnx/<voice>/) with the model stage's venv, which has torch;

@@ -31,6 +31,8 @@ LOCKS = (REPO / "requirements" / "lambda.txt", REPO / "requirements" / "lambda-o
 # What the build stages install beyond the locks: the build backend for the package itself (setuptools>=77
 # understands project.license) and the ONNX exporter of the onnx-export stage (Dockerfile ARG ONNX_VERSION).
 BUILD_EXTRAS = ("setuptools>=77", "wheel", "onnx==1.23.2")
+# Pins with no wheel on PyPI (pure-Python sdists, built in the image): downloaded as sdists for any platform.
+SDIST_ONLY = ("jieba", "zhconv")
 BASE_PACKAGES = ("python3", "python3-venv", "python-is-python3", "ca-certificates")
 SUITE = "bookworm"
 
@@ -57,6 +59,7 @@ class Engine:
         self.storage_driver = storage_driver
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen | None = None
+        self.bridge: str | None = None  # a bridge of our own, so that two engines on one machine never share one
         self.socket = self.state / "docker.sock"
         self.env = {**os.environ, "DOCKER_HOST": f"unix://{self.socket}", "DOCKER_BUILDKIT": "0"}
         self.driver = ""
@@ -71,6 +74,7 @@ class Engine:
         errors = []
         for driver in drivers:
             try:
+                self._make_bridge()
                 self._start(driver)
                 image = self._any_image()
                 if image:  # can this driver mount a container's root? (overlay2 fails here on some kernels)
@@ -91,6 +95,7 @@ class Engine:
         log = (self.state / "dockerd.log").open("ab")
         self.proc = subprocess.Popen(  # noqa: S603
             ["dockerd", f"--storage-driver={driver}", "--iptables=false", "--ip-masq=false",  # noqa: S607
+             *(["--bridge", self.bridge] if self.bridge else []),
              "--data-root", str(data), "--exec-root", str(exec_root), "-H", f"unix://{self.socket}",
              "--pidfile", str(self.state / "dockerd.pid")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
@@ -106,15 +111,38 @@ class Engine:
             time.sleep(0.5)
         raise EngineError(f"dockerd did not answer within {self.start_timeout:.0f} s")
 
+    def _make_bridge(self) -> None:
+        """Create a bridge interface with a /24 no interface on this machine uses yet (172.29.N.0/24)."""
+        if shutil.which("ip") is None:
+            return  # dockerd makes docker0 itself
+        used = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+        for n in range(10, 250):
+            net = f"172.29.{n}."
+            if net in used:
+                continue
+            name = f"sbr{os.getpid() % 100000}"
+            cmds = [["ip", "link", "add", "name", name, "type", "bridge"],
+                    ["ip", "addr", "add", f"{net}1/24", "dev", name], ["ip", "link", "set", name, "up"]]
+            for c in cmds:
+                if subprocess.run(c, capture_output=True, check=False).returncode != 0:  # noqa: S603
+                    self._drop_bridge(name)
+                    return
+            self.bridge = name
+            return
+
+    @staticmethod
+    def _drop_bridge(name: str) -> None:
+        subprocess.run(["ip", "link", "delete", name], capture_output=True, check=False)  # noqa: S603, S607
+
     def _any_image(self) -> str | None:
         out = self.run("images", "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
         return next((i for i in out if i.startswith("local/python:")), None)
 
     def stop(self) -> None:
-        """SIGTERM the dockerd we started (its containers stop with it), SIGKILL after 30 s."""
-        if self.proc is None:
-            return
+        """SIGTERM the dockerd we started (its containers stop with it), SIGKILL after 30 s; drop our bridge."""
         for sig, wait in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 10.0)):
+            if self.proc is None:
+                break
             with contextlib.suppress(ProcessLookupError):
                 self.proc.send_signal(sig)
             try:
@@ -123,6 +151,9 @@ class Engine:
             except subprocess.TimeoutExpired:
                 continue
         self.proc = None
+        if self.bridge:
+            self._drop_bridge(self.bridge)
+            self.bridge = None
 
     def __enter__(self) -> Engine:
         return self.start()
@@ -231,29 +262,45 @@ def pip_platform_args(arch: str) -> list[str]:
     """pip download options for ``arch`` when it is not this machine's (binary wheels for cp311 only)."""
     if arch == arch_name():
         return []
-    plat = {"arm64": "manylinux2014_aarch64", "amd64": "manylinux2014_x86_64"}[arch]
-    return ["--platform", plat, "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp"]
+    m = {"arm64": "aarch64", "amd64": "x86_64"}[arch]
+    plats = [a for tag in ("manylinux2014", "manylinux_2_17", "manylinux_2_27", "manylinux_2_28")
+             for a in ("--platform", f"{tag}_{m}")]
+    return [*plats, "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp"]
 
 
 def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, log: Path | None = None) -> dict:
     """``pip download`` every pin of both locks plus the build extras into ``dest`` (cached: a stamp per locks
-    hash). Returns ``{"dir", "files", "downloaded"}``."""
+    hash). Returns ``{"dir", "files", "downloaded"}``.
+
+    For another architecture (arm64 on an x86 host) only the torch-free lock is downloaded, as binary wheels for
+    that platform, plus the pure-Python sdists (jieba, zhconv) as they are: torch's arm64 wheel on PyPI requires
+    CUDA packages, and the PyTorch CPU index may be unreachable, so the foreign image is the ONNX one."""
     import sys
 
-    h = hashlib.sha256(b"".join(p.read_bytes() for p in LOCKS) + repr(BUILD_EXTRAS).encode()).hexdigest()[:16]
+    native = arch == arch_name()
+    locks = LOCKS if native else (LOCKS[1],)
+    h = hashlib.sha256(b"".join(p.read_bytes() for p in locks) + repr(BUILD_EXTRAS).encode()).hexdigest()[:16]
     stamp = dest / f".filled-{h}"
     downloaded = False
     if not stamp.exists():
         dest.mkdir(parents=True, exist_ok=True)
-        cmd = [python or sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-               "-d", str(dest), *pip_platform_args(arch)]
-        for lock in LOCKS:
-            cmd += ["-r", str(lock)]
-        cmd += list(BUILD_EXTRAS)
+        pip = [python or sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+               "-d", str(dest)]
+        cmds = []
+        if native:
+            cmds.append([*pip, *(a for lock in locks for a in ("-r", str(lock))), *BUILD_EXTRAS])
+        else:
+            pins = [ln.strip() for ln in locks[0].read_text().splitlines() if "==" in ln and not ln.startswith("#")]
+            sdists = [p for p in pins if p.split("==")[0] in SDIST_ONLY]
+            binary = dest.parent / f"binary-pins-{arch}.txt"
+            binary.write_text("\n".join(p for p in pins if p not in sdists) + "\n")
+            cmds.append([*pip, *pip_platform_args(arch), "-r", str(binary), "setuptools>=77", "wheel"])
+            cmds.append([*pip, "--no-deps", "--no-binary=:all:", *sdists])
         with (log or dest.parent / f"wheelhouse-{arch}.log").open("ab") as fh:
-            rc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False).returncode  # noqa: S603
-        if rc != 0:
-            raise EngineError(f"pip download for {arch} failed ({rc}); see {log or dest.parent}")
+            for cmd in cmds:
+                rc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, check=False).returncode  # noqa: S603
+                if rc != 0:
+                    raise EngineError(f"pip download for {arch} failed ({rc}); see {log or dest.parent}")
         for old in dest.glob(".filled-*"):
             old.unlink()
         stamp.touch()
@@ -262,19 +309,31 @@ def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, 
             "downloaded": downloaded}
 
 
-def stage_wheelhouse(src: Path, context_dir: Path = REPO / "wheelhouse") -> int:
-    """Put the wheels of ``src`` into the build context's ``wheelhouse/`` (hard links when possible), removing
-    wheels of other sets; its README.md stays. Returns the number of files staged."""
-    keep = {p.name for p in src.iterdir() if not p.name.startswith(".")}
+def stage_wheelhouse(*srcs: Path, context_dir: Path = REPO / "wheelhouse") -> int:
+    """Put the wheels of every ``srcs`` directory into the build context's ``wheelhouse/`` (hard links when
+    possible), removing any others; its README.md stays. pip picks each platform's wheels from the union, and
+    one unchanged set keeps the build cache valid for every architecture. Returns the number of files staged."""
+    files = {p.name: p for src in srcs for p in src.iterdir() if not p.name.startswith(".") and p.is_file()
+             and not p.name.endswith(".txt")}
     for p in context_dir.iterdir():
-        if p.name != "README.md" and p.name not in keep:
+        if p.name != "README.md" and p.name not in files:
             p.unlink()
-    for name in keep:
+    for name, path in files.items():
         target = context_dir / name
         if target.exists():
             continue
         try:
-            os.link(src / name, target)
+            os.link(path, target)
         except OSError:
-            shutil.copy2(src / name, target)
-    return len(keep)
+            shutil.copy2(path, target)
+    return len(files)
+
+
+def binfmt_aarch64() -> str | None:
+    """None when arm64 binaries run here (qemu-aarch64 registered with binfmt_misc), else the reason they do not."""
+    entry = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
+    if not entry.exists():
+        return "qemu-aarch64 is not registered with binfmt_misc (apt-get install qemu-user-static binfmt-support)"
+    if not entry.read_text().startswith("enabled"):
+        return "qemu-aarch64 is registered but disabled"
+    return None

@@ -31,6 +31,7 @@ import io
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,7 @@ from infra.docker_engine import (
     EngineError,
     EngineUnavailable,
     arch_name,
+    binfmt_aarch64,
     ensure_base,
     fill_wheelhouse,
     stage_wheelhouse,
@@ -57,9 +59,21 @@ WORK = REPO / "var" / "image-test"
 FUNCTION = "TtsFunction"
 VOICE = "zhitian_emo"
 TARGETS = {"runtime-onnx": "sambert-lambda:onnx", "runtime": "sambert-lambda:torch"}
-LOCALSTACK_PORT = 4599
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 TEXT = "你好，欢迎使用语音合成服务。"
+ARM64_NOT_RUN = (
+    "not run by default (--arm64 runs it): under Debian bookworm's qemu-aarch64 7.2, onnxruntime 1.32.0 (aarch64 "
+    "wheel) segfaults at import, so the ONNX engine cannot synthesize under emulation; the torch image has no "
+    "reachable arm64 CPU wheel (PyPI's torch 2.13.0 aarch64 wheel requires CUDA packages)")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on at 127.0.0.1 right now (two runs on one machine never share one)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def log(msg: str) -> None:
@@ -283,10 +297,10 @@ def last_json(stdout: bytes) -> Any:
 # --------------------------------------------------------------------------------------------- RIE in the image
 
 
-def rie_binary() -> Path:
+def rie_binary(arch: str = "amd64") -> Path:
     import samcli
 
-    return Path(samcli.__file__).parent / "local" / "rapid" / f"aws-lambda-rie-{'x86_64' if arch_name() == 'amd64' else 'arm64'}"
+    return Path(samcli.__file__).parent / "local" / "rapid" / f"aws-lambda-rie-{'x86_64' if arch == 'amd64' else 'arm64'}"
 
 
 def cgroup_peak_mb(container_id: str) -> float | None:
@@ -298,18 +312,21 @@ def cgroup_peak_mb(container_id: str) -> float | None:
     return None
 
 
-def run_in_rie(engine: Engine, tag: str, env: dict[str, str], logs: Path, warm_runs: int = 3) -> dict[str, Any]:
+def run_in_rie(engine: Engine, tag: str, env: dict[str, str], logs: Path, warm_runs: int = 3, arch: str = "amd64",
+               mounts: tuple[str, ...] = (), python: str = "python") -> dict[str, Any]:
     """The image under the RIE as user 65534: container start -> first /healthz answer, init_seconds, one
     synthesis decoded, warm synthesis times and the cgroup's peak memory."""
     ev = _events_module()
     name = f"sambert-image-test-{uuid.uuid4().hex[:6]}"
     cmd = ["run", "-d", "--name", name, "--pull", "never", "--user", "65534:65534", "--memory", "3008m",
-           "-v", f"{rie_binary()}:/rie:ro", "--entrypoint", "/rie"]
+           "-v", f"{rie_binary(arch)}:/rie:ro", "--entrypoint", "/rie"]
+    for m in mounts:
+        cmd += ["-v", m]
     for k, v in env.items():
         cmd += ["-e", f"{k}={v}"]
     out: dict[str, Any] = {"ok": False}
     t0 = time.monotonic()
-    cid = engine.run(*cmd, tag, "python", "-m", "awslambdaric", "sambert_lambda.handler.handler").stdout.strip()
+    cid = engine.run(*cmd, tag, python, "-m", "awslambdaric", "sambert_lambda.handler.handler").stdout.strip()
     try:
         ip = engine.run("inspect", "-f", "{{.NetworkSettings.IPAddress}}", cid).stdout.strip()
         url = f"http://{ip}:8080{INVOKE_PATH}"
@@ -346,6 +363,8 @@ def run_in_rie(engine: Engine, tag: str, env: dict[str, str], logs: Path, warm_r
         out["warm_ms_all"] = [round(w) for w in warm]
         out["peak_memory_mb"] = cgroup_peak_mb(cid)
         out["user"] = engine.run("exec", cid, "id", "-u", check=False).stdout.strip() or None
+        out["machine"] = engine.run("exec", cid, python, "-c", "import platform; print(platform.machine())",
+                                    check=False).stdout.strip() or None
         out["ok"] = st == 200 and out["audio"].get("frames", 0) > 0
     except Exception as e:  # noqa: BLE001 (recorded in the report)
         out["error"] = f"{type(e).__name__}: {e}"
@@ -393,6 +412,40 @@ def s3_put_case(stack: dict, s3: Any, sqs: Any, run_invoke) -> dict[str, Any]:
     return out
 
 
+def arm64_check(engine: Engine, fn_env: dict[str, str], work: Path, logs: Path) -> dict[str, Any]:
+    """Under qemu emulation: the arm64 base, the ONNX venv stage (``--target deps-onnx``: arm64 wheels, the package,
+    the frontend cache) built for arm64, and one synthesis with the tiny test voice through the RIE in that image.
+    Only whether it ran is reported: emulated timings say nothing about arm64 performance."""
+    reason = binfmt_aarch64()
+    if reason:
+        return {"ok": False, "reason": reason}
+    out: dict[str, Any] = {"ok": False, "emulated": True}
+    try:
+        base = ensure_base(engine, work / "base", "arm64", log=logs / "debootstrap-arm64.log")
+        tag = "sambert-lambda:onnx-arm64-deps"
+        log(f"arm64: building --target deps-onnx on {base['tag']} under emulation")
+        args = {"BASE_IMAGE": base["tag"], "PACKAGES": "wheelhouse"}
+        out["target"], out["tag"] = "deps-onnx", tag
+        out["build_s"] = build(engine, "deps-onnx", tag, args, logs)
+        voice = work / "arm64" / "voice"
+        if not (voice / "onnx").is_dir():
+            if voice.exists():
+                shutil.rmtree(voice)
+            subprocess.run([sys.executable, "-m", "sambert_lambda", "make-test-voice", str(voice), "--size", "tiny",  # noqa: S603
+                            "--voices", "1", "--onnx"], check=True, cwd=REPO, capture_output=True)
+        env = {**fn_env, "TTS_BACKEND": "onnx", "TTS_MODEL_DIR": "/voice", "TTS_ONNX_DIR": "/voice/onnx",
+               "HOME": "/tmp",  # noqa: S108 (inside the container, as the runtime stages set it)
+               "TTS_FRONTEND_CACHE": "/opt/frontend/sambert-frontend.cache"}
+        ran = run_in_rie(engine, tag, env, logs, warm_runs=0, arch="arm64", mounts=(f"{voice}:/voice:ro",),
+                         python="/opt/venv/bin/python")
+        out.update({k: ran.get(k) for k in ("ok", "audio", "machine", "user", "error")})
+        out["ok"] = bool(ran.get("ok")) and ran.get("machine") == "aarch64"
+    except (EngineError, subprocess.CalledProcessError) as e:
+        out["error"] = str(e)[-1500:]
+    log(f"arm64: {'synthesized under emulation' if out['ok'] else 'FAILED'}")
+    return out
+
+
 def run(opts: argparse.Namespace) -> dict[str, Any]:
     t_start = time.monotonic()
     work = Path(opts.work)
@@ -410,7 +463,11 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
         report["base_mb"] = report["base"]["size_mb"]
         log(f"base {base['tag']}: {report['base_mb']} MB")
         wh = fill_wheelhouse(work / "wheelhouse" / arch, arch, log=logs / f"wheelhouse-{arch}.log")
-        report["wheelhouse"] = {**wh, "staged": stage_wheelhouse(Path(wh["dir"]))}
+        dirs = [Path(wh["dir"])]
+        if opts.arm64:
+            wh_arm = fill_wheelhouse(work / "wheelhouse" / "arm64", "arm64", log=logs / "wheelhouse-arm64.log")
+            dirs.append(Path(wh_arm["dir"]))
+        report["wheelhouse"] = {**wh, "staged": stage_wheelhouse(*dirs)}
         args = build_args(base["tag"], opts.voices)
         report["images"] = {}
         for target, tag in TARGETS.items():
@@ -418,14 +475,17 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
             secs = build(engine, target, tag, args, logs)
             report["images"][target] = {"tag": tag, "build_s": secs, **docker_sizes(tag, base['tag'], engine.env)}
             log(f"{target}: {report['images'][target]['size_mb']} MB above the base ({secs} s)")
-        if opts.all_voices:
+        if opts.all_voices and engine.driver == "vfs":
+            # vfs copies every layer in full: a second set of images would double a build that is already slow
+            report["all_voices_skipped"] = "storage driver vfs (overlay2 unavailable): the every-voice build is skipped"
+        elif opts.all_voices:
             report["all_voices_mb"] = {}
             for target, tag in TARGETS.items():
                 secs = build(engine, target, tag + "-all", build_args(base["tag"], ""), logs)
                 report["all_voices_mb"][target] = docker_sizes(tag + "-all", base['tag'], engine.env)["size_mb"]
                 log(f"{target} with every voice: {report['all_voices_mb'][target]} MB ({secs} s)")
         bridge = report["engine"]["bridge"]
-        with LocalStackServer(["127.0.0.1", bridge], opts.localstack_port, work / "localstack") as ls:
+        with LocalStackServer(["127.0.0.1", bridge], opts.localstack_port or free_port(), work / "localstack") as ls:
             from infra.setup_resources import clients, ensure_resources
 
             stack = ensure_resources(ls.endpoint, f"image-test-{uuid.uuid4().hex[:8]}")
@@ -438,12 +498,13 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
             for target, tag in TARGETS.items():
                 log(f"{target}: under the RIE as user 65534")
                 report["containers"][target] = run_in_rie(engine, tag, fn_env, logs)
+            report["arm64"] = arm64_check(engine, fn_env, work, logs) if opts.arm64 else {
+                "ok": None, "reason": ARM64_NOT_RUN}
     c = report["containers"]
     report["cold_start_s"] = {t: {"first_response_s": v.get("cold_start_s"), "init_seconds": v.get("init_seconds")}
                               for t, v in c.items()}
     report["warm_ms"] = {t: v.get("warm_ms") for t, v in c.items()}
     report["peak_memory_mb"] = {t: v.get("peak_memory_mb") for t, v in c.items()}
-    report["arm64"] = {"ok": None, "reason": "not run (pass --arm64)"}
     cases = report["sam"].get("sam_local_invoke", {})
     report["sam_local_invoke"] = cases
     sl = report["sam"].get("start_lambda")
@@ -455,7 +516,8 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
                     and bool(cases) and all(v.get("ok") for v in cases.values())
                     and (sl is None or ("error" not in sl and all(v.get("ok") for v in sl.values() if isinstance(v, dict))))
                     and all(v.get("ok") for v in c.values())
-                    and all(report["images"][t]["size_mb"] <= lim for t, lim in limits.items()))
+                    and all(report["images"][t]["size_mb"] <= lim for t, lim in limits.items())
+                    and report["arm64"].get("ok") is not False)
     report["seconds"] = round(time.monotonic() - t_start, 1)
     report["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]  # timings are only as good as this
     return report
@@ -499,7 +561,7 @@ def sam_section(engine: Engine, args: dict[str, str], fn_env: dict[str, str], st
     log(f"sam local invoke s3_put: {cases['s3_put'].get('status')} manifest {cases['s3_put'].get('manifest')}")
     out["sam_local_invoke"] = cases
     if opts.start_lambda:
-        out["start_lambda"] = start_lambda_cases(built, env_vars, env, engine, logs, opts.start_lambda_port)
+        out["start_lambda"] = start_lambda_cases(built, env_vars, env, engine, logs, opts.start_lambda_port or free_port())
     return out
 
 
@@ -558,10 +620,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--voices", default=VOICE, help="voices baked in the measured images (default: %(default)s)")
     p.add_argument("--no-all-voices", dest="all_voices", action="store_false",
                    help="skip the second build with every voice (all_voices_mb)")
-    p.add_argument("--localstack-port", type=int, default=LOCALSTACK_PORT)
+    p.add_argument("--localstack-port", type=int, default=0, help="default: a free port")
     p.add_argument("--no-start-lambda", dest="start_lambda", action="store_false",
                    help="skip the sam local start-lambda + boto3 lambda.invoke pass")
-    p.add_argument("--start-lambda-port", type=int, default=3011)
+    p.add_argument("--start-lambda-port", type=int, default=0, help="default: a free port")
+    p.add_argument("--arm64", action="store_true",
+                   help="also build the ONNX venv stage for arm64 and synthesize once under qemu emulation (off by "
+                        "default: onnxruntime 1.32.0 crashes at import under Debian bookworm's qemu-aarch64 7.2)")
     opts = p.parse_args(argv)
     try:
         report = run(opts)
