@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from sambert_lambda.batch import aws
 from sambert_lambda.batch.jobs import ErrorInfo
 from sambert_lambda.errors import InvalidInput, TTSError
 
@@ -71,19 +71,8 @@ def messages_for(bucket: str, key: str, etag: str, version_id: str | None, units
             for i in range(0, len(units), step)]
 
 
-@lru_cache(maxsize=4)
-def _client(endpoint: str | None, region: str):
-    import boto3
-    from botocore.config import Config
-
-    config = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=5, read_timeout=10)
-    return boto3.session.Session().client("sqs", region_name=region, endpoint_url=endpoint, config=config)
-
-
 def sqs_client():
-    from sambert_lambda.settings import aws_endpoint, aws_region
-
-    return _client(aws_endpoint("sqs"), aws_region())
+    return aws.client("sqs", attempts=5)
 
 
 def send(queue_url: str, messages: list[FanoutMessage], client: Any = None) -> int:

@@ -10,9 +10,9 @@ Failing to publish is logged and never fails the batch: the job's status is in S
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
+from sambert_lambda.batch import aws
 from sambert_lambda.batch.tasks import JOBS_DIR
 from sambert_lambda.observability import logger
 
@@ -42,7 +42,7 @@ def announce(settings: Any, key: str, manifest: dict[str, Any] | None, manifest_
         return False
     body = message(job_id, manifest, manifest_key)
     try:
-        _client().publish(TopicArn=topic, Message=json.dumps(body), MessageAttributes={
+        aws.client("sns", attempts=3).publish(TopicArn=topic, Message=json.dumps(body), MessageAttributes={
             "job_id": {"DataType": "String", "StringValue": job_id},
             "status": {"DataType": "String", "StringValue": body["status"]}})
     except Exception as e:  # noqa: BLE001 - the announcement is best effort; the status is in S3
@@ -50,15 +50,3 @@ def announce(settings: Any, key: str, manifest: dict[str, Any] | None, manifest_
         return False
     logger.info("job announced", extra={"job": job_id, "status": body["status"]})
     return True
-
-
-@lru_cache(maxsize=1)
-def _client():
-    import boto3
-    from botocore.config import Config
-
-    from sambert_lambda.settings import aws_endpoint, aws_region
-
-    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10)
-    return boto3.session.Session().client("sns", region_name=aws_region(), endpoint_url=aws_endpoint("sns"),
-                                          config=config)

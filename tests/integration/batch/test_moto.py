@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from sambert_lambda import audio
-from sambert_lambda.batch import fanout, handle_s3_event
+from sambert_lambda.batch import aws, handle_s3_event
 from sambert_lambda.settings import load_settings
 from sambert_lambda.storage import Storage
 from tests.support.batch import FakeContext, s3_event
@@ -29,10 +29,10 @@ def env(moto_endpoint, test_voice_dir):
     bucket = f"batch-it-{uuid.uuid4().hex[:8]}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-        fanout._client.cache_clear()
+        aws.clear()
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=bucket)
         yield SimpleNamespace(endpoint=moto_endpoint, bucket=bucket, voice=test_voice_dir)
-    fanout._client.cache_clear()
+    aws.clear()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from infra.poller import Poller, in_process
 from sambert_lambda import audio
-from sambert_lambda.batch import fanout, handle_s3_event, handle_sqs_event
+from sambert_lambda.batch import aws, fanout, handle_s3_event, handle_sqs_event
 from sambert_lambda.errors import ModelError
 from sambert_lambda.settings import load_settings
 from sambert_lambda.storage.files import FileStorage
@@ -24,7 +24,7 @@ BUCKET = "batch-fanout"
 @pytest.fixture
 def sqs(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    fanout._client.cache_clear()
+    aws.clear()
     with mock_aws():
         client = boto3.client("sqs", region_name="us-east-1")
         dlq = client.create_queue(QueueName="dlq")["QueueUrl"]
@@ -35,7 +35,7 @@ def sqs(monkeypatch):
                         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})},
         )["QueueUrl"]
         yield SimpleNamespace(client=client, queue=queue, dlq=dlq)
-    fanout._client.cache_clear()
+    aws.clear()
 
 
 def make_service(tmp_path, sqs, **overrides):

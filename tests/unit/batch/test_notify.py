@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from sambert_lambda.batch import handle_s3_event, notify, tasks
+from sambert_lambda.batch import aws, handle_s3_event, notify, tasks
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.settings import load_settings
 from sambert_lambda.storage.files import FileStorage
@@ -22,7 +22,7 @@ BUCKET = "batch-notify"
 @pytest.fixture
 def topic(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    notify._client.cache_clear()
+    aws.clear()
     with mock_aws():
         sns = boto3.client("sns", region_name="us-east-1")
         sqs = boto3.client("sqs", region_name="us-east-1")
@@ -31,7 +31,7 @@ def topic(monkeypatch):
         qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
         yield SimpleNamespace(arn=arn, sqs=sqs, queue=queue)
-    notify._client.cache_clear()
+    aws.clear()
 
 
 def received(topic) -> list[dict]:
