@@ -12,9 +12,9 @@
 # The torch image: deps (pinned lock into /opt/venv) -> model (bake, then move the model dir to /opt/model) -> runtime.
 # The torch-free image: deps-onnx (requirements/lambda-onnx.txt, no torch) + onnx-export (the baked voices exported
 # to ONNX with the torch venv of the model stage) -> runtime-onnx, the last stage and so the default target.
-# The legacy builder (no BuildKit) builds every stage up to its target, in file order: deps-onnx comes first, so
-# `--target deps-onnx` needs no torch (the arm64 check under emulation: no torch CPU wheel for arm64 is reachable
-# there); `--target runtime` builds deps-onnx, deps, model and runtime; BuildKit builds only what a target uses.
+# The legacy builder (no BuildKit) builds every stage up to its target, in file order: pip-base and deps-onnx come
+# first, so `--target deps-onnx` needs no torch (the arm64 check under emulation builds only that stage);
+# `--target runtime` builds pip-base, deps-onnx, deps, model and runtime; BuildKit builds only what a target uses.
 # Package source: PACKAGES=index (default) installs from INDEX_URL (PyPI) and, for torch, TORCH_INDEX_URL (the
 # PyTorch CPU index); PACKAGES=wheelhouse installs only from the build context's wheelhouse/ directory
 # (pip download on a host that has the network; docs/deploy.md). Behind a TLS-intercepting proxy, pass
@@ -32,11 +32,9 @@
 # stage uses the same BASE_IMAGE; pin it by digest in your registry mirror for bit-for-bit rebuilds.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
-# ---------------------------------------------------------------------------------------------------- deps-onnx
-# The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
-# numpy's own test suite (tools/image_size.py ONNX_TRIM_TESTS lists the same packages). The
-# frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
-FROM ${BASE_IMAGE} AS deps-onnx
+# ---------------------------------------------------------------------------------------------------- pip-base
+# What both venv stages share: the base image and pip's configuration for the package source. No torch here.
+FROM ${BASE_IMAGE} AS pip-base
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 ARG PIP_CERT
@@ -47,9 +45,20 @@ COPY wheelhouse/ /wheelhouse/
 RUN if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nfind-links = /wheelhouse\n'; \
     elif [ "$PACKAGES" = index ]; then printf '[global]\nindex-url = %s\n' "$INDEX_URL"; \
     else echo "PACKAGES must be index or wheelhouse, got $PACKAGES" >&2; exit 1; fi > /etc/pip.conf
+
+# ---------------------------------------------------------------------------------------------------- deps-onnx
+# The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
+# numpy's own test suite (tools/image_size.py ONNX_TRIM_TESTS lists the same packages). The
+# frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
+# ONNXRUNTIME_VERSION (empty: the lock's pin) replaces the lock's onnxruntime pin; the arm64 check under Debian
+# bookworm's qemu-aarch64 7.2 uses 1.23.2, since the pinned release crashes at import under that emulator.
+FROM pip-base AS deps-onnx
+ARG ONNXRUNTIME_VERSION=""
 WORKDIR /src
 COPY requirements/lambda-onnx.txt requirements/lambda-onnx.txt
-RUN python -m venv /opt/venv \
+RUN if [ -n "$ONNXRUNTIME_VERSION" ]; then \
+      sed -i "s/^onnxruntime==.*/onnxruntime==${ONNXRUNTIME_VERSION}/" requirements/lambda-onnx.txt; fi \
+ && python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt \
  && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && find "$site"/numpy -type d -name tests -prune -exec rm -rf {} +
@@ -59,17 +68,7 @@ RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
  && /opt/venv/bin/sambert-lambda frontend-cache --out /opt/frontend/sambert-frontend.cache
 
 # ---------------------------------------------------------------------------------------------------- deps
-FROM ${BASE_IMAGE} AS deps
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
-ARG PIP_CERT
-ARG PACKAGES=index
-ARG INDEX_URL=https://pypi.org/simple
-# pip's own configuration for the build stages only (the runtime stages start from a fresh base)
-COPY wheelhouse/ /wheelhouse/
-RUN if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nfind-links = /wheelhouse\n'; \
-    elif [ "$PACKAGES" = index ]; then printf '[global]\nindex-url = %s\n' "$INDEX_URL"; \
-    else echo "PACKAGES must be index or wheelhouse, got $PACKAGES" >&2; exit 1; fi > /etc/pip.conf
+FROM pip-base AS deps
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 WORKDIR /src
 COPY requirements/lambda.txt requirements/lambda.txt

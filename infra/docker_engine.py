@@ -33,6 +33,11 @@ LOCKS = (REPO / "requirements" / "lambda.txt", REPO / "requirements" / "lambda-o
 BUILD_EXTRAS = ("setuptools>=77", "wheel", "onnx==1.23.2")
 # Pins with no wheel on PyPI (pure-Python sdists, built in the image): downloaded as sdists for any platform.
 SDIST_ONLY = ("jieba", "zhconv")
+# Extra wheels for a foreign architecture's wheelhouse: onnxruntime's pinned release segfaults at import under Debian
+# bookworm's qemu-aarch64 7.2 (QEMU_CPU=max, cortex-a72 and neoverse-n1 alike); 1.23.2 imports and runs there, so the
+# arm64 check under emulation builds with ONNXRUNTIME_VERSION set to it.
+EMULATION_ONNXRUNTIME = "1.23.2"
+FOREIGN_EXTRAS = (f"onnxruntime=={EMULATION_ONNXRUNTIME}",)
 BASE_PACKAGES = ("python3", "python3-venv", "python-is-python3", "ca-certificates")
 SUITE = "bookworm"
 
@@ -279,7 +284,8 @@ def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, 
 
     native = arch == arch_name()
     locks = LOCKS if native else (LOCKS[1],)
-    h = hashlib.sha256(b"".join(p.read_bytes() for p in locks) + repr(BUILD_EXTRAS).encode()).hexdigest()[:16]
+    extras = BUILD_EXTRAS if native else ("setuptools>=77", "wheel", *FOREIGN_EXTRAS)
+    h = hashlib.sha256(b"".join(p.read_bytes() for p in locks) + repr(extras).encode()).hexdigest()[:16]
     stamp = dest / f".filled-{h}"
     downloaded = False
     if not stamp.exists():
@@ -295,6 +301,7 @@ def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, 
             binary = dest.parent / f"binary-pins-{arch}.txt"
             binary.write_text("\n".join(p for p in pins if p not in sdists) + "\n")
             cmds.append([*pip, *pip_platform_args(arch), "-r", str(binary), "setuptools>=77", "wheel"])
+            cmds.append([*pip, *pip_platform_args(arch), "--no-deps", *FOREIGN_EXTRAS])
             cmds.append([*pip, "--no-deps", "--no-binary=:all:", *sdists])
         with (log or dest.parent / f"wheelhouse-{arch}.log").open("ab") as fh:
             for cmd in cmds:
