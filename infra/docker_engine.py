@@ -301,7 +301,7 @@ def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, 
             binary = dest.parent / f"binary-pins-{arch}.txt"
             binary.write_text("\n".join(p for p in pins if p not in sdists) + "\n")
             cmds.append([*pip, *pip_platform_args(arch), "-r", str(binary), "setuptools>=77", "wheel"])
-            cmds.append([*pip, *pip_platform_args(arch), "--no-deps", *FOREIGN_EXTRAS])
+            cmds.append([*pip, *pip_platform_args(arch), *FOREIGN_EXTRAS])  # with its own dependencies
             cmds.append([*pip, "--no-deps", "--no-binary=:all:", *sdists])
         with (log or dest.parent / f"wheelhouse-{arch}.log").open("ab") as fh:
             for cmd in cmds:

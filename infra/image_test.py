@@ -357,8 +357,9 @@ def run_in_rie(engine: Engine, tag: str, env: dict[str, str], logs: Path, warm_r
             r = call(ev.direct_event(format="wav", text=f"第{i + 1}次合成，欢迎使用语音合成服务。"))
             warm.append((time.monotonic() - t1) * 1000)
             assert "error" not in r, r
-        out["warm_ms"] = round(statistics.median(warm))
-        out["warm_ms_all"] = [round(w) for w in warm]
+        if warm:
+            out["warm_ms"] = round(statistics.median(warm))
+            out["warm_ms_all"] = [round(w) for w in warm]
         out["peak_memory_mb"] = cgroup_peak_mb(cid)
         out["user"] = engine.run("exec", cid, "id", "-u", check=False).stdout.strip() or None
         out["machine"] = engine.run("exec", cid, python, "-c", "import platform; print(platform.machine())",
