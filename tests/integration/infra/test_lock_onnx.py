@@ -164,6 +164,23 @@ def _venv_command(cmd: str, target: Path, cwd: Path) -> None:
     assert r.returncode == 0, r.stderr[-3000:]
 
 
+@pytest.mark.parametrize("version", ["", "1.23.2"])
+def test_dockerfile_onnxruntime_version_replaces_only_that_pin(tmp_path, version):
+    # the deps-onnx stage's own command, run on a copy of the lock as the build would (WORKDIR /src)
+    (cmd,) = [c for c in run_commands(stages()["deps-onnx"]) if "ONNXRUNTIME_VERSION" in c]
+    assert stage_args(stages()["deps-onnx"])["ONNXRUNTIME_VERSION"] == '""'  # empty: the lock's pin
+    lock = tmp_path / "requirements" / "lambda-onnx.txt"
+    lock.parent.mkdir()
+    shutil.copy(ONNX_LOCK, lock)
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], cwd=tmp_path, capture_output=True, text=True,
+                       env={"PATH": "/usr/bin:/bin", "ONNXRUNTIME_VERSION": version})
+    assert r.returncode == 0, r.stderr
+    before, after = pins(ONNX_LOCK), pins(lock)
+    assert after["onnxruntime"] == (version or before["onnxruntime"])
+    assert {k: v for k, v in after.items() if k != "onnxruntime"} == {
+        k: v for k, v in before.items() if k != "onnxruntime"}
+
+
 def _bash(cmd: str, cwd: Path) -> None:
     r = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, cwd=cwd)
     assert r.returncode == 0, f"{cmd}\n{r.stderr[-2000:]}"
