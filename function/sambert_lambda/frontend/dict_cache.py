@@ -96,12 +96,15 @@ def cache_key() -> str:
 
 
 def default_path() -> Path | None:
-    """``$TTS_FRONTEND_CACHE`` (``off`` = no cache), else a file in the temp directory."""
-    env = os.environ.get(CACHE_ENV)
-    if env == "off":
+    """The ``frontend_cache`` setting (``$TTS_FRONTEND_CACHE``; ``off`` = no cache), else a file in the temp
+    directory. Read through the settings model like every variable (settings imports nothing of the layers)."""
+    from sambert_lambda.settings import load_settings
+
+    value = load_settings().frontend_cache
+    if value == "off":
         return None
-    if env:
-        return Path(env)
+    if value:
+        return Path(value)
     return Path(tempfile.gettempdir()) / "sambert-frontend.cache"
 
 
