@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 
@@ -18,10 +17,11 @@ def run(args: argparse.Namespace) -> int:
     from sambert_lambda.errors import TTSError
     from sambert_lambda.frontend.lexicon import Lexicon
     from sambert_lambda.frontend.pipeline import OpenFrontend
+    from sambert_lambda.settings import load_settings
 
     frontend = OpenFrontend()
-    path = args.lexicon or os.environ.get("TTS_LEXICON_FILE")
     try:
+        path = args.lexicon or load_settings().lexicon_file
         lexicon = Lexicon.load(path) if path else None
     except TTSError as e:
         sys.stderr.write(f"error [{e.code}] {e.message}\n")

@@ -96,12 +96,15 @@ def cache_key() -> str:
 
 
 def default_path() -> Path | None:
-    """``$TTS_FRONTEND_CACHE`` (``off`` = no cache), else a file in the temp directory."""
-    env = os.environ.get(CACHE_ENV)
-    if env == "off":
+    """The ``frontend_cache`` setting (``$TTS_FRONTEND_CACHE``; ``off`` = no cache), else a file in the temp
+    directory. Read through the settings model like every variable (settings imports nothing of the layers)."""
+    from sambert_lambda.settings import load_settings
+
+    value = load_settings().frontend_cache
+    if value == "off":
         return None
-    if env:
-        return Path(env)
+    if value:
+        return Path(value)
     return Path(tempfile.gettempdir()) / "sambert-frontend.cache"
 
 
@@ -207,6 +210,14 @@ class _OnDemand:
 
     __slots__ = ()
     _pieces: Pieces
+    _slot: int
+
+    # ``super()`` below is the built-in container (``dict`` or ``set``) that follows in the subclass's MRO.
+    def __init__(self, pieces: Pieces, slot: int, initial: Iterable = ()) -> None:
+        super().__init__(initial)
+        self._pieces = pieces
+        self._slot = slot
+        pieces.attach(self, slot)
 
     def _need(self, key: object) -> None:
         ch = _first(key)
@@ -217,25 +228,38 @@ class _OnDemand:
         if self._pieces._pending:
             self._pieces.load_all()
 
+    def _merge(self, part: Iterable) -> None:
+        super().update(part)  # type: ignore[misc]
+
+    def __contains__(self, key: object) -> bool:
+        self._need(key)
+        return super().__contains__(key)  # type: ignore[misc]
+
+    def __iter__(self) -> Iterator:
+        self._all()
+        return super().__iter__()  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        self._all()
+        if isinstance(other, _OnDemand):
+            other._all()
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._all()
+        return super().__repr__()
+
 
 class LazyDict(_OnDemand, dict):
     """A ``dict`` whose entries are decoded per first character of the key on first lookup (see module doc)."""
 
     __slots__ = ("_pieces", "_slot")
-
-    def __init__(self, pieces: Pieces, slot: int, initial: dict | None = None) -> None:
-        super().__init__(initial or {})
-        self._pieces = pieces
-        self._slot = slot
-        pieces.attach(self, slot)
-
-    def _merge(self, part: dict) -> None:
-        dict.update(self, part)
-
-    # lookups and single-key changes: decode the key's piece first
-    def __contains__(self, key: object) -> bool:
-        self._need(key)
-        return dict.__contains__(self, key)
 
     def __getitem__(self, key):
         self._need(key)
@@ -265,10 +289,6 @@ class LazyDict(_OnDemand, dict):
         return dict.__len__(self) + self._pieces.pending(self._slot)
 
     # whole-table operations: decode everything first
-    def __iter__(self) -> Iterator:
-        self._all()
-        return dict.__iter__(self)
-
     def __reversed__(self) -> Iterator:
         self._all()
         return dict.__reversed__(self)
@@ -302,18 +322,6 @@ class LazyDict(_OnDemand, dict):
         with self._pieces._lock:
             return LazyDict(self._pieces, self._slot, dict(dict.items(self)))
 
-    def __eq__(self, other: object) -> bool:
-        self._all()
-        if isinstance(other, LazyDict):
-            other._all()
-        return dict.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        eq = self.__eq__(other)
-        return eq if eq is NotImplemented else not eq
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __or__(self, other):
         self._all()
         return dict.__or__(dict(dict.items(self)), other)
@@ -325,10 +333,6 @@ class LazyDict(_OnDemand, dict):
     def __ior__(self, other):
         self._all()
         return dict.__ior__(self, other)
-
-    def __repr__(self) -> str:
-        self._all()
-        return dict.__repr__(self)
 
     def __reduce__(self):
         self._all()
@@ -342,19 +346,6 @@ class LazySet(_OnDemand, set):
     """A ``set`` of strings decoded per first character on the first membership test (see module doc)."""
 
     __slots__ = ("_pieces", "_slot")
-
-    def __init__(self, pieces: Pieces, slot: int) -> None:
-        super().__init__()
-        self._pieces = pieces
-        self._slot = slot
-        pieces.attach(self, slot)
-
-    def _merge(self, part: Iterable) -> None:
-        set.update(self, part)
-
-    def __contains__(self, key: object) -> bool:
-        self._need(key)
-        return set.__contains__(self, key)
 
     def discard(self, key) -> None:
         self._need(key)
@@ -370,10 +361,6 @@ class LazySet(_OnDemand, set):
             self._all()
         return set.__len__(self) + self._pieces.pending(self._slot)
 
-    def __iter__(self) -> Iterator:
-        self._all()
-        return set.__iter__(self)
-
     def copy(self) -> set:
         self._all()
         return set(set.__iter__(self))
@@ -381,22 +368,6 @@ class LazySet(_OnDemand, set):
     def pop(self):
         self._all()
         return set.pop(self)
-
-    def __eq__(self, other: object) -> bool:
-        self._all()
-        if isinstance(other, LazySet):
-            other._all()
-        return set.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        eq = self.__eq__(other)
-        return eq if eq is NotImplemented else not eq
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        self._all()
-        return set.__repr__(self)
 
     def __reduce__(self):
         self._all()

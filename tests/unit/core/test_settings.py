@@ -80,3 +80,43 @@ def test_one_prefix_for_the_package_s_own_variables():
     for path in (REPO / "function" / "sambert_lambda").rglob("*.py"):
         found += [f"{path.name}: {m}" for m in re.findall(r"\bSAMBERT_[A-Z0-9_]+\b", path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+# Environment reads allowed outside settings.py, each with its reason: the engine's runtime reads the Lambda
+# runtime's memory size and sets the native libraries' thread variables (facts of the host, not settings).
+ENV_READERS_OUTSIDE_SETTINGS = {"engine/runtime.py"}
+
+
+def _environment_reads(source: str) -> list[int]:
+    """Lines of ``source`` that touch the process environment: ``os.environ``, ``os.getenv``, ``os.putenv``, or
+    ``environ``/``getenv`` imported from os."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv", "environb"):
+            if isinstance(node.value, ast.Name) and node.value.id == "os":
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            if any(a.name in ("environ", "getenv", "environb") for a in node.names):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_settings_reads_the_environment():
+    """Every variable goes through settings.py (the model, or its aws_*/powertools_* helpers for the libraries'
+    own names); a new ``os.environ`` read elsewhere in the package fails here."""
+    package = REPO / "function" / "sambert_lambda"
+    found = []
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).as_posix()
+        if rel == "settings.py" or rel in ENV_READERS_OUTSIDE_SETTINGS:
+            continue
+        found += [f"{rel}:{n}" for n in _environment_reads(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_environment_scan_sees_every_form():
+    src = "import os\nfrom os import getenv\na = os.environ['X']\nb = os.getenv('Y')\nc = os.environ.get('Z')\n"
+    assert sorted(_environment_reads(src)) == [2, 3, 4, 5]
+    assert _environment_reads("import os\npath = os.path.join('a', 'b')\n") == []
