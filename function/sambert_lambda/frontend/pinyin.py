@@ -163,6 +163,13 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out[k + 1] = (joined, _tag(joined, pb))
             if rest:
                 out.insert(k + 2, (rest, _tag(rest, "x")))
+    k = 0
+    while k < len(out) - 1:  # 高高兴兴 + 地走了 -> 高高兴兴 + 地 + 走了: the particle after a reduplicated adverb
+        a, b = out[k][0], out[k + 1][0]
+        if len(b) > 1 and b[0] == "地" and is_han(b[1]) and len(a) in (2, 4) and a[0] == a[1] \
+                and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
+            out[k + 1:k + 2] = [("地", "uv"), (b[1:], _tag(b[1:], "v"))]
+        k += 1
     return out
 
 
@@ -246,9 +253,23 @@ def context_readings(words: list[Word]) -> None:
         if t.endswith("行") and nxt is not None and nxt.text[0] in _HANG_NOUNS and (
                 t[:-1][-1:] in _NUMERALS or (t == "行" and prev is not None and prev.text[-1:] in _NUMERALS)):
             w.pinyin[-1] = "hang2"
+        if len(t) == 4 and t[0] == t[1] and t[2] == t[3] and t[0] != t[2]:
+            base = phrase_reading(t[0] + t[2])  # AABB keeps the readings of the word AB: 漂漂亮亮 piao4 ... liang4
+            if len(base) == 2 and "?" not in base:
+                w.pinyin = [base[0], base[0], _full(base[1], t[2]), _full(base[1], t[2])]
         for i, c in enumerate(t):
             if c == "谁" and w.pinyin[i] == "shui2":
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
+
+
+def _full(reading: str, ch: str) -> str:
+    """A neutral-tone dictionary reading turned back into the character's own full tone (明白 bai5 -> bai2)."""
+    if not reading.endswith("5"):
+        return reading
+    for r in char_readings(ch):
+        if r[:-1] == reading[:-1] and not r.endswith("5"):
+            return r
+    return reading
 
 
 class G2P:

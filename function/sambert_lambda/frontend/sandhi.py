@@ -98,10 +98,18 @@ def erhua_ok(word: Word) -> bool:
 
 
 def neutral_tones(words: list[Word]) -> None:
+    prev: Word | None = None
     for w in words:
         if w.kind != "zh":
+            prev = None
             continue
-        t = w.text
+        t, before, prev = w.text, prev, w
+        if len(w.pinyin) == len(t) and _directional(t, before):
+            w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # 走出去, 走进 + 去, 跑过来: the directional 来/去 is light
+        if t == "地" and before is not None and _reduplicated(before.text):
+            w.pinyin[0] = "de5"  # the adverbial particle after a reduplicated adverb: 高高兴兴地
+        elif len(t) in (3, 5) and t[-1] == "地" and _reduplicated(t[:-1]) and len(w.pinyin) == len(t):
+            w.pinyin[-1] = "de5"  # 悄悄地, 慢慢腾腾地 as one word
         if len(t) == 1 and t in _PARTICLES_5 and w.pos[:1] in _PARTICLE_POS and w.pinyin[0] not in ("dei3", "de2"):
             w.pinyin[0] = _PARTICLES_5[t]
         elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
@@ -121,6 +129,24 @@ def neutral_tones(words: list[Word]) -> None:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
             elif len(t) == 3 and t[1] == "得" and t[0] != t[2]:
                 w.pinyin[1] = "de5"  # complement 说得对, 来得及, 记得住
+
+
+_DIRECTIONAL_2 = frozenset("出去 进去 回去 上去 下去 出来 进来 回来 上来 下来 起来 过来".split())
+
+
+def _directional(t: str, before: Word | None) -> bool:
+    """来/去 completing a direction: 出去, 下去 on their own, V + 出去 / 过去 in one word, or after a verb ending in
+    进/出/回/上/下/过/起 (走进 + 去). 过去 alone ('the past') keeps its full tone."""
+    if t in _DIRECTIONAL_2:
+        return True
+    if len(t) == 3 and t[1:] in _DIRECTIONAL_2 | {"过去"}:
+        return True
+    return (t in ("来", "去") and before is not None and len(before.text) >= 2 and before.pos[:1] == "v"
+            and before.text[-1] in "进出回上下过起")
+
+
+def _reduplicated(t: str) -> bool:
+    return (len(t) == 2 and t[0] == t[1]) or (len(t) == 4 and t[0] == t[1] and t[2] == t[3])
 
 
 def _flatten(words: list[Word]) -> list[tuple[Word, int, str]]:

@@ -97,3 +97,36 @@ def test_numbers_change_left_to_right(fe):
 def test_yi_in_a_date_is_the_digit(fe):
     assert _surface(fe, "今天是1月1日")[-4:] == ["yi1", "yue4", "yi1", "ri4"]
     assert _surface(fe, "一个月")[0] == "yi2" and _surface(fe, "一日三餐")[0] == "yi2"
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他走进去了。", "去", ["qu5"]),  # 走进 + 去: 来/去 after a directional verb
+    ("他从外面跑出去。", "跑出去", ["pao3", "chu1", "qu5"]),
+    ("继续说下去。", "下去", ["xia4", "qu5"]),
+    ("他跑过来了。", "跑过来", ["pao3", "guo4", "lai5"]),
+])
+def test_a_directional_complement_ends_light(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
+
+
+def test_the_past_keeps_its_full_tone(fe):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze("过去的事情不要再提了。")["words"]}
+    assert words["过去"] == ["guo4", "qu4"]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他漂漂亮亮的。", "漂漂亮亮", ["piao4", "piao4", "liang4", "liang4"]),  # the readings of 漂亮, not 漂 piao1
+    ("他高高兴兴地走了。", "高高兴兴", ["gao1", "gao1", "xing4", "xing4"]),
+    ("明明白白地告诉你。", "白白", ["bai2", "bai2"]),  # AABB restores the full tone of 明白 bai5
+])
+def test_aabb_reduplication_takes_the_readings_of_the_base_word(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
+
+
+@pytest.mark.parametrize(("text", "word"), [("他高高兴兴地走了。", "地"), ("他悄悄地走了。", "悄悄地")])
+def test_di_after_a_reduplicated_adverb_is_the_light_particle(fe, text, word):
+    words = {w["text"]: w for w in fe.analyze(text)["words"]}
+    assert words[word]["pinyin"][-1] == "de5"
+    assert "地走了" not in words  # the segmenter's 地走了 is split after the particle
