@@ -231,10 +231,6 @@ class _OnDemand:
     def _merge(self, part: Iterable) -> None:
         super().update(part)  # type: ignore[misc]
 
-    def __contains__(self, key: object) -> bool:
-        self._need(key)
-        return super().__contains__(key)  # type: ignore[misc]
-
     def __iter__(self) -> Iterator:
         self._all()
         return super().__iter__()  # type: ignore[misc]
@@ -260,6 +256,11 @@ class LazyDict(_OnDemand, dict):
     """A ``dict`` whose entries are decoded per first character of the key on first lookup (see module doc)."""
 
     __slots__ = ("_pieces", "_slot")
+
+    # lookups and single-key changes: decode the key's piece first (``dict.`` named directly: the hot path)
+    def __contains__(self, key: object) -> bool:
+        self._need(key)
+        return dict.__contains__(self, key)
 
     def __getitem__(self, key):
         self._need(key)
@@ -346,6 +347,10 @@ class LazySet(_OnDemand, set):
     """A ``set`` of strings decoded per first character on the first membership test (see module doc)."""
 
     __slots__ = ("_pieces", "_slot")
+
+    def __contains__(self, key: object) -> bool:
+        self._need(key)
+        return set.__contains__(self, key)
 
     def discard(self, key) -> None:
         self._need(key)
