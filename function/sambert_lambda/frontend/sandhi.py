@@ -70,6 +70,7 @@ _REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学
 _KINSHIP = frozenset("妈爸哥姐弟妹爷奶叔姑舅婶伯姥宝娃公婆")
 _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
+_YI_DETERMINERS = frozenset("这那哪每同任另某")  # 这一 + 天: 一 is the numeral of the measure word that follows
 _PUNCT_STOP = frozenset("，。！？；：、,.!?;:")
 
 
@@ -176,7 +177,10 @@ def yi_bu(words: list[Word]) -> None:
             if (prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None
                     or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")):
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
-            elif prev_ch and prev_ch == nxt_ch:
+            elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
+                w.pinyin[i] = "yi1"  # word-final: 统一, 唯一, 星期一, 之一 (not 这一 + 天, 每一 + 个)
+            elif prev_ch and prev_ch == nxt_ch and not (k >= 2 and flat[k - 2][2] == "一"):
+                # 看一看; not the second 一 of 一个一个, 一天一天
                 w.pinyin[i] = "yi5"
             elif nxt_tone == 4 or (nxt_tone == 5 and nxt_ch == "个"):
                 w.pinyin[i] = "yi2"
