@@ -153,3 +153,13 @@ def test_yi_reads_by_its_place_in_the_word(fe, text, word, want):
 def test_the_de_of_a_bu_de_complement_is_light(fe, text, word, want):
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
     assert words[word] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他的运气很好。", "运气", ["yun4", "qi5"]),
+    ("房间很宽敞。", "宽敞", ["kuan1", "chang5"]),
+    ("他是我的外甥。", "外甥", ["wai4", "sheng5"]),
+])
+def test_listed_words_have_their_light_second_syllable(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
