@@ -214,6 +214,8 @@ _POS_RULES = {
 _DEGREE = frozenset("很 太 真 挺 好 更 最 超 蛮 非常 特别 比较 十分 相当 有点 越来越 那么 这么 多么".split())
 _MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 只 那 这下".split())
 _HANG_NOUNS = frozenset("字诗文码句书泪树柳草数")
+# words whose 得 is the verb 'obtain' (full de2) where the phrase dictionary gives a light de5
+_DE_OBTAIN = ("夺得", "所得", "值得", "幸得", "争得", "分得", "赚得", "利得", "复得", "多得", "相得", "亚得里", "蒙得维")
 _NUMERALS = frozenset("一二两三四五六七八九十几每半")
 _REDUP_VERB = {"数": "shu3", "量": "liang2"}
 
@@ -257,6 +259,11 @@ def context_readings(words: list[Word]) -> None:
             base = phrase_reading(t[0] + t[2])  # AABB keeps the readings of the word AB: 漂漂亮亮 piao4 ... liang4
             if len(base) == 2 and "?" not in base:
                 w.pinyin = [base[0], base[0], _full(base[1], t[2]), _full(base[1], t[2])]
+        if "得" in t and len(t) > 1:
+            for key in _DE_OBTAIN:
+                at = t.find(key)
+                if at >= 0:
+                    w.pinyin[at + key.index("得")] = "de2"  # 夺得, 所得税, 值得: 'obtain', not the particle
         for i, c in enumerate(t):
             if c == "谁" and w.pinyin[i] == "shui2":
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)

@@ -47,7 +47,7 @@ _NEUTRAL_SECOND = frozenset(
     "脑子 日子 屋子 桌子 椅子 孩子 儿子 妻子 房子 样子 鼻子 肚子 帽子 裤子 鞋子 袜子 被子 杯子 盘子 "
     "本事 功夫 工夫 味道 动静 事儿 玩意 头发 眉毛 指甲 胳膊 心思 道理 记性 忘性 "
     "什么 怎么 这么 那么 多么 要么 我们 你们 他们 她们 它们 咱们 人们 "
-    "晚上 早上 故事 地方 休息 打算 觉得 记得 懂得 晓得 值得 舍得 衣裳 庄稼 家伙 称呼 招呼 吩咐 嘱咐 "
+    "晚上 早上 故事 地方 休息 打算 觉得 记得 懂得 晓得 舍得 衣裳 庄稼 家伙 称呼 招呼 吩咐 嘱咐 "
     "张罗 吆喝 嘀咕 唠叨 哆嗦 溜达 耽误 委屈 笑话 买卖 动弹 疙瘩 冤枉 活泼 利索 痛快 稀罕 似的 "
     "云彩 骆驼 扫帚 笤帚 核桃 柿子 爱人 这个 那个 哪个 出来 起来 过来 回来 进来 上来 下来 "
     "巴掌 包子 本事 比方 扁担 别扭 簸箕 补丁 裁缝 财主 苍蝇 柴火 出息 畜生 刺猬 凑合 耷拉 答应 打点 打发 "
@@ -70,6 +70,7 @@ _REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学
 _KINSHIP = frozenset("妈爸哥姐弟妹爷奶叔姑舅婶伯姥宝娃公婆")
 _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
+_YI_DETERMINERS = frozenset("这那哪每同任另某")  # 这一 + 天: 一 is the numeral of the measure word that follows
 _PUNCT_STOP = frozenset("，。！？；：、,.!?;:")
 
 
@@ -176,7 +177,10 @@ def yi_bu(words: list[Word]) -> None:
             if (prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None
                     or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")):
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
-            elif prev_ch and prev_ch == nxt_ch:
+            elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
+                w.pinyin[i] = "yi1"  # word-final: 统一, 唯一, 星期一, 之一 (not 这一 + 天, 每一 + 个)
+            elif prev_ch and prev_ch == nxt_ch and not (k >= 2 and flat[k - 2][2] == "一"):
+                # 看一看; not the second 一 of 一个一个, 一天一天
                 w.pinyin[i] = "yi5"
             elif nxt_tone == 4 or (nxt_tone == 5 and nxt_ch == "个"):
                 w.pinyin[i] = "yi2"

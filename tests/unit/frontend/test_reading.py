@@ -57,6 +57,10 @@ def test_a_phone_number_is_grouped_three_four_four(fe):
     ("那一行字", 2, "hang2"),
     ("一行人来到北京", 1, "xing2"),
     ("他说得对", 2, "de5"),
+    ("他夺得了冠军", 2, "de2"),  # 得 'obtain' inside a word the phrase dictionary reads de5
+    ("个人所得税", 3, "de2"),
+    ("这本书值得一读", 4, "de2"),
+    ("我觉得很好", 2, "de5"),  # the lexically light 觉得 stays light
 ])
 def test_context_decides_the_reading(fe, text, index, expected):
     assert sentence_pinyin(fe, text)[index] == expected

@@ -130,3 +130,16 @@ def test_di_after_a_reduplicated_adverb_is_the_light_particle(fe, text, word):
     words = {w["text"]: w for w in fe.analyze(text)["words"]}
     assert words[word]["pinyin"][-1] == "de5"
     assert "地走了" not in words  # the segmenter's 地走了 is split after the particle
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("统一思想。", "统一", ["tong3", "yi1"]),  # word-final 一 keeps yi1 before any tone
+    ("星期一去。", "星期一", ["xing1", "qi1", "yi1"]),
+    ("万一下雨呢。", "万一", ["wan4", "yi1"]),
+    ("同一个世界。", "同一个", ["tong2", "yi2", "ge4"]),  # 同一 + 个: the numeral of the measure word
+    ("一个一个地来。", "一个一个", ["yi2", "ge4", "yi2", "ge4"]),  # not the yi5 of 看一看
+    ("看一看。", "看一看", ["kan4", "yi5", "kan4"]),
+])
+def test_yi_reads_by_its_place_in_the_word(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
