@@ -128,6 +128,8 @@ def neutral_tones(words: list[Word]) -> None:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天
             if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
+                if t[2] == "得":
+                    w.pinyin[2] = "de5"  # 舍不得, 怪不得, 恨不得, 了不得
             elif len(t) == 3 and t[1] == "得" and t[0] != t[2]:
                 w.pinyin[1] = "de5"  # complement 说得对, 来得及, 记得住
 

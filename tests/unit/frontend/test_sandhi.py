@@ -143,3 +143,13 @@ def test_di_after_a_reduplicated_adverb_is_the_light_particle(fe, text, word):
 def test_yi_reads_by_its_place_in_the_word(fe, text, word, want):
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
     assert words[word] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他舍不得走。", "舍不得", ["she3", "bu5", "de5"]),
+    ("怪不得他不来。", "怪不得", ["guai4", "bu5", "de5"]),
+    ("不得不去。", "不得不", ["bu4", "de2", "bu2"]),  # 得 'may' between two negations stays full
+])
+def test_the_de_of_a_bu_de_complement_is_light(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
