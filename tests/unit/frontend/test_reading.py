@@ -7,11 +7,7 @@ import pytest
 
 from sambert_lambda.frontend.normalize import normalize
 from sambert_lambda.frontend.pipeline import OpenFrontend
-
-
-@pytest.fixture(scope="module")
-def fe() -> OpenFrontend:
-    return OpenFrontend()
+from tests.support.frontend import sentence_pinyin
 
 
 def marked(fe: OpenFrontend, text: str) -> str:
@@ -20,10 +16,6 @@ def marked(fe: OpenFrontend, text: str) -> str:
     for w in fe.analyze(text)["words"]:
         out.append(w["text"] + (f"#{w['break']}" if w["break"] else ""))
     return "".join(out)
-
-
-def surface(fe: OpenFrontend, text: str) -> list[str]:
-    return [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -71,7 +63,7 @@ def test_a_phone_number_is_grouped_three_four_four(fe):
     ("我觉得很好", 2, "de5"),  # the lexically light 觉得 stays light
 ])
 def test_context_decides_the_reading(fe, text, index, expected):
-    assert surface(fe, text)[index] == expected
+    assert sentence_pinyin(fe, text)[index] == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [
