@@ -139,6 +139,7 @@ def test_di_after_a_reduplicated_adverb_is_the_light_particle(fe, text, word):
     ("同一个世界。", "同一个", ["tong2", "yi2", "ge4"]),  # 同一 + 个: the numeral of the measure word
     ("一个一个地来。", "一个一个", ["yi2", "ge4", "yi2", "ge4"]),  # not the yi5 of 看一看
     ("看一看。", "看一看", ["kan4", "yi5", "kan4"]),
+    ("中国队以三比一战胜了对手。", "一", ["yi1"]),  # a score
 ])
 def test_yi_reads_by_its_place_in_the_word(fe, text, word, want):
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
