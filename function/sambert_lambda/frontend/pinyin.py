@@ -138,7 +138,7 @@ def segment(text: str) -> list[Word]:
     return words
 
 
-def dictionary_tag(word: str, default: str) -> str:
+def word_tag(word: str, default: str) -> str:
     import jieba.posseg
 
     return jieba.posseg.dt.word_tag_tab.get(word, default)
@@ -159,16 +159,16 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if fj >= 100 and fj > 10 * fa and word_freq(a[:2]) > 0 and (len(b) == 1 or word_freq(b[1:]) > 0
                                                                     or len(b) == 2):
             rest = b[1:]
-            out[k] = (a[:2], dictionary_tag(a[:2], pa))
-            out[k + 1] = (joined, dictionary_tag(joined, pb))
+            out[k] = (a[:2], word_tag(a[:2], pa))
+            out[k + 1] = (joined, word_tag(joined, pb))
             if rest:
-                out.insert(k + 2, (rest, dictionary_tag(rest, "x")))
+                out.insert(k + 2, (rest, word_tag(rest, "x")))
     k = 0
     while k < len(out) - 1:  # 高高兴兴 + 地走了 -> 高高兴兴 + 地 + 走了: the particle after a reduplicated adverb
         a, b = out[k][0], out[k + 1][0]
         if len(b) > 1 and b[0] == "地" and is_han(b[1]) and len(a) in (2, 4) and a[0] == a[1] \
                 and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
-            out[k + 1:k + 2] = [("地", "uv"), (b[1:], dictionary_tag(b[1:], "v"))]
+            out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
         k += 1
     return out
 

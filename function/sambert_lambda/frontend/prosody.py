@@ -107,9 +107,9 @@ def _piece(w: Word, a: int, b: int) -> Word:
     持续上升, 粮食产量) takes its own dictionary tag, so 持续 + 上升 starts a predicate."""
     pos = w.pos
     if pos == "l":
-        from sambert_lambda.frontend.pinyin import dictionary_tag
+        from sambert_lambda.frontend.pinyin import word_tag
 
-        pos = dictionary_tag(w.text[a:b], pos)
+        pos = word_tag(w.text[a:b], pos)
     return Word(w.text[a:b], pos, w.kind, w.pinyin[a:b], None if w.lexical is None else w.lexical[a:b], w.unit)
 
 
