@@ -214,6 +214,7 @@ _POS_RULES = {
 _DEGREE = frozenset("很 太 真 挺 好 更 最 超 蛮 非常 特别 比较 十分 相当 有点 越来越 那么 这么 多么".split())
 _MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 只 那 这下".split())
 _HANG_NOUNS = frozenset("字诗文码句书泪树柳草数")
+_MO_WORDS = frozenset("没收 没落 没顶 没齿 没世".split())
 # words whose 得 is the verb 'obtain' (full de2) where the phrase dictionary gives a light de5
 _DE_OBTAIN = ("夺得", "所得", "值得", "幸得", "争得", "分得", "赚得", "利得", "复得", "多得", "相得", "亚得里", "蒙得维")
 _NUMERALS = frozenset("一二两三四五六七八九十几每半")
@@ -259,6 +260,8 @@ def context_readings(words: list[Word]) -> None:
             base = phrase_reading(t[0] + t[2])  # AABB keeps the readings of the word AB: 漂漂亮亮 piao4 ... liang4
             if len(base) == 2 and "?" not in base:
                 w.pinyin = [base[0], base[0], _full(base[1], t[2]), _full(base[1], t[2])]
+        if t[0] == "没" and len(t) > 1 and w.pinyin[0] == "mo4" and t[:2] not in _MO_WORDS:
+            w.pinyin[0] = "mei2"  # 没来, 没钱: the negation; mo4 'sink, confiscate' only in 没收, 没落 ...
         if "得" in t and len(t) > 1:
             for key in _DE_OBTAIN:
                 at = t.find(key)

@@ -179,7 +179,8 @@ def yi_bu(words: list[Word]) -> None:
         if ch == "一":
             if (prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None
                     or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")
-                    or (prev_ch == "比" and k >= 2 and flat[k - 2][2] in _NUM_CHARS)):  # a score: 三比一
+                    or (prev_ch == "比" and k >= 2 and flat[k - 2][2] in _NUM_CHARS)  # a score: 三比一
+                    or (prev_ch == "周" and len(w.text) == 1)):  # 每周 + 一: Monday (每周一次 is 每周 + 一次)
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
             elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
                 w.pinyin[i] = "yi1"  # word-final: 统一, 唯一, 星期一, 之一 (not 这一 + 天, 每一 + 个)

@@ -61,6 +61,8 @@ def test_a_phone_number_is_grouped_three_four_four(fe):
     ("个人所得税", 3, "de2"),
     ("这本书值得一读", 4, "de2"),
     ("我觉得很好", 2, "de5"),  # the lexically light 觉得 stays light
+    ("他为什么没来", 4, "mei2"),  # jieba's 没来: the negation
+    ("财产被没收了", 3, "mo4"),  # 没收 'confiscate'
 ])
 def test_context_decides_the_reading(fe, text, index, expected):
     assert sentence_pinyin(fe, text)[index] == expected
