@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     lexicon_file: str | None = Field(None, description="custom pronunciations baked into the image (docs/http-api.md)")
     frontend_cache: str | None = Field(
         None, description="the baked frontend dictionary cache (sambert-lambda frontend-cache); off = none. The frontend"
-        " takes it from here at first use (frontend.dict_cache.default_path)"
+        " gets it from the synthesizer and the frontend CLIs (frontend.pipeline.get_frontend)"
     )
     threads: int = Field(0, ge=0, le=64, description="0 = one per vCPU")
 

@@ -16,12 +16,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sambert_lambda.errors import TTSError
     from sambert_lambda.frontend.lexicon import Lexicon
-    from sambert_lambda.frontend.pipeline import OpenFrontend
+    from sambert_lambda.frontend.pipeline import get_frontend
     from sambert_lambda.settings import load_settings
 
-    frontend = OpenFrontend()
+    settings = load_settings()
+    frontend = get_frontend(settings.frontend_cache)
     try:
-        path = args.lexicon or load_settings().lexicon_file
+        path = args.lexicon or settings.lexicon_file
         lexicon = Lexicon.load(path) if path else None
     except TTSError as e:
         sys.stderr.write(f"error [{e.code}] {e.message}\n")

@@ -24,9 +24,11 @@ the other tables as ``sys.modules`` entries under the names the packages import 
 pypinyin's segmenter; ``install_zhconv()`` (called by TN before the first conversion) gives zhconv its tables.
 The packages' own code then runs unchanged on identical data.
 
-Where the cache lives: ``$TTS_FRONTEND_CACHE`` (bake it into the image with
+Where the cache lives: the path given to ``configure()`` by whoever builds the frontend from the settings (the
+synthesizer and the frontend CLIs pass ``$TTS_FRONTEND_CACHE``; bake it into the image with
 ``sambert-lambda frontend-cache --out PATH``; ``off`` disables it), else a file in the temp directory written on
-first use.
+first use. The frontend reads no environment itself, and does not import the settings model (pydantic-settings
+costs about 0.17 s CPU of a frontend-only cold start).
 A missing, stale, older-format or unreadable cache never fails: the packages then load their own files as usual.
 
 File layout: ``MAGIC``, header length (8 bytes, little endian), the marshalled header (key, totals, zhconv's two
@@ -51,7 +53,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-CACHE_ENV = "TTS_FRONTEND_CACHE"
 FORMAT = 3  # 2: pieces without checksums (never released); 1: one marshal blob
 MAGIC = b"sambert-frontend-cache\n"
 _LOCK = threading.Lock()
@@ -95,12 +96,17 @@ def cache_key() -> str:
     return "|".join(parts)
 
 
-def default_path() -> Path | None:
-    """The ``frontend_cache`` setting (``$TTS_FRONTEND_CACHE``; ``off`` = no cache), else a file in the temp
-    directory. Read through the settings model like every variable (settings imports nothing of the layers)."""
-    from sambert_lambda.settings import load_settings
+def configure(frontend_cache: str | None) -> None:
+    """Set where the cache lives: the ``frontend_cache`` setting (a path, ``off`` = no cache, None = the default).
+    Takes effect for tables not loaded yet; the product's entry points call it before the frontend's first use."""
+    with _LOCK:
+        _state["configured"] = frontend_cache
 
-    value = load_settings().frontend_cache
+
+def default_path() -> Path | None:
+    """The configured ``frontend_cache`` (see ``configure``; ``off`` = no cache), else a file in the temp
+    directory."""
+    value = _state.get("configured")
     if value == "off":
         return None
     if value:

@@ -62,14 +62,33 @@ def test_docs_table_lists_every_setting():
     assert missing == []
 
 
-def test_frontend_cache_is_a_tts_variable(monkeypatch, tmp_path):
+def test_frontend_cache_setting_reaches_the_frontend(monkeypatch, tmp_path):
+    """TTS_FRONTEND_CACHE is read by the settings model only; the synthesizer hands it to the frontend."""
+    from types import SimpleNamespace
+
+    from sambert_lambda import synthesizer
+    from sambert_lambda.engine import voice
     from sambert_lambda.frontend import dict_cache
 
+    store = SimpleNamespace(voice_names=["zhitian_emo"], default_voice="zhitian_emo")
+    monkeypatch.setattr(voice, "open_store", lambda settings: store)
+    monkeypatch.setitem(dict_cache._state, "configured", None)
+    assert dict_cache.default_path() != tmp_path / "fe.cache"  # the default: the temp directory
     monkeypatch.setenv("TTS_FRONTEND_CACHE", str(tmp_path / "fe.cache"))
     assert load_settings().frontend_cache == str(tmp_path / "fe.cache")
+    synthesizer.Synthesizer.from_settings(load_settings())
     assert dict_cache.default_path() == tmp_path / "fe.cache"
     monkeypatch.setenv("TTS_FRONTEND_CACHE", "off")
+    synthesizer.Synthesizer.from_settings(load_settings())
     assert dict_cache.default_path() is None
+
+
+def test_the_frontend_does_not_import_the_settings_model():
+    """A frontend-only process stays off pydantic-settings (about 0.17 s CPU of its cold start)."""
+    probe = ("import sys; from sambert_lambda.frontend.pipeline import OpenFrontend; OpenFrontend().symbol_lines('你好');"
+             " print('sambert_lambda.settings' in sys.modules, 'pydantic_settings' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["False", "False"], out.stdout
 
 
 def test_one_prefix_for_the_package_s_own_variables():
