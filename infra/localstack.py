@@ -9,7 +9,7 @@ was verified on these machines (see ``shared/TOOLS.md``). Every variable matters
 An already-running LocalStack (for example the Docker image) is used instead when ``AWS_ENDPOINT_URL`` points at
 a healthy one. Processes we start are stopped by their PID (process group), never by name.
 
-Several test sessions may share one server: each :func:`start` registers the calling process under
+Several test runs may share one server: each :func:`start` registers the calling process under
 ``$TMPDIR/sambert-lambda-localstack-<uid>/users/`` (shared by every clone on the machine); :func:`stop` stops the server only when no other live process still uses it.
 
 CLI: ``python -m infra.localstack start|stop|status|install``.

@@ -10,14 +10,14 @@ Rules kept here so every interface follows them:
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit, urlunsplit
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "sambert-lambda"
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "SambertLambda"
+from sambert_lambda.settings import powertools_names
+
+SERVICE, NAMESPACE = powertools_names()
 
 logger = Logger(service=SERVICE)  # POWERTOOLS_LOG_LEVEL; TTS_LOG_LEVEL is applied from Settings at init
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     lexicon_file: str | None = Field(None, description="custom pronunciations baked into the image (docs/http-api.md)")
     frontend_cache: str | None = Field(
         None, description="the baked frontend dictionary cache (sambert-lambda frontend-cache); off = none. The frontend"
-        " reads it at first use (frontend.dict_cache), also where no service settings exist"
+        " gets it from the synthesizer and the frontend CLIs (frontend.pipeline.get_frontend)"
     )
     threads: int = Field(0, ge=0, le=64, description="0 = one per vCPU")
 
@@ -174,6 +174,13 @@ def aws_endpoint(service: str) -> str | None:
     """A custom endpoint for ``service`` (s3, sqs), as boto3 reads it: ``AWS_ENDPOINT_URL_<SERVICE>``, else
     ``AWS_ENDPOINT_URL`` (LocalStack, moto), else None for AWS itself."""
     return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def powertools_names() -> tuple[str, str]:
+    """Powertools' service name and metrics namespace, as Powertools reads them (``POWERTOOLS_SERVICE_NAME``,
+    ``POWERTOOLS_METRICS_NAMESPACE``), with the function's defaults ``sambert-lambda`` and ``SambertLambda``."""
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME") or "sambert-lambda"
+    return service, os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "SambertLambda"
 
 
 def load_settings(**overrides) -> Settings:

@@ -112,7 +112,7 @@ class Synthesizer:
         from sambert_lambda.engine.voice import open_store
         from sambert_lambda.frontend.pipeline import get_frontend
 
-        return cls(open_store(settings), get_frontend(), settings)
+        return cls(open_store(settings), get_frontend(settings.frontend_cache), settings)
 
     def load(self) -> None:
         """Load every configured voice now (cold start), so no request pays for it."""

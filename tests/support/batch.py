@@ -8,12 +8,17 @@ as the real one for unknown voices and malformed SSML.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
+from moto import mock_aws
 
+from sambert_lambda.batch import aws
 from sambert_lambda.errors import SSMLError, UnknownVoice
+from tests.support.fakes import clean_aws_env
 from tests.support.paths import EVENTS
 
 RATE = 16000
@@ -107,3 +112,23 @@ def jsonl_50_with_3_bad() -> tuple[bytes, set[int]]:
                 doc["voice"] = "zhiyan_emo"
             lines.append(json.dumps(doc, ensure_ascii=False))
     return ("\n".join(lines) + "\n").encode(), bad
+
+
+@contextmanager
+def moto_messaging(monkeypatch) -> Iterator[None]:
+    """In-process moto for the batch's SQS and SNS clients: no emulator endpoint in the environment, and the cached
+    clients dropped before and after, so none of them outlives the mock."""
+    clean_aws_env(monkeypatch)
+    aws.clear()
+    try:
+        with mock_aws():
+            yield
+    finally:
+        aws.clear()
+
+
+def create_queue(sqs, name: str, **attributes: str) -> tuple[str, str]:
+    """Create an SQS queue; returns its URL and its ARN."""
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 
@@ -17,11 +16,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sambert_lambda.errors import TTSError
     from sambert_lambda.frontend.lexicon import Lexicon
-    from sambert_lambda.frontend.pipeline import OpenFrontend
+    from sambert_lambda.frontend.pipeline import get_frontend
+    from sambert_lambda.settings import load_settings
 
-    frontend = OpenFrontend()
-    path = args.lexicon or os.environ.get("TTS_LEXICON_FILE")
+    settings = load_settings()
+    frontend = get_frontend(settings.frontend_cache)
     try:
+        path = args.lexicon or settings.lexicon_file
         lexicon = Lexicon.load(path) if path else None
     except TTSError as e:
         sys.stderr.write(f"error [{e.code}] {e.message}\n")

@@ -17,7 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sambert_lambda.frontend import dict_cache
+    from sambert_lambda.settings import load_settings
 
+    if not args.out:
+        dict_cache.configure(load_settings().frontend_cache)
     path = Path(args.out) if args.out else dict_cache.default_path()
     if path is None:
         print("sambert-lambda frontend-cache: TTS_FRONTEND_CACHE=off; pass --out PATH")

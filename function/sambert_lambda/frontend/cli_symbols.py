@@ -23,8 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sambert_lambda.frontend.pipeline import get_frontend
+    from sambert_lambda.settings import load_settings
 
-    frontend = get_frontend()
+    frontend = get_frontend(load_settings().frontend_cache)
     stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     lines = (raw.decode("utf-8", "replace") for raw in stdin) if stdin is not None else iter(sys.stdin)
     numbered = bool(getattr(args, "line_numbers", False))

@@ -24,9 +24,11 @@ the other tables as ``sys.modules`` entries under the names the packages import 
 pypinyin's segmenter; ``install_zhconv()`` (called by TN before the first conversion) gives zhconv its tables.
 The packages' own code then runs unchanged on identical data.
 
-Where the cache lives: ``$TTS_FRONTEND_CACHE`` (bake it into the image with
+Where the cache lives: the path given to ``configure()`` by whoever builds the frontend from the settings (the
+synthesizer and the frontend CLIs pass ``$TTS_FRONTEND_CACHE``; bake it into the image with
 ``sambert-lambda frontend-cache --out PATH``; ``off`` disables it), else a file in the temp directory written on
-first use.
+first use. The frontend reads no environment itself, and does not import the settings model (pydantic-settings
+costs about 0.17 s CPU of a frontend-only cold start).
 A missing, stale, older-format or unreadable cache never fails: the packages then load their own files as usual.
 
 File layout: ``MAGIC``, header length (8 bytes, little endian), the marshalled header (key, totals, zhconv's two
@@ -51,7 +53,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-CACHE_ENV = "TTS_FRONTEND_CACHE"
 FORMAT = 3  # 2: pieces without checksums (never released); 1: one marshal blob
 MAGIC = b"sambert-frontend-cache\n"
 _LOCK = threading.Lock()
@@ -95,13 +96,21 @@ def cache_key() -> str:
     return "|".join(parts)
 
 
+def configure(frontend_cache: str | None) -> None:
+    """Set where the cache lives: the ``frontend_cache`` setting (a path, ``off`` = no cache, None = the default).
+    Takes effect for tables not loaded yet; the product's entry points call it before the frontend's first use."""
+    with _LOCK:
+        _state["configured"] = frontend_cache
+
+
 def default_path() -> Path | None:
-    """``$TTS_FRONTEND_CACHE`` (``off`` = no cache), else a file in the temp directory."""
-    env = os.environ.get(CACHE_ENV)
-    if env == "off":
+    """The configured ``frontend_cache`` (see ``configure``; ``off`` = no cache), else a file in the temp
+    directory."""
+    value = _state.get("configured")
+    if value == "off":
         return None
-    if env:
-        return Path(env)
+    if value:
+        return Path(value)
     return Path(tempfile.gettempdir()) / "sambert-frontend.cache"
 
 
@@ -207,6 +216,14 @@ class _OnDemand:
 
     __slots__ = ()
     _pieces: Pieces
+    _slot: int
+
+    # ``super()`` below is the built-in container (``dict`` or ``set``) that follows in the subclass's MRO.
+    def __init__(self, pieces: Pieces, slot: int, initial: Iterable = ()) -> None:
+        super().__init__(initial)
+        self._pieces = pieces
+        self._slot = slot
+        pieces.attach(self, slot)
 
     def _need(self, key: object) -> None:
         ch = _first(key)
@@ -217,22 +234,36 @@ class _OnDemand:
         if self._pieces._pending:
             self._pieces.load_all()
 
+    def _merge(self, part: Iterable) -> None:
+        super().update(part)  # type: ignore[misc]
+
+    def __iter__(self) -> Iterator:
+        self._all()
+        return super().__iter__()  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        self._all()
+        if isinstance(other, _OnDemand):
+            other._all()
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._all()
+        return super().__repr__()
+
 
 class LazyDict(_OnDemand, dict):
     """A ``dict`` whose entries are decoded per first character of the key on first lookup (see module doc)."""
 
     __slots__ = ("_pieces", "_slot")
 
-    def __init__(self, pieces: Pieces, slot: int, initial: dict | None = None) -> None:
-        super().__init__(initial or {})
-        self._pieces = pieces
-        self._slot = slot
-        pieces.attach(self, slot)
-
-    def _merge(self, part: dict) -> None:
-        dict.update(self, part)
-
-    # lookups and single-key changes: decode the key's piece first
+    # lookups and single-key changes: decode the key's piece first (``dict.`` named directly: the hot path)
     def __contains__(self, key: object) -> bool:
         self._need(key)
         return dict.__contains__(self, key)
@@ -265,10 +296,6 @@ class LazyDict(_OnDemand, dict):
         return dict.__len__(self) + self._pieces.pending(self._slot)
 
     # whole-table operations: decode everything first
-    def __iter__(self) -> Iterator:
-        self._all()
-        return dict.__iter__(self)
-
     def __reversed__(self) -> Iterator:
         self._all()
         return dict.__reversed__(self)
@@ -302,18 +329,6 @@ class LazyDict(_OnDemand, dict):
         with self._pieces._lock:
             return LazyDict(self._pieces, self._slot, dict(dict.items(self)))
 
-    def __eq__(self, other: object) -> bool:
-        self._all()
-        if isinstance(other, LazyDict):
-            other._all()
-        return dict.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        eq = self.__eq__(other)
-        return eq if eq is NotImplemented else not eq
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __or__(self, other):
         self._all()
         return dict.__or__(dict(dict.items(self)), other)
@@ -325,10 +340,6 @@ class LazyDict(_OnDemand, dict):
     def __ior__(self, other):
         self._all()
         return dict.__ior__(self, other)
-
-    def __repr__(self) -> str:
-        self._all()
-        return dict.__repr__(self)
 
     def __reduce__(self):
         self._all()
@@ -342,15 +353,6 @@ class LazySet(_OnDemand, set):
     """A ``set`` of strings decoded per first character on the first membership test (see module doc)."""
 
     __slots__ = ("_pieces", "_slot")
-
-    def __init__(self, pieces: Pieces, slot: int) -> None:
-        super().__init__()
-        self._pieces = pieces
-        self._slot = slot
-        pieces.attach(self, slot)
-
-    def _merge(self, part: Iterable) -> None:
-        set.update(self, part)
 
     def __contains__(self, key: object) -> bool:
         self._need(key)
@@ -370,10 +372,6 @@ class LazySet(_OnDemand, set):
             self._all()
         return set.__len__(self) + self._pieces.pending(self._slot)
 
-    def __iter__(self) -> Iterator:
-        self._all()
-        return set.__iter__(self)
-
     def copy(self) -> set:
         self._all()
         return set(set.__iter__(self))
@@ -381,22 +379,6 @@ class LazySet(_OnDemand, set):
     def pop(self):
         self._all()
         return set.pop(self)
-
-    def __eq__(self, other: object) -> bool:
-        self._all()
-        if isinstance(other, LazySet):
-            other._all()
-        return set.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        eq = self.__eq__(other)
-        return eq if eq is NotImplemented else not eq
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        self._all()
-        return set.__repr__(self)
 
     def __reduce__(self):
         self._all()

@@ -104,6 +104,18 @@ def _is_vowel(ch: str) -> bool:
     return ch in _VOWEL_LETTERS
 
 
+def _one_letter(sym: str, ch: str) -> bool:
+    """Does the one-letter context symbol ``sym`` (a class such as ``^`` or a literal letter) match ``ch``?"""
+    return (
+        (sym == "^" and ch in _CONSONANTS and ch != "x")  # x is two consonants (ks)
+        or (sym == "." and ch in _VOICED)
+        or (sym == "+" and ch in "eiy")
+        or (sym == "&" and ch in "szxcgj")
+        or (sym == "@" and ch in "tsrdlznj")
+        or sym == ch
+    )
+
+
 def _match_right(pat: str, text: str, i: int) -> bool:
     """Does the right context ``pat`` match ``text`` from index ``i`` on?"""
     for k, sym in enumerate(pat):
@@ -120,18 +132,7 @@ def _match_right(pat: str, text: str, i: int) -> bool:
         elif sym == "$":
             return any(_match_right(tail + pat[k + 1 :], text, i) for tail in _SILENT_E_TAILS)
         else:
-            if i >= len(text):
-                return False
-            ch = text[i]
-            ok = (
-                (sym == "^" and ch in _CONSONANTS and ch != "x")  # x is two consonants (ks)
-                or (sym == "." and ch in _VOICED)
-                or (sym == "+" and ch in "eiy")
-                or (sym == "&" and ch in "szxcgj")
-                or (sym == "@" and ch in "tsrdlznj")
-                or sym == ch
-            )
-            if not ok:
+            if i >= len(text) or not _one_letter(sym, text[i]):
                 return False
             i += 1
     return True
@@ -164,16 +165,7 @@ def _match_left(pat: str, text: str, i: int) -> bool:
             else:
                 return False
         else:
-            if j < 0:
-                return False
-            ch = text[j]
-            ok = (
-                (sym == "^" and ch in _CONSONANTS and ch != "x")  # x is two consonants (ks)
-                or (sym == "." and ch in _VOICED)
-                or (sym == "+" and ch in "eiy")
-                or sym == ch
-            )
-            if not ok:
+            if j < 0 or not _one_letter(sym, text[j]):
                 return False
             j -= 1
     return True

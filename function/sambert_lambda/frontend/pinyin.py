@@ -138,7 +138,7 @@ def segment(text: str) -> list[Word]:
     return words
 
 
-def _tag(word: str, default: str) -> str:
+def word_tag(word: str, default: str) -> str:
     import jieba.posseg
 
     return jieba.posseg.dt.word_tag_tab.get(word, default)
@@ -159,10 +159,17 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if fj >= 100 and fj > 10 * fa and word_freq(a[:2]) > 0 and (len(b) == 1 or word_freq(b[1:]) > 0
                                                                     or len(b) == 2):
             rest = b[1:]
-            out[k] = (a[:2], _tag(a[:2], pa))
-            out[k + 1] = (joined, _tag(joined, pb))
+            out[k] = (a[:2], word_tag(a[:2], pa))
+            out[k + 1] = (joined, word_tag(joined, pb))
             if rest:
-                out.insert(k + 2, (rest, _tag(rest, "x")))
+                out.insert(k + 2, (rest, word_tag(rest, "x")))
+    k = 0
+    while k < len(out) - 1:  # 高高兴兴 + 地走了 -> 高高兴兴 + 地 + 走了: the particle after a reduplicated adverb
+        a, b = out[k][0], out[k + 1][0]
+        if len(b) > 1 and b[0] == "地" and is_han(b[1]) and len(a) in (2, 4) and a[0] == a[1] \
+                and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
+            out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
+        k += 1
     return out
 
 
@@ -207,6 +214,9 @@ _POS_RULES = {
 _DEGREE = frozenset("很 太 真 挺 好 更 最 超 蛮 非常 特别 比较 十分 相当 有点 越来越 那么 这么 多么".split())
 _MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 只 那 这下".split())
 _HANG_NOUNS = frozenset("字诗文码句书泪树柳草数")
+_MO_WORDS = frozenset("没收 没落 没顶 没齿 没世".split())
+# words whose 得 is the verb 'obtain' (full de2) where the phrase dictionary gives a light de5
+_DE_OBTAIN = ("夺得", "所得", "值得", "幸得", "争得", "分得", "赚得", "利得", "复得", "多得", "相得", "亚得里", "蒙得维")
 _NUMERALS = frozenset("一二两三四五六七八九十几每半")
 _REDUP_VERB = {"数": "shu3", "量": "liang2"}
 
@@ -246,9 +256,30 @@ def context_readings(words: list[Word]) -> None:
         if t.endswith("行") and nxt is not None and nxt.text[0] in _HANG_NOUNS and (
                 t[:-1][-1:] in _NUMERALS or (t == "行" and prev is not None and prev.text[-1:] in _NUMERALS)):
             w.pinyin[-1] = "hang2"
+        if len(t) == 4 and t[0] == t[1] and t[2] == t[3] and t[0] != t[2]:
+            base = phrase_reading(t[0] + t[2])  # AABB keeps the readings of the word AB: 漂漂亮亮 piao4 ... liang4
+            if len(base) == 2 and "?" not in base:
+                w.pinyin = [base[0], base[0], _full(base[1], t[2]), _full(base[1], t[2])]
+        if t[0] == "没" and len(t) > 1 and w.pinyin[0] == "mo4" and t[:2] not in _MO_WORDS:
+            w.pinyin[0] = "mei2"  # 没来, 没钱: the negation; mo4 'sink, confiscate' only in 没收, 没落 ...
+        if "得" in t and len(t) > 1:
+            for key in _DE_OBTAIN:
+                at = t.find(key)
+                if at >= 0:
+                    w.pinyin[at + key.index("得")] = "de2"  # 夺得, 所得税, 值得: 'obtain', not the particle
         for i, c in enumerate(t):
             if c == "谁" and w.pinyin[i] == "shui2":
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
+
+
+def _full(reading: str, ch: str) -> str:
+    """A neutral-tone dictionary reading turned back into the character's own full tone (明白 bai5 -> bai2)."""
+    if not reading.endswith("5"):
+        return reading
+    for r in char_readings(ch):
+        if r[:-1] == reading[:-1] and not r.endswith("5"):
+            return r
+    return reading
 
 
 class G2P:

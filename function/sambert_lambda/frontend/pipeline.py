@@ -339,8 +339,13 @@ def _check_voice(emotion: str, speaker: str) -> None:
 _FRONTEND: list[OpenFrontend] = []
 
 
-def get_frontend() -> OpenFrontend:
-    """The process's open frontend (built once; its tables load lazily)."""
+def get_frontend(frontend_cache: str | None = None) -> OpenFrontend:
+    """The process's open frontend (built once; its tables load lazily). ``frontend_cache`` is the setting of that
+    name (a path, or ``off``): where the dictionary tables load from (``dict_cache.configure``)."""
+    if frontend_cache is not None:
+        from sambert_lambda.frontend import dict_cache
+
+        dict_cache.configure(frontend_cache)
     if not _FRONTEND:
         _FRONTEND.append(OpenFrontend())
     return _FRONTEND[0]

@@ -31,6 +31,7 @@ _DE = frozenset("的地得")
 _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase no length break falls between these
 _TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
+_TIME_UNITS = frozenset("天年月周日")
 _ADVERB_TAGGED = {"正在": "d", "一起": "d"}  # adverbs the segmenter tags as time words or numerals
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
@@ -42,6 +43,8 @@ _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a mono
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
 _REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明".split())
+_CLAUSE_CONJ = frozenset("但是 可是 但 所以 因为 因此 而且 并且 如果 要是 然后 于是 否则 不然 因而 从而 虽然 尽管 即使".split())
+_CLAUSE_MIN = 8  # syllables of a clause before (and, less 2, after) a clause-level conjunction that starts a new one
 _SHORT_CLAUSE = 2  # a comma closing a clause of at most this many syllables is a phrase break (#2)
 PAUSE_CHARS = frozenset("，、；：,;:—…！？!?。.．（）()[]【】『』")
 
@@ -100,8 +103,14 @@ def _split_long(w: Word) -> list[Word]:
 
 
 def _piece(w: Word, a: int, b: int) -> Word:
-    """Characters a..b of a word whose readings are one per character."""
-    return Word(w.text[a:b], w.pos, w.kind, w.pinyin[a:b], None if w.lexical is None else w.lexical[a:b], w.unit)
+    """Characters a..b of a word whose readings are one per character. A piece of a fixed phrase (jieba's ``l``:
+    持续上升, 粮食产量) takes its own dictionary tag, so 持续 + 上升 starts a predicate."""
+    pos = w.pos
+    if pos == "l":
+        from sambert_lambda.frontend.pinyin import word_tag
+
+        pos = word_tag(w.text[a:b], pos)
+    return Word(w.text[a:b], pos, w.kind, w.pinyin[a:b], None if w.lexical is None else w.lexical[a:b], w.unit)
 
 
 def _split_compound(w: Word) -> list[Word]:
@@ -282,6 +291,16 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
     return not (right.startswith("a") and (left.startswith(("m", "q")) or (tail and tail[-1].text in _DE)))
 
 
+def _first_text(pw: ProsodicWord) -> str:
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    return items[0].text if items else ""
+
+
+def _time_word(w: Word) -> bool:
+    """A time word (明天, 上午) or a numeral with a time unit (三天, 两年)."""
+    return _pos(w).startswith("t") or (_pos(w).startswith("m") and w.text[-1:] in _TIME_UNITS and len(w.text) >= 2)
+
+
 def _lone_pronoun(pw: ProsodicWord) -> bool:
     """A monosyllabic subject pronoun leans on its predicate: no phrase break after it (这道题我 #1 想了半天)."""
     items = [w for w in pw.words if syllable_count(w) > 0]
@@ -321,6 +340,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
     has_prep = False  # a preposition since that break (an adverbial that a locative closes)
+    all_time = True  # every word since that break is a time word (a fronted time adverbial so far)
     candidates: dict[int, int] = {}  # #1 boundaries where a too long phrase may be split (see _balance_phrases)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
     strength: dict[int, int] = {}  # index in speakable -> how strong a syntactic boundary its #2 is
@@ -332,6 +352,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         all_nominal = all_nominal and all(_pos(w).startswith((*_NOMINAL, "k", "u", "vn", "an"))
                                           for w in pw.words if syllable_count(w) > 0)
         has_prep = has_prep or any((w.pos or "x").startswith("p") for w in pw.words)
+        all_time = all_time and all(_time_word(w) for w in pw.words if syllable_count(w) > 0)
         if k == len(speakable) - 1:
             pw.brk = 4
             continue
@@ -342,7 +363,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             if mark[:1] == "、":
                 item = -1  # counts the next item from zero (see below)
             if pw.brk >= 2:
-                since, all_nominal, has_prep = 0, True, False
+                since, all_nominal, has_prep, all_time = 0, True, False, True
             if pw.brk >= 3:
                 clause = 0
             continue
@@ -360,11 +381,16 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif head and head[-1].text.endswith(_TIME_CLOSERS) and since >= 3 and remaining >= 4:
             brk = 2  # a temporal locative closes a time adverbial: 春运期间 #2 铁路客流 ...
             strength[k] = 2
+        elif _first_text(nxt) in _CLAUSE_CONJ and clause >= _CLAUSE_MIN and remaining >= _CLAUSE_MIN - 2:
+            brk = 3  # a clause-level conjunction after a long clause, punctuated or not: ... 东西 #3 但是 ...
         elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
             strength[k] = 3 if right.startswith("c") else 2
         elif left.startswith("t") and right.startswith("r") and since >= 3 and remaining >= 3:
             brk = 2  # a fronted time adverbial before the subject: 今天晚上 #2 我们 ...
+            strength[k] = 2
+        elif all_time and right.startswith(("n", "s", "f")) and since >= 3 and remaining >= 4:
+            brk = 2  # the same before a noun subject: 明天上午 #2 北京市区 ..., 未来三天 #2 南方地区 ...
             strength[k] = 2
         elif _subject_predicate(pw, nxt, left, right, all_nominal) and remaining >= 2 and (
                 since >= 5 or (since >= 3 and all_nominal)):
@@ -374,8 +400,10 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             brk = 1  # components of one date, time or amount
             strength.pop(k, None)
         pw.brk = brk
+        if brk >= 3:
+            clause = 0
         if brk >= 2:
-            since, all_nominal, has_prep = 0, True, False
+            since, all_nominal, has_prep, all_time = 0, True, False, True
         elif not (_is_unit(pw) and _is_unit(nxt)):
             if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
                 candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) else 1

@@ -47,7 +47,7 @@ _NEUTRAL_SECOND = frozenset(
     "脑子 日子 屋子 桌子 椅子 孩子 儿子 妻子 房子 样子 鼻子 肚子 帽子 裤子 鞋子 袜子 被子 杯子 盘子 "
     "本事 功夫 工夫 味道 动静 事儿 玩意 头发 眉毛 指甲 胳膊 心思 道理 记性 忘性 "
     "什么 怎么 这么 那么 多么 要么 我们 你们 他们 她们 它们 咱们 人们 "
-    "晚上 早上 故事 地方 休息 打算 觉得 记得 懂得 晓得 值得 舍得 衣裳 庄稼 家伙 称呼 招呼 吩咐 嘱咐 "
+    "晚上 早上 故事 地方 休息 打算 觉得 记得 懂得 晓得 舍得 衣裳 庄稼 家伙 称呼 招呼 吩咐 嘱咐 "
     "张罗 吆喝 嘀咕 唠叨 哆嗦 溜达 耽误 委屈 笑话 买卖 动弹 疙瘩 冤枉 活泼 利索 痛快 稀罕 似的 "
     "云彩 骆驼 扫帚 笤帚 核桃 柿子 爱人 这个 那个 哪个 出来 起来 过来 回来 进来 上来 下来 "
     "巴掌 包子 本事 比方 扁担 别扭 簸箕 补丁 裁缝 财主 苍蝇 柴火 出息 畜生 刺猬 凑合 耷拉 答应 打点 打发 "
@@ -59,7 +59,8 @@ _NEUTRAL_SECOND = frozenset(
     "石匠 石榴 拾掇 使唤 收成 首饰 舒坦 疏忽 爽快 思量 算计 岁数 抬举 太太 摊子 挑剔 跳蚤 铁匠 妥当 "
     "唾沫 挖苦 稳当 窝囊 被窝 虾米 吓唬 相声 小气 秀才 秀气 学问 衙门 胭脂 烟筒 秧歌 养活 妖精 钥匙 "
     "应酬 冤家 月饼 在乎 扎实 眨巴 栅栏 丈人 帐篷 招牌 芝麻 转悠 壮实 状元 祖宗 作坊 "
-    "先生 喜欢 谢谢 星星 休息 意思 眼睛 衣服 月亮 早上 怎么 这么 那么 丈夫 枕头 指头 主意 琢磨 嘴巴".split()
+    "先生 喜欢 谢谢 星星 休息 意思 眼睛 衣服 月亮 早上 怎么 这么 那么 丈夫 枕头 指头 主意 琢磨 嘴巴 "
+    "合计 比划 摆设 宽敞 硬朗 体面 外甥 运气 馄饨 哈欠 喷嚏 黄瓜 哼唧 窝头".split()
 )
 _ZI_NOT_NEUTRAL = frozenset(
     "孔子 孟子 老子 庄子 墨子 荀子 韩非子 男子 女子 原子 电子 分子 质子 中子 离子 因子 粒子 量子 光子 "
@@ -70,6 +71,7 @@ _REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学
 _KINSHIP = frozenset("妈爸哥姐弟妹爷奶叔姑舅婶伯姥宝娃公婆")
 _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
+_YI_DETERMINERS = frozenset("这那哪每同任另某")  # 这一 + 天: 一 is the numeral of the measure word that follows
 _PUNCT_STOP = frozenset("，。！？；：、,.!?;:")
 
 
@@ -98,10 +100,18 @@ def erhua_ok(word: Word) -> bool:
 
 
 def neutral_tones(words: list[Word]) -> None:
+    prev: Word | None = None
     for w in words:
         if w.kind != "zh":
+            prev = None
             continue
-        t = w.text
+        t, before, prev = w.text, prev, w
+        if len(w.pinyin) == len(t) and _directional(t, before):
+            w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # 走出去, 走进 + 去, 跑过来: the directional 来/去 is light
+        if t == "地" and before is not None and _reduplicated(before.text):
+            w.pinyin[0] = "de5"  # the adverbial particle after a reduplicated adverb: 高高兴兴地
+        elif len(t) in (3, 5) and t[-1] == "地" and _reduplicated(t[:-1]) and len(w.pinyin) == len(t):
+            w.pinyin[-1] = "de5"  # 悄悄地, 慢慢腾腾地 as one word
         if len(t) == 1 and t in _PARTICLES_5 and w.pos[:1] in _PARTICLE_POS and w.pinyin[0] not in ("dei3", "de2"):
             w.pinyin[0] = _PARTICLES_5[t]
         elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
@@ -119,8 +129,28 @@ def neutral_tones(words: list[Word]) -> None:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天
             if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
+                if t[2] == "得":
+                    w.pinyin[2] = "de5"  # 舍不得, 怪不得, 恨不得, 了不得
             elif len(t) == 3 and t[1] == "得" and t[0] != t[2]:
                 w.pinyin[1] = "de5"  # complement 说得对, 来得及, 记得住
+
+
+_DIRECTIONAL_2 = frozenset("出去 进去 回去 上去 下去 出来 进来 回来 上来 下来 起来 过来".split())
+
+
+def _directional(t: str, before: Word | None) -> bool:
+    """来/去 completing a direction: 出去, 下去 on their own, V + 出去 / 过去 in one word, or after a verb ending in
+    进/出/回/上/下/过/起 (走进 + 去). 过去 alone ('the past') keeps its full tone."""
+    if t in _DIRECTIONAL_2:
+        return True
+    if len(t) == 3 and t[1:] in _DIRECTIONAL_2 | {"过去"}:
+        return True
+    return (t in ("来", "去") and before is not None and len(before.text) >= 2 and before.pos[:1] == "v"
+            and before.text[-1] in "进出回上下过起")
+
+
+def _reduplicated(t: str) -> bool:
+    return (len(t) == 2 and t[0] == t[1]) or (len(t) == 4 and t[0] == t[1] and t[2] == t[3])
 
 
 def _flatten(words: list[Word]) -> list[tuple[Word, int, str]]:
@@ -148,9 +178,14 @@ def yi_bu(words: list[Word]) -> None:
             continue
         if ch == "一":
             if (prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None
-                    or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")):
+                    or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")
+                    or (prev_ch == "比" and k >= 2 and flat[k - 2][2] in _NUM_CHARS)  # a score: 三比一
+                    or (prev_ch == "周" and len(w.text) == 1)):  # 每周 + 一: Monday (每周一次 is 每周 + 一次)
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
-            elif prev_ch and prev_ch == nxt_ch:
+            elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
+                w.pinyin[i] = "yi1"  # word-final: 统一, 唯一, 星期一, 之一 (not 这一 + 天, 每一 + 个)
+            elif prev_ch and prev_ch == nxt_ch and not (k >= 2 and flat[k - 2][2] == "一"):
+                # 看一看; not the second 一 of 一个一个, 一天一天
                 w.pinyin[i] = "yi5"
             elif nxt_tone == 4 or (nxt_tone == 5 and nxt_ch == "个"):
                 w.pinyin[i] = "yi2"

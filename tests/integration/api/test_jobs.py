@@ -6,6 +6,7 @@ import io
 import itertools
 import json
 import os
+import re
 import time
 import uuid
 
@@ -50,7 +51,7 @@ def test_job_lifecycle_one_audio_file(jobs):
     r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": SENTENCE * 10, "format": "wav"}, timeout=60)
     assert r.status_code == 202 and set(r.json()) == {"id", "status"} and r.json()["status"] == "queued"
     job_id = r.json()["id"]
-    assert len(job_id) == 32 and int(job_id, 16) >= 0
+    assert re.fullmatch(r"[0-9a-f]{32}", job_id), job_id  # 16 random bytes, hex
     doc, seen = _wait(jobs["base"], job_id)
     order = ["queued", "running", "complete"]
     assert seen == sorted(seen, key=order.index) and seen[-1] == "complete", seen

@@ -1,5 +1,5 @@
 """Security checks on real components (real synthesizer on the tiny test voice, moto S3 over
-real HTTP). What the function helper's unit and e2e tests already prove is not repeated here (the hmac spy on
+real HTTP). What the handler's unit and e2e tests already prove is not repeated here (the hmac spy on
 ``key_matches``, expired/tampered URLs -> 403 on LocalStack in tests/e2e/handler/test_function_rie.py); this file adds
 properties and the paths they do not cover.
 

@@ -7,15 +7,22 @@ from types import SimpleNamespace
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from infra.poller import Poller, in_process
 from sambert_lambda import audio
-from sambert_lambda.batch import aws, fanout, handle_s3_event, handle_sqs_event
+from sambert_lambda.batch import fanout, handle_s3_event, handle_sqs_event
 from sambert_lambda.errors import ModelError
 from sambert_lambda.settings import load_settings
 from sambert_lambda.storage.files import FileStorage
-from tests.support.batch import FakeContext, FakeSynth, jsonl_50_with_3_bad, s3_event, sqs_event
+from tests.support.batch import (
+    FakeContext,
+    FakeSynth,
+    create_queue,
+    jsonl_50_with_3_bad,
+    moto_messaging,
+    s3_event,
+    sqs_event,
+)
 from tests.support.paths import EVENTS
 
 BUCKET = "batch-fanout"
@@ -23,19 +30,12 @@ BUCKET = "batch-fanout"
 
 @pytest.fixture
 def sqs(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    aws.clear()
-    with mock_aws():
+    with moto_messaging(monkeypatch):
         client = boto3.client("sqs", region_name="us-east-1")
-        dlq = client.create_queue(QueueName="dlq")["QueueUrl"]
-        dlq_arn = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue = client.create_queue(
-            QueueName="fanout",
-            Attributes={"VisibilityTimeout": "0",
-                        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})},
-        )["QueueUrl"]
+        dlq, dlq_arn = create_queue(client, "dlq")
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})
+        queue, _ = create_queue(client, "fanout", VisibilityTimeout="0", RedrivePolicy=redrive)
         yield SimpleNamespace(client=client, queue=queue, dlq=dlq)
-    aws.clear()
 
 
 def make_service(tmp_path, sqs, **overrides):

@@ -8,30 +8,25 @@ from types import SimpleNamespace
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from sambert_lambda.batch import aws, handle_s3_event, notify, tasks
+from sambert_lambda.batch import handle_s3_event, notify, tasks
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.settings import load_settings
 from sambert_lambda.storage.files import FileStorage
-from tests.support.batch import FakeContext, FakeSynth, s3_event
+from tests.support.batch import FakeContext, FakeSynth, create_queue, moto_messaging, s3_event
 
 BUCKET = "batch-notify"
 
 
 @pytest.fixture
 def topic(monkeypatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    aws.clear()
-    with mock_aws():
+    with moto_messaging(monkeypatch):
         sns = boto3.client("sns", region_name="us-east-1")
         sqs = boto3.client("sqs", region_name="us-east-1")
         arn = sns.create_topic(Name="jobs")["TopicArn"]
-        queue = sqs.create_queue(QueueName="jobs-done")["QueueUrl"]
-        qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue, qarn = create_queue(sqs, "jobs-done")
         sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
         yield SimpleNamespace(arn=arn, sqs=sqs, queue=queue)
-    aws.clear()
 
 
 def received(topic) -> list[dict]:

@@ -62,14 +62,33 @@ def test_docs_table_lists_every_setting():
     assert missing == []
 
 
-def test_frontend_cache_is_a_tts_variable(monkeypatch, tmp_path):
+def test_frontend_cache_setting_reaches_the_frontend(monkeypatch, tmp_path):
+    """TTS_FRONTEND_CACHE is read by the settings model only; the synthesizer hands it to the frontend."""
+    from types import SimpleNamespace
+
+    from sambert_lambda import synthesizer
+    from sambert_lambda.engine import voice
     from sambert_lambda.frontend import dict_cache
 
+    store = SimpleNamespace(voice_names=["zhitian_emo"], default_voice="zhitian_emo")
+    monkeypatch.setattr(voice, "open_store", lambda settings: store)
+    monkeypatch.setitem(dict_cache._state, "configured", None)
+    assert dict_cache.default_path() != tmp_path / "fe.cache"  # the default: the temp directory
     monkeypatch.setenv("TTS_FRONTEND_CACHE", str(tmp_path / "fe.cache"))
     assert load_settings().frontend_cache == str(tmp_path / "fe.cache")
+    synthesizer.Synthesizer.from_settings(load_settings())
     assert dict_cache.default_path() == tmp_path / "fe.cache"
     monkeypatch.setenv("TTS_FRONTEND_CACHE", "off")
+    synthesizer.Synthesizer.from_settings(load_settings())
     assert dict_cache.default_path() is None
+
+
+def test_the_frontend_does_not_import_the_settings_model():
+    """A frontend-only process stays off pydantic-settings (about 0.17 s CPU of its cold start)."""
+    probe = ("import sys; from sambert_lambda.frontend.pipeline import OpenFrontend; OpenFrontend().symbol_lines('你好');"
+             " print('sambert_lambda.settings' in sys.modules, 'pydantic_settings' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["False", "False"], out.stdout
 
 
 def test_one_prefix_for_the_package_s_own_variables():
@@ -80,3 +99,43 @@ def test_one_prefix_for_the_package_s_own_variables():
     for path in (REPO / "function" / "sambert_lambda").rglob("*.py"):
         found += [f"{path.name}: {m}" for m in re.findall(r"\bSAMBERT_[A-Z0-9_]+\b", path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+# Environment reads allowed outside settings.py, each with its reason: the engine's runtime reads the Lambda
+# runtime's memory size and sets the native libraries' thread variables (facts of the host, not settings).
+ENV_READERS_OUTSIDE_SETTINGS = {"engine/runtime.py"}
+
+
+def _environment_reads(source: str) -> list[int]:
+    """Lines of ``source`` that touch the process environment: ``os.environ``, ``os.getenv``, ``os.putenv``, or
+    ``environ``/``getenv`` imported from os."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv", "environb"):
+            if isinstance(node.value, ast.Name) and node.value.id == "os":
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            if any(a.name in ("environ", "getenv", "environb") for a in node.names):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_settings_reads_the_environment():
+    """Every variable goes through settings.py (the model, or its aws_*/powertools_* helpers for the libraries'
+    own names); a new ``os.environ`` read elsewhere in the package fails here."""
+    package = REPO / "function" / "sambert_lambda"
+    found = []
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).as_posix()
+        if rel == "settings.py" or rel in ENV_READERS_OUTSIDE_SETTINGS:
+            continue
+        found += [f"{rel}:{n}" for n in _environment_reads(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_environment_scan_sees_every_form():
+    src = "import os\nfrom os import getenv\na = os.environ['X']\nb = os.getenv('Y')\nc = os.environ.get('Z')\n"
+    assert sorted(_environment_reads(src)) == [2, 3, 4, 5]
+    assert _environment_reads("import os\npath = os.path.join('a', 'b')\n") == []

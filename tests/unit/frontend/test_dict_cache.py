@@ -24,10 +24,10 @@ SENTENCES = [
     "臺灣的銀行行長說：「後天見！」",
 ]
 _SCRIPT = """
-import json, sys
+import json, os, sys
 from sambert_lambda.frontend import dict_cache, pinyin
-from sambert_lambda.frontend.pipeline import OpenFrontend
-fe = OpenFrontend()
+from sambert_lambda.frontend.pipeline import get_frontend
+fe = get_frontend(os.environ["TTS_FRONTEND_CACHE"])  # the setting, as the product's entry points pass it
 sents = json.loads(sys.argv[1])
 out = {"analysis": [fe.analyze(s) for s in sents], "symbols": [fe.symbol_lines(s) for s in sents],
        "freq": [pinyin.word_freq(w) for w in ("银行", "行长", "卡尔普", "的")],
@@ -62,7 +62,7 @@ def _last_json(script: str, *args: str, env: dict[str, str]) -> dict:
 
 
 def _run(cache: str) -> dict:
-    return _last_json(_SCRIPT, json.dumps(SENTENCES), env={**os.environ, dict_cache.CACHE_ENV: cache})
+    return _last_json(_SCRIPT, json.dumps(SENTENCES), env={**os.environ, "TTS_FRONTEND_CACHE": cache})
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,7 @@ print(json.dumps({
 
 
 def test_cache_holds_what_the_packages_load(baked: Path) -> None:
-    env = {**os.environ, dict_cache.CACHE_ENV: "off"}  # the packages' own loading, in a fresh process
+    env = {**os.environ, "TTS_FRONTEND_CACHE": "off"}  # the packages' own loading, in a fresh process
     out = _last_json(_PACKAGES_SCRIPT, str(baked), env=env)
     assert out.pop("yinhang")[1] == "n"
     sizes = out.pop("sizes")
@@ -231,7 +231,7 @@ def test_pkg_resources_is_not_imported(tmp_path: Path, baked: Path, mode: str) -
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
         "PKG_RESOURCES_MARKER": str(marker),
-        dict_cache.CACHE_ENV: str(baked) if mode == "cache" else "off",
+        "TTS_FRONTEND_CACHE": str(baked) if mode == "cache" else "off",
     }
     probe = "import pkg_resources; print('fake pkg_resources importable')"
     subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, timeout=60)

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sambert_lambda.frontend import english, english_lts
-from sambert_lambda.frontend.pipeline import OpenFrontend
 from sambert_lambda.frontend.symbols import ARPABET, token_fields
 from tests.support.paths import REPO
 
@@ -206,11 +205,6 @@ def test_random_mixed_tokens_give_valid_phones(s):
     syls = english.word_syllables(s)
     check_syllables(syls)
     assert bool(syls) == bool(re.search("[A-Za-z]", s))
-
-
-@pytest.fixture(scope="module")
-def fe() -> OpenFrontend:
-    return OpenFrontend()
 
 
 @pytest.fixture(scope="module")

@@ -5,23 +5,12 @@ from __future__ import annotations
 import pytest
 
 from sambert_lambda.frontend.pipeline import OpenFrontend
-
-
-@pytest.fixture(scope="module")
-def fe() -> OpenFrontend:
-    return OpenFrontend()
+from tests.support.frontend import sentence_pinyin
 
 
 def syllables(fe: OpenFrontend, text: str) -> dict[str, list[str]]:
     """word text -> pinyin, for the analyzed sentence."""
     return {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
-
-
-def char_pinyin(fe: OpenFrontend, text: str) -> list[str]:
-    out: list[str] = []
-    for w in fe.analyze(text)["words"]:
-        out.extend(w["pinyin"])
-    return out
 
 
 @pytest.mark.parametrize(("text", "index", "expected"), [
@@ -46,7 +35,7 @@ def char_pinyin(fe: OpenFrontend, text: str) -> list[str]:
     ("快乐的一天", 1, "le4"),
 ])
 def test_polyphones(fe, text, index, expected):
-    assert char_pinyin(fe, text)[index] == expected
+    assert sentence_pinyin(fe, text)[index] == expected
 
 
 def test_neutral_tones(fe):
@@ -56,31 +45,31 @@ def test_neutral_tones(fe):
     assert syllables(fe, "我们走吧")["吧"] == ["ba5"]
     assert syllables(fe, "你好吗")["吗"] == ["ma5"]
     assert syllables(fe, "妈妈回家了")["妈妈"] == ["ma1", "ma5"]
-    assert char_pinyin(fe, "孔子是老师")[:2] == ["kong2", "zi3"]  # 子 keeps tone 3, so 孔 undergoes 3-3 sandhi
+    assert sentence_pinyin(fe, "孔子是老师")[:2] == ["kong2", "zi3"]  # 子 keeps tone 3, so 孔 undergoes 3-3 sandhi
 
 
 def test_yi_sandhi(fe):
-    assert char_pinyin(fe, "一个人")[0] == "yi2"  # before tone 4
-    assert char_pinyin(fe, "一天")[0] == "yi4"  # before tone 1
-    assert char_pinyin(fe, "第一名")[1] == "yi1"  # ordinal
-    assert char_pinyin(fe, "十一")[1] == "yi1"  # number
-    assert char_pinyin(fe, "看一看")[1] == "yi5"  # reduplicated verb
-    assert char_pinyin(fe, "一百个")[0] == "yi4" and char_pinyin(fe, "一万人")[0] == "yi2"  # before units
-    assert char_pinyin(fe, "一九九零年")[0] == "yi1"  # digit by digit
+    assert sentence_pinyin(fe, "一个人")[0] == "yi2"  # before tone 4
+    assert sentence_pinyin(fe, "一天")[0] == "yi4"  # before tone 1
+    assert sentence_pinyin(fe, "第一名")[1] == "yi1"  # ordinal
+    assert sentence_pinyin(fe, "十一")[1] == "yi1"  # number
+    assert sentence_pinyin(fe, "看一看")[1] == "yi5"  # reduplicated verb
+    assert sentence_pinyin(fe, "一百个")[0] == "yi4" and sentence_pinyin(fe, "一万人")[0] == "yi2"  # before units
+    assert sentence_pinyin(fe, "一九九零年")[0] == "yi1"  # digit by digit
 
 
 def test_bu_sandhi(fe):
-    assert char_pinyin(fe, "不要")[0] == "bu2"
-    assert char_pinyin(fe, "不好")[0] == "bu4"
-    assert char_pinyin(fe, "是不是")[1] == "bu5"
+    assert sentence_pinyin(fe, "不要")[0] == "bu2"
+    assert sentence_pinyin(fe, "不好")[0] == "bu4"
+    assert sentence_pinyin(fe, "是不是")[1] == "bu5"
 
 
 def test_third_tone_sandhi(fe):
-    assert char_pinyin(fe, "你好") == ["ni2", "hao3"]
-    assert char_pinyin(fe, "展览馆") == ["zhan2", "lan2", "guan3"]
-    assert char_pinyin(fe, "很远的路")[:2] == ["hen2", "yuan3"]
+    assert sentence_pinyin(fe, "你好") == ["ni2", "hao3"]
+    assert sentence_pinyin(fe, "展览馆") == ["zhan2", "lan2", "guan3"]
+    assert sentence_pinyin(fe, "很远的路")[:2] == ["hen2", "yuan3"]
     # no sandhi across a #3 boundary
-    assert char_pinyin(fe, "我，很好")[0] == "wo3"
+    assert sentence_pinyin(fe, "我，很好")[0] == "wo3"
 
 
 def test_erhua(fe):
@@ -91,7 +80,7 @@ def test_erhua(fe):
 
 
 def test_v_spelling(fe):
-    p = char_pinyin(fe, "绿色的女孩学习")
+    p = sentence_pinyin(fe, "绿色的女孩学习")
     assert p[0] == "lv4" and p[3] == "nv3" and p[5] == "xue2"
 
 
@@ -152,7 +141,7 @@ def test_subject_noun_phrase_gets_phrase_break(fe):
 
 
 def test_bu_in_potential_complement_and_adverb_grouping(fe):
-    assert char_pinyin(fe, "对不起")[1] == "bu5"
+    assert sentence_pinyin(fe, "对不起")[1] == "bu5"
     words = fe.analyze("我不知道。")["words"]
     assert [(w["text"], w["break"]) for w in words if w["pinyin"]] == [("我", 1), ("不", 0), ("知道", 4)]
     assert words[-2]["pinyin"] == ["zhi1", "dao5"]

@@ -111,3 +111,31 @@ def test_full_tones_stay_full(fe, text, index, expected):
 def test_shei_is_the_spoken_reading(fe):
     words = {w["text"]: w for w in fe.analyze("你是谁？")["words"]}
     assert words["谁"]["pinyin"] == ["shei2"]
+
+
+def test_a_fronted_time_adverbial_is_a_phrase_before_a_noun_subject(fe):
+    b = breaks(fe, "明天上午北京市区有小雨。")
+    assert b["上午"] == 2 and b["明天"] == 1
+    assert breaks(fe, "未来三天南方地区将有强降雨。")["三天"] == 2
+    assert breaks(fe, "今天天气很好。")["天气"] < 2  # 今天天气 is the subject itself, no adverbial before it
+
+
+def test_a_fixed_phrase_split_in_two_starts_the_predicate_after_a_subject(fe):
+    b = breaks(fe, "新能源汽车销量持续上升。")
+    assert b["销量"] == 2 and b["持续"] == 1  # jieba's 持续上升/l: its piece 持续 is verbal
+
+
+@pytest.mark.parametrize(("text", "before"), [
+    ("他昨天晚上一直在家里看书但是今天早上又出去了。", "看书"),
+    ("这个方案的成本太高所以大家都不同意。", "高"),
+    ("我们先去北京看望父母然后再去上海。", "父母"),
+])
+def test_a_clause_conjunction_after_a_long_clause_opens_an_intonational_phrase(fe, text, before):
+    words = fe.analyze(text)["words"]
+    assert {w["text"]: w["break"] for w in words}[before] == 3
+    assert [w["break"] for w in words].count(3) == 1
+
+
+def test_a_conjunction_after_a_short_subject_is_no_intonational_break(fe):
+    assert max(breaks(fe, "他因为生病没有来上课。").values()) == 4
+    assert sorted(breaks(fe, "他因为生病没有来上课。").values())[-2] < 3

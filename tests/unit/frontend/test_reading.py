@@ -7,11 +7,7 @@ import pytest
 
 from sambert_lambda.frontend.normalize import normalize
 from sambert_lambda.frontend.pipeline import OpenFrontend
-
-
-@pytest.fixture(scope="module")
-def fe() -> OpenFrontend:
-    return OpenFrontend()
+from tests.support.frontend import sentence_pinyin
 
 
 def marked(fe: OpenFrontend, text: str) -> str:
@@ -20,10 +16,6 @@ def marked(fe: OpenFrontend, text: str) -> str:
     for w in fe.analyze(text)["words"]:
         out.append(w["text"] + (f"#{w['break']}" if w["break"] else ""))
     return "".join(out)
-
-
-def surface(fe: OpenFrontend, text: str) -> list[str]:
-    return [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -65,9 +57,15 @@ def test_a_phone_number_is_grouped_three_four_four(fe):
     ("那一行字", 2, "hang2"),
     ("一行人来到北京", 1, "xing2"),
     ("他说得对", 2, "de5"),
+    ("他夺得了冠军", 2, "de2"),  # 得 'obtain' inside a word the phrase dictionary reads de5
+    ("个人所得税", 3, "de2"),
+    ("这本书值得一读", 4, "de2"),
+    ("我觉得很好", 2, "de5"),  # the lexically light 觉得 stays light
+    ("他为什么没来", 4, "mei2"),  # jieba's 没来: the negation
+    ("财产被没收了", 3, "mo4"),  # 没收 'confiscate'
 ])
 def test_context_decides_the_reading(fe, text, index, expected):
-    assert surface(fe, text)[index] == expected
+    assert sentence_pinyin(fe, text)[index] == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [

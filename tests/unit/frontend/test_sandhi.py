@@ -97,3 +97,72 @@ def test_numbers_change_left_to_right(fe):
 def test_yi_in_a_date_is_the_digit(fe):
     assert _surface(fe, "今天是1月1日")[-4:] == ["yi1", "yue4", "yi1", "ri4"]
     assert _surface(fe, "一个月")[0] == "yi2" and _surface(fe, "一日三餐")[0] == "yi2"
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他走进去了。", "去", ["qu5"]),  # 走进 + 去: 来/去 after a directional verb
+    ("他从外面跑出去。", "跑出去", ["pao3", "chu1", "qu5"]),
+    ("继续说下去。", "下去", ["xia4", "qu5"]),
+    ("他跑过来了。", "跑过来", ["pao3", "guo4", "lai5"]),
+])
+def test_a_directional_complement_ends_light(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
+
+
+def test_the_past_keeps_its_full_tone(fe):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze("过去的事情不要再提了。")["words"]}
+    assert words["过去"] == ["guo4", "qu4"]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他漂漂亮亮的。", "漂漂亮亮", ["piao4", "piao4", "liang4", "liang4"]),  # the readings of 漂亮, not 漂 piao1
+    ("他高高兴兴地走了。", "高高兴兴", ["gao1", "gao1", "xing4", "xing4"]),
+    ("明明白白地告诉你。", "白白", ["bai2", "bai2"]),  # AABB restores the full tone of 明白 bai5
+])
+def test_aabb_reduplication_takes_the_readings_of_the_base_word(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
+
+
+@pytest.mark.parametrize(("text", "word"), [("他高高兴兴地走了。", "地"), ("他悄悄地走了。", "悄悄地")])
+def test_di_after_a_reduplicated_adverb_is_the_light_particle(fe, text, word):
+    words = {w["text"]: w for w in fe.analyze(text)["words"]}
+    assert words[word]["pinyin"][-1] == "de5"
+    assert "地走了" not in words  # the segmenter's 地走了 is split after the particle
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("统一思想。", "统一", ["tong3", "yi1"]),  # word-final 一 keeps yi1 before any tone
+    ("星期一去。", "星期一", ["xing1", "qi1", "yi1"]),
+    ("万一下雨呢。", "万一", ["wan4", "yi1"]),
+    ("同一个世界。", "同一个", ["tong2", "yi2", "ge4"]),  # 同一 + 个: the numeral of the measure word
+    ("一个一个地来。", "一个一个", ["yi2", "ge4", "yi2", "ge4"]),  # not the yi5 of 看一看
+    ("看一看。", "看一看", ["kan4", "yi5", "kan4"]),
+    ("中国队以三比一战胜了对手。", "一", ["yi1"]),  # a score
+    ("博物馆每周一闭馆。", "一", ["yi1"]),  # 每周 + 一: Monday
+    ("每周一次。", "一次", ["yi2", "ci4"]),  # 每周 + 一次: once a week
+])
+def test_yi_reads_by_its_place_in_the_word(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他舍不得走。", "舍不得", ["she3", "bu5", "de5"]),
+    ("怪不得他不来。", "怪不得", ["guai4", "bu5", "de5"]),
+    ("不得不去。", "不得不", ["bu4", "de2", "bu2"]),  # 得 'may' between two negations stays full
+])
+def test_the_de_of_a_bu_de_complement_is_light(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他的运气很好。", "运气", ["yun4", "qi5"]),
+    ("房间很宽敞。", "宽敞", ["kuan1", "chang5"]),
+    ("他是我的外甥。", "外甥", ["wai4", "sheng5"]),
+])
+def test_listed_words_have_their_light_second_syllable(fe, text, word, want):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word] == want

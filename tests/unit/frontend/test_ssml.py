@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sambert_lambda.errors import InvalidInput, SSMLError, UnknownEmotion, UnknownVoice
-from sambert_lambda.frontend.pipeline import OpenFrontend
 from sambert_lambda.frontend.ssml import MAX_SSML_BYTES, parse_ssml
 from sambert_lambda.frontend.symbols import token_fields
 from sambert_lambda.types import Controls
-
-
-@pytest.fixture(scope="module")
-def fe() -> OpenFrontend:
-    return OpenFrontend()
 
 
 def emotions(line: str) -> list[str]:

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from sambert_lambda.frontend.pipeline import OpenFrontend
 from sambert_lambda.frontend.symbols import (
     Syllable,
     map_key,
@@ -17,11 +16,6 @@ from sambert_lambda.frontend.symbols import (
 from tests.support.paths import GOLDEN_DIR
 
 GOLDEN = GOLDEN_DIR
-
-
-@pytest.fixture(scope="module")
-def fe() -> OpenFrontend:
-    return OpenFrontend()
 
 
 @pytest.fixture(scope="module")
