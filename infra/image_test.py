@@ -16,7 +16,9 @@
    manifest read back), a direct invoke and bad input (4xx JSON);
 6. runs each image under the Lambda Runtime Interface Emulator (SAM's own binary, mounted read-only) as the
    non-root user 65534: container start to first response, the function's ``init_seconds``, warm synthesis time
-   and the container's peak memory from its cgroup.
+   and the container's peak memory from its cgroup;
+7. unless ``--no-arm64``: builds the ONNX venv stage for arm64 under qemu emulation (``--target deps-onnx``,
+   onnxruntime 1.23.2) and synthesizes once with the tiny test voice through the RIE in it (``arm64.ok``).
 
 The last line printed is the JSON report (also written to ``var/image-test/report.json``). Exit status 0 when every
 check passed. Emulated (arm64) timings, if any, are never reported as arm64 performance.
