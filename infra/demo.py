@@ -1,13 +1,15 @@
 """The README's first command (``./scripts/demo``): synthesize one sentence through the real Lambda runtime loop.
 
 1. the model: ``TTS_MODEL_DIR`` or ``MODELSCOPE_CACHE`` if they hold a baked model, else the tiny random-weight test
-   voice in ``var/model`` (made once; its audio is noise-like and labelled as test-voice audio);
+   voice in ``var/model`` with its ONNX export for the default engine (made once; its audio is noise-like and
+   labelled as test-voice audio); a model directory without an ONNX export runs on the torch engine;
 2. LocalStack in host mode on 127.0.0.1:4566, with the template's bucket and queues (``infra/resources.json``);
 3. the function under the Lambda Runtime Interface Emulator with awslambdaric (``infra/rie.py``);
 4. a Function URL event (payload 2.0, as a real Function URL sends) for POST /v1/tts with emotion happy;
 5. the presigned URL is printed, fetched over HTTP, and the WAV's duration printed; a direct invoke of the same
    request then shows the content-addressed cache (``cached: true``);
-6. everything it started is stopped, also on error or Ctrl-C.
+6. everything it started is stopped, also on error or Ctrl-C. On a terminal it first waits for Enter, since the
+   printed URL works only while LocalStack runs (``--no-wait``: stop at once).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def find_model() -> tuple[dict[str, str], bool]:
         and (Path(os.environ["TTS_MODEL_DIR"]) / "voices" / "voices.json").is_file()
     ):
         d = Path(os.environ["TTS_MODEL_DIR"])
-        return {"TTS_MODEL_DIR": str(d)}, _is_test_voice(d)
+        return {"TTS_MODEL_DIR": str(d), **_backend_for(d)}, _is_test_voice(d)
     if os.environ.get("MODELSCOPE_CACHE"):
         model_id = os.environ.get("TTS_MODEL_ID", DEFAULT_MODEL_ID)
         for d in cache_candidates(Path(os.environ["MODELSCOPE_CACHE"]), model_id):
@@ -48,6 +50,7 @@ def find_model() -> tuple[dict[str, str], bool]:
                 return {
                     "MODELSCOPE_CACHE": os.environ["MODELSCOPE_CACHE"],
                     "TTS_MODEL_ID": model_id,
+                    **_backend_for(d),
                 }, _is_test_voice(d)
     if not (TEST_VOICE_DIR / "voices" / "voices.json").is_file():
         from sambert_lambda.engine.testvoice import make_test_voice
@@ -56,7 +59,32 @@ def find_model() -> tuple[dict[str, str], bool]:
             f"demo: no baked model found (TTS_MODEL_DIR / MODELSCOPE_CACHE); making the tiny test voice in {TEST_VOICE_DIR}"
         )
         make_test_voice(TEST_VOICE_DIR, size="tiny", voices=4)
+    ensure_onnx_export(TEST_VOICE_DIR)
     return {"TTS_MODEL_DIR": str(TEST_VOICE_DIR), "TTS_MODEL_ID": "test-voice"}, True
+
+
+def _backend_for(model_dir: Path) -> dict[str, str]:
+    """A model directory without an ONNX export runs on the torch engine, unless the caller chose an engine."""
+    from sambert_lambda.engine.voice import ONNX_SUBDIR
+
+    if os.environ.get("TTS_BACKEND") or os.environ.get("TTS_ONNX_DIR") or (model_dir / ONNX_SUBDIR).is_dir():
+        return {}
+    print(f"demo: {model_dir} has no ONNX export ({ONNX_SUBDIR}/); using the torch engine (TTS_BACKEND=torch)")
+    return {"TTS_BACKEND": "torch"}
+
+
+def ensure_onnx_export(model_dir: Path) -> None:
+    """The default engine (onnx) runs the voices' ONNX export in ``model_dir/onnx/``: write it once, as an image
+    build does (``sambert-lambda export-onnx``)."""
+    from sambert_lambda.engine.torch.onnx_export import export_voice_onnx
+    from sambert_lambda.engine.voice import ONNX_SUBDIR
+
+    names = json.loads((model_dir / "voices" / "voices.json").read_text())["voices"]
+    missing = [n for n in names if not (model_dir / ONNX_SUBDIR / n).is_dir()]
+    if missing:
+        print(f"demo: exporting {len(missing)} test voice(s) for the ONNX engine to {model_dir / ONNX_SUBDIR}")
+        for name in missing:
+            export_voice_onnx(model_dir / "voices" / name, model_dir / ONNX_SUBDIR / name)
 
 
 def _is_test_voice(model_dir: Path) -> bool:
@@ -94,7 +122,7 @@ def fetch_wav(url: str) -> tuple[float, int, int]:
         return w.getnframes() / w.getframerate(), w.getframerate(), len(data)
 
 
-def run_demo(text: str, emotion: str, voice: str | None) -> int:
+def run_demo(text: str, emotion: str, voice: str | None, wait: bool = True) -> int:
     from infra import localstack
     from infra.rie import RIE
 
@@ -138,6 +166,12 @@ def run_demo(text: str, emotion: str, voice: str | None) -> int:
             print(
                 f"demo: same request by direct invoke -> cached {again.get('cached')}, new URL expires {again.get('expires_at')}"
             )
+        if wait and sys.stdin.isatty():
+            # the presigned URL points at this LocalStack: it works for as long as LocalStack runs
+            try:
+                input("demo: the URL above works while LocalStack runs; press Enter to stop it ")
+            except EOFError:
+                pass
     print(f"demo: done in {time.monotonic() - t0:.1f} s; LocalStack and the RIE were stopped")
     return 0
 
@@ -147,9 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--text", default=TEXT)
     p.add_argument("--emotion", default="happy")
     p.add_argument("--voice", default=None)
+    p.add_argument("--no-wait", action="store_true",
+                   help="stop LocalStack at once (without it, on a terminal, the demo waits for Enter so the URL can"
+                   " be opened)")
     a = p.parse_args(argv)
     try:
-        return run_demo(a.text, a.emotion, a.voice)
+        return run_demo(a.text, a.emotion, a.voice, wait=not a.no_wait)
     except KeyboardInterrupt:
         return 130
 
