@@ -38,3 +38,22 @@ def test_bench_quick_report_has_the_issue_keys(tmp_path):
     mixed = report["mixed_lengths"]
     assert mixed["requests"] == 12 and mixed["audio_s"] > 0 and mixed["rtf_1t"] > 0
     assert mixed["chars_min_max"][0] < mixed["chars_min_max"][1]
+
+
+def test_goals_are_the_acceptance_list_and_judge_nested_keys():
+    from tools.bench import goals
+
+    report = {"cold_start_s": 0.7, "rtf_1t_10s": 0.23, "rtf_1t_over_floor": 1.4, "mixed_lengths": {"rtf_1t": 0.2},
+              "peak_rss_mb_10s": 401.0, "first_audio_ms_20chars": 380.0,
+              "cost_per_million_chars_usd": {"arm64": 1.1, "x86_64": 1.4}, "rtf_2t_10s": 0.2}
+    got = goals(report)
+    assert {k for k, v in got.items() if v["acceptance"]} == {
+        "cold_start_s", "rtf_1t_10s", "rtf_1t_over_floor", "mixed_lengths.rtf_1t", "peak_rss_mb_10s",
+        "first_audio_ms_20chars", "cost_per_million_chars_usd.arm64"}
+    assert got["cold_start_s"] == {"value": 0.7, "goal": 1.0, "met": True, "ratio_to_goal": 0.7, "acceptance": True}
+    assert not got["rtf_1t_10s"]["met"] and not got["peak_rss_mb_10s"]["met"]
+    assert got["mixed_lengths.rtf_1t"]["met"] and got["cost_per_million_chars_usd.arm64"]["met"]
+    assert got["rtf_2t_10s"]["acceptance"] is False and not got["rtf_2t_10s"]["met"]
+    missing = goals({})  # a value the report lacks is listed as not met, never dropped
+    assert missing["first_audio_ms_20chars"] == {"value": None, "goal": 400, "met": False, "ratio_to_goal": None,
+                                                 "acceptance": True}
