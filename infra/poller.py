@@ -14,6 +14,8 @@ poller plays that part so the batch fan-out can be exercised end to end:
   error or an invalid response leaves the whole batch, as the real mapping does.
 
 Usage: ``python -m infra.poller --queue-url URL (--rie-url URL | --handler module:function) [--until-empty]``.
+SIGINT or SIGTERM stops it after the batch in hand (never in the middle of an invocation); it then prints its stats
+as one JSON line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import urllib.parse
@@ -109,6 +112,10 @@ class Poller:
         self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"]
         self.stats = PollStats()
+        self.stopping = False  # set by stop(): the loop ends after the batch in hand
+
+    def stop(self, *_: object) -> None:
+        self.stopping = True
 
     def poll_once(self) -> int:
         """One receive + invoke + delete round. Returns the number of messages received."""
@@ -154,7 +161,7 @@ class Poller:
         """Poll until ``idle_polls`` consecutive empty receives (or the limits)."""
         idle = 0
         started = time.monotonic()
-        while idle < idle_polls and self.stats.batches < max_batches:
+        while idle < idle_polls and self.stats.batches < max_batches and not self.stopping:
             if deadline_s is not None and time.monotonic() - started > deadline_s:
                 break
             idle = idle + 1 if self.poll_once() == 0 else 0
@@ -186,14 +193,15 @@ def main(argv: list[str] | None = None) -> int:
                        region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
     invoke = via_rie(args.rie_url) if args.rie_url else in_process(_load_handler(args.handler), args.timeout)
     poller = Poller(sqs, args.queue_url, invoke, batch_size=args.batch_size)
-    try:
-        while True:
-            stats = poller.drain(idle_polls=2 if args.until_empty else 10**9)
-            if args.until_empty:
-                break
-    except KeyboardInterrupt:
-        stats = poller.stats
-    print(json.dumps(stats.__dict__))
+    # A signal only sets a flag: the loop ends between batches, so no invocation is cut short and no library call is
+    # interrupted half-way (a KeyboardInterrupt raised inside one could leave the process unable to exit).
+    signal.signal(signal.SIGINT, poller.stop)
+    signal.signal(signal.SIGTERM, poller.stop)
+    while not poller.stopping:
+        poller.drain(idle_polls=2 if args.until_empty else 10**9)
+        if args.until_empty:
+            break
+    print(json.dumps(poller.stats.__dict__), flush=True)
     return 0
 
 
