@@ -66,6 +66,12 @@ INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 TEXT = "你好，欢迎使用语音合成服务。"
 ARM64_NOT_RUN = "skipped (--no-arm64)"
 ARM64_TAG = "sambert-lambda:onnx-arm64"
+# The optional image for RESPONSE_STREAM Function URLs (template parameter FunctionUrlInvokeMode): not built, and said
+# so in the report (images.web_adapter) rather than left out.
+WEB_ADAPTER_SKIPPED = (
+    "not built: the Dockerfile has no Lambda Web Adapter stage; the adapter is published as the public image "
+    "public.ecr.aws/awsguru/aws-lambda-adapter, which cannot be pulled here, so RESPONSE_STREAM deployments are "
+    "neither built nor run (docs/http-api.md, Streaming)")
 
 
 def free_port() -> int:
@@ -481,6 +487,8 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
             secs = build(engine, target, tag, args, logs)
             report["images"][target] = {"tag": tag, "build_s": secs, **docker_sizes(tag, base['tag'], engine.env)}
             log(f"{target}: {report['images'][target]['size_mb']} MB above the base ({secs} s)")
+        report["images"]["web_adapter"] = {"skipped": True, "reason": WEB_ADAPTER_SKIPPED}
+        log(f"web_adapter: {WEB_ADAPTER_SKIPPED}")
         if opts.all_voices and engine.driver == "vfs":
             # vfs copies every layer in full: a second set of images would double a build that is already slow
             report["all_voices_skipped"] = "storage driver vfs (overlay2 unavailable): the every-voice build is skipped"
