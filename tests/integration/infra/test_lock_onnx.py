@@ -116,7 +116,12 @@ def test_dockerfile_onnx_target():
     deps = st["deps-onnx"]
     assert deps[0][1].split()[0] == "pip-base"  # the shared pip set-up, not FROM deps
     assert st["pip-base"][0][1].split()[0] == rt[0][1].split()[0]  # which starts from a fresh base image
-    assert st["deps"][0][1].split()[0] == "pip-base"
+    # the torch stages start from EXPORT_BASE_IMAGE (BASE_IMAGE unless building for another architecture) with
+    # pip-base's configuration, so that a cross-architecture build can run them natively
+    assert stage_args(st["#global"])["EXPORT_BASE_IMAGE"] == "${BASE_IMAGE}"
+    assert st["deps"][0][1].split()[0] == "${EXPORT_BASE_IMAGE}"
+    assert [r for w, r in st["deps"] if w == "COPY" and r.startswith("--from=")] == [
+        "--from=pip-base /etc/pip.conf /etc/pip.conf", "--from=pip-base /wheelhouse/ /wheelhouse/"]
     text = " ".join(r for w, r in [*st["pip-base"], *deps, *rt_onnx])
     assert "torch" not in text.lower() and "download.pytorch.org" not in text
     assert "-r requirements/lambda-onnx.txt" in text and "--no-cache-dir" in text
