@@ -95,9 +95,12 @@ class Harness:
         parts: list[tuple[float, float]] = []  # (acoustic, vocoder) thread CPU seconds per sentence
         real = voice.synthesize
 
-        def recording(*args, **kwargs):  # passes the chunks through unchanged
+        def recording(*args, **kwargs):  # passes the chunks through unchanged; one (acoustic, vocoder) per unit
             for chunk in real(*args, **kwargs):
-                parts.append((chunk.timings["acoustic_cpu_s"], chunk.timings["vocoder_cpu_s"]))
+                if chunk.offset == 0:
+                    parts.append((chunk.timings.get("acoustic_cpu_s", 0.0), 0.0))
+                am, voc = parts[-1]
+                parts[-1] = (am, voc + chunk.timings.get("vocoder_cpu_s", 0.0))
                 yield chunk
 
         voice.synthesize = recording
@@ -108,7 +111,7 @@ class Harness:
         samples, first = 0, None
         try:
             for audio, _placed in synth.render_iter(segs, name, timings):
-                if first is None:
+                if first is None and len(audio):  # the first samples a listener gets
                     first = time.perf_counter() - t0
                 samples += len(audio)
         finally:
