@@ -364,6 +364,12 @@ def build_report(args: argparse.Namespace) -> dict:
     first = h.timed(TEXT_20, 1, repeats)
     report["first_audio_ms_20chars"] = round(1000 * first["first_audio_s"], 1)
     report["first_audio_detail"] = first
+    # the same through real HTTP: `serve` under uvicorn, the streamed /v1/audio/speech read chunk by chunk
+    from tools.perf import http_stream
+
+    report["http_stream"] = _optional(lambda: http_stream.measure(
+        model_dir, {"20_chars": TEXT_20, "500_chars": (PASSAGE * 3)[:500]}, onnx_dir=onnx_root, backend=args.backend,
+        voice=VOICE, repeats=repeats))  # fmt: skip
     report["mixed_lengths"] = mixed_lengths(h, requests=12 if args.quick else 24)
 
     # vocoder arithmetic and the fp32 floor on this CPU
