@@ -1,7 +1,8 @@
 """The synthesis pipeline and the one entry point every interface uses.
 
 text or SSML (+ voice, emotion, controls) -> frontend segments -> engine (:class:`~sambert_lambda.engine.voice.Voice`,
-one audio chunk per sentence) -> one waveform, or the chunks as they are ready.
+one audio chunk per sentence, or its pieces as the vocoder computes them) -> one waveform, or the pieces as
+they are ready.
 
 It sits above both the frontend and the engine, so neither imports the other. It knows nothing of HTTP or S3.
 torch is imported only when a voice is loaded (through the engine), never by importing this module.

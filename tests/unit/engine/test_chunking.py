@@ -21,9 +21,10 @@ def test_stream_plan_covers_every_frame_once_with_bounded_shapes(n, chunk):
     assert pos == n
     for _start, size, take in plan[:-1]:
         assert take == size  # only the tail is padded
-    if plan:  # the tail runs the smallest length that holds it
+    if plan:  # the last piece runs the smallest length that holds it, and less than the smallest is padded
         _, size, take = plan[-1]
         assert size == min(s for s in sizes if s >= take)
+        assert sum(size for _, size, _ in plan) - n < min(sizes)
 
 
 def test_stream_plan_ramps_up_to_whole_chunks():
