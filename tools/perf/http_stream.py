@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from infra.rie import HOST, free_port
+from infra.rie import HOST, free_port, stop_process
 
 
 def _env(model_dir: Path, onnx_dir: Path | None, backend: str, voice: str) -> dict[str, str]:
@@ -80,9 +80,4 @@ def measure(model_dir: Path, texts: dict[str, str], *, onnx_dir: Path | None = N
             out[name] = {"chars": len(text), "format": fmt, **run}
         return out
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop_process(proc)
