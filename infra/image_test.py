@@ -55,6 +55,7 @@ from infra.docker_engine import (
     fill_wheelhouse,
     stage_wheelhouse,
 )
+from infra.rie import free_port
 from tools.image_size import DOCKER_MB, docker_sizes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,15 +66,6 @@ TARGETS = {"runtime-onnx": "sambert-lambda:onnx", "runtime": "sambert-lambda:tor
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 TEXT = "你好，欢迎使用语音合成服务。"
 ARM64_NOT_RUN = "skipped (--no-arm64)"
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on at 127.0.0.1 right now (two runs on one machine never share one)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def log(msg: str) -> None:
