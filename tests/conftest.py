@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import GOLDEN_DIR, REPO
-from tests.support.servers import free_port, wait_http
+from tests.support.servers import free_port, stop_process, wait_http
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -67,11 +67,7 @@ def moto_endpoint():
         wait_http(url + "/moto-api/", timeout=30)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Incremental encoders for streamed responses: feed float32 chunks as sentences finish, get bytes to send.
+"""Incremental encoders for streamed responses: feed float32 pieces as the engine computes them, get bytes to send.
 
 - ``pcm``: s16le mono, as is;
 - ``wav``: a 44-byte header whose RIFF and data sizes are 0xFFFFFFFF ("unknown length", the streaming

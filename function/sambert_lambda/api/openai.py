@@ -38,8 +38,8 @@ _SPECS: dict[str, Spec] = {
     "speed": Spec("number", 1.0, *OPENAI_SPEED_RANGE, nullable=False,
                   description="0.25-4.0; clamped to 0.5-2.0 (header X-Speed-Clamped)."),
     "stream_format": Spec("str", "audio", choices=("audio", "sse"), description="audio: the encoded audio, streamed "
-                          "in chunks as sentences finish (chunked transfer; buffered behind Mangum). sse: Server-Sent "
-                          "Events speech.audio.delta (base64) then speech.audio.done."),
+                          "in pieces as the engine computes them (chunked transfer; buffered behind Mangum). sse: "
+                          "Server-Sent Events speech.audio.delta (base64) then speech.audio.done."),
     "stream": Spec("bool", True, description="Extension: false answers the same bytes at once (Content-Length)."),
     **{name: FIELDS[name] for name in EXTENSIONS},
 }

@@ -48,7 +48,7 @@ def tts(body: JsonBody, service: Service) -> dict:
 
 @router.post(
     "/v1/audio/speech",
-    summary="OpenAI-compatible speech endpoint: streams the audio as sentences finish (or SSE events)",
+    summary="OpenAI-compatible speech endpoint: streams the audio as it is computed (or SSE events)",
     response_class=Response,
     responses={200: {"content": SPEECH_TYPES, "description": "The audio."},
                **error_responses(400, 401, 413, 422, 500, 503)},

@@ -2,13 +2,15 @@
 
 ``Voice.load(model_dir, name, backend=...)`` returns a :class:`Voice`; ``voice.synthesize(units)`` yields one
 :class:`AudioChunk` per unit (one KAN-TTS symbol line, i.e. one sentence), in order, carrying its audio, the frames per
-token (what speech marks are placed from) and the mel. :class:`ModelStore` holds a model directory's voices on one
-backend, and :func:`open_store` is the one factory that picks the backend from the settings (``TTS_BACKEND``,
-``TTS_ONNX_DIR``, ``TTS_VOCODER_PRECISION``, ``TTS_THREADS``). Everything above the engine (the synthesizer, and so
-the API, batch, the CLI, and the bench) goes through here.
+token (what speech marks are placed from) and the mel. With ``stream=True`` a unit's audio comes in several chunks, as
+the vocoder computes it (the first after a quarter of a vocoder chunk, 0.4 s of audio at 16 kHz): joined, they are
+the same samples as the one-chunk form. :class:`ModelStore` holds a model directory's voices on one backend, and
+:func:`open_store` is the one factory that picks the backend from the settings (``TTS_BACKEND``, ``TTS_ONNX_DIR``,
+``TTS_VOCODER_PRECISION``, ``TTS_THREADS``). Everything above the engine (the synthesizer, and so the API, batch, the
+CLI, and the bench) goes through here.
 
-Backends (each a class with ``units``, ``sample_rate``, ``hop_size``, ``acoustic(symbols, controls) -> (mel, dur)`` and
-``vocode(mel) -> wav``):
+Backends (each a class with ``units``, ``sample_rate``, ``hop_size``, ``acoustic(symbols, controls) -> (mel, dur)``,
+``vocode(mel) -> wav`` and ``vocode_pieces(mel) -> iterator of wav pieces``, the same samples):
 
 - ``onnx``: :class:`~sambert_lambda.engine.onnx.voice.OnnxVoice`, ONNX Runtime + numpy, never imports torch; needs the
   voice exported by ``sambert-lambda export-onnx`` (``onnx_dir/<voice>/``).
@@ -52,15 +54,22 @@ Unit = str | tuple[str, Controls]
 
 @dataclass
 class AudioChunk:
-    """One unit (sentence) through the engine."""
+    """One unit (sentence) through the engine, or, streamed, one piece of it (``offset`` and ``last`` say which)."""
 
     index: int  # position in the units given to :meth:`Voice.synthesize`
     audio: np.ndarray  # float32 mono at ``sample_rate``, volume applied, not clipped
-    durations: np.ndarray  # int64 frames per token (``hop_size`` samples each)
-    mel: np.ndarray  # float32 [frames, 80]
+    durations: np.ndarray  # int64 frames per token (``hop_size`` samples each), of the whole unit
+    mel: np.ndarray  # float32 [frames, 80], of the whole unit
     sample_rate: int
     hop_size: int
     timings: dict[str, float] = field(default_factory=dict)  # acoustic_s, vocoder_s and their thread CPU seconds
+    offset: int = 0  # where ``audio`` starts in the unit's samples
+    last: bool = True  # the unit's last piece (always, unstreamed)
+
+    @property
+    def unit_samples(self) -> int:
+        """The whole unit's length in samples (``frames * hop_size``), known from its first piece on."""
+        return int(self.mel.shape[0]) * self.hop_size
 
     @property
     def pcm(self) -> np.ndarray:
@@ -81,6 +90,8 @@ class BackendVoice(Protocol):
     def acoustic(self, symbols: str, controls: Controls) -> tuple[np.ndarray, np.ndarray]: ...
 
     def vocode(self, mel: np.ndarray) -> np.ndarray: ...
+
+    def vocode_pieces(self, mel: np.ndarray) -> Iterator[np.ndarray]: ...
 
 
 class Voice:
@@ -162,16 +173,18 @@ class Voice:
         return self.impl.vocode(mel)
 
     def synthesize(
-        self, units: Iterable[Unit], controls: Controls | None = None, *, pipelined: bool | None = None
+        self, units: Iterable[Unit], controls: Controls | None = None, *, pipelined: bool | None = None,
+        stream: bool = False,
     ) -> Iterator[AudioChunk]:
         """One :class:`AudioChunk` per unit, in order. A unit is a symbol line, or (symbol line, its own Controls);
         ``controls`` applies to bare lines. ``pipelined``: None = :attr:`pipelined`, whose None means when this voice
-        runs on two or more threads."""
+        runs on two or more threads. ``stream``: each unit in pieces as the vocoder computes them (the first with
+        ``offset`` 0, the last with ``last``), the same samples as unstreamed."""
         base = controls or Controls()
         lines = ((u, base) if isinstance(u, str) else u for u in units)
         if pipelined is None:
             pipelined = self.pipelined if self.pipelined is not None else self.threads >= 2
-        return self._pipelined(lines) if pipelined else self._sequential(lines)
+        return self._pipelined(lines, stream) if pipelined else self._sequential(lines, stream)
 
     def synthesize_line(self, symbols: str, controls: Controls | None = None) -> AudioChunk:
         """One symbol line -> its chunk (the sequential path)."""
@@ -182,20 +195,54 @@ class Voice:
         mel, dur = self.acoustic(symbols, controls)
         return i, controls, mel, dur, time.perf_counter() - t, time.thread_time() - c
 
+    def _pieces(self, i, controls, mel, dur, t_am, c_am) -> Iterator[AudioChunk]:
+        """The vocoded pieces of one unit; the first carries the acoustic model's timings, each its own vocoder's."""
+        total = int(mel.shape[0]) * self.hop_size
+        gain = np.float32(10.0 ** (controls.volume_db / 20.0)) if controls.volume_db else None
+        timings = {"acoustic_s": t_am, "acoustic_cpu_s": c_am}
+        pieces = iter(self.impl.vocode_pieces(mel)) if total else iter(())
+        at = 0
+        while True:
+            t, c = time.perf_counter(), time.thread_time()
+            wav = next(pieces, None)
+            timings["vocoder_s"] = timings.get("vocoder_s", 0.0) + time.perf_counter() - t
+            timings["vocoder_cpu_s"] = timings.get("vocoder_cpu_s", 0.0) + time.thread_time() - c
+            if wav is None:
+                if at != total:
+                    raise ModelError(f"the vocoder gave {at} samples where {total} were due")
+                if at == 0:  # an empty unit still comes out, as one empty chunk
+                    yield AudioChunk(i, np.zeros(0, np.float32), dur, mel, self.sample_rate, self.hop_size, timings)
+                return
+            wav = np.asarray(wav, dtype=np.float32)
+            if gain is not None:
+                wav = (wav * gain).astype(np.float32)
+            yield AudioChunk(i, wav, dur, mel, self.sample_rate, self.hop_size, timings, at, at + wav.size >= total)
+            at += wav.size
+            timings = {}
+
     def _finish(self, i, controls, mel, dur, t_am, c_am) -> AudioChunk:
-        t, c = time.perf_counter(), time.thread_time()
-        wav = self.vocode(mel)
-        t_voc, c_voc = time.perf_counter() - t, time.thread_time() - c
-        if controls.volume_db:
-            wav = (wav * np.float32(10.0 ** (controls.volume_db / 20.0))).astype(np.float32)
-        timings = {"acoustic_s": t_am, "vocoder_s": t_voc, "acoustic_cpu_s": c_am, "vocoder_cpu_s": c_voc}
-        return AudioChunk(i, np.asarray(wav, dtype=np.float32), dur, mel, self.sample_rate, self.hop_size, timings)
+        """A unit as one chunk: its pieces joined, their timings summed."""
+        parts = list(self._pieces(i, controls, mel, dur, t_am, c_am))
+        timings: dict[str, float] = {}
+        for p in parts:
+            for k, v in p.timings.items():
+                timings[k] = timings.get(k, 0.0) + v
+        audio = parts[0].audio if len(parts) == 1 else np.concatenate([p.audio for p in parts])
+        return AudioChunk(i, audio, dur, mel, self.sample_rate, self.hop_size, timings)
 
-    def _sequential(self, lines: Iterator[tuple[str, Controls]]) -> Iterator[AudioChunk]:
+    def _unit(self, item, stream: bool) -> Iterator[AudioChunk]:
+        if stream:
+            yield from self._pieces(*item)
+        else:
+            yield self._finish(*item)
+
+    def _sequential(self, lines: Iterator[tuple[str, Controls]], stream: bool = False) -> Iterator[AudioChunk]:
         for i, (symbols, controls) in enumerate(lines):
-            yield self._finish(*self._acoustic_timed(i, symbols, controls))
+            yield from self._unit(self._acoustic_timed(i, symbols, controls), stream)
 
-    def _pipelined(self, lines: Iterator[tuple[str, Controls]], max_ahead: int = 2) -> Iterator[AudioChunk]:
+    def _pipelined(
+        self, lines: Iterator[tuple[str, Controls]], stream: bool = False, max_ahead: int = 2
+    ) -> Iterator[AudioChunk]:
         """The acoustic model runs ahead in a worker thread (at most ``max_ahead`` mels held); its errors are raised
         here, in order; closing the generator early stops the worker."""
         q: queue.Queue = queue.Queue(maxsize=max_ahead)
@@ -220,7 +267,7 @@ class Voice:
                     break
                 if isinstance(item, BaseException):
                     raise item
-                yield self._finish(*item)
+                yield from self._unit(item, stream)
         finally:
             stop.set()
             while worker.is_alive():  # unblock a producer waiting on a full queue
