@@ -55,6 +55,7 @@ from infra.docker_engine import (
     fill_wheelhouse,
     stage_wheelhouse,
 )
+from infra.rie import free_port
 from tools.image_size import DOCKER_MB, docker_sizes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,15 +73,6 @@ WEB_ADAPTER_SKIPPED = (
     "not built: the Dockerfile has no Lambda Web Adapter stage; the adapter is published as the public image "
     "public.ecr.aws/awsguru/aws-lambda-adapter, which cannot be pulled here, so RESPONSE_STREAM deployments are "
     "neither built nor run (docs/http-api.md, Streaming)")
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on at 127.0.0.1 right now (two runs on one machine never share one)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def log(msg: str) -> None:
