@@ -64,7 +64,7 @@ def test_speech_openai_fields(client, service):
                                               "instructions": "cheerful", "response_format": "pcm",
                                               "stream_format": "audio"})
     assert r.status_code == 200, r.text
-    assert r.headers["content-type"] == "audio/L16; rate=24000; channels=1"
+    assert r.headers["content-type"] == "audio/pcm; rate=24000; channels=1; encoding=s16le"
     samples = len(r.content) // 2
     assert samples == round(6 * 1600 * 24000 / 16000)  # the fake speaks 1600 samples per character at 16 kHz
     for voice in ("alloy", "ASH", "cedar", "Verse"):
