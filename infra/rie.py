@@ -55,9 +55,20 @@ def rie_binary() -> Path:
 
 
 def free_port() -> int:
+    """A TCP port nothing listens on at 127.0.0.1 right now (two runs on one machine never share one)."""
     with socket.socket() as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM a process we started (by its PID), then SIGKILL it if it does not exit in ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
 
 
 class RIE:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import GOLDEN_DIR, REPO
-from tests.support.servers import free_port, wait_http
+from tests.support.servers import free_port, stop_process, wait_http
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -67,11 +67,7 @@ def moto_endpoint():
         wait_http(url + "/moto-api/", timeout=30)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +80,16 @@ def localstack_endpoint():
         yield url
     finally:
         localstack.stop()
+
+
+@pytest.fixture(autouse=True)
+def _ieee_floats_after_each_test():
+    """A test that loads a torch voice applies the engine's runtime config, which flushes denormals to zero in this
+    thread. Hypothesis refuses to generate floats in that state, so every test hands the next one IEEE behaviour."""
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_flush_denormal(False)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ CONTENT_TYPES: dict[str, str] = {
     "ogg": "audio/ogg",
     "opus": "audio/ogg; codecs=opus",
     "flac": "audio/flac",
-    "pcm": "audio/L16",
+    "pcm": "audio/pcm",
 }
 EXTENSIONS: dict[str, str] = {f: f for f in FORMATS}
 MP3_BITRATE_KBPS = 64
@@ -31,24 +31,68 @@ OPUS_RATES: tuple[int, ...] = (8000, 12000, 16000, 24000, 48000)  # the only rat
 
 
 def content_type(fmt: str, sample_rate: int | None = None) -> str:
-    """The HTTP content type of a format; raw PCM carries its rate and channel count (RFC 2586)."""
+    """The HTTP content type of a format. Raw PCM says its rate, channel count and sample encoding: 16-bit signed
+    little-endian (OpenAI's pcm), ``audio/pcm; rate=24000; channels=1; encoding=s16le``. Not ``audio/L16``, which
+    RFC 2586 defines as big-endian."""
     _check_format(fmt)
-    if fmt == "pcm" and sample_rate:
-        return f"audio/L16; rate={int(sample_rate)}; channels=1"
+    if fmt == "pcm":
+        rate = f"; rate={int(sample_rate)}" if sample_rate else ""
+        return f"{CONTENT_TYPES['pcm']}{rate}; channels=1; encoding=s16le"
     return CONTENT_TYPES[fmt]
 
 
 def resample(audio: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
     """Band-limited resampling with libsoxr (``HQ``, linear phase, delay compensated); the output has
-    round(n * target / orig) samples."""
+    round(n * target / orig) samples. The same samples as :class:`Resampler` fed ``audio`` in any pieces."""
     audio = np.asarray(audio, dtype=np.float32).reshape(-1)
     if orig_rate == target_rate or audio.size == 0:
         return audio
-    import soxr
+    r = Resampler(orig_rate, target_rate)
+    head = r.feed(audio)
+    return np.concatenate([head, r.close()])
 
-    out = np.asarray(soxr.resample(audio, int(orig_rate), int(target_rate), quality="HQ"), dtype=np.float32)
-    expected = round(audio.size * target_rate / orig_rate)
-    return out[:expected] if out.size >= expected else np.pad(out, (0, expected - out.size))
+
+class Resampler:
+    """:func:`resample` for audio that arrives in pieces (a streamed response): ``feed`` each piece, then ``close``.
+
+    One libsoxr stream runs across all pieces, so the joined output equals :func:`resample` of the joined input
+    sample for sample, whatever the cuts (libsoxr's one-shot call runs the same stream). Its filter delay holds back
+    a few milliseconds of output until later input or ``close`` releases it.
+    """
+
+    def __init__(self, orig_rate: int, target_rate: int):
+        self.orig_rate, self.target_rate = int(orig_rate), int(target_rate)
+        self._stream = None
+        if self.orig_rate != self.target_rate:
+            import soxr
+
+            self._stream = soxr.ResampleStream(self.orig_rate, self.target_rate, 1, dtype="float32", quality="HQ")
+        self._in = self._out = 0
+
+    def feed(self, audio: np.ndarray) -> np.ndarray:
+        audio = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).reshape(-1))
+        self._in += audio.size
+        if self._stream is None:
+            return audio
+        out = np.asarray(self._stream.resample_chunk(audio, last=False), dtype=np.float32)
+        return self._bounded(out)
+
+    def close(self) -> np.ndarray:
+        """The held-back tail, padded or cut so the whole output has round(n * target / orig) samples."""
+        if self._stream is None:
+            return np.zeros(0, dtype=np.float32)
+        tail = self._bounded(np.asarray(self._stream.resample_chunk(np.zeros(0, np.float32), last=True), np.float32))
+        short = self._expected() - self._out
+        return np.pad(tail, (0, short)) if short > 0 else tail
+
+    def _expected(self) -> int:
+        return round(self._in * self.target_rate / self.orig_rate)
+
+    def _bounded(self, out: np.ndarray) -> np.ndarray:
+        room = max(0, self._expected() - self._out)
+        out = out[:room]
+        self._out += out.size
+        return out
 
 
 def to_int16(audio: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sambert_lambda import ENGINE_VERSION, __version__
-from sambert_lambda.audio import content_type, encode, resample
+from sambert_lambda.audio import Resampler, content_type, encode
 from sambert_lambda.audiostream import StreamEncoder
 from sambert_lambda.audiostream import content_type as stream_content_type
 from sambert_lambda.errors import ModelError, TooLarge, TTSError
@@ -254,9 +254,10 @@ class TTSService:
         return info.name
 
     def speech_stream(self, req: TTSRequest | dict, *, sse: bool = False) -> tuple[str, Iterator[bytes]]:
-        """Validate and run the frontend now (so errors are still 4xx), then (content type, body chunks): one
-        chunk per sentence as the engine finishes it. ``sse``: OpenAI's ``speech.audio.delta`` events instead.
-        A sample rate other than the voice's is reached by resampling each piece (pieces end in pauses)."""
+        """Validate and run the frontend now (so errors are still 4xx), then (content type, body chunks): the
+        engine's pieces as it computes them (several per sentence). ``sse``: OpenAI's ``speech.audio.delta`` events
+        instead. A sample rate other than the voice's goes through one streaming resampler, so the body is the same
+        samples as the buffered answer."""
         req = self.resolve(req)
         if sse and req.format == "flac":  # FLAC cannot be cut into pieces: one event with the whole file
             return "text/event-stream", self._sse_whole(req)
@@ -280,6 +281,7 @@ class TTSService:
 
         def chunks() -> Iterator[bytes]:
             parts = synth.render_iter(segments, name)
+            resampler = Resampler(voice_rate, rate)
             n = samples = 0
             while True:
                 with self._lock:
@@ -293,10 +295,10 @@ class TTSService:
                     n += 1
                 if not len(audio):  # a pause-only segment that carries SSML marks
                     continue
-                data = encoder.feed(resample(audio, voice_rate, rate))
+                data = encoder.feed(resampler.feed(audio))
                 if data:
                     yield event(data)
-            tail = encoder.close()
+            tail = encoder.feed(resampler.close()) + encoder.close()
             if tail:
                 yield event(tail)
             if sse:

@@ -1,7 +1,8 @@
 """The synthesis pipeline and the one entry point every interface uses.
 
 text or SSML (+ voice, emotion, controls) -> frontend segments -> engine (:class:`~sambert_lambda.engine.voice.Voice`,
-one audio chunk per sentence) -> one waveform, or the chunks as they are ready.
+one audio chunk per sentence, or its pieces as the vocoder computes them) -> one waveform, or the pieces as
+they are ready.
 
 It sits above both the frontend and the engine, so neither imports the other. It knows nothing of HTTP or S3.
 torch is imported only when a voice is loaded (through the engine), never by importing this module.
@@ -14,6 +15,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -118,17 +120,10 @@ class Synthesizer:
         """Load every configured voice now (cold start), so no request pays for it."""
         self.store.load_all(self._voice_names)
 
-    @property
-    def model_id(self) -> str:
-        return self.store.model_id
-
-    @property
-    def model_revision(self) -> str:
-        return self.store.revision
-
-    @property
-    def test_voice(self) -> bool:
-        return bool(self.store.is_test_voice)
+    # the model directory's, read-only
+    model_id: str = property(attrgetter("store.model_id"))  # type: ignore[assignment]
+    model_revision: str = property(attrgetter("store.revision"))  # type: ignore[assignment]
+    test_voice: bool = property(attrgetter("store.is_test_voice"))  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ catalogue
     def voice_emotions(self, name: str) -> list[str]:
@@ -262,11 +257,14 @@ class Synthesizer:
         )
 
     def render_iter(self, segments: list[Segment], voice: str, timings: dict[str, float] | None = None):
-        """Yield (float32 audio, Rendered or None for a pause) as each segment is synthesized: the joined waveform
-        is the concatenation of the audio parts, so streaming and buffered output are the same samples. A pause
-        that carries SSML marks comes with a Rendered of 0 speech samples (where the marks sit). Each run of
-        segments goes to its own voice (``Segment.voice``, SSML ``<voice name>``; None: ``voice``). On two or more
-        threads the engine computes the next sentence's acoustic model while it vocodes this one."""
+        """Yield (float32 audio, Rendered or None) as the engine computes it: each sentence in pieces (the first
+        after a quarter of a vocoder chunk, so first audio does not wait for the whole sentence), and pauses. The
+        first piece of a sentence comes with its Rendered (where the whole sentence sits, and its durations, for
+        speech marks); later pieces and pauses with None. A pause that carries SSML marks comes with a Rendered of
+        0 speech samples (where the marks sit). The joined waveform is the concatenation of the audio parts, so
+        streaming and buffered output are the same samples. Each run of segments goes to its own voice
+        (``Segment.voice``, SSML ``<voice name>``; None: ``voice``). On two or more threads the engine computes the
+        next sentence's acoustic model while it vocodes this one."""
         timings = timings if timings is not None else {}
         at = 0
         for name, run in itertools.groupby(segments, key=lambda seg: seg.voice or voice):
@@ -275,23 +273,30 @@ class Synthesizer:
                 yield audio, placed
 
     def _render_voice(self, segments: list[Segment], voice: str, timings: dict[str, float], at: int):
-        """render_iter for segments of one voice, the first placed at sample ``at``: the voice's chunks, one per
-        spoken segment, in order."""
+        """render_iter for segments of one voice, the first placed at sample ``at``: the voice's chunks, in pieces,
+        one unit per spoken segment, in order."""
         model = self.store.voice(voice)
         sr = model.sample_rate
-        chunks = model.synthesize((seg.symbols, seg.controls) for seg in segments if seg.symbols)
+        chunks = model.synthesize(((seg.symbols, seg.controls) for seg in segments if seg.symbols), stream=True)
         try:
             for seg in segments:
                 if seg.symbols:
-                    t = time.perf_counter()
-                    chunk = next(chunks)
-                    timings["engine_s"] = timings.get("engine_s", 0.0) + time.perf_counter() - t
-                    for k, v in chunk.timings.items():  # acoustic_s, vocoder_s and their thread CPU seconds
-                        timings[k] = timings.get(k, 0.0) + v
-                    # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
-                    wav = np.clip(chunk.audio, -1.0, 1.0)
-                    yield wav, Rendered(seg, at, len(wav), tuple(int(d) for d in chunk.durations), chunk.hop_size)
-                    at += len(wav)
+                    while True:
+                        t = time.perf_counter()
+                        chunk = next(chunks)
+                        timings["engine_s"] = timings.get("engine_s", 0.0) + time.perf_counter() - t
+                        for k, v in chunk.timings.items():  # acoustic_s, vocoder_s and their thread CPU seconds
+                            timings[k] = timings.get(k, 0.0) + v
+                        # the engine already applied seg.controls.volume_db; keep the joined waveform in [-1, 1]
+                        wav = np.clip(chunk.audio, -1.0, 1.0)
+                        placed = None
+                        if chunk.offset == 0:
+                            placed = Rendered(seg, at, chunk.unit_samples, tuple(int(d) for d in chunk.durations),
+                                              chunk.hop_size)  # fmt: skip
+                        yield wav, placed
+                        at += len(wav)
+                        if chunk.last:
+                            break
                 elif seg.marks:
                     placed = Rendered(seg, at, 0)
                     if seg.pause_after_ms <= 0:

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from infra.rie import free_port
+from infra.rie import free_port, stop_process
 from tests.support.paths import REPO
 
 
@@ -27,16 +27,6 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
             last = e
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up in {timeout}s: {last}")
-
-
-def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
-    """SIGTERM a server this test started, then SIGKILL it if it does not exit in ``timeout`` seconds."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=timeout)
 
 
 @contextlib.contextmanager

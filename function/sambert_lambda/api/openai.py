@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sambert_lambda.errors import TTSError
 from sambert_lambda.request import (
     FIELDS,
     SPEED_RANGE,
@@ -38,8 +39,8 @@ _SPECS: dict[str, Spec] = {
     "speed": Spec("number", 1.0, *OPENAI_SPEED_RANGE, nullable=False,
                   description="0.25-4.0; clamped to 0.5-2.0 (header X-Speed-Clamped)."),
     "stream_format": Spec("str", "audio", choices=("audio", "sse"), description="audio: the encoded audio, streamed "
-                          "in chunks as sentences finish (chunked transfer; buffered behind Mangum). sse: Server-Sent "
-                          "Events speech.audio.delta (base64) then speech.audio.done."),
+                          "in pieces as the engine computes them (chunked transfer; buffered behind Mangum). sse: "
+                          "Server-Sent Events speech.audio.delta (base64) then speech.audio.done."),
     "stream": Spec("bool", True, description="Extension: false answers the same bytes at once (Content-Length)."),
     **{name: FIELDS[name] for name in EXTENSIONS},
 }
@@ -93,5 +94,11 @@ def json_schema() -> dict[str, Any]:
 
 def models() -> dict[str, Any]:
     """``GET /v1/models``: the model names the SDK may send (all served by the same voices)."""
-    return {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "sambert-lambda"}
-                                       for m in MODELS]}
+    return {"object": "list", "data": [model(m) for m in MODELS]}
+
+
+def model(name: str) -> dict[str, Any]:
+    """``GET /v1/models/{model}`` (the SDK's ``models.retrieve``); 404 ``model_not_found`` for a name not listed."""
+    if name not in MODELS:
+        raise TTSError(f"no model {name!r}; models: {', '.join(MODELS)}", code="model_not_found", status=404)
+    return {"id": name, "object": "model", "created": 0, "owned_by": "sambert-lambda"}

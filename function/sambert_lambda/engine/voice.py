@@ -2,23 +2,26 @@
 
 ``Voice.load(model_dir, name, backend=...)`` returns a :class:`Voice`; ``voice.synthesize(units)`` yields one
 :class:`AudioChunk` per unit (one KAN-TTS symbol line, i.e. one sentence), in order, carrying its audio, the frames per
-token (what speech marks are placed from) and the mel. :class:`ModelStore` holds a model directory's voices on one
-backend, and :func:`open_store` is the one factory that picks the backend from the settings (``TTS_BACKEND``,
-``TTS_ONNX_DIR``, ``TTS_VOCODER_PRECISION``, ``TTS_THREADS``). Everything above the engine (the synthesizer, and so
-the API, batch, the CLI, and the bench) goes through here.
+token (what speech marks are placed from) and the mel. With ``stream=True`` a unit's audio comes in several chunks, as
+the vocoder computes it (the first after a quarter of a vocoder chunk, 0.4 s of audio at 16 kHz): joined, they are
+the same samples as the one-chunk form. :class:`ModelStore` holds a model directory's voices on one backend, and
+:func:`open_store` is the one factory that picks the backend from the settings (``TTS_BACKEND``, ``TTS_ONNX_DIR``,
+``TTS_VOCODER_PRECISION``, ``TTS_THREADS``). Everything above the engine (the synthesizer, and so the API, batch, the
+CLI, and the bench) goes through here.
 
-Backends (each a class with ``units``, ``sample_rate``, ``hop_size``, ``acoustic(symbols, controls) -> (mel, dur)`` and
-``vocode(mel) -> wav``):
+Backends (each a class with ``units``, ``sample_rate``, ``hop_size``, ``acoustic(symbols, controls) -> (mel, dur)``,
+``vocode(mel) -> wav`` and ``vocode_pieces(mel) -> iterator of wav pieces``, the same samples):
 
 - ``onnx``: :class:`~sambert_lambda.engine.onnx.voice.OnnxVoice`, ONNX Runtime + numpy, never imports torch; needs the
   voice exported by ``sambert-lambda export-onnx`` (``onnx_dir/<voice>/``).
 - ``torch``: :class:`~sambert_lambda.engine.torch.voice.VoiceModel`, reads the checkpoints directly; the reference
   for parity, the exporter, and the only one with the opt-in lossy ``bf16`` vocoder.
 
-With two or more threads :meth:`Voice.synthesize` pipelines across units: a worker thread runs the acoustic model of
-unit *i+1* while the caller's thread vocodes unit *i* (the Sambert postnet needs a whole line before it emits any
-mel, so the overlap is across sentences). The same ops run on the same inputs, so the audio is identical to the
-sequential order.
+With two or more threads :meth:`Voice.synthesize` computes that many units at once, each whole on its own worker
+thread (acoustic model, then vocoder), and hands them out in order: while the caller streams unit *i*, unit *i+1*
+is already being computed (the Sambert postnet needs a whole line before it emits any mel, so the overlap is across
+sentences). The backends' sessions then run one thread per call, so the units do not compete for the same cores.
+The same ops run on the same inputs, so the audio is identical to the sequential order.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -52,15 +57,22 @@ Unit = str | tuple[str, Controls]
 
 @dataclass
 class AudioChunk:
-    """One unit (sentence) through the engine."""
+    """One unit (sentence) through the engine, or, streamed, one piece of it (``offset`` and ``last`` say which)."""
 
     index: int  # position in the units given to :meth:`Voice.synthesize`
     audio: np.ndarray  # float32 mono at ``sample_rate``, volume applied, not clipped
-    durations: np.ndarray  # int64 frames per token (``hop_size`` samples each)
-    mel: np.ndarray  # float32 [frames, 80]
+    durations: np.ndarray  # int64 frames per token (``hop_size`` samples each), of the whole unit
+    mel: np.ndarray  # float32 [frames, 80], of the whole unit
     sample_rate: int
     hop_size: int
     timings: dict[str, float] = field(default_factory=dict)  # acoustic_s, vocoder_s and their thread CPU seconds
+    offset: int = 0  # where ``audio`` starts in the unit's samples
+    last: bool = True  # the unit's last piece (always, unstreamed)
+
+    @property
+    def unit_samples(self) -> int:
+        """The whole unit's length in samples (``frames * hop_size``), known from its first piece on."""
+        return int(self.mel.shape[0]) * self.hop_size
 
     @property
     def pcm(self) -> np.ndarray:
@@ -81,6 +93,8 @@ class BackendVoice(Protocol):
     def acoustic(self, symbols: str, controls: Controls) -> tuple[np.ndarray, np.ndarray]: ...
 
     def vocode(self, mel: np.ndarray) -> np.ndarray: ...
+
+    def vocode_pieces(self, mel: np.ndarray) -> Iterator[np.ndarray]: ...
 
 
 class Voice:
@@ -107,8 +121,10 @@ class Voice:
         """Voice ``name`` of the model directory ``model_dir`` (ModelScope layout) on ``backend``.
 
         ``onnx_dir`` (backend ``onnx``) is the export root with one sub-directory per voice (default: the model
-        directory's own ``onnx/``, when it has one, as ``make-test-voice --onnx`` writes it). ``threads`` is what the
-        backend's sessions use (ONNX) or what the process was configured with (torch: :func:`runtime.configure`).
+        directory's own ``onnx/``, when it has one, as ``make-test-voice --onnx`` writes it). ``threads``: how many
+        units :meth:`synthesize` computes at once; the ONNX sessions run one thread per call (two units on two
+        cores, not two threads for each), torch runs what the process was configured with
+        (:func:`runtime.configure`).
         """
         onnx_dir = onnx_root(model_dir, onnx_dir)
         check_backend(backend, onnx_dir, precision)
@@ -116,7 +132,7 @@ class Voice:
         if backend == "onnx":
             from sambert_lambda.engine.onnx.voice import OnnxVoice
 
-            impl: BackendVoice = OnnxVoice.load(voice_dir, Path(onnx_dir) / name, name, threads=threads)  # type: ignore[arg-type]
+            impl: BackendVoice = OnnxVoice.load(voice_dir, Path(onnx_dir) / name, name, threads=1)  # type: ignore[arg-type]
         else:
             from sambert_lambda.engine.torch.voice import VoiceModel
 
@@ -127,30 +143,13 @@ class Voice:
                 impl.vocoder = Bf16Vocoder(impl.vocoder)  # type: ignore[attr-defined]
         return cls(impl, backend=backend, precision=precision, threads=threads)
 
-    # ------------------------------------------------------------------ description
-    @property
-    def name(self) -> str:
-        return self.impl.name
-
-    @property
-    def units(self) -> LinguisticUnits:
-        return self.impl.units
-
-    @property
-    def sample_rate(self) -> int:
-        return self.impl.sample_rate
-
-    @property
-    def hop_size(self) -> int:
-        return self.impl.hop_size
-
-    @property
-    def speakers(self) -> list[str]:
-        return self.impl.units.speakers
-
-    @property
-    def emotions(self) -> list[str]:
-        return self.impl.units.emotions
+    # ------------------------------------------------------------------ description (the backend's, read-only)
+    name: str = property(attrgetter("impl.name"))  # type: ignore[assignment]
+    units: LinguisticUnits = property(attrgetter("impl.units"))  # type: ignore[assignment]
+    sample_rate: int = property(attrgetter("impl.sample_rate"))  # type: ignore[assignment]
+    hop_size: int = property(attrgetter("impl.hop_size"))  # type: ignore[assignment]
+    speakers: list[str] = property(attrgetter("impl.units.speakers"))  # type: ignore[assignment]
+    emotions: list[str] = property(attrgetter("impl.units.emotions"))  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ synthesis
     def acoustic(self, symbols: str, controls: Controls | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -162,16 +161,18 @@ class Voice:
         return self.impl.vocode(mel)
 
     def synthesize(
-        self, units: Iterable[Unit], controls: Controls | None = None, *, pipelined: bool | None = None
+        self, units: Iterable[Unit], controls: Controls | None = None, *, pipelined: bool | None = None,
+        stream: bool = False,
     ) -> Iterator[AudioChunk]:
         """One :class:`AudioChunk` per unit, in order. A unit is a symbol line, or (symbol line, its own Controls);
         ``controls`` applies to bare lines. ``pipelined``: None = :attr:`pipelined`, whose None means when this voice
-        runs on two or more threads."""
+        runs on two or more threads. ``stream``: each unit in pieces as the vocoder computes them (the first with
+        ``offset`` 0, the last with ``last``), the same samples as unstreamed."""
         base = controls or Controls()
         lines = ((u, base) if isinstance(u, str) else u for u in units)
         if pipelined is None:
             pipelined = self.pipelined if self.pipelined is not None else self.threads >= 2
-        return self._pipelined(lines) if pipelined else self._sequential(lines)
+        return self._pipelined(lines, stream) if pipelined else self._sequential(lines, stream)
 
     def synthesize_line(self, symbols: str, controls: Controls | None = None) -> AudioChunk:
         """One symbol line -> its chunk (the sequential path)."""
@@ -182,52 +183,98 @@ class Voice:
         mel, dur = self.acoustic(symbols, controls)
         return i, controls, mel, dur, time.perf_counter() - t, time.thread_time() - c
 
+    def _pieces(self, i, controls, mel, dur, t_am, c_am) -> Iterator[AudioChunk]:
+        """The vocoded pieces of one unit; the first carries the acoustic model's timings, each its own vocoder's."""
+        total = int(mel.shape[0]) * self.hop_size
+        gain = np.float32(10.0 ** (controls.volume_db / 20.0)) if controls.volume_db else None
+        timings = {"acoustic_s": t_am, "acoustic_cpu_s": c_am}
+        pieces = iter(self.impl.vocode_pieces(mel)) if total else iter(())
+        at = 0
+        while True:
+            t, c = time.perf_counter(), time.thread_time()
+            wav = next(pieces, None)
+            timings["vocoder_s"] = timings.get("vocoder_s", 0.0) + time.perf_counter() - t
+            timings["vocoder_cpu_s"] = timings.get("vocoder_cpu_s", 0.0) + time.thread_time() - c
+            if wav is None:
+                if at != total:
+                    raise ModelError(f"the vocoder gave {at} samples where {total} were due")
+                if at == 0:  # an empty unit still comes out, as one empty chunk
+                    yield AudioChunk(i, np.zeros(0, np.float32), dur, mel, self.sample_rate, self.hop_size, timings)
+                return
+            wav = np.asarray(wav, dtype=np.float32)
+            if gain is not None:
+                wav = (wav * gain).astype(np.float32)
+            yield AudioChunk(i, wav, dur, mel, self.sample_rate, self.hop_size, timings, at, at + wav.size >= total)
+            at += wav.size
+            timings = {}
+
     def _finish(self, i, controls, mel, dur, t_am, c_am) -> AudioChunk:
-        t, c = time.perf_counter(), time.thread_time()
-        wav = self.vocode(mel)
-        t_voc, c_voc = time.perf_counter() - t, time.thread_time() - c
-        if controls.volume_db:
-            wav = (wav * np.float32(10.0 ** (controls.volume_db / 20.0))).astype(np.float32)
-        timings = {"acoustic_s": t_am, "vocoder_s": t_voc, "acoustic_cpu_s": c_am, "vocoder_cpu_s": c_voc}
-        return AudioChunk(i, np.asarray(wav, dtype=np.float32), dur, mel, self.sample_rate, self.hop_size, timings)
+        """A unit as one chunk: its pieces joined, their timings summed."""
+        parts = list(self._pieces(i, controls, mel, dur, t_am, c_am))
+        timings: dict[str, float] = {}
+        for p in parts:
+            for k, v in p.timings.items():
+                timings[k] = timings.get(k, 0.0) + v
+        audio = parts[0].audio if len(parts) == 1 else np.concatenate([p.audio for p in parts])
+        return AudioChunk(i, audio, dur, mel, self.sample_rate, self.hop_size, timings)
 
-    def _sequential(self, lines: Iterator[tuple[str, Controls]]) -> Iterator[AudioChunk]:
+    def _unit(self, item, stream: bool) -> Iterator[AudioChunk]:
+        if stream:
+            yield from self._pieces(*item)
+        else:
+            yield self._finish(*item)
+
+    def _sequential(self, lines: Iterator[tuple[str, Controls]], stream: bool = False) -> Iterator[AudioChunk]:
         for i, (symbols, controls) in enumerate(lines):
-            yield self._finish(*self._acoustic_timed(i, symbols, controls))
+            yield from self._unit(self._acoustic_timed(i, symbols, controls), stream)
 
-    def _pipelined(self, lines: Iterator[tuple[str, Controls]], max_ahead: int = 2) -> Iterator[AudioChunk]:
-        """The acoustic model runs ahead in a worker thread (at most ``max_ahead`` mels held); its errors are raised
-        here, in order; closing the generator early stops the worker."""
-        q: queue.Queue = queue.Queue(maxsize=max_ahead)
+    def _pipelined(self, lines: Iterator[tuple[str, Controls]], stream: bool = False) -> Iterator[AudioChunk]:
+        """Units computed whole (acoustic model, then vocoder) by :attr:`threads` (at least two) worker threads at
+        once, each unit on one thread; the caller gets them in order, each unit's pieces as soon as they are ready.
+        At most that many units are in flight, so memory stays bounded; a worker's error is raised here, in order;
+        closing the generator early stops the workers at their next piece."""
+        workers = max(2, self.threads)
         stop = threading.Event()
+        todo = enumerate(lines)
+        flight: deque[tuple[queue.SimpleQueue, threading.Thread]] = deque()
 
-        def produce() -> None:
+        def work(i: int, symbols: str, controls: Controls, q: queue.SimpleQueue) -> None:
             try:
-                for i, (symbols, controls) in enumerate(lines):
+                for chunk in self._unit(self._acoustic_timed(i, symbols, controls), stream):
                     if stop.is_set():
                         return
-                    q.put(self._acoustic_timed(i, symbols, controls))
+                    q.put(chunk)
                 q.put(_DONE)
             except BaseException as e:  # noqa: BLE001 - handed to the consumer thread and re-raised there
                 q.put(e)
 
-        worker = threading.Thread(target=produce, name="sambert-acoustic", daemon=True)
-        worker.start()
+        def launch() -> None:
+            while len(flight) < workers:
+                nxt = next(todo, None)
+                if nxt is None:
+                    return
+                i, (symbols, controls) = nxt
+                q: queue.SimpleQueue = queue.SimpleQueue()
+                t = threading.Thread(target=work, args=(i, symbols, controls, q), name=f"sambert-unit-{i}", daemon=True)
+                t.start()
+                flight.append((q, t))
+
         try:
-            while True:
+            launch()
+            while flight:
+                q, _t = flight[0]
                 item = q.get()
                 if item is _DONE:
-                    break
+                    flight.popleft()
+                    launch()
+                    continue
                 if isinstance(item, BaseException):
                     raise item
-                yield self._finish(*item)
+                yield item
         finally:
             stop.set()
-            while worker.is_alive():  # unblock a producer waiting on a full queue
-                try:
-                    q.get_nowait()
-                except queue.Empty:
-                    worker.join(timeout=0.05)
+            for _q, t in flight:
+                t.join()
 
 
 def onnx_root(model_dir: str | Path, onnx_dir: str | Path | None) -> Path | None:

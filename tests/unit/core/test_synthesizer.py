@@ -160,3 +160,18 @@ def test_ssml_voice_span_errors(synth):
         synth.synthesize('<speak><voice name="zhitian_emo"><emotion category="arousal">你好</emotion></voice></speak>',
                          voice="zhiyan_emo", ssml=True)
     assert e.value.code == "unknown_emotion" and "zhitian_emo" in e.value.message
+
+
+def test_render_iter_yields_each_sentence_in_pieces_that_join_to_the_buffered_audio(synth):
+    text = "今天天气真好，我们一起去公园散步，然后去湖边看看风景吧。明天见。"
+    name, segments = synth.prepare(text, volume_db=-2.0)
+    parts = list(synth.render_iter(segments, name))
+    whole = synth.synthesize(text, volume_db=-2.0)
+    np.testing.assert_array_equal(np.concatenate([a for a, _ in parts]), whole.audio)
+    placed = [(i, p) for i, (_, p) in enumerate(parts) if p is not None and p.samples]
+    assert len(placed) == 2 and len(parts) > 3  # two sentences, the first in several pieces
+    i0, first = placed[0]
+    assert i0 == 0 and first.start == 0 and len(parts[0][0]) == 32 * 200 < first.samples  # a quarter chunk first
+    assert [(p.start, p.samples) for _, p in placed] == [(r.start, r.samples) for r in whole.rendered if r.samples]
+    # the second sentence starts where the first one's pieces and its pause end
+    assert sum(len(a) for a, _ in parts[: placed[1][0]]) == placed[1][1].start

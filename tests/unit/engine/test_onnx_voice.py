@@ -110,13 +110,13 @@ def test_both_backends_bound_the_vocoder_by_the_same_frame_count(voices, golden,
     symbols = str(golden["zhitian_emo__1__symbols"])
     seen = {}
     for name, vocoder in (("torch", ref.impl.vocoder), ("onnx", voices["zhitian_emo"].impl.vocoder)):
-        real = vocoder.vocode
+        real = vocoder.pieces
 
         def spy(mel, chunk_frames=None, _real=real, _name=name):
             seen[_name] = chunk_frames
             return _real(mel, chunk_frames=chunk_frames)
 
-        monkeypatch.setattr(vocoder, "vocode", spy)
+        monkeypatch.setattr(vocoder, "pieces", spy)
     ref.synthesize_line(symbols)
     voices["zhitian_emo"].synthesize_line(symbols)
     assert seen == {"torch": VOCODER_CHUNK_FRAMES, "onnx": VOCODER_CHUNK_FRAMES}

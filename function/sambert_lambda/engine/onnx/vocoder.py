@@ -3,9 +3,9 @@
 - Causal generators run the streaming graph (see :func:`engine.torch.onnx_export.export_vocoder`): fixed-size chunks of
   mel, each conv's history carried from one chunk to the next as graph inputs and outputs. The result equals
   the one-shot output up to float noise, and only three input shapes ever run (``chunk_frames``, half and a
-  quarter of it; the last chunk is zero-padded up to the smallest that fits, which cannot change earlier samples
-  of a causal model). ONNX Runtime plans memory and picks kernels per shape, so a bounded set of shapes keeps
-  both the per-request cost and the resident memory flat under traffic of every length.
+  quarter of it: :mod:`sambert_lambda.engine.chunking`). ONNX Runtime plans memory and picks kernels per shape,
+  so a bounded set of shapes keeps both the per-request cost and the resident memory flat under traffic of every
+  length.
 - Non-causal generators run the one-shot graph; ``chunk_frames`` pieces are extended by the receptive field stored
   in the model metadata, so the result equals the one-shot output while memory stays bounded.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sambert_lambda.engine.chunking import join, stream_plan, window_plan
 from sambert_lambda.errors import ModelError
 
 META_KEY = "sambert_lambda"
@@ -87,23 +88,17 @@ class OnnxVocoder:
         return m
 
     def stream(self, mel: np.ndarray, chunk_frames: int | None = None) -> Iterator[np.ndarray]:
-        """Streaming graph: yield the waveform of mel ``[T, C]`` chunk by chunk (``chunk_frames`` at most)."""
+        """Streaming graph: yield the waveform of mel ``[T, C]`` piece by piece
+        (:func:`~sambert_lambda.engine.chunking.stream_plan` with chunks of ``chunk_frames`` at most)."""
         if not self.streaming:
             raise ModelError("streaming vocoding needs a causal generator's streaming graph")
         m = self._mel(mel)
-        n = m.shape[0]
         chunk = self.chunk_frames if not chunk_frames else min(int(chunk_frames), self.chunk_frames)
-        if chunk < 1:
-            raise ModelError(f"chunk_frames must be >= 1, got {chunk_frames}")
-        sizes = sorted({max(1, chunk // 4), max(1, chunk // 2), chunk})
         x = np.ascontiguousarray(m.T[None])
         feeds = dict(self._zero_states)
         names = list(feeds)
-        hop, start = self.hop_size, 0
-        while start < n:
-            rest = n - start
-            size = next(sz for sz in sizes if sz >= min(rest, chunk))
-            take = min(size, rest)
+        hop = self.hop_size
+        for start, size, take in stream_plan(m.shape[0], chunk):
             piece = x[:, :, start : start + take]
             if take < size:
                 piece = np.concatenate(
@@ -113,36 +108,25 @@ class OnnxVocoder:
             wav, *nxt = self.session.run(None, feeds)
             feeds.update(zip(names, nxt, strict=True))
             yield wav.reshape(-1)[: take * hop]
-            start += take
+
+    def pieces(self, mel: np.ndarray, chunk_frames: int | None = None) -> Iterator[np.ndarray]:
+        """The waveform of mel ``[T, C]`` piece by piece, in order. The streaming graph always streams (chunks of
+        ``min(chunk_frames, metadata chunk_frames)``); the one-shot graph runs whole, or in ``chunk_frames``
+        windows extended by the receptive field."""
+        m = self._mel(mel)
+        if self.streaming:
+            yield from self.stream(m, chunk_frames)
+            return
+        n = m.shape[0]
+        x = np.ascontiguousarray(m.T[None])
+        left, right = self.context if chunk_frames and chunk_frames < n else (0, 0)
+        hop = self.hop_size
+        for start, end, a, b in window_plan(n, chunk_frames, left, right):
+            y = self(np.ascontiguousarray(x[:, :, a:b]))
+            yield y[(start - a) * hop : (end - a) * hop]
 
     def vocode(self, mel: np.ndarray, chunk_frames: int | None = None) -> np.ndarray:
-        """mel ``[T, C]`` -> float32 wav ``[T * hop]``.
-
-        The streaming graph always streams (chunks of ``min(chunk_frames, metadata chunk_frames)``); the one-shot
-        graph runs whole, or in ``chunk_frames`` pieces extended by the receptive field.
-        """
+        """mel ``[T, C]`` -> float32 wav ``[T * hop]``: :meth:`pieces` joined, so buffered and streamed callers get
+        the same samples."""
         m = self._mel(mel)
-        n = m.shape[0]
-        if n == 0:
-            return np.zeros(0, dtype=np.float32)
-        hop = self.hop_size
-        if self.streaming:
-            out = np.empty(n * hop, dtype=np.float32)
-            pos = 0
-            for piece in self.stream(m, chunk_frames):
-                out[pos : pos + piece.size] = piece
-                pos += piece.size
-            return out
-        x = np.ascontiguousarray(m.T[None])
-        if not chunk_frames or chunk_frames >= n:
-            return self(x)
-        if chunk_frames < 1:
-            raise ModelError(f"chunk_frames must be >= 1, got {chunk_frames}")
-        left, right = self.context
-        out = np.empty(n * hop, dtype=np.float32)
-        for start in range(0, n, chunk_frames):
-            end = min(n, start + chunk_frames)
-            a, b = max(0, start - left), min(n, end + right)
-            y = self(np.ascontiguousarray(x[:, :, a:b]))
-            out[start * hop : end * hop] = y[(start - a) * hop : (end - a) * hop]
-        return out
+        return join(self.pieces(m, chunk_frames), m.shape[0] * self.hop_size)

@@ -8,6 +8,7 @@ directory, so the two stay in step.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -50,3 +51,7 @@ class OnnxVoice:
 
     def vocode(self, mel: np.ndarray) -> np.ndarray:
         return self.vocoder.vocode(mel, chunk_frames=VOCODER_CHUNK_FRAMES)
+
+    def vocode_pieces(self, mel: np.ndarray) -> Iterator[np.ndarray]:
+        """:meth:`vocode`'s samples, piece by piece as they are computed."""
+        return self.vocoder.pieces(mel, chunk_frames=VOCODER_CHUNK_FRAMES)

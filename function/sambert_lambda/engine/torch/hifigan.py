@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sambert_lambda.engine.chunking import join, stream_plan, window_plan
 from sambert_lambda.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -517,69 +518,54 @@ class HifiGanGenerator(nn.Module):
             raise ModelError(f"vocoder expects mel [1, {self.in_channels}, T], got {tuple(m.shape)}")
         return m.to(self.conv_pre.conv1d.weight.dtype)
 
-    @torch.inference_mode()
     def vocode(self, mel: torch.Tensor | np.ndarray, chunk_frames: int | None = None) -> np.ndarray:
-        """mel ``[T, in_channels]`` (or ``[1, in_channels, T]``) -> float32 wav ``[T * hop_size]``.
+        """mel ``[T, in_channels]`` (or ``[1, in_channels, T]``) -> float32 wav ``[T * hop_size]``: :meth:`pieces`
+        joined, so buffered and streamed callers get the same samples."""
+        m = self._mel_batch(mel)
+        return join(self.pieces(m, chunk_frames), m.shape[-1] * self.hop_size)
 
-        ``chunk_frames`` bounds the frames run at once (memory). Causal generators always stream (see
-        :meth:`stream`) in chunks of ``min(chunk_frames, STREAM_CHUNK_FRAMES)``. Non-causal generators run in one
-        shot, or with ``chunk_frames`` in pieces of that many frames, each extended by the receptive field on both sides (see :meth:`context_frames`), so
-        the result equals the one-shot output up to float noise while peak memory stays bounded.
+    def pieces(self, mel: torch.Tensor | np.ndarray, chunk_frames: int | None = None) -> Iterator[np.ndarray]:
+        """The waveform of ``mel`` piece by piece, in order (the plans of :mod:`sambert_lambda.engine.chunking`).
+
+        ``chunk_frames`` bounds the frames run at once (memory). Causal generators always stream (:meth:`stream`) in
+        chunks of ``min(chunk_frames, STREAM_CHUNK_FRAMES)``. Non-causal generators run in one shot, or with
+        ``chunk_frames`` in windows extended by the receptive field on both sides (:meth:`context_frames`), equal to
+        the one-shot output up to float noise while peak memory stays bounded.
         """
         m = self._mel_batch(mel)
-        n = m.shape[-1]
         if self.causal:
-            out = np.empty(n * self.hop_size, dtype=np.float32)
-            pos = 0
-            chunk = STREAM_CHUNK_FRAMES if not chunk_frames else min(int(chunk_frames), STREAM_CHUNK_FRAMES)
-            for piece in self.stream(m, chunk):
-                out[pos : pos + piece.size] = piece
-                pos += piece.size
-            return out
-        if n == 0:
-            return np.zeros(0, dtype=np.float32)
-        if not chunk_frames or chunk_frames >= n:
-            return self(m).reshape(-1).float().numpy()
-        if chunk_frames < 1:
-            raise ModelError(f"chunk_frames must be >= 1, got {chunk_frames}")
-        left, right = self.context_frames()
+            yield from self.stream(m, STREAM_CHUNK_FRAMES if not chunk_frames else min(int(chunk_frames), STREAM_CHUNK_FRAMES))
+            return
+        yield from self._windows(m, chunk_frames)
+
+    @torch.inference_mode()
+    def _windows(self, m: torch.Tensor, chunk_frames: int | None) -> Iterator[np.ndarray]:
+        left, right = self.context_frames() if chunk_frames and chunk_frames < m.shape[-1] else (0, 0)
         hop = self.hop_size
-        out = np.empty(n * hop, dtype=np.float32)
-        for start in range(0, n, chunk_frames):
-            end = min(n, start + chunk_frames)
-            a, b = max(0, start - left), min(n, end + right)
+        for start, end, a, b in window_plan(m.shape[-1], chunk_frames, left, right):
             y = self(m[:, :, a:b]).reshape(-1).float()
-            out[start * hop : end * hop] = y[(start - a) * hop : (end - a) * hop].numpy()
-        return out
+            yield y[(start - a) * hop : (end - a) * hop].numpy()
 
     @torch.inference_mode()
     def stream(self, mel: torch.Tensor | np.ndarray, chunk_frames: int | None = None) -> Iterator[np.ndarray]:
-        """Causal generators: yield the waveform chunk by chunk, exactly equal to the one-shot output.
+        """Causal generators: yield the waveform piece by piece (:func:`~sambert_lambda.engine.chunking.stream_plan`),
+        exactly equal to the one-shot output.
 
-        Each conv keeps its last input samples as the next chunk's left padding, so no receptive-field overlap is
-        recomputed. Every chunk has one of three fixed lengths (``chunk_frames``, half and a quarter of it; the
-        last chunk is zero-padded up to the smallest that fits, which cannot change earlier samples of a causal
-        model). Fixed shapes matter on CPU: oneDNN builds and caches kernels per input shape. With free lengths
-        every request pays to build them (measured: 25-30% more CPU) and the cache grows to over 1 GB of RSS.
+        Each conv keeps its last input samples as the next piece's left padding, so no receptive-field overlap is
+        recomputed. Only three input lengths ever run (``chunk_frames``, half and a quarter of it). Fixed shapes
+        matter on CPU: oneDNN builds and caches kernels per input shape. With free lengths every request pays to
+        build them (measured: 25-30% more CPU) and the cache grows to over 1 GB of RSS.
         """
         if not self.causal:
             raise ModelError("streaming vocoding needs a causal generator")
         m = self._mel_batch(mel)
-        n = m.shape[-1]
         chunk = STREAM_CHUNK_FRAMES if chunk_frames is None else int(chunk_frames)
-        if chunk < 1:
-            raise ModelError(f"chunk_frames must be >= 1, got {chunk_frames}")
-        sizes = sorted({max(1, chunk // 4), max(1, chunk // 2), chunk})
-        hop, state, start = self.hop_size, {}, 0
-        while start < n:
-            rest = n - start
-            size = next(sz for sz in sizes if sz >= min(rest, chunk))
+        hop, state = self.hop_size, {}
+        for start, size, take in stream_plan(m.shape[-1], chunk):
             piece = m[:, :, start : start + size]
             if piece.shape[-1] < size:
                 piece = F.pad(piece, (0, size - piece.shape[-1]))
-            take = min(size, rest)
             yield self(piece, state).reshape(-1)[: take * hop].float().numpy()
-            start += take
 
     # ------------------------------------------------------------------ loading
     def load_generator_state(self, state_dict: Mapping[str, torch.Tensor]) -> list[str]:

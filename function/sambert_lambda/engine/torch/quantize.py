@@ -136,3 +136,7 @@ class Bf16Vocoder:
     def vocode(self, mel: np.ndarray, chunk_frames: int | None = None) -> np.ndarray:
         """As :meth:`HifiGanGenerator.vocode` (streamed for causal generators), in bfloat16."""
         return self.model.vocode(np.asarray(mel, dtype=np.float32), chunk_frames=chunk_frames)
+
+    def pieces(self, mel: np.ndarray, chunk_frames: int | None = None):
+        """As :meth:`HifiGanGenerator.pieces`, in bfloat16."""
+        return self.model.pieces(np.asarray(mel, dtype=np.float32), chunk_frames=chunk_frames)

@@ -17,7 +17,7 @@ unexpected keys are logged and ignored. The model directory is only ever read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -174,3 +174,7 @@ class VoiceModel:
     def vocode(self, mel: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
             return self.vocoder.vocode(mel, chunk_frames=VOCODER_CHUNK_FRAMES)
+
+    def vocode_pieces(self, mel: np.ndarray) -> Iterator[np.ndarray]:
+        """:meth:`vocode`'s samples, piece by piece as they are computed."""
+        return self.vocoder.pieces(mel, chunk_frames=VOCODER_CHUNK_FRAMES)
