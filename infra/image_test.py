@@ -70,9 +70,9 @@ ARM64_TAG = "sambert-lambda:onnx-arm64"
 # The optional image for RESPONSE_STREAM Function URLs (template parameter FunctionUrlInvokeMode): not built, and said
 # so in the report (images.web_adapter) rather than left out.
 WEB_ADAPTER_SKIPPED = (
-    "not built: the Dockerfile has no Lambda Web Adapter stage; the adapter is published as the public image "
-    "public.ecr.aws/awsguru/aws-lambda-adapter, which cannot be pulled here, so RESPONSE_STREAM deployments are "
-    "neither built nor run (docs/http-api.md, Streaming)")
+    "not built: the Dockerfile's optional last stage runtime-onnx-streaming adds the Lambda Web Adapter from its "
+    "public image (WEB_ADAPTER_IMAGE, public.ecr.aws/awsguru/aws-lambda-adapter), which cannot be pulled here, so "
+    "RESPONSE_STREAM deployments are neither built nor run (docs/http-api.md, Streaming)")
 
 
 def log(msg: str) -> None:

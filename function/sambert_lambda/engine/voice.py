@@ -33,6 +33,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -142,30 +143,13 @@ class Voice:
                 impl.vocoder = Bf16Vocoder(impl.vocoder)  # type: ignore[attr-defined]
         return cls(impl, backend=backend, precision=precision, threads=threads)
 
-    # ------------------------------------------------------------------ description
-    @property
-    def name(self) -> str:
-        return self.impl.name
-
-    @property
-    def units(self) -> LinguisticUnits:
-        return self.impl.units
-
-    @property
-    def sample_rate(self) -> int:
-        return self.impl.sample_rate
-
-    @property
-    def hop_size(self) -> int:
-        return self.impl.hop_size
-
-    @property
-    def speakers(self) -> list[str]:
-        return self.impl.units.speakers
-
-    @property
-    def emotions(self) -> list[str]:
-        return self.impl.units.emotions
+    # ------------------------------------------------------------------ description (the backend's, read-only)
+    name: str = property(attrgetter("impl.name"))  # type: ignore[assignment]
+    units: LinguisticUnits = property(attrgetter("impl.units"))  # type: ignore[assignment]
+    sample_rate: int = property(attrgetter("impl.sample_rate"))  # type: ignore[assignment]
+    hop_size: int = property(attrgetter("impl.hop_size"))  # type: ignore[assignment]
+    speakers: list[str] = property(attrgetter("impl.units.speakers"))  # type: ignore[assignment]
+    emotions: list[str] = property(attrgetter("impl.units.emotions"))  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ synthesis
     def acoustic(self, symbols: str, controls: Controls | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -164,3 +164,13 @@ def test_pcm_is_the_wav_samples_little_endian(served):
     assert rate == 24000 and samples.ndim == 1 and np.abs(samples).max() > 100
     assert np.array_equal(np.frombuffer(pcm, "<i2"), samples)
     assert not np.array_equal(np.frombuffer(pcm, ">i2"), samples)  # the byte order matters for this audio
+
+
+def test_a_run_of_300_letters_is_spoken(served):
+    """One 300-letter 'word' was one unit of 901 symbols, over the acoustic model's 800 positions: a 200 with no
+    audio on the streamed route (and 500 internal_error on /v1/tts). The splitter cuts such a run."""
+    text = "你好，" + "x" * 300 + "。"
+    status, _, wav = request(served["base"] + "/v1/audio/speech", {"input": text, "response_format": "wav"}, AUTH)
+    assert status == 200 and len(wav) > 44 * 1000, len(wav)
+    status, _, body = request(served["base"] + "/v1/tts", {"text": text, "format": "wav"}, AUTH)
+    assert status == 200, body
