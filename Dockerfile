@@ -4,9 +4,9 @@
 #   docker build --target runtime-onnx -t sambert-lambda .            # the torch-free ONNX image (the default)
 #   docker build --target runtime -t sambert-lambda:torch .            # the torch image
 #   docker build --target runtime-onnx-streaming -t sambert-lambda:stream .  # optional: + Lambda Web Adapter
-#   docker build --build-arg MODEL=test-voice -t sambert-lambda:test . # offline: random-weight voices
-#   docker build --build-arg VOICES=zhitian_emo ...                    # bake one voice only (a smaller image)
-#   docker build --build-arg BASE_IMAGE=local/python:3.11-bookworm --build-arg PACKAGES=wheelhouse ...
+#   docker build --target runtime-onnx --build-arg MODEL=test-voice -t sambert-lambda:test .  # offline: test voices
+#   docker build --target runtime-onnx --build-arg VOICES=zhitian_emo ...   # bake one voice only (a smaller image)
+#   docker build --target runtime-onnx --build-arg BASE_IMAGE=local/python:3.11-bookworm --build-arg PACKAGES=wheelhouse ...
 #                                       # air-gapped: any bookworm base with Python 3.11, wheels from ./wheelhouse/
 #   sam build                                                          # runtime-onnx (template.yaml Metadata)
 #
@@ -182,7 +182,8 @@ RUN /opt/venv/bin/pip install --no-cache-dir "onnx==${ONNX_VERSION}" \
  && chmod -R a+rX,go-w /opt/onnx /opt/model-onnx
 
 # ---------------------------------------------------------------------------------------------------- runtime-onnx
-# The default target (last stage): the same function on ONNX Runtime + numpy (TTS_BACKEND=onnx), no torch.
+# The image sam build makes (template.yaml's DockerBuildTarget): the same function on ONNX Runtime + numpy
+# (TTS_BACKEND=onnx), no torch.
 FROM ${BASE_IMAGE} AS runtime-onnx
 ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
 ARG MODEL_REVISION=master

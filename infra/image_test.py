@@ -5,7 +5,7 @@
 1. starts a dockerd of its own (:class:`infra.docker_engine.Engine`, state under ``var/image-test/``);
 2. makes the bookworm + Python 3.11 base with debootstrap when it is missing (the official image cannot be
    pulled here), keyed by its recipe;
-3. fills a wheelhouse on the host from the locks and builds ``runtime-onnx`` (the default target) and ``runtime``
+3. fills a wheelhouse on the host from the locks and builds ``runtime-onnx`` (the template's target) and ``runtime``
    (torch) with ``MODEL=test-voice`` and one voice baked (``VOICES``), then again with every voice
    (``all_voices_mb``);
 4. starts LocalStack (S3 + SQS, signature validation on) on 127.0.0.1 and on the engine's bridge address only;

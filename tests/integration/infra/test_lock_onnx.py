@@ -95,7 +95,10 @@ def test_lock_profiles_render_the_committed_files():
 def test_dockerfile_onnx_target():
     st = stages()
     names = list(st)
-    assert names[-1] == "runtime-onnx", "a build without --target (and sam build) makes the torch-free image"
+    # after the torch-free image only the optional streaming image (and the adapter's source), so no other target
+    # ever builds them; sam build names runtime-onnx (tests/unit/infra/test_template.py)
+    assert names[names.index("runtime-onnx") + 1:] == ["web-adapter", "runtime-onnx-streaming"]
+    assert st["runtime-onnx-streaming"][0][1].split()[0] == "runtime-onnx"
     assert {"deps-onnx", "onnx-export", "runtime"} <= set(names)
     rt, rt_onnx = st["runtime"], st["runtime-onnx"]
     assert stage_args(st["#global"])["BASE_IMAGE"] == "python:3.11-slim-bookworm"
