@@ -284,8 +284,18 @@ class TTSService:
             resampler = Resampler(voice_rate, rate)
             n = samples = 0
             while True:
-                with self._lock:
-                    item = next(parts, None)
+                try:
+                    with self._lock:
+                        item = next(parts, None)
+                except Exception as e:  # noqa: BLE001 - after the 200 went out: say so in-band, never a clean end
+                    err = e if isinstance(e, TTSError) else ModelError(
+                        f"synthesis failed ({type(e).__name__})", code="synthesis_failed")
+                    logger.error("speech stream failed", extra={"code": err.code, "after_samples": samples,
+                                                                "error": type(e).__name__})  # fmt: skip
+                    if sse:  # an SSE client reads the error as an event
+                        yield _sse({"type": "error", "error": err.to_dict()["error"]})
+                        return
+                    raise StreamAborted(err) from None  # the server drops the connection: an incomplete body
                 if item is None:
                     break
                 audio, placed = item
@@ -335,6 +345,16 @@ class TTSService:
         logger.info("speech", extra={"voice": req.voice, "emotion": req.emotion, "format": req.format,
                                      "sample_rate": req.sample_rate, "bytes": len(body)})
         return body
+
+
+class StreamAborted(RuntimeError):
+    """Raised inside a streamed body after its 200 went out: the server closes the connection without the final
+    chunk, so the client sees an incomplete response instead of audio that simply stops. ``error`` is the cause
+    (what a caller that joins the body before answering, ``stream: false``, answers with)."""
+
+    def __init__(self, error: TTSError):
+        super().__init__(error.code)
+        self.error = error
 
 
 def check_response_size(body: bytes) -> bytes:

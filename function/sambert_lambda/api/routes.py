@@ -15,7 +15,7 @@ from sambert_lambda.api.errors import error_responses
 from sambert_lambda.api.schemas import HealthResponse, TTSResponse, VoicesResponse
 from sambert_lambda.audio import CONTENT_TYPES, content_type
 from sambert_lambda.request import TTSRequest, json_schema
-from sambert_lambda.service import TTSService, check_response_size
+from sambert_lambda.service import StreamAborted, TTSService, check_response_size
 
 router = APIRouter()
 SPEECH_TYPES = {t: {} for t in (*CONTENT_TYPES.values(), "text/event-stream")}
@@ -62,7 +62,10 @@ def speech(body: JsonBody, service: Service, request: Request) -> Response:
         ctype, chunks = service.speech_stream(req, sse=opt.sse)
         if opt.stream or opt.sse:
             return StreamingResponse(chunks, media_type=ctype, headers={"Cache-Control": "no-store", **opt.headers})
-        whole = check_response_size(b"".join(chunks))  # stream=false: the same bytes as the stream, at once
+        try:  # stream=false: the same bytes as the stream, at once
+            whole = check_response_size(b"".join(chunks))
+        except StreamAborted as e:  # nothing was sent yet: the cause is a plain error answer
+            raise e.error from None
         return Response(content=_sized_wav(whole) if req.format == "wav" else whole, media_type=ctype,
                         headers=opt.headers)
     audio = service.speech(req)
