@@ -115,6 +115,33 @@ def phrase_spans(word: str) -> list[tuple[int, int]]:
     return spans
 
 
+def subword_spans(word: str, longest: int, min_freq: int = 50) -> list[tuple[int, int]]:
+    """The words of 2..``longest`` characters (jieba words of frequency ≥ ``min_freq``) that tile most of ``word``,
+    with the fewest pieces and then the most frequent ones among equals (马克思主义 -> 马克思 + 主义, 中华人民共和国 ->
+    中华 + 人民 + 共和国, 联合国教科文组织 -> 联合国 + 教科文 + 组织): [(start, end)], uncovered characters left
+    out."""
+    import math
+
+    n = len(word)
+    # per prefix: (characters covered, -pieces, summed log frequency, spans)
+    best: list[tuple] = [(0, 0, 0.0, [])] + [None] * n
+    for i in range(n):
+        if best[i] is None:
+            continue
+        covered, pieces, logf, spans = best[i]
+        options = [(i + 1, (covered, pieces - 1, logf, spans))]
+        for j in range(i + 2, min(n, i + longest) + 1):
+            if (i, j) == (0, n):
+                continue
+            f = word_freq(word[i:j])
+            if f >= min_freq:
+                options.append((j, (covered + j - i, pieces - 1, logf + math.log(f + 1), [*spans, (i, j)])))
+        for j, cand in options:
+            if best[j] is None or cand[:3] > best[j][:3]:
+                best[j] = cand
+    return best[n][3]
+
+
 def _kind(token: str) -> str:
     if any(is_han(c) for c in token):
         return "zh"

@@ -5,8 +5,8 @@
   conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差); negation leans on its
   verb up to 3 syllables (不知道); two monosyllables join unless the second is such a function word; a monosyllabic
   subject pronoun stands alone (我 #1 想买); an object pronoun joins its verb; a monosyllabic noun joins a group
-  ending in 的/地/得. A number with its measure word or unit is one group. Words longer than 4 syllables are split at
-  dictionary sub-words. English words stand alone.
+  ending in 的/地/得. A number with its measure word or unit is one group. Words longer than 4 syllables are split into
+  the common sub-words that tile them best (马克思 #1 主义). English words stand alone.
 - #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
   syllables; at a subject/predicate boundary (nominal -> verbal) once the phrase has ≥ 5 syllables, or ≥ 3 when
   everything so far is nominal (卡尔普 #2 陪外孙), but not after a time word, a lone pronoun, or before an
@@ -78,17 +78,17 @@ def syllable_count(w: Word) -> int:
 
 
 def _split_long(w: Word) -> list[Word]:
-    """A Chinese word of more than 4 syllables -> chunks of 2-3 characters (dictionary sub-words when possible)."""
+    """A Chinese word of more than 4 syllables -> chunks of 2-4 characters: the common sub-words that tile it best
+    (马克思 + 主义, not 马克 + 思主义), the rest in pairs."""
     if w.kind != "zh" or len(w.pinyin) != len(w.text) or len(w.text) < _MAX_PW:
         return [w]
     if len(w.text) == _MAX_PW:
         return _split_compound(w)
-    from sambert_lambda.frontend.pinyin import phrase_spans
+    from sambert_lambda.frontend.pinyin import subword_spans
 
     cuts = {0, len(w.text)}
-    for a, b in phrase_spans(w.text):
-        if 2 <= b - a <= _MAX_PW:
-            cuts.update((a, b))
+    for a, b in subword_spans(w.text, _MAX_PW):
+        cuts.update((a, b))
     points = sorted(cuts)
     pieces: list[tuple[int, int]] = []
     for a, b in itertools.pairwise(points):

@@ -164,3 +164,14 @@ def test_a_short_phrase_before_punctuation_keeps_its_break(fe):
     b = breaks(fe, "上午九点三十分举行，请准时参加。")
     assert b["三十分"] == 2 and b["举行"] == 3
     assert breaks(fe, "博物馆每周一闭馆，其余时间免费开放。")["时间"] == 2  # both phrases have four syllables
+
+
+@pytest.mark.parametrize(("text", "pieces"), [
+    ("马克思主义哲学", ["马克思", "主义", "哲学"]),
+    ("联合国教科文组织", ["联合国", "教科文", "组织"]),
+    ("中华人民共和国", ["中华", "人民", "共和国"]),
+])
+def test_a_long_word_splits_into_the_common_words_that_tile_it(fe, text, pieces):
+    words = [w for w in fe.analyze(text)["words"] if w["pinyin"]]
+    assert [w["text"] for w in words] == pieces
+    assert [w["break"] for w in words][:-1] == [1] * (len(pieces) - 1)
