@@ -67,7 +67,12 @@ _ZI_NOT_NEUTRAL = frozenset(
     "君子 才子 弟子 孝子 游子 赤子 天子 太子 王子 公子 世子 瓜子 莲子 棋子 诸子 学子 舟子 仔子 卵子 精子 "
     "孢子 种子 扇子 胖子 骗子".split()
 ) - {"种子", "扇子", "胖子", "骗子"}
-_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨")
+_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨动教管闻")
+_NOT_REDUP_VERBS = frozenset(  # adverbs, adjectives and sound words the tagger may call verbs
+    "处处 往往 纷纷 频频 连连 整整 足足 活活 满满 略略 累累 死死 通通 统统 仅仅 白白 弯弯 习习 断断 强强 "
+    "可可 呼呼 哼哼 刷刷 呵呵 哗哗 鼓鼓 露露 轰轰 申申 扬扬 寻寻 囔囔 随随 负负 诤诤 讪讪 蒸蒸 落落 荡荡 "
+    "腾腾 窃窃 突突".split()
+)
 _KINSHIP = frozenset("妈爸哥姐弟妹爷奶叔姑舅婶伯姥宝娃公婆")
 _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
@@ -106,6 +111,9 @@ def neutral_tones(words: list[Word]) -> None:
             prev = None
             continue
         t, before, prev = w.text, prev, w
+        if (len(t) == 1 and before is not None and before.text == t and w.pos[:1] == "v" and before.pos[:1] == "v"
+                and len(w.pinyin) == 1):
+            w.pinyin[0] = _set_tone(w.pinyin[0], 5)  # a verb reduplicated across two words: 揉 + 揉, 说 + 说
         if len(w.pinyin) == len(t) and _directional(t, before):
             w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # 走出去, 走进 + 去, 跑过来: the directional 来/去 is light
         if t == "地" and before is not None and _reduplicated(before.text):
@@ -125,8 +133,9 @@ def neutral_tones(words: list[Word]) -> None:
                 w.pinyin[-1] = "zi5"
             elif len(t) == 2 and t[0] == t[1] and t[0] in _KINSHIP:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 妈妈
-            elif t[0] == t[1] and t[0] in _REDUP_VERBS and (len(t) == 2 or w.pos[:1] in ("v", "i", "l")):
-                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天
+            elif t[0] == t[1] and (t[0] in _REDUP_VERBS or w.pos in ("v", "vn")) and t[:2] not in _NOT_REDUP_VERBS \
+                    and (len(t) == 2 or w.pos[:1] in ("v", "i", "l")):
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天, 瞧瞧
             if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
                 if t[2] == "得":
