@@ -185,3 +185,16 @@ def test_a_reduplicated_monosyllabic_verb_has_a_light_second_syllable(fe, text, 
 def test_a_reduplicated_adverb_keeps_its_full_tones(fe, text, pair):
     word = next(w for w in fe.analyze(text)["words"] if w["text"] == pair)
     assert not any(p.endswith("5") for p in word["pinyin"])
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("我去姑姑家。", "姑姑家", ["gu1", "gu5", "jia1"]),  # a reduplicated kinship noun inside a longer noun
+    ("爷爷奶奶都来了。", "奶奶", ["nai3", "nai5"]),
+    ("别哼哼了。", "哼哼", ["heng1", "heng5"]),  # the verb 'groan'
+    ("玫瑰很美。", "玫瑰", ["mei2", "gui5"]),
+    ("算盘响了。", "算盘", ["suan4", "pan5"]),
+    ("他是特务。", "特务", ["te4", "wu5"]),
+])
+def test_more_light_syllables_of_the_standard_dictionary(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
