@@ -1,25 +1,37 @@
 # syntax=docker/dockerfile:1
 # sambert-lambda: AWS Lambda container image (awslambdaric), linux/amd64 and linux/arm64.
 #
-#   docker build -t sambert-lambda .                                   # torch-free ONNX image (the last stage)
+#   docker build --target runtime-onnx -t sambert-lambda .            # the torch-free ONNX image (the default)
 #   docker build --target runtime -t sambert-lambda:torch .            # the torch image
-#   docker build --build-arg MODEL=test-voice -t sambert-lambda:test . # offline: random-weight voices
-#   docker build --build-arg VOICES=zhitian_emo ...                    # bake one voice only (a smaller image)
-#   docker build --build-arg BASE_IMAGE=local/python:3.11-bookworm --build-arg PACKAGES=wheelhouse ...
+#   docker build --target runtime-onnx-streaming -t sambert-lambda:stream .  # optional: + Lambda Web Adapter
+#   docker build --target runtime-onnx --build-arg MODEL=test-voice -t sambert-lambda:test .  # offline: test voices
+#   docker build --target runtime-onnx --build-arg VOICES=zhitian_emo ...   # bake one voice only (a smaller image)
+#   docker build --target runtime-onnx --build-arg BASE_IMAGE=local/python:3.11-bookworm --build-arg PACKAGES=wheelhouse ...
 #                                       # air-gapped: any bookworm base with Python 3.11, wheels from ./wheelhouse/
-#   sam build                                                          # uses this file (template.yaml Metadata)
+#   sam build                                                          # runtime-onnx (template.yaml Metadata)
 #
 # The torch image: deps (pinned lock into /opt/venv) -> model (bake, then move the model dir to /opt/model) -> runtime.
 # The torch-free image: deps-onnx (requirements/lambda-onnx.txt, no torch) + onnx-export (the baked voices exported
-# to ONNX with the torch venv of the model stage) -> runtime-onnx, the last stage and so the default target.
+# to ONNX with the torch venv of the model stage) -> runtime-onnx, the default (template.yaml's DockerBuildTarget).
+# Optional, last: runtime-onnx-streaming = runtime-onnx + the AWS Lambda Web Adapter extension, with uvicorn serving
+# the same app, for Function URLs in RESPONSE_STREAM mode. It is the only stage that pulls an image other than the
+# base (the adapter's, WEB_ADAPTER_IMAGE), and the last one, so no other target ever builds it; being last, it is
+# also what a `docker build` without --target makes.
 # The legacy builder (no BuildKit) builds every stage up to its target, in file order: pip-base and deps-onnx come
-# first, so `--target deps-onnx` needs no torch (the arm64 check under emulation builds only that stage);
-# `--target runtime` builds pip-base, deps-onnx, deps, model and runtime; BuildKit builds only what a target uses.
+# first, so `--target deps-onnx` needs no torch; `--target runtime` builds pip-base, deps-onnx, deps, model and
+# runtime; BuildKit builds only what a target uses.
+# Another architecture (e.g. linux/arm64 on an x86 build machine under qemu): BASE_IMAGE is that architecture's base
+# and EXPORT_BASE_IMAGE the build machine's own. The stages that run torch at build time (deps, model, onnx-export)
+# then run natively; what they hand to runtime-onnx (the ONNX files, the model's configs) is platform-independent,
+# and only the torch-free venv (deps-onnx) is built for the target. On the target's own machine (Graviton,
+# CodeBuild arm64) leave EXPORT_BASE_IMAGE unset: every stage is native there. The torch image (--target runtime)
+# needs EXPORT_BASE_IMAGE equal to BASE_IMAGE, since its venv comes from deps.
 # Package source: PACKAGES=index (default) installs from INDEX_URL (PyPI) and, for torch, TORCH_INDEX_URL (the
 # PyTorch CPU index); PACKAGES=wheelhouse installs only from the build context's wheelhouse/ directory
 # (pip download on a host that has the network; docs/deploy.md). Behind a TLS-intercepting proxy, pass
 # HTTPS_PROXY and PIP_CERT (a CA file placed in wheelhouse/, e.g. /wheelhouse/proxy-ca.pem).
-# Nothing needs BuildKit, and no stage pulls anything but BASE_IMAGE (with PACKAGES=wheelhouse, nothing at all).
+# Nothing needs BuildKit, and no stage but the optional last one pulls anything but BASE_IMAGE (with
+# PACKAGES=wheelhouse, nothing at all).
 # Nothing is written to the image at run time: HOME and every cache point at /tmp, the model dir is read-only.
 
 # checkov:skip=CKV_DOCKER_2: Lambda never runs a container HEALTHCHECK; it probes the runtime API itself (init phase).
@@ -31,6 +43,10 @@
 # Base: Debian bookworm with Python 3.11 (the project's torch pin has cp311 CPU wheels for amd64 and arm64). Every
 # stage uses the same BASE_IMAGE; pin it by digest in your registry mirror for bit-for-bit rebuilds.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
+# The base of the build-time torch stages (deps, model, onnx-export); see the cross-architecture note above.
+ARG EXPORT_BASE_IMAGE=${BASE_IMAGE}
+# The AWS Lambda Web Adapter's published image (multi-architecture), read only by the optional streaming stage.
+ARG WEB_ADAPTER_IMAGE=public.ecr.aws/awsguru/aws-lambda-adapter:0.9.1
 
 # ---------------------------------------------------------------------------------------------------- pip-base
 # What both venv stages share: the base image and pip's configuration for the package source. No torch here.
@@ -40,11 +56,13 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 ARG PIP_CERT
 ARG PACKAGES=index
 ARG INDEX_URL=https://pypi.org/simple
-# pip's own configuration for the build stages only (the runtime stages start from a fresh base)
+# pip's own configuration for the build stages only (the runtime stages start from a fresh base). An ARG ends with
+# its stage, so PIP_CERT goes into pip.conf, which every build stage has (deps-onnx inherits it, deps copies it).
 COPY wheelhouse/ /wheelhouse/
-RUN if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nfind-links = /wheelhouse\n'; \
+RUN { if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nfind-links = /wheelhouse\n'; \
     elif [ "$PACKAGES" = index ]; then printf '[global]\nindex-url = %s\n' "$INDEX_URL"; \
-    else echo "PACKAGES must be index or wheelhouse, got $PACKAGES" >&2; exit 1; fi > /etc/pip.conf
+    else echo "PACKAGES must be index or wheelhouse, got $PACKAGES" >&2; exit 1; fi; \
+    if [ -n "$PIP_CERT" ]; then printf 'cert = %s\n' "$PIP_CERT"; fi; } > /etc/pip.conf
 
 # ---------------------------------------------------------------------------------------------------- deps-onnx
 # The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
@@ -68,8 +86,13 @@ RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
  && /opt/venv/bin/sambert-lambda frontend-cache --out /opt/frontend/sambert-frontend.cache
 
 # ---------------------------------------------------------------------------------------------------- deps
-FROM pip-base AS deps
+# On EXPORT_BASE_IMAGE (BASE_IMAGE unless building for another architecture), with pip-base's configuration.
+FROM ${EXPORT_BASE_IMAGE} AS deps
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+COPY --from=pip-base /etc/pip.conf /etc/pip.conf
+COPY --from=pip-base /wheelhouse/ /wheelhouse/
 WORKDIR /src
 COPY requirements/lambda.txt requirements/lambda.txt
 # torch from the CPU-only index first (no CUDA); same pin on amd64 and arm64. Then the full lock, which pins
@@ -159,7 +182,8 @@ RUN /opt/venv/bin/pip install --no-cache-dir "onnx==${ONNX_VERSION}" \
  && chmod -R a+rX,go-w /opt/onnx /opt/model-onnx
 
 # ---------------------------------------------------------------------------------------------------- runtime-onnx
-# The default target (last stage): the same function on ONNX Runtime + numpy (TTS_BACKEND=onnx), no torch.
+# The image sam build makes (template.yaml's DockerBuildTarget): the same function on ONNX Runtime + numpy
+# (TTS_BACKEND=onnx), no torch.
 FROM ${BASE_IMAGE} AS runtime-onnx
 ARG MODEL=iic/speech_sambert-hifigan_tts_zh-cn_16k
 ARG MODEL_REVISION=master
@@ -182,3 +206,21 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /var/task
 ENTRYPOINT ["python", "-m", "awslambdaric"]
 CMD ["sambert_lambda.handler.handler"]
+
+# ---------------------------------------------------------------------------------------- runtime-onnx-streaming
+# Optional: Function URLs in RESPONSE_STREAM mode (template parameter FunctionUrlInvokeMode). The Lambda Web Adapter
+# runs as an extension from /opt/extensions; it starts nothing itself: the image's command runs `sambert-lambda
+# serve` (uvicorn on 127.0.0.1:8080), the adapter waits for /healthz, then turns each Function URL event into an HTTP
+# request and streams the response back. Non-HTTP events (S3, SQS, direct invokes) reach the app as a POST to
+# the adapter's pass-through path, which the app does not serve: batch work needs a buffered function of the
+# runtime-onnx image (docs/http-api.md, Streaming).
+FROM ${WEB_ADAPTER_IMAGE} AS web-adapter
+
+FROM runtime-onnx AS runtime-onnx-streaming
+COPY --from=web-adapter /lambda-adapter /opt/extensions/lambda-adapter
+ENV AWS_LWA_HOST=127.0.0.1 \
+    AWS_LWA_PORT=8080 \
+    AWS_LWA_READINESS_CHECK_PATH=/healthz \
+    AWS_LWA_INVOKE_MODE=response_stream
+ENTRYPOINT ["python", "-m", "sambert_lambda", "serve", "--port", "8080"]
+CMD []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import platform
@@ -225,7 +226,8 @@ def ensure_base(engine: Engine, work: Path, arch: str = "amd64", log: Path | Non
     ``{"tag", "made", "seconds"}``."""
     tag, key = base_tag(arch), base_key(arch)
     info = engine.inspect(tag)
-    if info and ((info.get("Config") or {}).get("Labels") or {}).get("org.sambert.base-key") == key:
+    if (info and ((info.get("Config") or {}).get("Labels") or {}).get("org.sambert.base-key") == key
+            and info.get("Architecture") == arch):
         return {"tag": tag, "made": False, "seconds": 0.0}
     t0 = time.monotonic()
     rootfs = work / f"rootfs-{arch}"
@@ -257,7 +259,50 @@ def ensure_base(engine: Engine, work: Path, arch: str = "amd64", log: Path | Non
     tar.wait()
     if imp.returncode != 0:
         raise EngineError(f"docker import failed: {imp.stderr.decode(errors='replace')[-500:]}")
+    if (engine.inspect(tag) or {}).get("Architecture") != arch:
+        set_architecture(engine, tag, arch)
     return {"tag": tag, "made": True, "seconds": round(time.monotonic() - t0, 1)}
+
+
+def set_architecture(engine: Engine, tag: str, arch: str) -> None:
+    """Give ``tag`` the architecture ``arch`` in its image config: dockerd 20.10's ``docker import`` writes its own
+    architecture whatever ``--platform`` says, and the stages built on a base inherit the base's. ``docker save``
+    streamed through :func:`rewrite_saved_architecture` into ``docker load``."""
+    save = subprocess.Popen(["docker", "save", tag], env=engine.env, stdout=subprocess.PIPE)  # noqa: S603, S607
+    load = subprocess.Popen(["docker", "load", "-q"], env=engine.env, stdin=subprocess.PIPE,  # noqa: S607
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    rewrite_saved_architecture(save.stdout, load.stdin, arch)
+    load.stdin.close()
+    err = load.stderr.read()
+    if save.wait() != 0 or load.wait() != 0:
+        raise EngineError(f"setting the architecture of {tag} failed: {err.decode(errors='replace')[-500:]}")
+    if (engine.inspect(tag) or {}).get("Architecture") != arch:
+        raise EngineError(f"{tag} still does not say {arch} after docker load")
+
+
+def rewrite_saved_architecture(src, dst, arch: str) -> None:
+    """Copy a ``docker save`` tar stream from ``src`` to ``dst`` with ``architecture`` set to ``arch`` in the image
+    config, which is renamed to its new digest in manifest.json; the layers pass through unread."""
+    import tarfile
+
+    small: dict[str, bytes] = {}
+    with tarfile.open(fileobj=src, mode="r|") as tin, tarfile.open(fileobj=dst, mode="w|") as tout:
+        for member in tin:
+            if member.isfile() and "/" not in member.name:  # manifest.json, the config, repositories: written last
+                small[member.name] = tin.extractfile(member).read()
+                continue
+            tout.addfile(member, tin.extractfile(member) if member.isfile() else None)
+        (manifest,) = json.loads(small.pop("manifest.json"))
+        config = json.loads(small.pop(manifest["Config"]))
+        config["architecture"] = arch
+        config_bytes = json.dumps(config, separators=(",", ":")).encode()
+        manifest["Config"] = hashlib.sha256(config_bytes).hexdigest() + ".json"
+        small[manifest["Config"]] = config_bytes
+        small["manifest.json"] = json.dumps([manifest]).encode()
+        for name, data in small.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tout.addfile(info, io.BytesIO(data))
 
 
 # --------------------------------------------------------------------------------------------- wheelhouse

@@ -55,6 +55,7 @@ def rie_binary() -> Path:
 
 
 def free_port() -> int:
+    """A TCP port nothing listens on at 127.0.0.1 right now (two runs on one machine never share one)."""
     with socket.socket() as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])

@@ -82,6 +82,16 @@ def localstack_endpoint():
         localstack.stop()
 
 
+@pytest.fixture(autouse=True)
+def _ieee_floats_after_each_test():
+    """A test that loads a torch voice applies the engine's runtime config, which flushes denormals to zero in this
+    thread. Hypothesis refuses to generate floats in that state, so every test hands the next one IEEE behaviour."""
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_flush_denormal(False)
+
+
 @pytest.fixture(scope="session")
 def real_synth(test_voice_dir):
     """The real Synthesizer (frontend + Sambert + HiFiGAN) on the tiny random-weight test voice, loaded once."""

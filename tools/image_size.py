@@ -282,7 +282,8 @@ def measured_report(path: Path = REPORT) -> dict[str, Any] | None:
         return None
     return {"source": f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} (docker image inspect)",
             "base_mb": report.get("base_mb"),
-            "images_mb_above_base": {t: v.get("size_mb") for t, v in images.items()},
+            "images_mb_above_base": {t: v["size_mb"] for t, v in images.items() if "size_mb" in v},
+            "not_built": {t: v.get("reason") for t, v in images.items() if v.get("skipped")} or None,
             "all_voices_mb": report.get("all_voices_mb"), "voices_baked": report.get("voices")}
 
 

@@ -22,7 +22,7 @@ CONTENT_TYPES: dict[str, str] = {
     "ogg": "audio/ogg",
     "opus": "audio/ogg; codecs=opus",
     "flac": "audio/flac",
-    "pcm": "audio/L16",
+    "pcm": "audio/pcm",
 }
 EXTENSIONS: dict[str, str] = {f: f for f in FORMATS}
 MP3_BITRATE_KBPS = 64
@@ -31,10 +31,13 @@ OPUS_RATES: tuple[int, ...] = (8000, 12000, 16000, 24000, 48000)  # the only rat
 
 
 def content_type(fmt: str, sample_rate: int | None = None) -> str:
-    """The HTTP content type of a format; raw PCM carries its rate and channel count (RFC 2586)."""
+    """The HTTP content type of a format. Raw PCM says its rate, channel count and sample encoding: 16-bit signed
+    little-endian (OpenAI's pcm), ``audio/pcm; rate=24000; channels=1; encoding=s16le``. Not ``audio/L16``, which
+    RFC 2586 defines as big-endian."""
     _check_format(fmt)
-    if fmt == "pcm" and sample_rate:
-        return f"audio/L16; rate={int(sample_rate)}; channels=1"
+    if fmt == "pcm":
+        rate = f"; rate={int(sample_rate)}" if sample_rate else ""
+        return f"{CONTENT_TYPES['pcm']}{rate}; channels=1; encoding=s16le"
     return CONTENT_TYPES[fmt]
 
 

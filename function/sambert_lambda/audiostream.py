@@ -17,12 +17,11 @@ import struct
 
 import numpy as np
 
-from sambert_lambda.audio import mp3_encoder, to_int16
+from sambert_lambda.audio import content_type, mp3_encoder, to_int16
 from sambert_lambda.errors import InvalidInput
 
 STREAM_FORMATS: tuple[str, ...] = ("pcm", "wav", "mp3", "opus", "ogg")
-STREAM_CONTENT_TYPES = {"pcm": "audio/L16", "wav": "audio/wav", "mp3": "audio/mpeg", "opus": "audio/ogg; codecs=opus",
-                        "ogg": "audio/ogg"}  # fmt: skip
+__all__ = ["STREAM_FORMATS", "UNKNOWN_SIZE", "StreamEncoder", "content_type", "wav_stream_header"]  # content_type: audio's, one table
 UNKNOWN_SIZE = 0xFFFFFFFF
 
 
@@ -31,11 +30,6 @@ def wav_stream_header(rate: int) -> bytes:
     return (b"RIFF" + struct.pack("<I", UNKNOWN_SIZE) + b"WAVE"
             + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
             + b"data" + struct.pack("<I", UNKNOWN_SIZE))  # fmt: skip
-
-
-def content_type(fmt: str, rate: int) -> str:
-    ctype = STREAM_CONTENT_TYPES[fmt]
-    return f"{ctype}; rate={rate}; channels=1" if fmt == "pcm" else ctype
 
 
 class StreamEncoder:

@@ -45,10 +45,8 @@ _SSML_TAG = re.compile(
 )
 
 
-class InvalidField(InvalidInput):
+class InvalidField(InvalidInput, status=422):
     """A field of the wrong type, out of range, missing or unknown (HTTP 422)."""
-
-    status = 422
 
 
 class VoiceLike(Protocol):

@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -119,17 +120,10 @@ class Synthesizer:
         """Load every configured voice now (cold start), so no request pays for it."""
         self.store.load_all(self._voice_names)
 
-    @property
-    def model_id(self) -> str:
-        return self.store.model_id
-
-    @property
-    def model_revision(self) -> str:
-        return self.store.revision
-
-    @property
-    def test_voice(self) -> bool:
-        return bool(self.store.is_test_voice)
+    # the model directory's, read-only
+    model_id: str = property(attrgetter("store.model_id"))  # type: ignore[assignment]
+    model_revision: str = property(attrgetter("store.revision"))  # type: ignore[assignment]
+    test_voice: bool = property(attrgetter("store.is_test_voice"))  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ catalogue
     def voice_emotions(self, name: str) -> list[str]:

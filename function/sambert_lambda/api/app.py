@@ -9,7 +9,8 @@ import itertools
 from collections.abc import Callable
 from importlib import resources
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -43,6 +44,18 @@ class _Counter:
         await self.app(scope, receive, send)
 
 
+def add_head_routes(api: APIRouter) -> None:
+    """HEAD on every GET route (HEAD-based health and link checks): the GET's answer without a body, as an
+    operation of its own (OpenAPI wants one id per operation: ``<get id>_head``)."""
+    has_head = {r.path for r in api.routes if "HEAD" in getattr(r, "methods", ())}
+    for r in list(api.routes):
+        if isinstance(r, APIRoute) and "GET" in r.methods and r.path not in has_head:
+            api.add_api_route(r.path, r.endpoint, methods=["HEAD"], operation_id=f"{r.operation_id or r.name}_head",
+                              response_model=r.response_model, summary=r.summary, responses=r.responses,
+                              dependencies=r.dependencies, include_in_schema=r.include_in_schema,
+                              response_class=r.response_class)
+
+
 def create_app(
     service_factory: Callable[[], TTSService],
     settings_factory: Callable[[], Settings] = get_settings,
@@ -54,8 +67,9 @@ def create_app(
     app.state.api_key = lambda: settings_factory().api_key
     errors.install(app)
     docs.install(app)
-    app.include_router(router)
-    app.include_router(jobs_router)
+    for r in (router, jobs_router):
+        add_head_routes(r)  # once per router: a route that has HEAD already is skipped
+        app.include_router(r)
     static = resources.files("sambert_lambda.api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     json_paths = frozenset(r.path for r in [*router.routes, *jobs_router.routes] if "POST" in getattr(r, "methods", ()))

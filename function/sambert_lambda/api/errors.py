@@ -20,7 +20,7 @@ _DESCRIPTIONS = {
     400: "Bad input: empty text, unknown voice or emotion, bad SSML, malformed JSON, non-UTF-8 body, wrong "
     "content type.",
     401: "Missing or wrong API key (only when API_KEY is set).",
-    404: "No such route.",
+    404: "No such route, model or job.",
     405: "Method not allowed on this route.",
     413: "Text longer than TTS_MAX_CHARS, body larger than TTS_MAX_BODY_BYTES, or a response over 6 MB.",
     422: "The JSON body does not match the schema (missing field, wrong type, value out of range).",

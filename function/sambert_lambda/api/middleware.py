@@ -99,7 +99,8 @@ class RequestGuard:
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
         body = b"".join(chunks)
-        problem = _check_json_body(headers.get("content-type", ""), body) if scope["path"] in self.json_paths else None
+        json_route = scope["method"] == "POST" and scope["path"] in self.json_paths  # other methods: the router's 405
+        problem = _check_json_body(headers.get("content-type", ""), body) if json_route else None
         if problem:
             await _send_error(send, 400, *problem)
             return

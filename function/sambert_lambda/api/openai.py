@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sambert_lambda.errors import TTSError
 from sambert_lambda.request import (
     FIELDS,
     SPEED_RANGE,
@@ -93,5 +94,11 @@ def json_schema() -> dict[str, Any]:
 
 def models() -> dict[str, Any]:
     """``GET /v1/models``: the model names the SDK may send (all served by the same voices)."""
-    return {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "sambert-lambda"}
-                                       for m in MODELS]}
+    return {"object": "list", "data": [model(m) for m in MODELS]}
+
+
+def model(name: str) -> dict[str, Any]:
+    """``GET /v1/models/{model}`` (the SDK's ``models.retrieve``); 404 ``model_not_found`` for a name not listed."""
+    if name not in MODELS:
+        raise TTSError(f"no model {name!r}; models: {', '.join(MODELS)}", code="model_not_found", status=404)
+    return {"id": name, "object": "model", "created": 0, "owned_by": "sambert-lambda"}

@@ -87,6 +87,16 @@ def models() -> dict:
 
 
 @router.get(
+    "/v1/models/{model}",
+    summary="One model of the list (OpenAI's models.retrieve)",
+    responses=error_responses(401, 404),
+    dependencies=[Depends(require_api_key)],
+)
+def model(model: str) -> dict:
+    return openai.model(model)
+
+
+@router.get(
     "/v1/voices",
     response_model=VoicesResponse,
     summary="Voices with their emotions, speakers and sample rate",
@@ -97,11 +107,8 @@ def voices(service: Service) -> dict:
     return service.voices()
 
 
-_HEALTHZ = {"response_model": HealthResponse, "summary": "Model loaded, model id and revision, cold start, version",
-            "responses": error_responses(500, 503)}
-
-
-@router.get("/healthz", **_HEALTHZ)
+@router.get("/healthz", response_model=HealthResponse, responses=error_responses(500, 503),
+            summary="Model loaded, model id and revision, cold start, version")
 def healthz(request: Request) -> dict:
     service = get_service(request)  # raises the 503 of a failed cold start
     return {
@@ -117,8 +124,6 @@ def healthz(request: Request) -> dict:
     }
 
 
-# HEAD-based health checks: the same answer without a body, as its own operation (an OpenAPI id per operation)
-router.add_api_route("/healthz", healthz, methods=["HEAD"], operation_id="healthz_head", **_HEALTHZ)
 
 
 @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False, response_class=HTMLResponse)

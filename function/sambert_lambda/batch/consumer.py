@@ -18,9 +18,8 @@ from sambert_lambda.errors import InvalidInput, TTSError
 from sambert_lambda.observability import logger
 
 
-class Deferred(TTSError):
-    status = 503
-    code = "deferred"
+class Deferred(TTSError, status=503, code="deferred"):
+    """Units did not fit in this invocation's time budget; the message is retried."""
 
 
 class FileCache:

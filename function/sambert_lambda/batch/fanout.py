@@ -22,9 +22,8 @@ _SEND_ATTEMPTS = 3
 _REASON_CHARS = 1000
 
 
-class QueueUnavailable(TTSError):
-    status = 503
-    code = "queue_unavailable"
+class QueueUnavailable(TTSError, status=503, code="queue_unavailable"):
+    """The fan-out queue did not take the messages."""
 
 
 @dataclass(frozen=True)

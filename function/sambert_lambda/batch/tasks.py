@@ -35,9 +35,8 @@ JOBS_DIR = "jobs/"
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class NotFound(TTSError):
-    status = 404
-    code = "job_not_found"
+class NotFound(TTSError, status=404, code="job_not_found"):
+    """No job with that id."""
 
 
 def _get(storage: Any, key: str, max_bytes: int) -> bytes | None:

@@ -19,9 +19,8 @@ from sambert_lambda.errors import TTSError
 from sambert_lambda.observability import logger
 
 
-class BatchIncomplete(TTSError):
-    status = 503
-    code = "batch_incomplete"
+class BatchIncomplete(TTSError, status=503, code="batch_incomplete"):
+    """Items did not fit in this invocation and there is no queue to fan them out to; a retry resumes."""
 
 
 def open_file(env: Env, layout: Layout, key: str, *, version_id: str | None = None) -> FileRun | None:

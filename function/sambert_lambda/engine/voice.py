@@ -17,10 +17,11 @@ Backends (each a class with ``units``, ``sample_rate``, ``hop_size``, ``acoustic
 - ``torch``: :class:`~sambert_lambda.engine.torch.voice.VoiceModel`, reads the checkpoints directly; the reference
   for parity, the exporter, and the only one with the opt-in lossy ``bf16`` vocoder.
 
-With two or more threads :meth:`Voice.synthesize` pipelines across units: a worker thread runs the acoustic model of
-unit *i+1* while the caller's thread vocodes unit *i* (the Sambert postnet needs a whole line before it emits any
-mel, so the overlap is across sentences). The same ops run on the same inputs, so the audio is identical to the
-sequential order.
+With two or more threads :meth:`Voice.synthesize` computes that many units at once, each whole on its own worker
+thread (acoustic model, then vocoder), and hands them out in order: while the caller streams unit *i*, unit *i+1*
+is already being computed (the Sambert postnet needs a whole line before it emits any mel, so the overlap is across
+sentences). The backends' sessions then run one thread per call, so the units do not compete for the same cores.
+The same ops run on the same inputs, so the audio is identical to the sequential order.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -118,8 +121,10 @@ class Voice:
         """Voice ``name`` of the model directory ``model_dir`` (ModelScope layout) on ``backend``.
 
         ``onnx_dir`` (backend ``onnx``) is the export root with one sub-directory per voice (default: the model
-        directory's own ``onnx/``, when it has one, as ``make-test-voice --onnx`` writes it). ``threads`` is what the
-        backend's sessions use (ONNX) or what the process was configured with (torch: :func:`runtime.configure`).
+        directory's own ``onnx/``, when it has one, as ``make-test-voice --onnx`` writes it). ``threads``: how many
+        units :meth:`synthesize` computes at once; the ONNX sessions run one thread per call (two units on two
+        cores, not two threads for each), torch runs what the process was configured with
+        (:func:`runtime.configure`).
         """
         onnx_dir = onnx_root(model_dir, onnx_dir)
         check_backend(backend, onnx_dir, precision)
@@ -127,7 +132,7 @@ class Voice:
         if backend == "onnx":
             from sambert_lambda.engine.onnx.voice import OnnxVoice
 
-            impl: BackendVoice = OnnxVoice.load(voice_dir, Path(onnx_dir) / name, name, threads=threads)  # type: ignore[arg-type]
+            impl: BackendVoice = OnnxVoice.load(voice_dir, Path(onnx_dir) / name, name, threads=1)  # type: ignore[arg-type]
         else:
             from sambert_lambda.engine.torch.voice import VoiceModel
 
@@ -138,30 +143,13 @@ class Voice:
                 impl.vocoder = Bf16Vocoder(impl.vocoder)  # type: ignore[attr-defined]
         return cls(impl, backend=backend, precision=precision, threads=threads)
 
-    # ------------------------------------------------------------------ description
-    @property
-    def name(self) -> str:
-        return self.impl.name
-
-    @property
-    def units(self) -> LinguisticUnits:
-        return self.impl.units
-
-    @property
-    def sample_rate(self) -> int:
-        return self.impl.sample_rate
-
-    @property
-    def hop_size(self) -> int:
-        return self.impl.hop_size
-
-    @property
-    def speakers(self) -> list[str]:
-        return self.impl.units.speakers
-
-    @property
-    def emotions(self) -> list[str]:
-        return self.impl.units.emotions
+    # ------------------------------------------------------------------ description (the backend's, read-only)
+    name: str = property(attrgetter("impl.name"))  # type: ignore[assignment]
+    units: LinguisticUnits = property(attrgetter("impl.units"))  # type: ignore[assignment]
+    sample_rate: int = property(attrgetter("impl.sample_rate"))  # type: ignore[assignment]
+    hop_size: int = property(attrgetter("impl.hop_size"))  # type: ignore[assignment]
+    speakers: list[str] = property(attrgetter("impl.units.speakers"))  # type: ignore[assignment]
+    emotions: list[str] = property(attrgetter("impl.units.emotions"))  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ synthesis
     def acoustic(self, symbols: str, controls: Controls | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -240,41 +228,53 @@ class Voice:
         for i, (symbols, controls) in enumerate(lines):
             yield from self._unit(self._acoustic_timed(i, symbols, controls), stream)
 
-    def _pipelined(
-        self, lines: Iterator[tuple[str, Controls]], stream: bool = False, max_ahead: int = 2
-    ) -> Iterator[AudioChunk]:
-        """The acoustic model runs ahead in a worker thread (at most ``max_ahead`` mels held); its errors are raised
-        here, in order; closing the generator early stops the worker."""
-        q: queue.Queue = queue.Queue(maxsize=max_ahead)
+    def _pipelined(self, lines: Iterator[tuple[str, Controls]], stream: bool = False) -> Iterator[AudioChunk]:
+        """Units computed whole (acoustic model, then vocoder) by :attr:`threads` (at least two) worker threads at
+        once, each unit on one thread; the caller gets them in order, each unit's pieces as soon as they are ready.
+        At most that many units are in flight, so memory stays bounded; a worker's error is raised here, in order;
+        closing the generator early stops the workers at their next piece."""
+        workers = max(2, self.threads)
         stop = threading.Event()
+        todo = enumerate(lines)
+        flight: deque[tuple[queue.SimpleQueue, threading.Thread]] = deque()
 
-        def produce() -> None:
+        def work(i: int, symbols: str, controls: Controls, q: queue.SimpleQueue) -> None:
             try:
-                for i, (symbols, controls) in enumerate(lines):
+                for chunk in self._unit(self._acoustic_timed(i, symbols, controls), stream):
                     if stop.is_set():
                         return
-                    q.put(self._acoustic_timed(i, symbols, controls))
+                    q.put(chunk)
                 q.put(_DONE)
             except BaseException as e:  # noqa: BLE001 - handed to the consumer thread and re-raised there
                 q.put(e)
 
-        worker = threading.Thread(target=produce, name="sambert-acoustic", daemon=True)
-        worker.start()
+        def launch() -> None:
+            while len(flight) < workers:
+                nxt = next(todo, None)
+                if nxt is None:
+                    return
+                i, (symbols, controls) = nxt
+                q: queue.SimpleQueue = queue.SimpleQueue()
+                t = threading.Thread(target=work, args=(i, symbols, controls, q), name=f"sambert-unit-{i}", daemon=True)
+                t.start()
+                flight.append((q, t))
+
         try:
-            while True:
+            launch()
+            while flight:
+                q, _t = flight[0]
                 item = q.get()
                 if item is _DONE:
-                    break
+                    flight.popleft()
+                    launch()
+                    continue
                 if isinstance(item, BaseException):
                     raise item
-                yield from self._unit(item, stream)
+                yield item
         finally:
             stop.set()
-            while worker.is_alive():  # unblock a producer waiting on a full queue
-                try:
-                    q.get_nowait()
-                except queue.Empty:
-                    worker.join(timeout=0.05)
+            for _q, t in flight:
+                t.join()
 
 
 def onnx_root(model_dir: str | Path, onnx_dir: str | Path | None) -> Path | None:

@@ -12,7 +12,8 @@
   everything so far is nominal (卡尔普 #2 陪外孙), but not after a time word, a lone pronoun, or before an
   attributive; after a reporting verb, a fronted time adverbial before a pronoun subject, a locative closing a
   prepositional adverbial, a temporal locative (期间, 以来); a phrase longer than 12 syllables is split at its best
-  boundary (a predicate start, never inside a noun phrase or number, nearest the middle).
+  boundary (a predicate start, never inside a noun phrase or number, nearest the middle); a phrase of one or two
+  syllables that punctuation does not close loses its weaker #2 and joins a neighbour (八点 #1 开始).
 - #3 at punctuation by kind and length (see ``_punct_break``), and inside unpunctuated stretches longer than 20
   syllables at the strongest #2 boundary.
 - #4 at the end of the sentence.
@@ -41,6 +42,8 @@ _DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _SUFFIX_NOUNS = frozenset("人员者家队部馆站市省县区界性式化率量费业型类局厅院厂店场楼路街村镇语族")
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
+_PP_MIN = 3  # a prosodic phrase shorter than this (not closed by punctuation) is merged with a neighbour
+_PP_MERGED_MAX = _PP_MAX  # ... when the merged phrase is not one that would be split again
 _IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
 _REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明".split())
 _CLAUSE_CONJ = frozenset("但是 可是 但 所以 因为 因此 而且 并且 如果 要是 然后 于是 否则 不然 因而 从而 虽然 尽管 即使".split())
@@ -407,8 +410,44 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif not (_is_unit(pw) and _is_unit(nxt)):
             if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
                 candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) else 1
+    _merge_short_phrases(pws, speakable, candidates, strength)
     _balance_phrases(pws, speakable, candidates, strength)
     _split_long_stretches(pws, speakable, strength)
+
+
+def _merge_short_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: dict[int, int],
+                         strength: dict[int, int]) -> None:
+    """A prosodic phrase of fewer than _PP_MIN syllables that no punctuation closes joins a neighbour, as long as the
+    merged phrase has at most _PP_MERGED_MAX syllables: of the #2 breaks around it that are not at punctuation, the
+    weaker one (by syntactic strength; the one towards the shorter neighbour among equals) becomes #1 (比赛在晚上八点
+    #1 开始, 我一会儿 #1 就到; 上午九点三十分 #2 举行， keeps its break before the comma). Repeated until no such
+    phrase is left."""
+    syl = [pws[i].n_syl for i in speakable]
+    last = len(speakable) - 1
+
+    def soft(k: int) -> bool:  # a #2 that rules placed, not punctuation
+        return 0 <= k < last and pws[speakable[k]].brk == 2 and not _pause_after(pws, speakable[k], speakable[k + 1])
+
+    while True:
+        bounds = [-1] + [k for k in range(last) if pws[speakable[k]].brk >= 2] + [last]
+        phrases = [(bounds[n] + 1, bounds[n + 1]) for n in range(len(bounds) - 1)]
+        lengths = [sum(syl[a:b + 1]) for a, b in phrases]
+        pick = None
+        for n, ((a, b), size) in enumerate(zip(phrases, lengths, strict=True)):
+            if size >= _PP_MIN or (b < last and _pause_after(pws, speakable[b], speakable[b + 1])):
+                continue
+            options = []
+            if soft(a - 1) and size + lengths[n - 1] <= _PP_MERGED_MAX:
+                options.append((strength.get(a - 1, 1), lengths[n - 1], a - 1))
+            if soft(b) and size + lengths[n + 1] <= _PP_MERGED_MAX:
+                options.append((strength.get(b, 1), lengths[n + 1], b))
+            if options:
+                pick = min(options)[2]
+                break
+        if pick is None:
+            return
+        pws[speakable[pick]].brk = 1
+        candidates[pick] = strength.pop(pick, 1)
 
 
 def _balance_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: dict[int, int],

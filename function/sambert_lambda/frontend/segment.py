@@ -4,8 +4,8 @@ Sentences end at 。！？；… (and ASCII ! ? ; and a period followed by a spa
 terminator stays with its sentence, together with any further terminators and closing quotes/brackets right after it
 (他说：“好！”。 is one sentence). A sentence longer than ``max_chars`` is cut at clause marks ，、：,: into pieces of at
 most ``max_chars``; a clause that is still too long is cut at ``max_chars`` (at a space or a CJK boundary, never inside
-an ASCII word; a single word longer than ``max_chars`` is kept whole). Whitespace at piece edges is dropped, and
-whitespace-only pieces are not returned. Every piece is a substring of ``text``, in order.
+an ASCII word; a single word longer than ``max_chars`` is kept whole, up to ``LONGEST_WORD`` characters). Whitespace
+at piece edges is dropped, and whitespace-only pieces are not returned. Every piece is a substring of ``text``, in order.
 Linear time, pure function.
 """
 
@@ -18,6 +18,9 @@ __all__ = ["split_sentences"]
 _TERMINATORS = set("。！？；…!?;")
 _CLOSERS = set("”’」』）)》】〕]\"'")
 _CLAUSE_MARKS = set("，、：,:")
+# No word is longer (the longest English dictionary words have 45 letters). A longer run of letters or digits is cut
+# every LONGEST_WORD characters: kept whole, a run of 270 letters is over the 800 positions of the acoustic model.
+LONGEST_WORD = 64
 _PUNCT = _TERMINATORS | _CLOSERS | _CLAUSE_MARKS
 
 
@@ -51,9 +54,10 @@ def _hard_cut(clause: str, max_chars: int) -> Iterator[str]:
         cut = max_chars
         while cut > 0 and _is_word_char(clause[cut - 1]) and _is_word_char(clause[cut]):
             cut -= 1
-        if cut == 0:  # one word longer than max_chars: keep it whole
+        if cut == 0:  # one word longer than max_chars: keep it whole, up to LONGEST_WORD characters
             cut = max_chars
-            while cut < len(clause) and _is_word_char(clause[cut - 1]) and _is_word_char(clause[cut]):
+            limit = max(max_chars, LONGEST_WORD)
+            while cut < min(len(clause), limit) and _is_word_char(clause[cut - 1]) and _is_word_char(clause[cut]):
                 cut += 1
             while cut < len(clause) and clause[cut] in _PUNCT:  # its trailing punctuation goes with it
                 cut += 1

@@ -233,7 +233,7 @@ def test_poison_message_lands_in_the_dlq_with_its_reason(stack, rie):
     assert queue_depth(stack, stack.queue_url) == 0
     stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody='{"v": 1, "units": "all of them"}')
     poller = Poller(stack.sqs, stack.queue_url, via_rie(rie.url), batch_size=5, wait_seconds=1)
-    stats = poller.drain(idle_polls=2 * VISIBILITY_S, deadline_s=120)
+    stats = poller.drain(idle_polls=2 + VISIBILITY_S, deadline_s=120)  # idle longer than a visibility timeout
     assert stats.received == 3 and stats.failed == 2 and stats.deleted == 1
     msgs = stack.sqs.receive_message(QueueUrl=stack.dlq_url, MessageAttributeNames=["All"], WaitTimeSeconds=2)
     dead = msgs["Messages"]

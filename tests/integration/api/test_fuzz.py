@@ -51,6 +51,8 @@ SEMANTIC_REJECTIONS = {
     (401, "unauthorized"),
     # jobs: exactly one of text and input_key; an input object must exist under the input prefix; ids are looked up
     (400, "invalid_job"), (400, "invalid_input_key"), (404, "input_not_found"), (404, "job_not_found"),
+    # a model name is any string in the schema; only the listed ones are found
+    (404, "model_not_found"),
 }
 
 
@@ -144,6 +146,12 @@ PLAN = [
     ("GET /healthz", GenerationMode.POSITIVE, 100),
     ("HEAD /healthz", GenerationMode.POSITIVE, 20),
     ("GET /v1/models", GenerationMode.POSITIVE, 20),
+    ("GET /v1/models/{model}", GenerationMode.POSITIVE, 40),
+    # HEAD of each GET route: the GET's status, no body
+    ("HEAD /v1/voices", GenerationMode.POSITIVE, 5),
+    ("HEAD /v1/models", GenerationMode.POSITIVE, 5),
+    ("HEAD /v1/models/{model}", GenerationMode.POSITIVE, 20),
+    ("HEAD /v1/jobs/{job_id}", GenerationMode.POSITIVE, 20),
 ]
 
 
@@ -183,7 +191,10 @@ def test_route(api_schema, label, mode, examples):
         if status >= 500:
             COUNTS["5xx"] += 1
         assert status < 500, (status, response.text[:300])
-        if status >= 400:
+        if status >= 400 and case.method == "HEAD":
+            assert response.content == b"", response.content[:300]
+            COUNTS["4xx"] += 1
+        elif status >= 400:
             COUNTS["4xx"] += 1
             code = check_error_shape(response)
             if mode is GenerationMode.POSITIVE:

@@ -60,7 +60,7 @@ def test_first_chunk_arrives_before_the_last_sentence_is_synthesized(served):
                       timeout=300) as r:
         assert r.status_code == 200
         assert r.headers["transfer-encoding"] == "chunked" and "content-length" not in r.headers
-        assert r.headers["content-type"] == "audio/L16; rate=24000; channels=1"  # OpenAI's pcm rate
+        assert r.headers["content-type"] == "audio/pcm; rate=24000; channels=1; encoding=s16le"  # OpenAI's pcm rate
         body = b""
         for chunk in r.iter_raw():
             arrivals.append(time.monotonic())

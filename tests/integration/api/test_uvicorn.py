@@ -118,7 +118,7 @@ def _pcm(base: str, text: str, voice: str) -> bytes:
     """/v1/audio/speech as 16 kHz pcm (the voices' own rate: no resampling)."""
     status, headers, audio = request(base + "/v1/audio/speech", {"model": "tts-1", "input": text, "voice": voice,
                                                                   "response_format": "pcm", "sample_rate": 16000}, AUTH)
-    assert status == 200 and headers["content-type"] == "audio/L16; rate=16000; channels=1", audio[:300]
+    assert status == 200 and headers["content-type"] == "audio/pcm; rate=16000; channels=1; encoding=s16le", audio[:300]
     return audio
 
 
@@ -147,3 +147,30 @@ def test_ssml_voice_spans_over_http(served):
         status, _, answer = request(base + route, body, AUTH)
         err = json.loads(answer)["error"]
         assert status == 400 and err["code"] == "unknown_voice" and "nobody" in err["message"], answer
+
+
+def test_pcm_is_the_wav_samples_little_endian(served):
+    """response_format pcm (OpenAI's: 24 kHz, s16le, mono) holds the same samples as the WAV of the same request,
+    read as little-endian; its content type says so (``encoding=s16le``, not ``audio/L16``, which is big-endian)."""
+    import numpy as np
+    import soundfile as sf
+
+    body = {"model": "tts-1", "input": "你好，欢迎。", "voice": "alloy"}
+    status, headers, pcm = request(served["base"] + "/v1/audio/speech", {**body, "response_format": "pcm"}, AUTH)
+    assert status == 200 and headers["content-type"] == "audio/pcm; rate=24000; channels=1; encoding=s16le"
+    status, _, wav = request(served["base"] + "/v1/audio/speech", {**body, "response_format": "wav", "sample_rate": 24000}, AUTH)
+    assert status == 200
+    samples, rate = sf.read(io.BytesIO(wav), dtype="int16")
+    assert rate == 24000 and samples.ndim == 1 and np.abs(samples).max() > 100
+    assert np.array_equal(np.frombuffer(pcm, "<i2"), samples)
+    assert not np.array_equal(np.frombuffer(pcm, ">i2"), samples)  # the byte order matters for this audio
+
+
+def test_a_run_of_300_letters_is_spoken(served):
+    """One 300-letter 'word' was one unit of 901 symbols, over the acoustic model's 800 positions: a 200 with no
+    audio on the streamed route (and 500 internal_error on /v1/tts). The splitter cuts such a run."""
+    text = "你好，" + "x" * 300 + "。"
+    status, _, wav = request(served["base"] + "/v1/audio/speech", {"input": text, "response_format": "wav"}, AUTH)
+    assert status == 200 and len(wav) > 44 * 1000, len(wav)
+    status, _, body = request(served["base"] + "/v1/tts", {"text": text, "format": "wav"}, AUTH)
+    assert status == 200, body

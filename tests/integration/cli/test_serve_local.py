@@ -46,7 +46,7 @@ def test_openai_sdk(base):
         data = resp.read()
         assert resp.response.headers["x-speed-clamped"] == "4->2"
         if fmt == "pcm":
-            assert resp.response.headers["content-type"] == "audio/L16; rate=24000; channels=1"
+            assert resp.response.headers["content-type"] == "audio/pcm; rate=24000; channels=1; encoding=s16le"
             assert len(data) > 0 and len(data) % 2 == 0
         else:
             audio, rate = sf.read(io.BytesIO(data))

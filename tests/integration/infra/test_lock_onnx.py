@@ -12,6 +12,7 @@ importable. It must synthesize real audio through a Function URL event, without 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -94,7 +95,10 @@ def test_lock_profiles_render_the_committed_files():
 def test_dockerfile_onnx_target():
     st = stages()
     names = list(st)
-    assert names[-1] == "runtime-onnx", "a build without --target (and sam build) makes the torch-free image"
+    # after the torch-free image only the optional streaming image (and the adapter's source), so no other target
+    # ever builds them; sam build names runtime-onnx (tests/unit/infra/test_template.py)
+    assert names[names.index("runtime-onnx") + 1:] == ["web-adapter", "runtime-onnx-streaming"]
+    assert st["runtime-onnx-streaming"][0][1].split()[0] == "runtime-onnx"
     assert {"deps-onnx", "onnx-export", "runtime"} <= set(names)
     rt, rt_onnx = st["runtime"], st["runtime-onnx"]
     assert stage_args(st["#global"])["BASE_IMAGE"] == "python:3.11-slim-bookworm"
@@ -116,7 +120,12 @@ def test_dockerfile_onnx_target():
     deps = st["deps-onnx"]
     assert deps[0][1].split()[0] == "pip-base"  # the shared pip set-up, not FROM deps
     assert st["pip-base"][0][1].split()[0] == rt[0][1].split()[0]  # which starts from a fresh base image
-    assert st["deps"][0][1].split()[0] == "pip-base"
+    # the torch stages start from EXPORT_BASE_IMAGE (BASE_IMAGE unless building for another architecture) with
+    # pip-base's configuration, so that a cross-architecture build can run them natively
+    assert stage_args(st["#global"])["EXPORT_BASE_IMAGE"] == "${BASE_IMAGE}"
+    assert st["deps"][0][1].split()[0] == "${EXPORT_BASE_IMAGE}"
+    assert [r for w, r in st["deps"] if w == "COPY" and r.startswith("--from=")] == [
+        "--from=pip-base /etc/pip.conf /etc/pip.conf", "--from=pip-base /wheelhouse/ /wheelhouse/"]
     text = " ".join(r for w, r in [*st["pip-base"], *deps, *rt_onnx])
     assert "torch" not in text.lower() and "download.pytorch.org" not in text
     assert "-r requirements/lambda-onnx.txt" in text and "--no-cache-dir" in text
@@ -301,3 +310,25 @@ def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path
     comps = image_size.components(target)
     print(json.dumps({"install_seconds": round(seconds, 1), "deps_layer_mb": round(image_size.du_bytes(target) / 2**20, 1),
                       "largest_mb": {k: round(v / 2**20, 1) for k, v in list(comps.items())[:6]}, **out}))  # fmt: skip
+
+
+@pytest.mark.parametrize(("packages", "cert", "want"), [
+    ("wheelhouse", "", "[global]\nno-index = true\nfind-links = /wheelhouse\n"),
+    ("index", "/wheelhouse/proxy-ca.pem", "[global]\nindex-url = https://pypi.org/simple\ncert = /wheelhouse/proxy-ca.pem\n"),
+])
+def test_pip_base_writes_the_package_source_and_the_proxy_ca_into_pip_conf(tmp_path, packages, cert, want):
+    # pip-base's own RUN under bash with its ARGs as the build sets them; an ARG ends with its stage, so PIP_CERT
+    # must reach the other build stages through /etc/pip.conf (deps-onnx inherits it, deps copies it)
+    st = stages()
+    (run,) = [r for w, r in st["pip-base"] if w == "RUN"]
+    conf = tmp_path / "pip.conf"
+    env = {"PATH": os.environ["PATH"], "PACKAGES": packages, "PIP_CERT": cert,
+           "INDEX_URL": stage_args(st["pip-base"])["INDEX_URL"]}
+    p = subprocess.run(["bash", "-o", "pipefail", "-c", run.replace("/etc/pip.conf", str(conf))], env=env,
+                       capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    assert conf.read_text() == want
+    assert "--from=pip-base /etc/pip.conf /etc/pip.conf" in [r for w, r in st["deps"] if w == "COPY"]
+    bad = subprocess.run(["bash", "-c", run.replace("/etc/pip.conf", str(conf))], env={**env, "PACKAGES": "x"},
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode != 0 and "PACKAGES must be index or wheelhouse" in bad.stderr

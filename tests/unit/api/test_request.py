@@ -64,7 +64,7 @@ def test_speech_openai_fields(client, service):
                                               "instructions": "cheerful", "response_format": "pcm",
                                               "stream_format": "audio"})
     assert r.status_code == 200, r.text
-    assert r.headers["content-type"] == "audio/L16; rate=24000; channels=1"
+    assert r.headers["content-type"] == "audio/pcm; rate=24000; channels=1; encoding=s16le"
     samples = len(r.content) // 2
     assert samples == round(6 * 1600 * 24000 / 16000)  # the fake speaks 1600 samples per character at 16 kHz
     for voice in ("alloy", "ASH", "cedar", "Verse"):
@@ -89,10 +89,33 @@ def test_models_list(client):
     assert body["object"] == "list" and "tts-1" in {m["id"] for m in body["data"]}
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/"])
+def test_models_retrieve(client):
+    """The SDK's ``models.retrieve``: an entry of the list, or 404 ``model_not_found``."""
+    listed = client.get("/v1/models").json()["data"]
+    assert [client.get(f"/v1/models/{m['id']}").json() for m in listed] == listed
+    r = client.get("/v1/models/whisper-1")
+    assert r.status_code == 404 and code_of(r) == "model_not_found" and "tts-1" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/", "/v1/voices", "/v1/models", "/v1/models/tts-1", "/docs"])
 def test_head(client, path):
-    r = client.head(path)
-    assert r.status_code == 200 and r.content == b""
+    """HEAD answers every GET route: the GET's status and headers, no body."""
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_head_of_a_missing_job_is_404(client):
+    assert client.head("/v1/jobs/" + "0" * 32).status_code == client.get("/v1/jobs/" + "0" * 32).status_code
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "GET", "HEAD"])
+def test_wrong_method_on_a_post_route_is_405(client, method):
+    """Not a content-type complaint: a PUT without a JSON body was 400 invalid_content_type."""
+    r = client.request(method, "/v1/audio/speech")
+    assert r.status_code == 405 and "POST" in r.headers["allow"]
+    if method != "HEAD":
+        assert code_of(r) == "method_not_allowed"
 
 
 def test_openapi_documents_the_core_request(client):

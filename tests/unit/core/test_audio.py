@@ -66,7 +66,7 @@ def test_empty_audio_encodes():
 def test_content_types():
     assert audio.content_type("wav") == "audio/wav"
     assert audio.content_type("mp3") == "audio/mpeg"
-    assert audio.content_type("pcm", 24000) == "audio/L16; rate=24000; channels=1"
+    assert audio.content_type("pcm", 24000) == "audio/pcm; rate=24000; channels=1; encoding=s16le"
     assert set(audio.CONTENT_TYPES) == set(audio.FORMATS)
 
 

@@ -85,9 +85,9 @@ def test_pipelined_overlaps_the_acoustic_model_with_the_vocoder(voice, lines):
     finally:
         voice.impl.acoustic, voice.impl.vocode_pieces = real_acoustic, real_vocode
     assert [c.index for c in chunks] == [0, 1, 2]
-    am_threads = {e[2] for e in events if e[0] == "am"}
-    voc_threads = {e[2] for e in events if e[0] == "voc-start"}
-    assert am_threads == {"sambert-acoustic"} and "sambert-acoustic" not in voc_threads
+    am_threads = {e[1]: e[2] for e in events if e[0] == "am"}
+    assert am_threads == {i: f"sambert-unit-{i}" for i in range(3)}  # each unit on a worker of its own
+    assert {e[2] for e in events if e[0] == "voc-start"} <= set(am_threads.values())
     kinds = [(e[0], e[1]) for e in events]
     assert kinds.index(("am", 1)) < kinds.index(("voc-end", 0))  # sequentially, sentence 1 starts after 0 is done
 
@@ -105,7 +105,7 @@ def test_consumer_can_stop_early_without_hanging(voice, lines):
     first = next(gen)
     gen.close()
     assert first.index == 0
-    assert not [t for t in threading.enumerate() if t.name == "sambert-acoustic"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("sambert-unit")]
 
 
 def test_two_threads_pipeline_by_default(voice):

@@ -80,8 +80,14 @@ def baked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_baked_cache_gives_identical_analysis(baked: Path) -> None:
-    with_cache, without = _run(str(baked)), _run("off")
+@pytest.fixture(scope="module")
+def uncached() -> dict:
+    """The reference: the same sentences with the cache off (one subprocess for the module)."""
+    return _run("off")
+
+
+def test_baked_cache_gives_identical_analysis(baked: Path, uncached: dict) -> None:
+    with_cache, without = _run(str(baked)), uncached
     assert with_cache["status"]["mode"] == with_cache["status"]["zhconv"] == "cache"
     assert without["status"]["mode"] == "off" and without["status"]["zhconv"] == "own"
     assert (
@@ -263,7 +269,7 @@ def test_one_pass_parse_matches_jiebas_own(tmp_path: Path) -> None:
     assert dict_cache._parse_dict(io.BytesIO("银行 x n\n".encode())) is None
 
 
-def test_damaged_piece_is_taken_from_the_packages(tmp_path: Path, baked: Path) -> None:
+def test_damaged_piece_is_taken_from_the_packages(tmp_path: Path, baked: Path, uncached: dict) -> None:
     """A piece damaged after the load-time checks (header intact) is caught by its checksum when first needed; the
     undecoded entries then come from the packages' own files, and the results stay identical."""
     data = bytearray(baked.read_bytes())
@@ -278,7 +284,7 @@ def test_damaged_piece_is_taken_from_the_packages(tmp_path: Path, baked: Path) -
     damaged = tmp_path / "damaged.cache"
     damaged.write_bytes(bytes(data))
     assert dict_cache._read(damaged) is not None  # the damage shows only when a piece is decoded
-    with_damage, without = _run(str(damaged)), _run("off")
+    with_damage, without = _run(str(damaged)), uncached
     assert with_damage["status"]["mode"] == "cache" and with_damage["status"]["rescued"] == len(spans)
     for field in (
         "analysis",

@@ -139,3 +139,17 @@ def test_a_clause_conjunction_after_a_long_clause_opens_an_intonational_phrase(f
 def test_a_conjunction_after_a_short_subject_is_no_intonational_break(fe):
     assert max(breaks(fe, "他因为生病没有来上课。").values()) == 4
     assert sorted(breaks(fe, "他因为生病没有来上课。").values())[-2] < 3
+
+
+@pytest.mark.parametrize(("text", "word"), [("比赛在晚上八点开始。", "八点"), ("你们先走吧，我一会儿就到。", "一会儿"),
+                                            ("列车于六月十八日发车。", "十八日")])
+def test_a_phrase_of_one_or_two_syllables_joins_its_neighbour(fe, text, word):
+    b = breaks(fe, text)
+    assert b[word] == 1
+    assert max(b.values()) == 4
+
+
+def test_a_short_phrase_before_punctuation_keeps_its_break(fe):
+    b = breaks(fe, "上午九点三十分举行，请准时参加。")
+    assert b["三十分"] == 2 and b["举行"] == 3
+    assert breaks(fe, "博物馆每周一闭馆，其余时间免费开放。")["时间"] == 2  # both phrases have four syllables

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sambert_lambda.frontend.segment import split_sentences
+from sambert_lambda.frontend.segment import LONGEST_WORD, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -52,6 +52,15 @@ def test_hard_cut_never_splits_an_ascii_word() -> None:
     out = split_sentences("中文中文中文 internationalization 中文", max_chars=10)
     assert "internationalization" in out
     assert all("internationalization" in s or len(s) <= 10 for s in out)
+
+
+def test_a_run_longer_than_any_word_is_cut() -> None:
+    """300 letters kept whole were one unit over the acoustic model's 800 positions (a 200 with no audio)."""
+    run = "x" * 300
+    out = split_sentences(f"中文 {run} 中文", max_chars=60)
+    assert "".join(out).replace(" ", "") == f"中文{run}中文"
+    assert max(len(s) for s in out) <= LONGEST_WORD
+    assert split_sentences("a" * 100, max_chars=80) == ["a" * 80, "a" * 20]  # max_chars over LONGEST_WORD: cut there
 
 
 def test_enumeration_comma_and_colon_are_cut_points() -> None:

@@ -483,6 +483,37 @@ def test_dockerfile_shape():
     assert "HOME=/tmp" in env and "XDG_CACHE_HOME=/tmp" in env and "TTS_MODEL_DIR=/opt/model" in env
 
 
+def _stages() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(base, name, instructions) per FROM, in file order."""
+    out: list[tuple[str, str, list[tuple[str, str]]]] = []
+    for word, rest in _instructions():
+        if word == "FROM":
+            parts = rest.split()
+            out.append((parts[0], parts[2] if len(parts) > 2 and parts[1].upper() == "AS" else "", []))
+        elif out:
+            out[-1][2].append((word, rest))
+    return out
+
+
+def test_the_streaming_stage_is_optional_last_and_never_built_by_default(raw):
+    stages = _stages()
+    names = [name for _, name, _ in stages]
+    assert names[-2:] == ["web-adapter", "runtime-onnx-streaming"]  # last: no other target builds it
+    pulled = {base for base, _, _ in stages} - set(names)
+    assert pulled == {"${BASE_IMAGE}", "${EXPORT_BASE_IMAGE}", "${WEB_ADAPTER_IMAGE}"}
+    assert stages[-2][0] == "${WEB_ADAPTER_IMAGE}" and stages[-1][0] == "runtime-onnx"
+    uses = [r for _, name, ins in stages for w, r in ins if w == "COPY" and "--from=web-adapter" in r]
+    assert uses == ["--from=web-adapter /lambda-adapter /opt/extensions/lambda-adapter"]
+    assert all("--from=web-adapter" not in r for _, name, ins in stages[:-1] for _, r in ins)
+    ins = dict(stages[-1][2])
+    env = dict(kv.split("=", 1) for kv in ins["ENV"].split())
+    assert env["AWS_LWA_INVOKE_MODE"] == "response_stream" and env["AWS_LWA_READINESS_CHECK_PATH"] == "/healthz"
+    assert env["AWS_LWA_HOST"] == "127.0.0.1"
+    assert json.loads(ins["ENTRYPOINT"]) == ["python", "-m", "sambert_lambda", "serve", "--port", env["AWS_LWA_PORT"]]
+    # sam build makes the buffered image: the Metadata names it, since the last stage is the streaming one
+    assert raw["Resources"]["TtsFunction"]["Metadata"]["DockerBuildTarget"] == "runtime-onnx"
+
+
 def test_dockerignore_is_an_allow_list():
     lines = [
         ln.strip()
