@@ -219,13 +219,16 @@ _MO_WORDS = frozenset("没收 没落 没顶 没齿 没世".split())
 _DE_OBTAIN = ("夺得", "所得", "值得", "幸得", "争得", "分得", "赚得", "利得", "复得", "多得", "相得", "亚得里", "蒙得维")
 _NUMERALS = frozenset("一二两三四五六七八九十几每半")
 _REDUP_VERB = {"数": "shu3", "量": "liang2"}
+# words whose 露 is the colloquial lou4 'show' (露一手, 露马脚); elsewhere lu4 (暴露, 露水, 崭露头角)
+_LOU = ("露一手", "露馅", "露脸", "露富", "露底", "露怯", "露马脚", "露丑", "露面")
 
 
 def context_readings(words: list[Word]) -> None:
     """Readings that the neighbouring words decide, for single-character words the dictionaries cannot see:
     重 after a degree adverb is the adjective zhong4 (很重); 觉 as the noun 'sleep' is jiao4 (好觉, 午觉);
     数/量 in a reduplicated verb are shu3/liang2 (数一数); 得 'must' after a pronoun or an adverb and before a verb
-    is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2."""
+    is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2; 露 is lou4 in
+    露一手, 露馅, 露脸 ... (also when the segmenter splits them: 露 + 一手)."""
     zh = [w for w in words if w.kind == "zh" and len(w.pinyin) == len(w.text)]
     for k, w in enumerate(zh):
         prev = zh[k - 1] if k else None
@@ -267,6 +270,9 @@ def context_readings(words: list[Word]) -> None:
                 at = t.find(key)
                 if at >= 0:
                     w.pinyin[at + key.index("得")] = "de2"  # 夺得, 所得税, 值得: 'obtain', not the particle
+        if t[0] == "露" and w.pinyin[0] == "lu4" and (t.startswith(_LOU) or (
+                t == "露" and nxt is not None and ("露" + nxt.text).startswith(_LOU))):
+            w.pinyin[0] = "lou4"
         for i, c in enumerate(t):
             if c == "谁" and w.pinyin[i] == "shui2":
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)

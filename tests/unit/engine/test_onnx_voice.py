@@ -72,6 +72,20 @@ def test_errors_are_clear(voices, golden, tmp_path):
         Voice.load(FIXTURE / "MODEL", "zhitian_emo", backend="onnx", onnx_dir=tmp_path)
 
 
+def test_a_line_longer_than_the_position_table_is_a_clear_400(voices, golden):
+    """The encoder graph adds a fixed table of positions: a longer symbol line is refused by name (400
+    sentence_too_long), never an ONNX Runtime failure; a line of exactly that many symbols runs."""
+    v = voices["zhitian_emo"]
+    limit = v.impl.am.max_positions
+    toks = str(golden["zhitian_emo__0__symbols"]).split()
+    body = (toks * (limit // len(toks) + 2))[:limit]  # limit symbols; the engine adds the EOS
+    mel, _ = v.acoustic(" ".join(body))
+    assert mel.shape[0] > 0
+    with pytest.raises(InvalidInput) as e:
+        v.acoustic(" ".join(body + toks[:1]))
+    assert e.value.code == "sentence_too_long" and e.value.status == 400 and str(limit) in e.value.message
+
+
 def test_onnx_engine_runs_without_torch(onnx_root, golden):
     code = (
         "import sys\n"

@@ -88,6 +88,7 @@ def test_an_ordinal_phrase_is_not_split_like_a_compound(fe):
     ("天天向上", "天天", ["tian1", "tian1"]),
     ("他躲在被窝里", "被窝", ["bei4", "wo5"]),
     ("签了劳动合同", "合同", ["he2", "tong5"]),
+    ("早上的露水很重", "露水", ["lu4", "shui5"]),
     ("自由自在", "自由自在", ["zi4", "you2", "zi4", "zai4"]),  # 自在 is light only on its own
 ])
 def test_light_syllables(fe, text, word, expected):
@@ -106,6 +107,16 @@ def test_light_syllables(fe, text, word, expected):
 def test_full_tones_stay_full(fe, text, index, expected):
     syls = [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
     assert syls[index] == expected
+
+
+@pytest.mark.parametrize(("text", "reading"), [
+    ("给大家露一手。", "lou4"), ("他露馅了。", "lou4"), ("他不愿露脸。", "lou4"),
+    ("问题暴露出来了。", "lu4"), ("他崭露头角。", "lu4"), ("早上的露水很重。", "lu4"),
+])
+def test_lou_is_the_colloquial_reading_only_in_its_words(fe, text, reading):
+    syls = [p for w in fe.analyze(text)["words"] for p in w["pinyin"]]
+    chars = [c for w in fe.analyze(text)["words"] if w["pinyin"] for c in w["text"]]
+    assert syls[chars.index("露")] == reading
 
 
 def test_shei_is_the_spoken_reading(fe):

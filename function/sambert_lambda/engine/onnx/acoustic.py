@@ -91,6 +91,7 @@ class OnnxAcousticModel:
         self.n_emotion_types = int(meta["n_emotion_types"])
         self.ln_eps = float(meta["ln_eps"])
         self.n_head, self.d_head = int(meta["n_head"]), int(meta["d_head"])
+        self.max_positions = int(meta["max_positions"]) if "max_positions" in meta else None
         with np.load(d / LOOPS_FILE, allow_pickle=False) as z:
             self.w = {k: np.ascontiguousarray(z[k], dtype=np.float32) for k in z.files}
         self.n_layer = int(meta["decoder_layers"])
@@ -122,6 +123,10 @@ class OnnxAcousticModel:
             out[name] = a[:-1].astype(np.int64)
         if len({len(a) for a in out.values()}) != 1:
             raise InvalidInput("id streams differ in length")
+        n = len(out["sy"])
+        if self.max_positions is not None and n > self.max_positions:
+            raise InvalidInput(f"a sentence of {n} symbols is longer than the {self.max_positions} this ONNX model "
+                               "takes; split it into shorter lines", code="sentence_too_long")  # fmt: skip
         return out
 
     def _emotion(self, emo: np.ndarray, intensity: float) -> np.ndarray:

@@ -104,6 +104,8 @@ def loop_weights(am) -> tuple[dict[str, np.ndarray], dict]:
         "decoder_prenet_layers": len(dec_prenet),
         "duration_lstm_layers": dp.lstm.num_layers,
         "duration_prenet_layers": len(dur_prenet),
+        # the encoder graph adds a fixed table of this many positions (the torch engine extends it by formula)
+        "max_positions": int(am.text_encoder.ling_enc.position_enc.position_enc.shape[1]),
     }
     return w, meta
 
