@@ -60,14 +60,20 @@ _NEUTRAL_SECOND = frozenset(
     "唾沫 挖苦 稳当 窝囊 被窝 虾米 吓唬 相声 小气 秀才 秀气 学问 衙门 胭脂 烟筒 秧歌 养活 妖精 钥匙 "
     "应酬 冤家 月饼 在乎 扎实 眨巴 栅栏 丈人 帐篷 招牌 芝麻 转悠 壮实 状元 祖宗 作坊 "
     "先生 喜欢 谢谢 星星 休息 意思 眼睛 衣服 月亮 早上 怎么 这么 那么 丈夫 枕头 指头 主意 琢磨 嘴巴 "
-    "合计 比划 摆设 宽敞 硬朗 体面 外甥 运气 馄饨 哈欠 喷嚏 黄瓜 哼唧 窝头".split()
+    "合计 比划 摆设 宽敞 硬朗 体面 外甥 运气 馄饨 哈欠 喷嚏 黄瓜 哼唧 窝头 玫瑰 枇杷 蚂蚱 特务 算盘 热乎 弟兄 "
+    "告示 糊弄".split()
 )
 _ZI_NOT_NEUTRAL = frozenset(
     "孔子 孟子 老子 庄子 墨子 荀子 韩非子 男子 女子 原子 电子 分子 质子 中子 离子 因子 粒子 量子 光子 "
     "君子 才子 弟子 孝子 游子 赤子 天子 太子 王子 公子 世子 瓜子 莲子 棋子 诸子 学子 舟子 仔子 卵子 精子 "
     "孢子 种子 扇子 胖子 骗子".split()
 ) - {"种子", "扇子", "胖子", "骗子"}
-_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨")
+_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨动教管闻")
+_NOT_REDUP_VERBS = frozenset(  # adverbs, adjectives and sound words the tagger may call verbs
+    "处处 往往 纷纷 频频 连连 整整 足足 活活 满满 略略 累累 死死 通通 统统 仅仅 白白 弯弯 习习 断断 强强 "
+    "可可 呼呼 刷刷 呵呵 哗哗 鼓鼓 露露 轰轰 申申 扬扬 寻寻 囔囔 随随 负负 诤诤 讪讪 蒸蒸 落落 荡荡 "
+    "腾腾 窃窃 突突".split()
+)
 _KINSHIP = frozenset("妈爸哥姐弟妹爷奶叔姑舅婶伯姥宝娃公婆")
 _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
@@ -106,6 +112,9 @@ def neutral_tones(words: list[Word]) -> None:
             prev = None
             continue
         t, before, prev = w.text, prev, w
+        if (len(t) == 1 and before is not None and before.text == t and w.pos[:1] == "v" and before.pos[:1] == "v"
+                and len(w.pinyin) == 1):
+            w.pinyin[0] = _set_tone(w.pinyin[0], 5)  # a verb reduplicated across two words: 揉 + 揉, 说 + 说
         if len(w.pinyin) == len(t) and _directional(t, before):
             w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # 走出去, 走进 + 去, 跑过来: the directional 来/去 is light
         if t == "地" and before is not None and _reduplicated(before.text):
@@ -123,10 +132,13 @@ def neutral_tones(words: list[Word]) -> None:
                     w.pinyin[len(t) - len(key) + k] = _set_tone(w.pinyin[len(t) - len(key) + k], 5)
             elif t.endswith("子") and t not in _ZI_NOT_NEUTRAL and w.pos[:1] == "n" and w.pinyin[-1] == "zi3":
                 w.pinyin[-1] = "zi5"
-            elif len(t) == 2 and t[0] == t[1] and t[0] in _KINSHIP:
-                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 妈妈
-            elif t[0] == t[1] and t[0] in _REDUP_VERBS and (len(t) == 2 or w.pos[:1] in ("v", "i", "l")):
-                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天
+            elif t[0] == t[1] and t[0] in _KINSHIP and (len(t) == 2 or w.pos[:1] == "n"):
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 妈妈, and as the first part of a noun: 姑姑家
+                if len(t) == 4 and t[2] == t[3] and t[2] in _KINSHIP:
+                    w.pinyin[3] = _set_tone(w.pinyin[3], 5)  # 爷爷奶奶
+            elif t[0] == t[1] and (t[0] in _REDUP_VERBS or w.pos in ("v", "vn")) and t[:2] not in _NOT_REDUP_VERBS \
+                    and (len(t) == 2 or w.pos[:1] in ("v", "i", "l")):
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天, 瞧瞧
             if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
                 if t[2] == "得":

@@ -166,3 +166,35 @@ def test_the_de_of_a_bu_de_complement_is_light(fe, text, word, want):
 def test_listed_words_have_their_light_second_syllable(fe, text, word, want):
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
     assert words[word] == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("让我瞧瞧。", ["qiao2", "qiao5"]),  # any verb tagged as a verb, not only a listed one
+    ("你揉揉眼睛。", ["rou2", "rou5"]),  # the segmenter cut the pair into two verbs
+    ("我们去逛逛吧。", ["guang4", "guang5"]),
+])
+def test_a_reduplicated_monosyllabic_verb_has_a_light_second_syllable(fe, text, want):
+    got = _surface(fe, text)
+    i = next(k for k in range(len(got) - 1) if got[k][:-1] == got[k + 1][:-1])
+    assert got[i:i + 2] == want
+
+
+@pytest.mark.parametrize(("text", "pair"), [
+    ("到处处处都是人。", "处处"), ("他往往不来。", "往往"), ("他常常来。", "常常"), ("他们用了整整三年。", "整整"),
+])
+def test_a_reduplicated_adverb_keeps_its_full_tones(fe, text, pair):
+    word = next(w for w in fe.analyze(text)["words"] if w["text"] == pair)
+    assert not any(p.endswith("5") for p in word["pinyin"])
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("我去姑姑家。", "姑姑家", ["gu1", "gu5", "jia1"]),  # a reduplicated kinship noun inside a longer noun
+    ("爷爷奶奶都来了。", "奶奶", ["nai3", "nai5"]),
+    ("别哼哼了。", "哼哼", ["heng1", "heng5"]),  # the verb 'groan'
+    ("玫瑰很美。", "玫瑰", ["mei2", "gui5"]),
+    ("算盘响了。", "算盘", ["suan4", "pan5"]),
+    ("他是特务。", "特务", ["te4", "wu5"]),
+])
+def test_more_light_syllables_of_the_standard_dictionary(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
