@@ -18,6 +18,23 @@ with without_pkg_resources():  # zhconv would import pkg_resources (0.2 s CPU) o
 _KEEP_FULLWIDTH = set("，！？；：（）")
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULLWIDTH}
 _WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2212: ord("-"), 0x2013: ord("-"), 0xFE63: ord("-")})
+# Latin letters with diacritics -> their base letters (café -> cafe, naïve -> naive), so that an English or other
+# Latin word is read as one word instead of losing its accented letters. Letters that do not decompose get their
+# usual ASCII spelling.
+_LATIN_SPELLING = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                   "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i", "ŋ": "ng", "Ŋ": "Ng"}  # fmt: skip
+
+
+def _latin_base(ch: str) -> str:
+    if ch in _LATIN_SPELLING:
+        return _LATIN_SPELLING[ch]
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return base if base.isascii() and base.isalpha() else ch
+
+
+_WIDTH.update(
+    {cp: _latin_base(chr(cp)) for cp in range(0x00C0, 0x0250) if unicodedata.category(chr(cp)).startswith("L")}
+)
 # Symbols that are spoken and get their own rule later, written in one canonical form here.
 _SYMBOLS = {
     "℃": "°C",
@@ -66,6 +83,8 @@ _NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
 # Enclosed numbers: ① ⑴ ⒈ ❶ ➀ ➊ ⓵ ... -> their value.
 _SUPER_RUN = re.compile(r"[\u00b9\u2070\u2074-\u2079][\u00b9\u00b2\u00b3\u2070\u2074-\u2079]*")
 _ENCLOSED = re.compile(r"[\u2080-\u2089\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
+# Roman numerals (Ⅻ, ⅷ): a run is one number, read by its value (第Ⅻ章 -> 第12章).
+_ROMAN = re.compile(r"[\u2160-\u2182\u2185-\u2188]+")
 # Vulgar fractions: ½ -> 1/2 (and 3½ -> 3又1/2) for the fraction rule.
 _VULGAR = re.compile(r"(\d?)([\u00bc-\u00be\u2150-\u215e])")
 
@@ -78,6 +97,12 @@ def _vulgar(m: re.Match[str]) -> str:
 def _enclosed_value(ch: str) -> str:
     value = unicodedata.numeric(ch, -1)
     return str(int(value)) if value >= 0 and value == int(value) else ""
+
+
+def _roman_value(m: re.Match[str]) -> str:
+    values = [int(unicodedata.numeric(ch)) for ch in m.group(0)]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    return str(total)
 
 
 def _sub_suspect(m: re.Match[str]) -> str:
@@ -117,6 +142,7 @@ def prepare(text: str) -> str:
         text = _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0), 0)), text)
         text = _SUPER_RUN.sub(lambda m: "的" + "".join(_enclosed_value(c) for c in m.group(0)) + "次方", text)
         text = _ENCLOSED.sub(lambda m: _enclosed_value(m.group(0)), text)
+        text = _ROMAN.sub(_roman_value, text)
         text = _VULGAR.sub(_vulgar, text)
         text = _SUSPECT.sub(_sub_suspect, text)
     if _HAS_CJK.search(text):
