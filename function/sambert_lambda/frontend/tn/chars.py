@@ -33,7 +33,11 @@ def _latin_base(ch: str) -> str:
 
 
 _WIDTH.update(
-    {cp: _latin_base(chr(cp)) for cp in range(0x00C0, 0x0250) if unicodedata.category(chr(cp)).startswith("L")}
+    {
+        cp: _latin_base(chr(cp))
+        for cp in range(0x00C0, 0x0250)
+        if unicodedata.category(chr(cp)).startswith("L")
+    }
 )
 # Symbols that are spoken and get their own rule later, written in one canonical form here.
 _SYMBOLS = {
