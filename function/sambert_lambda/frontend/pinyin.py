@@ -300,6 +300,9 @@ def context_readings(words: list[Word]) -> None:
         if t[0] == "露" and w.pinyin[0] == "lu4" and (t.startswith(_LOU) or (
                 t == "露" and nxt is not None and ("露" + nxt.text).startswith(_LOU))):
             w.pinyin[0] = "lou4"
+        at = t.find("埋怨")
+        if at >= 0:
+            w.pinyin[at] = "man2"  # 埋怨 'complain' is man2 (the phrase dictionary has mai2, the 'bury' reading)
         for i, c in enumerate(t):
             if c == "谁" and w.pinyin[i] == "shui2":
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
