@@ -175,3 +175,24 @@ def test_a_long_word_splits_into_the_common_words_that_tile_it(fe, text, pieces)
     words = [w for w in fe.analyze(text)["words"] if w["pinyin"]]
     assert [w["text"] for w in words] == pieces
     assert [w["break"] for w in words][:-1] == [1] * (len(pieces) - 1)
+
+
+@pytest.mark.parametrize(("text", "verb"), [
+    ("请打开蓝牙，连接你的耳机。", "连接"),  # a possessive pronoun belongs to the noun after it
+    ("我找不到我的手机了。", "不到"),
+    ("你好，请问你是哪里人？", "请问"),  # the subject of a clause object
+    ("这是我应该做的。", "是"),
+])
+def test_a_pronoun_that_is_not_the_verbs_object_does_not_join_it(fe, text, verb):
+    assert breaks(fe, text)[verb] == 1
+
+
+@pytest.mark.parametrize(("text", "pronoun"), [
+    ("我想请你吃饭。", "你"),  # after a pivot verb the pronoun is its object
+    ("别再拥抱我。", "我"),
+    ("他告诉我明天放假。", "我"),
+])
+def test_an_object_pronoun_joins_its_verb(fe, text, pronoun):
+    words = [w for w in fe.analyze(text)["words"] if w["pinyin"]]
+    k = next(i for i, w in enumerate(words) if w["text"] == pronoun)
+    assert words[k - 1]["break"] == 0
