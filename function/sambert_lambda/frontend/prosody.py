@@ -5,7 +5,8 @@
   conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差); negation leans on its
   verb up to 3 syllables (不知道); two monosyllables join unless the second is such a function word; a monosyllabic
   subject pronoun stands alone (我 #1 想买); an object pronoun joins its verb (not a possessive before 的 nor the
-  subject of a clause object: 连接 #1 你的, 请问 #1 你是); a monosyllabic noun joins a group
+  subject of a clause object: 连接 #1 你的, 请问 #1 你是); the imperative 别 is an adverb (别 #1 客气, 别 #1 着急);
+  a monosyllabic noun joins a group
   ending in 的/地/得. A number with its measure word or unit is one group. Words longer than 4 syllables are split into
   the common sub-words that tile them best (马克思 #1 主义). English words stand alone.
 - #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
@@ -82,7 +83,11 @@ def syllable_count(w: Word) -> int:
 def _split_long(w: Word) -> list[Word]:
     """A Chinese word of more than 4 syllables -> chunks of 2-4 characters: the common sub-words that tile it best
     (马克思 + 主义, not 马克 + 思主义), the rest in pairs."""
-    if w.kind != "zh" or len(w.pinyin) != len(w.text) or len(w.text) < _MAX_PW:
+    if w.kind != "zh" or len(w.pinyin) != len(w.text):
+        return [w]
+    if len(w.text) == 3 and w.text[0] == "别":
+        return _split_imperative(w)
+    if len(w.text) < _MAX_PW:
         return [w]
     if len(w.text) == _MAX_PW:
         return _split_compound(w)
@@ -116,6 +121,18 @@ def _piece(w: Word, a: int, b: int) -> Word:
 
         pos = word_tag(w.text[a:b], pos)
     return Word(w.text[a:b], pos, w.kind, w.pinyin[a:b], None if w.lexical is None else w.lexical[a:b], w.unit)
+
+
+def _split_imperative(w: Word) -> list[Word]:
+    """A 3-character entry made of the imperative 别 and a common word (别着急, 别生气, 别老是) is that adverb and
+    the word, as 别 + 客气 is: 别 #1 着急."""
+    from sambert_lambda.frontend.pinyin import word_freq, word_tag
+
+    if word_freq(w.text[1:]) < 100:
+        return [w]
+    head, rest = _piece(w, 0, 1), _piece(w, 1, 3)
+    head.pos, rest.pos = "d", word_tag(rest.text, w.pos)
+    return [head, rest]
 
 
 def _split_compound(w: Word) -> list[Word]:
@@ -233,7 +250,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
     if w.kind == "en" or (cur is not None and any(x.kind == "en" for x in cur.words)):
         pws.append(ProsodicWord([w]))
         return
-    pos = w.pos or "x"
+    pos = "d" if w.text == "别" else (w.pos or "x")  # the imperative adverb, whatever the tagger says (别 #1 客气)
     if cur is not None:
         n = cur.n_syl
         if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)):

@@ -196,3 +196,19 @@ def test_an_object_pronoun_joins_its_verb(fe, text, pronoun):
     words = [w for w in fe.analyze(text)["words"] if w["pinyin"]]
     k = next(i for i, w in enumerate(words) if w["text"] == pronoun)
     assert words[k - 1]["break"] == 0
+
+
+@pytest.mark.parametrize(("text", "rest"), [
+    ("别着急，慢慢说。", "着急"),  # jieba's entries 别着急, 别生气: the imperative adverb and its verb
+    ("我不是故意的，你别生气。", "生气"),
+    ("别客气，这是我应该做的。", "客气"),  # 别 tagged as a pronoun is still the adverb
+])
+def test_the_imperative_bie_is_a_prosodic_word_before_a_disyllabic_verb(fe, text, rest):
+    words = [w for w in fe.analyze(text)["words"] if w["pinyin"]]
+    k = next(i for i, w in enumerate(words) if w["text"] == rest)
+    assert words[k - 1]["text"] == "别" and words[k - 1]["break"] == 1
+    assert words[k - 1]["pinyin"] == ["bie2"]
+
+
+def test_the_imperative_bie_still_leans_on_a_monosyllable(fe):
+    assert breaks(fe, "别再拥抱我。")["别"] == 0
