@@ -145,3 +145,16 @@ def test_bu_in_potential_complement_and_adverb_grouping(fe):
     words = fe.analyze("我不知道。")["words"]
     assert [(w["text"], w["break"]) for w in words if w["pinyin"]] == [("我", 1), ("不", 0), ("知道", 4)]
     assert words[-2]["pinyin"] == ["zhi1", "dao5"]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("光速约为三乘十的八次方米每秒。", "wei2"),  # the copula 'be' after 约, 原, 均, 分别 ...
+    ("这里原为一片荒地。", "wei2"),
+    ("他被贬为淮阴侯。", "wei2"),  # after a verb of naming or changing
+    ("我们要为人民服务。", "wei4"),  # the preposition 'for'
+    ("大家都为他高兴。", "wei4"),
+    ("他为三个孩子做饭。", "wei4"),
+])
+def test_wei_as_copula_or_preposition(fe, text, want):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == "为")["pinyin"] == [want]
