@@ -382,7 +382,7 @@ class G2P:
         reading = [""] * len(text)
         if self.strategy != "g2pm":
             for a, b in phrase_spans(text):
-                reading[a:b] = phrase_reading(text[a:b])
+                reading[a:b] = _PHRASE_FIXES.get(text[a:b]) or phrase_reading(text[a:b])
                 covered[a:b] = [True] * (b - a)
         out = []
         for i, ch in enumerate(text):
@@ -395,6 +395,14 @@ class G2P:
                     out.append((w, i, offset + i, model_cands, covered[i]))
         w.pinyin = _normalize_list(reading, text)
         return out
+
+
+# phrase-dictionary entries whose reading standard dictionaries give otherwise: 差 'difference' is cha1 in the nouns
+# 落差, 温差, 时差 ... (the dictionary has the cha4 of 'poor'; 相差, 差点, 差不多 keep cha4)
+_PHRASE_FIXES = {
+    w: [r, "cha1"] for w, r in (("高差", "gao1"), ("落差", "luo4"), ("反差", "fan3"), ("温差", "wen1"), ("时差", "shi2"),
+                                ("视差", "shi4"), ("色差", "se4"), ("逆差", "ni4"), ("级差", "ji2"))
+}
 
 
 def _model_candidates(ch: str) -> list[str]:

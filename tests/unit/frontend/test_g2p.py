@@ -158,3 +158,14 @@ def test_bu_in_potential_complement_and_adverb_grouping(fe):
 def test_wei_as_copula_or_preposition(fe, text, want):
     words = fe.analyze(text)["words"]
     assert next(w for w in words if w["text"] == "为")["pinyin"] == [want]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("今天的温差很大。", "温差", ["wen1", "cha1"]),  # 差 'difference' in a noun
+    ("这里的落差有两百米。", "落差", ["luo4", "cha1"]),
+    ("贸易逆差扩大了。", "逆差", ["ni4", "cha1"]),
+    ("两者相差很多。", "相差", ["xiang1", "cha4"]),  # the verb 'differ by' keeps cha4
+])
+def test_cha_in_nouns_of_difference(fe, text, word, want):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == word)["lexical"] == want
