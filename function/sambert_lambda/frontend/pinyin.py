@@ -239,7 +239,7 @@ _POS_RULES = {
 
 
 _DEGREE = frozenset("很 太 真 挺 好 更 最 超 蛮 非常 特别 比较 十分 相当 有点 越来越 那么 这么 多么".split())
-_MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 只 那 这下".split())
+_MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 那 这下".split())  # not 只: 只得 zhi3 de2
 _HANG_NOUNS = frozenset("字诗文码句书泪树柳草数")
 _MO_WORDS = frozenset("没收 没落 没顶 没齿 没世".split())
 # words whose 得 is the verb 'obtain' (full de2) where the phrase dictionary gives a light de5
@@ -379,17 +379,20 @@ class G2P:
             w.pinyin = _normalize_list(phrase_reading(text), text)
             return []
         covered = [False] * len(text)
+        fixed = [False] * len(text)  # a corrected phrase reading: the model does not override it
         reading = [""] * len(text)
         if self.strategy != "g2pm":
             for a, b in phrase_spans(text):
-                reading[a:b] = _PHRASE_FIXES.get(text[a:b]) or phrase_reading(text[a:b])
+                fix = _PHRASE_FIXES.get(text[a:b])
+                reading[a:b] = fix or phrase_reading(text[a:b])
                 covered[a:b] = [True] * (b - a)
+                fixed[a:b] = [fix is not None] * (b - a)
         out = []
         for i, ch in enumerate(text):
             if not covered[i]:
                 cands = char_readings(ch) if is_han(ch) else []
                 reading[i] = cands[0] if cands else "?"
-            if self.strategy != "phrase":
+            if self.strategy != "phrase" and not fixed[i]:
                 model_cands = _model_candidates(ch)
                 if len(model_cands) > 1:
                     out.append((w, i, offset + i, model_cands, covered[i]))
@@ -398,10 +401,13 @@ class G2P:
 
 
 # phrase-dictionary entries whose reading standard dictionaries give otherwise: 差 'difference' is cha1 in the nouns
-# 落差, 温差, 时差 ... (the dictionary has the cha4 of 'poor'; 相差, 差点, 差不多 keep cha4)
+# 落差, 温差, 时差 ... (the dictionary has the cha4 of 'poor'; 相差, 差点, 差不多 keep cha4); 朴 'plain' is pu3 (质朴,
+# 简朴: the dictionary has the surname piao2); 琢磨 'ponder' is zuo2 (the sense its light mo5 belongs to)
 _PHRASE_FIXES = {
-    w: [r, "cha1"] for w, r in (("高差", "gao1"), ("落差", "luo4"), ("反差", "fan3"), ("温差", "wen1"), ("时差", "shi2"),
-                                ("视差", "shi4"), ("色差", "se4"), ("逆差", "ni4"), ("级差", "ji2"))
+    **{w: [r, "cha1"] for w, r in (("高差", "gao1"), ("落差", "luo4"), ("反差", "fan3"), ("温差", "wen1"),
+                                   ("时差", "shi2"), ("视差", "shi4"), ("色差", "se4"), ("逆差", "ni4"), ("级差", "ji2"))},
+    **{w: [r, "pu3"] for w, r in (("质朴", "zhi4"), ("纯朴", "chun2"), ("简朴", "jian3"), ("古朴", "gu3"))},
+    "琢磨": ["zuo2", "mo2"],
 }
 
 

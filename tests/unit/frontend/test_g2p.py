@@ -169,3 +169,14 @@ def test_wei_as_copula_or_preposition(fe, text, want):
 def test_cha_in_nouns_of_difference(fe, text, word, want):
     words = fe.analyze(text)["words"]
     assert next(w for w in words if w["text"] == word)["lexical"] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他为人质朴。", "质朴", ["zhi4", "pu3"]),  # 朴 'plain', not the surname piao2
+    ("这座建筑很古朴。", "古朴", ["gu3", "pu3"]),
+    ("你好好琢磨一下。", "琢磨", ["zuo2", "mo2"]),  # 'ponder' (surface zuo2 mo5)
+    ("他只得申请破产。", "只得", ["zhi3", "de2"]),  # 'have no choice but', not the modal dei3
+])
+def test_corrected_phrase_readings(fe, text, word, want):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == word)["lexical"] == want
