@@ -402,12 +402,16 @@ class G2P:
 
 # phrase-dictionary entries whose reading standard dictionaries give otherwise: 差 'difference' is cha1 in the nouns
 # 落差, 温差, 时差 ... (the dictionary has the cha4 of 'poor'; 相差, 差点, 差不多 keep cha4); 朴 'plain' is pu3 (质朴,
-# 简朴: the dictionary has the surname piao2); 琢磨 'ponder' is zuo2 (the sense its light mo5 belongs to)
+# 简朴: the dictionary has the surname piao2); 琢磨 'ponder' is zuo2 (the sense its light mo5 belongs to); 解法, 查查
 _PHRASE_FIXES = {
     **{w: [r, "cha1"] for w, r in (("高差", "gao1"), ("落差", "luo4"), ("反差", "fan3"), ("温差", "wen1"),
                                    ("时差", "shi2"), ("视差", "shi4"), ("色差", "se4"), ("逆差", "ni4"), ("级差", "ji2"))},
-    **{w: [r, "pu3"] for w, r in (("质朴", "zhi4"), ("纯朴", "chun2"), ("简朴", "jian3"), ("古朴", "gu3"))},
+    **{w: [r, "pu3"] for w, r in (("质朴", "zhi4"), ("纯朴", "chun2"), ("简朴", "jian3"), ("古朴", "gu3"), ("素朴", "su4"),
+                                  ("诚朴", "cheng2"), ("浑朴", "hun2"), ("拙朴", "zhuo1"), ("敦朴", "dun1"),
+                                  ("醇朴", "chun2"), ("勤朴", "qin2"))},
     "琢磨": ["zuo2", "mo2"],
+    "解法": ["jie3", "fa3"],  # 'method of solution' (the dictionary has the xie4 of 浑身解数)
+    "查查": ["cha2", "cha2"],  # the reduplicated verb 'check' (surface cha2 cha5), not zha1
 }
 
 

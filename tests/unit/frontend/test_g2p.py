@@ -176,6 +176,9 @@ def test_cha_in_nouns_of_difference(fe, text, word, want):
     ("这座建筑很古朴。", "古朴", ["gu3", "pu3"]),
     ("你好好琢磨一下。", "琢磨", ["zuo2", "mo2"]),  # 'ponder' (surface zuo2 mo5)
     ("他只得申请破产。", "只得", ["zhi3", "de2"]),  # 'have no choice but', not the modal dei3
+    ("这道题有两种解法。", "解法", ["jie3", "fa3"]),
+    ("你帮我查查这个词。", "查查", ["cha2", "cha2"]),
+    ("他的文风很素朴。", "素朴", ["su4", "pu3"]),
 ])
 def test_corrected_phrase_readings(fe, text, word, want):
     words = fe.analyze(text)["words"]
