@@ -68,7 +68,7 @@ _NEUTRAL_SECOND = frozenset(
     "福分 生分 勾当 行当 顺当 快当 大爷 姑爷 妹夫 舅妈 孙女 侄女 "
     "寒碜 牙碜 花哨 宽绰 冷清 亮堂 轻巧 实诚 严实 皮实 神气 干巴 结巴 磨蹭 扭捏 消停 歇息 忙乎 "
     "后生 家什 门路 排场 盘缠 油水 时辰 早晨 砚台 芥末 棉花 葫芦 菩萨 喜鹊 鸳鸯 眯缝 疟疾 "
-    "甜头 苦头 看头 盼头 奔头".split()
+    "甜头 苦头 看头 盼头 奔头 蝈蝈 蛐蛐 猩猩 狒狒 饽饽".split()
 )
 _NEUTRAL_WORD = frozenset("巴结 奉承 行家".split())  # light only as a whole word (not 淋巴结, 阿谀奉承, 银行家)
 _ZI_NOT_NEUTRAL = frozenset(
@@ -123,6 +123,12 @@ def neutral_tones(words: list[Word]) -> None:
         if (len(t) == 1 and before is not None and before.text == t and w.pos[:1] == "v" and before.pos[:1] == "v"
                 and len(w.pinyin) == 1):
             w.pinyin[0] = _set_tone(w.pinyin[0], 5)  # a verb reduplicated across two words: 揉 + 揉, 说 + 说
+        if (len(t) == 2 and t[0] != t[1] and before is not None and before.text == t and w.pos[:1] == "v"
+                and before.pos[:1] == "v" and len(w.pinyin) == 2 and len(before.pinyin) == 2):
+            before.pinyin[1] = _set_tone(before.pinyin[1], 5)  # ABAB of a disyllabic verb: 研究 + 研究 has
+            w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # light second and fourth syllables (yan2 jiu5 yan2 jiu5)
+        elif (len(t) == 4 and t[:2] == t[2:] and t[0] != t[1] and w.pos[:1] == "v" and len(w.pinyin) == 4):
+            w.pinyin[1], w.pinyin[3] = _set_tone(w.pinyin[1], 5), _set_tone(w.pinyin[3], 5)  # 讨论讨论 as one word
         if len(w.pinyin) == len(t) and _directional(t, before):
             w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # 走出去, 走进 + 去, 跑过来: the directional 来/去 is light
         if t == "地" and before is not None and _reduplicated(before.text):

@@ -231,3 +231,22 @@ def test_complain_is_man2_also_in_the_lexical_reading(fe):
 def test_a_light_word_inside_a_longer_word_of_another_structure_keeps_its_tone(fe, text, word, want):
     got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
     assert got["pinyin"] == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("他们研究研究再说。", ["yan2", "jiu5", "yan2", "jiu5"]),  # ABAB of a disyllabic verb: B light twice
+    ("我们讨论讨论。", ["tao3", "lun5", "tao3", "lun5"]),
+    ("大家活动活动身体。", ["huo2", "dong5", "huo2", "dong5"]),
+])
+def test_a_reduplicated_disyllabic_verb_has_light_second_and_fourth_syllables(fe, text, want):
+    got = _surface(fe, text)
+    i = next(k for k in range(len(got) - 3) if got[k] == got[k + 2] and got[k + 1][:-1] == got[k + 3][:-1])
+    assert got[i:i + 4] == want
+
+
+def test_a_repeated_pronoun_keeps_its_tones(fe):
+    assert _surface(fe, "哪里哪里。") == ["na2", "li3", "na2", "li3"]
+
+
+def test_reduplicated_insect_names_are_light(fe):
+    assert _surface(fe, "蝈蝈在叫。")[:2] == ["guo1", "guo5"]
