@@ -300,7 +300,7 @@ def context_readings(words: list[Word]) -> None:
         if t[0] == "露" and w.pinyin[0] == "lu4" and (t.startswith(_LOU) or (
                 t == "露" and nxt is not None and ("露" + nxt.text).startswith(_LOU))):
             w.pinyin[0] = "lou4"
-        if t == "为" and w.pinyin[0] == "wei4" and prev is not None and nxt is not None and _copula_wei(prev, nxt):
+        if t == "为" and w.pinyin[0] == "wei4" and nxt is not None and _copula_wei(prev, nxt):
             w.pinyin[0] = "wei2"  # 'be, become': 约为三百, 均为, 被贬为; the preposition 'for' stays wei4 (为你)
         at = t.find("埋怨")
         if at >= 0:
@@ -314,10 +314,15 @@ _WEI2_BEFORE = frozenset("原 均 约 即 仍 皆 乃 亦 则 分别 依次 一�
 _WEI2_VERBS = frozenset("贬改定选评列分变转化译称视封拜任升降立设编划并合更作成认奉尊推誉聘命")
 
 
-def _copula_wei(prev: Word, nxt: Word) -> bool:
+def _copula_wei(prev: Word | None, nxt: Word) -> bool:
     """为 tagged as a preposition that is the verb 'be, become' (wei2): after an adverb of that copula (原为, 约为,
-    均为, 分别为) or after a verb of naming, choosing or changing that takes 为 as its complement (被贬为, 选为);
+    均为, 分别为), before the bare noun 人 (为人质朴, 为人父母; 为人民 is 为 + 人民) or after a verb of naming,
+    choosing or changing that takes 为 as its complement (被贬为, 选为);
     'for' stays wei4 (为你, 都为他高兴, 公司为三百名员工 ...: a noun before and a number after decide nothing)."""
+    if nxt.text == "人":  # 为人质朴, 为人父母: 'be (as) a person'
+        return True
+    if prev is None:
+        return False
     if prev.text in _WEI2_BEFORE:
         return True
     return (prev.pos or "x")[:1] == "v" and prev.text[-1] in _WEI2_VERBS

@@ -154,6 +154,9 @@ def test_bu_in_potential_complement_and_adverb_grouping(fe):
     ("我们要为人民服务。", "wei4"),  # the preposition 'for'
     ("大家都为他高兴。", "wei4"),
     ("他为三个孩子做饭。", "wei4"),
+    ("他为人质朴。", "wei2"),  # 为人 'be as a person'
+    ("为人父母不容易。", "wei2"),
+    ("他为人民服务。", "wei4"),
 ])
 def test_wei_as_copula_or_preposition(fe, text, want):
     words = fe.analyze(text)["words"]
