@@ -241,6 +241,7 @@ _POS_RULES = {
 _DEGREE = frozenset("很 太 真 挺 好 更 最 超 蛮 非常 特别 比较 十分 相当 有点 越来越 那么 这么 多么".split())
 _MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 那 这下".split())  # not 只: 只得 zhi3 de2
 _HANG_NOUNS = frozenset("字诗文码句书泪树柳草数")
+_SUBJECTS = frozenset("我 你 您 他 她 我们 你们 他们 她们 咱们 大家 自己".split())
 _MO_WORDS = frozenset("没收 没落 没顶 没齿 没世".split())
 # words whose 得 is the verb 'obtain' (full de2) where the phrase dictionary gives a light de5
 _DE_OBTAIN = ("夺得", "所得", "值得", "幸得", "争得", "分得", "赚得", "利得", "复得", "多得", "相得", "亚得里", "蒙得维")
@@ -274,8 +275,10 @@ def context_readings(words: list[Word]) -> None:
                 prev.pos[:1] == "r" or prev.text in _MODAL_BEFORE):
             if nxt.text in ("了", "到"):
                 w.pinyin[0] = "de2"  # 他得了第一名: the verb 'obtain'
-            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text[:2] == "好好" or nxt.text in ("多", "少"):
-                w.pinyin[0] = "dei3"
+            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text[:2] == "好好" or nxt.text in ("多", "少") or (
+                    nxt.text in _SUBJECTS and k + 2 < len(zh)
+                    and (zh[k + 2].pos[:1] in ("v", "d") or zh[k + 2].text in ("一起", "亲自"))):
+                w.pinyin[0] = "dei3"  # also with the subject of the verb between: 还得你来做, 就得大家一起努力
         elif t in _REDUP_VERB and nxt is not None and nxt.text in ("一", "了") and k + 2 < len(zh) \
                 and zh[k + 2].text[:1] == t:
             w.pinyin[0] = zh[k + 2].pinyin[0] = _REDUP_VERB[t]

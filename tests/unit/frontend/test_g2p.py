@@ -186,3 +186,14 @@ def test_cha_in_nouns_of_difference(fe, text, word, want):
 def test_corrected_phrase_readings(fe, text, word, want):
     words = fe.analyze(text)["words"]
     assert next(w for w in words if w["text"] == word)["lexical"] == want
+
+
+@pytest.mark.parametrize("text", ["这事还得您帮衬。", "最后还得大家一起努力。", "这还得他同意才行。"])
+def test_dei_must_with_the_subject_of_the_verb_between(fe, text):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == "得")["lexical"] == ["dei3"]
+
+
+def test_de_obtain_before_le_stays_de2(fe):
+    words = fe.analyze("他还得了第一名。")["words"]
+    assert next(w for w in words if w["text"] == "得")["lexical"] == ["de2"]
