@@ -257,6 +257,12 @@ def context_readings(words: list[Word]) -> None:
     数/量 in a reduplicated verb are shu3/liang2 (数一数); 得 'must' after a pronoun or an adverb and before a verb
     is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2; 露 is lou4 in
     露一手, 露馅, 露脸 ... (also when the segmenter splits them: 露 + 一手)."""
+    for k, w in enumerate(words):  # the particle 地 has a verb after it: before punctuation, after a nominal word or
+        # 等, it is the noun di4 'place' (三个主要地：, 西沙群岛等地，; 渐渐地， stays the particle)
+        if w.text == "地" and w.pinyin == ["de5"] and k > 0 and (k + 1 == len(words) or words[k + 1].kind == "punct") \
+                and (words[k - 1].pos or "x")[:1] in ("u", "m", "q", "b", "n", "r", "f", "s") \
+                and not (len(words[k - 1].text) > 1 and words[k - 1].text[-1] == words[k - 1].text[-2]):
+            w.pinyin[0], w.pos = "di4", "n"
     zh = [w for w in words if w.kind == "zh" and len(w.pinyin) == len(w.text)]
     for k, w in enumerate(zh):
         prev = zh[k - 1] if k else None

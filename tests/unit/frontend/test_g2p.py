@@ -197,3 +197,15 @@ def test_dei_must_with_the_subject_of_the_verb_between(fe, text):
 def test_de_obtain_before_le_stays_de2(fe):
     words = fe.analyze("他还得了第一名。")["words"]
     assert next(w for w in words if w["text"] == "得")["lexical"] == ["de2"]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("他来自广东等地。", "di4"),  # no verb follows: the noun 'place'
+    ("发现了三个主要地：北京和上海。", "di4"),
+    ("渐渐地，天黑了。", "de5"),  # the adverbial particle, also before a comma
+    ("突然地，他哭了。", "de5"),
+    ("他高兴地说：你好。", "de5"),
+])
+def test_di_before_punctuation_after_a_nominal_word_is_the_noun(fe, text, want):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == "地")["pinyin"] == [want]
