@@ -426,6 +426,7 @@ _PHRASE_FIXES = {
     "琢磨": ["zuo2", "mo2"],
     "解法": ["jie3", "fa3"],  # 'method of solution' (the dictionary has the xie4 of 浑身解数)
     "查查": ["cha2", "cha2"],  # the reduplicated verb 'check' (surface cha2 cha5), not zha1
+    "划船": ["hua2", "chuan2"],  # 'row a boat' (right in the dictionary; listed so that the model keeps it)
 }
 
 

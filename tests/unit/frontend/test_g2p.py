@@ -209,3 +209,8 @@ def test_de_obtain_before_le_stays_de2(fe):
 def test_di_before_punctuation_after_a_nominal_word_is_the_noun(fe, text, want):
     words = fe.analyze(text)["words"]
     assert next(w for w in words if w["text"] == "地")["pinyin"] == [want]
+
+
+def test_row_a_boat_keeps_its_dictionary_reading(fe):
+    words = fe.analyze("主要来自划船，用来搬运。")["words"]
+    assert next(w for w in words if w["text"] == "划船")["lexical"] == ["hua2", "chuan2"]
