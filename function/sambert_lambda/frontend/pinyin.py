@@ -239,8 +239,9 @@ _POS_RULES = {
 
 
 _DEGREE = frozenset("很 太 真 挺 好 更 最 超 蛮 非常 特别 比较 十分 相当 有点 越来越 那么 这么 多么".split())
-_MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 只 那 这下".split())
+_MODAL_BEFORE = frozenset("就 还 也 都 总 可 又 却 必须 一定 肯定 总是 恐怕 非 那 这下".split())  # not 只: 只得 zhi3 de2
 _HANG_NOUNS = frozenset("字诗文码句书泪树柳草数")
+_SUBJECTS = frozenset("我 你 您 他 她 我们 你们 他们 她们 咱们 大家 自己".split())
 _MO_WORDS = frozenset("没收 没落 没顶 没齿 没世".split())
 # words whose 得 is the verb 'obtain' (full de2) where the phrase dictionary gives a light de5
 _DE_OBTAIN = ("夺得", "所得", "值得", "幸得", "争得", "分得", "赚得", "利得", "复得", "多得", "相得", "亚得里", "蒙得维")
@@ -256,6 +257,12 @@ def context_readings(words: list[Word]) -> None:
     数/量 in a reduplicated verb are shu3/liang2 (数一数); 得 'must' after a pronoun or an adverb and before a verb
     is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2; 露 is lou4 in
     露一手, 露馅, 露脸 ... (also when the segmenter splits them: 露 + 一手)."""
+    for k, w in enumerate(words):  # the particle 地 has a verb after it: before punctuation, after a nominal word or
+        # 等, it is the noun di4 'place' (三个主要地：, 西沙群岛等地，; 渐渐地， stays the particle)
+        if w.text == "地" and w.pinyin == ["de5"] and k > 0 and (k + 1 == len(words) or words[k + 1].kind == "punct") \
+                and (words[k - 1].pos or "x")[:1] in ("u", "m", "q", "b", "n", "r", "f", "s") \
+                and not (len(words[k - 1].text) > 1 and words[k - 1].text[-1] == words[k - 1].text[-2]):
+            w.pinyin[0], w.pos = "di4", "n"
     zh = [w for w in words if w.kind == "zh" and len(w.pinyin) == len(w.text)]
     for k, w in enumerate(zh):
         prev = zh[k - 1] if k else None
@@ -274,8 +281,10 @@ def context_readings(words: list[Word]) -> None:
                 prev.pos[:1] == "r" or prev.text in _MODAL_BEFORE):
             if nxt.text in ("了", "到"):
                 w.pinyin[0] = "de2"  # 他得了第一名: the verb 'obtain'
-            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text[:2] == "好好" or nxt.text in ("多", "少"):
-                w.pinyin[0] = "dei3"
+            elif nxt.pos[:1] in ("v", "d", "p", "z") or nxt.text[:2] == "好好" or nxt.text in ("多", "少") or (
+                    nxt.text in _SUBJECTS and k + 2 < len(zh)
+                    and (zh[k + 2].pos[:1] in ("v", "d") or zh[k + 2].text in ("一起", "亲自"))):
+                w.pinyin[0] = "dei3"  # also with the subject of the verb between: 还得你来做, 就得大家一起努力
         elif t in _REDUP_VERB and nxt is not None and nxt.text in ("一", "了") and k + 2 < len(zh) \
                 and zh[k + 2].text[:1] == t:
             w.pinyin[0] = zh[k + 2].pinyin[0] = _REDUP_VERB[t]
@@ -300,9 +309,32 @@ def context_readings(words: list[Word]) -> None:
         if t[0] == "露" and w.pinyin[0] == "lu4" and (t.startswith(_LOU) or (
                 t == "露" and nxt is not None and ("露" + nxt.text).startswith(_LOU))):
             w.pinyin[0] = "lou4"
+        if t == "为" and w.pinyin[0] == "wei4" and nxt is not None and _copula_wei(prev, nxt):
+            w.pinyin[0] = "wei2"  # 'be, become': 约为三百, 均为, 被贬为; the preposition 'for' stays wei4 (为你)
+        at = t.find("埋怨")
+        if at >= 0:
+            w.pinyin[at] = "man2"  # 埋怨 'complain' is man2 (the phrase dictionary has mai2, the 'bury' reading)
         for i, c in enumerate(t):
             if c == "谁" and w.pinyin[i] == "shui2":
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
+
+
+_WEI2_BEFORE = frozenset("原 均 约 即 仍 皆 乃 亦 则 分别 依次 一律 大多 多数".split())
+_WEI2_VERBS = frozenset("贬改定选评列分变转化译称视封拜任升降立设编划并合更作成认奉尊推誉聘命")
+
+
+def _copula_wei(prev: Word | None, nxt: Word) -> bool:
+    """为 tagged as a preposition that is the verb 'be, become' (wei2): after an adverb of that copula (原为, 约为,
+    均为, 分别为), before the bare noun 人 (为人质朴, 为人父母; 为人民 is 为 + 人民) or after a verb of naming,
+    choosing or changing that takes 为 as its complement (被贬为, 选为);
+    'for' stays wei4 (为你, 都为他高兴, 公司为三百名员工 ...: a noun before and a number after decide nothing)."""
+    if nxt.text == "人":  # 为人质朴, 为人父母: 'be (as) a person'
+        return True
+    if prev is None:
+        return False
+    if prev.text in _WEI2_BEFORE:
+        return True
+    return (prev.pos or "x")[:1] == "v" and prev.text[-1] in _WEI2_VERBS
 
 
 def _full(reading: str, ch: str) -> str:
@@ -361,22 +393,41 @@ class G2P:
             w.pinyin = _normalize_list(phrase_reading(text), text)
             return []
         covered = [False] * len(text)
+        fixed = [False] * len(text)  # a corrected phrase reading: the model does not override it
         reading = [""] * len(text)
         if self.strategy != "g2pm":
             for a, b in phrase_spans(text):
-                reading[a:b] = phrase_reading(text[a:b])
+                fix = _PHRASE_FIXES.get(text[a:b])
+                reading[a:b] = fix or phrase_reading(text[a:b])
                 covered[a:b] = [True] * (b - a)
+                fixed[a:b] = [fix is not None] * (b - a)
         out = []
         for i, ch in enumerate(text):
             if not covered[i]:
                 cands = char_readings(ch) if is_han(ch) else []
                 reading[i] = cands[0] if cands else "?"
-            if self.strategy != "phrase":
+            if self.strategy != "phrase" and not fixed[i]:
                 model_cands = _model_candidates(ch)
                 if len(model_cands) > 1:
                     out.append((w, i, offset + i, model_cands, covered[i]))
         w.pinyin = _normalize_list(reading, text)
         return out
+
+
+# phrase-dictionary entries whose reading standard dictionaries give otherwise: 差 'difference' is cha1 in the nouns
+# 落差, 温差, 时差 ... (the dictionary has the cha4 of 'poor'; 相差, 差点, 差不多 keep cha4); 朴 'plain' is pu3 (质朴,
+# 简朴: the dictionary has the surname piao2); 琢磨 'ponder' is zuo2 (the sense its light mo5 belongs to); 解法, 查查
+_PHRASE_FIXES = {
+    **{w: [r, "cha1"] for w, r in (("高差", "gao1"), ("落差", "luo4"), ("反差", "fan3"), ("温差", "wen1"),
+                                   ("时差", "shi2"), ("视差", "shi4"), ("色差", "se4"), ("逆差", "ni4"), ("级差", "ji2"))},
+    **{w: [r, "pu3"] for w, r in (("质朴", "zhi4"), ("纯朴", "chun2"), ("简朴", "jian3"), ("古朴", "gu3"), ("素朴", "su4"),
+                                  ("诚朴", "cheng2"), ("浑朴", "hun2"), ("拙朴", "zhuo1"), ("敦朴", "dun1"),
+                                  ("醇朴", "chun2"), ("勤朴", "qin2"))},
+    "琢磨": ["zuo2", "mo2"],
+    "解法": ["jie3", "fa3"],  # 'method of solution' (the dictionary has the xie4 of 浑身解数)
+    "查查": ["cha2", "cha2"],  # the reduplicated verb 'check' (surface cha2 cha5), not zha1
+    "划船": ["hua2", "chuan2"],  # 'row a boat' (right in the dictionary; listed so that the model keeps it)
+}
 
 
 def _model_candidates(ch: str) -> list[str]:

@@ -4,7 +4,9 @@
   suffixes, locatives and measure words (k, f, q) join the previous group; a monosyllabic adverb, preposition,
   conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差); negation leans on its
   verb up to 3 syllables (不知道); two monosyllables join unless the second is such a function word; a monosyllabic
-  subject pronoun stands alone (我 #1 想买); an object pronoun joins its verb; a monosyllabic noun joins a group
+  subject pronoun stands alone (我 #1 想买); an object pronoun joins its verb (not a possessive before 的 nor the
+  subject of a clause object: 连接 #1 你的, 请问 #1 你是); the imperative 别 is an adverb (别 #1 客气, 别 #1 着急);
+  a monosyllabic noun joins a group
   ending in 的/地/得. A number with its measure word or unit is one group. Words longer than 4 syllables are split into
   the common sub-words that tile them best (马克思 #1 主义). English words stand alone.
 - #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
@@ -36,6 +38,7 @@ _TIME_UNITS = frozenset("天年月周日")
 _ADVERB_TAGGED = {"正在": "d", "一起": "d"}  # adverbs the segmenter tags as time words or numerals
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
+_PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
@@ -80,7 +83,11 @@ def syllable_count(w: Word) -> int:
 def _split_long(w: Word) -> list[Word]:
     """A Chinese word of more than 4 syllables -> chunks of 2-4 characters: the common sub-words that tile it best
     (马克思 + 主义, not 马克 + 思主义), the rest in pairs."""
-    if w.kind != "zh" or len(w.pinyin) != len(w.text) or len(w.text) < _MAX_PW:
+    if w.kind != "zh" or len(w.pinyin) != len(w.text):
+        return [w]
+    if len(w.text) == 3 and w.text[0] == "别":
+        return _split_imperative(w)
+    if len(w.text) < _MAX_PW:
         return [w]
     if len(w.text) == _MAX_PW:
         return _split_compound(w)
@@ -114,6 +121,18 @@ def _piece(w: Word, a: int, b: int) -> Word:
 
         pos = word_tag(w.text[a:b], pos)
     return Word(w.text[a:b], pos, w.kind, w.pinyin[a:b], None if w.lexical is None else w.lexical[a:b], w.unit)
+
+
+def _split_imperative(w: Word) -> list[Word]:
+    """A 3-character entry made of the imperative 别 and a common word (别着急, 别生气, 别老是) is that adverb and
+    the word, as 别 + 客气 is: 别 #1 着急."""
+    from sambert_lambda.frontend.pinyin import word_freq, word_tag
+
+    if word_freq(w.text[1:]) < 100:
+        return [w]
+    head, rest = _piece(w, 0, 1), _piece(w, 1, 3)
+    head.pos, rest.pos = "d", word_tag(rest.text, w.pos)
+    return [head, rest]
 
 
 def _split_compound(w: Word) -> list[Word]:
@@ -209,16 +228,16 @@ def group(words: list[Word]) -> list[ProsodicWord]:
     """One sentence's words -> prosodic words with break levels. Punctuation words ride on the group before them."""
     pws: list[ProsodicWord] = []
     chunk_start = 0  # index in pws where the current intonational phrase starts
-    for w0 in merge_numbers(words):
-        for w in (_split_digits(w0) if w0.unit else _split_long(w0)):
-            _place(w, pws, chunk_start)
-            if is_pause(w) and pws:
-                chunk_start = len(pws)
+    flat = [w for w0 in merge_numbers(words) for w in (_split_digits(w0) if w0.unit else _split_long(w0))]
+    for k, w in enumerate(flat):
+        _place(w, pws, chunk_start, flat[k + 1] if k + 1 < len(flat) else None)
+        if is_pause(w) and pws:
+            chunk_start = len(pws)
     _assign_breaks(pws)
     return pws
 
 
-def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
+def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None = None) -> None:
     cur = pws[-1] if len(pws) > chunk_start else None
     s = syllable_count(w)
     if s == 0:
@@ -231,7 +250,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
     if w.kind == "en" or (cur is not None and any(x.kind == "en" for x in cur.words)):
         pws.append(ProsodicWord([w]))
         return
-    pos = w.pos or "x"
+    pos = "d" if w.text == "别" else (w.pos or "x")  # the imperative adverb, whatever the tagger says (别 #1 客气)
     if cur is not None:
         n = cur.n_syl
         if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)):
@@ -249,7 +268,8 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
             return
-        if s == 1 and pos.startswith("r") and (cur.words[-1].pos or "x").startswith("v") and n + s <= _MAX_PW:
+        if s == 1 and pos.startswith("r") and (cur.words[-1].pos or "x").startswith("v") and n + s <= _MAX_PW \
+                and not _clause_subject(cur.words[-1], nxt):
             cur.words.append(w)  # object pronoun after its verb
             return
         last = cur.words[-1]
@@ -263,6 +283,17 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int) -> None:
             cur.words.append(w)  # demonstrative + measure word + a one-syllable noun: 这瓶水, 那本书
             return
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
+
+
+def _clause_subject(verb: Word, nxt: Word | None) -> bool:
+    """A pronoun after a verb that is not the verb's object and so does not join it: a possessive before 的 (连接 #1
+    你的 #1 耳机, 找不到 #1 我的) or the subject of a clause object, a verb or adverb following (请问 #1 你是, 这是 #1
+    我 #1 应该); after a pivot verb (请, 让, 叫 ...) the pronoun is the object (想请你 #1 吃饭)."""
+    if nxt is None:
+        return False
+    if nxt.text == "的":
+        return True
+    return (nxt.pos or "x")[:1] in ("v", "d") and verb.text[-1] not in _PIVOT
 
 
 def _pos(w: Word) -> str:

@@ -61,8 +61,16 @@ _NEUTRAL_SECOND = frozenset(
     "应酬 冤家 月饼 在乎 扎实 眨巴 栅栏 丈人 帐篷 招牌 芝麻 转悠 壮实 状元 祖宗 作坊 "
     "先生 喜欢 谢谢 星星 休息 意思 眼睛 衣服 月亮 早上 怎么 这么 那么 丈夫 枕头 指头 主意 琢磨 嘴巴 "
     "合计 比划 摆设 宽敞 硬朗 体面 外甥 运气 馄饨 哈欠 喷嚏 黄瓜 哼唧 窝头 玫瑰 枇杷 蚂蚱 特务 算盘 热乎 弟兄 "
-    "告示 糊弄".split()
+    "告示 糊弄 "
+    # more words with a light second syllable in standard dictionaries (one sense only, so no context is needed)
+    "扒拉 拨拉 摆布 摆弄 拨弄 帮衬 帮手 包涵 棒槌 薄荷 本钱 工钱 价钱 鼻涕 差事 道士 颤悠 晃悠 晃荡 "
+    "搭理 倒腾 闹腾 叨唠 絮叨 掂量 服侍 伺候 归置 支使 指望 埋怨 忌讳 讲究 搅和 掺和 "
+    "福分 生分 勾当 行当 顺当 快当 大爷 姑爷 妹夫 舅妈 孙女 侄女 "
+    "寒碜 牙碜 花哨 宽绰 冷清 亮堂 轻巧 实诚 严实 皮实 神气 干巴 结巴 磨蹭 扭捏 消停 歇息 忙乎 "
+    "后生 家什 门路 排场 盘缠 油水 时辰 早晨 砚台 芥末 棉花 葫芦 菩萨 喜鹊 鸳鸯 眯缝 疟疾 "
+    "甜头 苦头 看头 盼头 奔头 蝈蝈 蛐蛐 猩猩 狒狒 饽饽".split()
 )
+_NEUTRAL_WORD = frozenset("巴结 奉承 行家".split())  # light only as a whole word (not 淋巴结, 阿谀奉承, 银行家)
 _ZI_NOT_NEUTRAL = frozenset(
     "孔子 孟子 老子 庄子 墨子 荀子 韩非子 男子 女子 原子 电子 分子 质子 中子 离子 因子 粒子 量子 光子 "
     "君子 才子 弟子 孝子 游子 赤子 天子 太子 王子 公子 世子 瓜子 莲子 棋子 诸子 学子 舟子 仔子 卵子 精子 "
@@ -115,6 +123,12 @@ def neutral_tones(words: list[Word]) -> None:
         if (len(t) == 1 and before is not None and before.text == t and w.pos[:1] == "v" and before.pos[:1] == "v"
                 and len(w.pinyin) == 1):
             w.pinyin[0] = _set_tone(w.pinyin[0], 5)  # a verb reduplicated across two words: 揉 + 揉, 说 + 说
+        if (len(t) == 2 and t[0] != t[1] and before is not None and before.text == t and w.pos[:1] == "v"
+                and before.pos[:1] == "v" and len(w.pinyin) == 2 and len(before.pinyin) == 2):
+            before.pinyin[1] = _set_tone(before.pinyin[1], 5)  # ABAB of a disyllabic verb: 研究 + 研究 has
+            w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # light second and fourth syllables (yan2 jiu5 yan2 jiu5)
+        elif (len(t) == 4 and t[:2] == t[2:] and t[0] != t[1] and w.pos[:1] == "v" and len(w.pinyin) == 4):
+            w.pinyin[1], w.pinyin[3] = _set_tone(w.pinyin[1], 5), _set_tone(w.pinyin[3], 5)  # 讨论讨论 as one word
         if len(w.pinyin) == len(t) and _directional(t, before):
             w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # 走出去, 走进 + 去, 跑过来: the directional 来/去 is light
         if t == "地" and before is not None and _reduplicated(before.text):
@@ -126,8 +140,8 @@ def neutral_tones(words: list[Word]) -> None:
         elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
             w.pinyin[-1] = "men5"
         if len(t) >= 2 and len(w.pinyin) == len(t):
-            if t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND:
-                key = t if t in _NEUTRAL_SECOND else t[-2:]
+            if t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD:
+                key = t if t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD else t[-2:]
                 for k in range(1, len(key)):
                     w.pinyin[len(t) - len(key) + k] = _set_tone(w.pinyin[len(t) - len(key) + k], 5)
             elif t.endswith("子") and t not in _ZI_NOT_NEUTRAL and w.pos[:1] == "n" and w.pinyin[-1] == "zi3":

@@ -145,3 +145,72 @@ def test_bu_in_potential_complement_and_adverb_grouping(fe):
     words = fe.analyze("我不知道。")["words"]
     assert [(w["text"], w["break"]) for w in words if w["pinyin"]] == [("我", 1), ("不", 0), ("知道", 4)]
     assert words[-2]["pinyin"] == ["zhi1", "dao5"]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("光速约为三乘十的八次方米每秒。", "wei2"),  # the copula 'be' after 约, 原, 均, 分别 ...
+    ("这里原为一片荒地。", "wei2"),
+    ("他被贬为淮阴侯。", "wei2"),  # after a verb of naming or changing
+    ("我们要为人民服务。", "wei4"),  # the preposition 'for'
+    ("大家都为他高兴。", "wei4"),
+    ("他为三个孩子做饭。", "wei4"),
+    ("他为人质朴。", "wei2"),  # 为人 'be as a person'
+    ("为人父母不容易。", "wei2"),
+    ("他为人民服务。", "wei4"),
+])
+def test_wei_as_copula_or_preposition(fe, text, want):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == "为")["pinyin"] == [want]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("今天的温差很大。", "温差", ["wen1", "cha1"]),  # 差 'difference' in a noun
+    ("这里的落差有两百米。", "落差", ["luo4", "cha1"]),
+    ("贸易逆差扩大了。", "逆差", ["ni4", "cha1"]),
+    ("两者相差很多。", "相差", ["xiang1", "cha4"]),  # the verb 'differ by' keeps cha4
+])
+def test_cha_in_nouns_of_difference(fe, text, word, want):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == word)["lexical"] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他为人质朴。", "质朴", ["zhi4", "pu3"]),  # 朴 'plain', not the surname piao2
+    ("这座建筑很古朴。", "古朴", ["gu3", "pu3"]),
+    ("你好好琢磨一下。", "琢磨", ["zuo2", "mo2"]),  # 'ponder' (surface zuo2 mo5)
+    ("他只得申请破产。", "只得", ["zhi3", "de2"]),  # 'have no choice but', not the modal dei3
+    ("这道题有两种解法。", "解法", ["jie3", "fa3"]),
+    ("你帮我查查这个词。", "查查", ["cha2", "cha2"]),
+    ("他的文风很素朴。", "素朴", ["su4", "pu3"]),
+])
+def test_corrected_phrase_readings(fe, text, word, want):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == word)["lexical"] == want
+
+
+@pytest.mark.parametrize("text", ["这事还得您帮衬。", "最后还得大家一起努力。", "这还得他同意才行。"])
+def test_dei_must_with_the_subject_of_the_verb_between(fe, text):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == "得")["lexical"] == ["dei3"]
+
+
+def test_de_obtain_before_le_stays_de2(fe):
+    words = fe.analyze("他还得了第一名。")["words"]
+    assert next(w for w in words if w["text"] == "得")["lexical"] == ["de2"]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("他来自广东等地。", "di4"),  # no verb follows: the noun 'place'
+    ("发现了三个主要地：北京和上海。", "di4"),
+    ("渐渐地，天黑了。", "de5"),  # the adverbial particle, also before a comma
+    ("突然地，他哭了。", "de5"),
+    ("他高兴地说：你好。", "de5"),
+])
+def test_di_before_punctuation_after_a_nominal_word_is_the_noun(fe, text, want):
+    words = fe.analyze(text)["words"]
+    assert next(w for w in words if w["text"] == "地")["pinyin"] == [want]
+
+
+def test_row_a_boat_keeps_its_dictionary_reading(fe):
+    words = fe.analyze("主要来自划船，用来搬运。")["words"]
+    assert next(w for w in words if w["text"] == "划船")["lexical"] == ["hua2", "chuan2"]

@@ -175,3 +175,40 @@ def test_a_long_word_splits_into_the_common_words_that_tile_it(fe, text, pieces)
     words = [w for w in fe.analyze(text)["words"] if w["pinyin"]]
     assert [w["text"] for w in words] == pieces
     assert [w["break"] for w in words][:-1] == [1] * (len(pieces) - 1)
+
+
+@pytest.mark.parametrize(("text", "verb"), [
+    ("请打开蓝牙，连接你的耳机。", "连接"),  # a possessive pronoun belongs to the noun after it
+    ("我找不到我的手机了。", "不到"),
+    ("你好，请问你是哪里人？", "请问"),  # the subject of a clause object
+    ("这是我应该做的。", "是"),
+])
+def test_a_pronoun_that_is_not_the_verbs_object_does_not_join_it(fe, text, verb):
+    assert breaks(fe, text)[verb] == 1
+
+
+@pytest.mark.parametrize(("text", "pronoun"), [
+    ("我想请你吃饭。", "你"),  # after a pivot verb the pronoun is its object
+    ("别再拥抱我。", "我"),
+    ("他告诉我明天放假。", "我"),
+])
+def test_an_object_pronoun_joins_its_verb(fe, text, pronoun):
+    words = [w for w in fe.analyze(text)["words"] if w["pinyin"]]
+    k = next(i for i, w in enumerate(words) if w["text"] == pronoun)
+    assert words[k - 1]["break"] == 0
+
+
+@pytest.mark.parametrize(("text", "rest"), [
+    ("别着急，慢慢说。", "着急"),  # jieba's entries 别着急, 别生气: the imperative adverb and its verb
+    ("我不是故意的，你别生气。", "生气"),
+    ("别客气，这是我应该做的。", "客气"),  # 别 tagged as a pronoun is still the adverb
+])
+def test_the_imperative_bie_is_a_prosodic_word_before_a_disyllabic_verb(fe, text, rest):
+    words = [w for w in fe.analyze(text)["words"] if w["pinyin"]]
+    k = next(i for i, w in enumerate(words) if w["text"] == rest)
+    assert words[k - 1]["text"] == "别" and words[k - 1]["break"] == 1
+    assert words[k - 1]["pinyin"] == ["bie2"]
+
+
+def test_the_imperative_bie_still_leans_on_a_monosyllable(fe):
+    assert breaks(fe, "别再拥抱我。")["别"] == 0

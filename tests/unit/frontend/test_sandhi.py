@@ -198,3 +198,55 @@ def test_a_reduplicated_adverb_keeps_its_full_tones(fe, text, pair):
 def test_more_light_syllables_of_the_standard_dictionary(fe, text, word, want):
     got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
     assert got["pinyin"] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他总想巴结领导。", "巴结", ["ba1", "jie5"]),
+    ("我喝了一杯薄荷茶。", "薄荷", ["bo4", "he5"]),
+    ("这个价钱太贵了。", "价钱", ["jia4", "qian5"]),
+    ("他伺候老人很多年。", "伺候", ["ci4", "hou5"]),
+    ("他说话很讲究。", "讲究", ["jiang3", "jiu5"]),
+    ("大爷您好。", "大爷", ["da4", "ye5"]),
+    ("她是我的孙女。", "孙女", ["sun1", "nv5"]),
+    ("早晨的空气很好。", "早晨", ["zao3", "chen5"]),
+    ("他吃到了甜头。", "甜头", ["tian2", "tou5"]),
+    ("葫芦里卖的什么药。", "葫芦", ["hu2", "lu5"]),
+    ("这个时辰他该到了。", "时辰", ["shi2", "chen5"]),
+    ("你别埋怨他了。", "埋怨", ["man2", "yuan5"]),  # also the syllable: man2, not the 'bury' reading mai2
+])
+def test_lexically_light_words_of_one_sense(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+def test_complain_is_man2_also_in_the_lexical_reading(fe):
+    got = next(w for w in fe.analyze("你别埋怨他了。")["words"] if w["text"] == "埋怨")
+    assert got["lexical"] == ["man2", "yuan4"]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他是一位银行家。", "银行家", ["yin2", "hang2", "jia1"]),
+    ("淋巴结肿大了。", "淋巴结", ["lin2", "ba1", "jie2"]),
+])
+def test_a_light_word_inside_a_longer_word_of_another_structure_keeps_its_tone(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("他们研究研究再说。", ["yan2", "jiu5", "yan2", "jiu5"]),  # ABAB of a disyllabic verb: B light twice
+    ("我们讨论讨论。", ["tao3", "lun5", "tao3", "lun5"]),
+    ("大家活动活动身体。", ["huo2", "dong5", "huo2", "dong5"]),
+])
+def test_a_reduplicated_disyllabic_verb_has_light_second_and_fourth_syllables(fe, text, want):
+    got = _surface(fe, text)
+    i = next(k for k in range(len(got) - 3) if got[k] == got[k + 2] and got[k + 1][:-1] == got[k + 3][:-1])
+    assert got[i:i + 4] == want
+
+
+def test_a_repeated_pronoun_keeps_its_tones(fe):
+    assert _surface(fe, "哪里哪里。") == ["na2", "li3", "na2", "li3"]
+
+
+def test_reduplicated_insect_names_are_light(fe):
+    assert _surface(fe, "蝈蝈在叫。")[:2] == ["guo1", "guo5"]
