@@ -136,13 +136,19 @@ def check_field(name: str, value: Any, spec: Spec | None = None) -> Any:
             raise _fail(name, "must be an integer")
         value = int(value)
     else:
-        value = float(value)
-        if not math.isfinite(value):
-            raise _fail(name, "must be a finite number")
+        try:
+            value = float(value)
+        except OverflowError:  # a JSON integer beyond float's range: out of range, not a crash
+            value = math.inf if value > 0 else -math.inf
+        else:
+            if not math.isfinite(value):
+                raise _fail(name, "must be a finite number")
     if spec.choices is not None and value not in spec.choices:
         raise _fail(name, f"must be one of {', '.join(map(str, spec.choices))}")
     if spec.lo is not None and spec.hi is not None and not spec.lo <= value <= spec.hi:
         raise _fail(name, f"must be between {spec.lo:g} and {spec.hi:g}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _fail(name, "must be a finite number")
     return value
 
 

@@ -153,3 +153,14 @@ def test_aac_is_refused_saying_why(client, fmt):
     r = client.post("/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": "alloy", "response_format": fmt})
     assert r.status_code == 422 and code_of(r) == "invalid_response_format", r.text
     assert "opus" in r.json()["error"]["message"] and "MB" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
+@pytest.mark.parametrize("field", ["speed", "pitch", "volume"])
+def test_integers_too_large_for_a_float_are_out_of_range(client, route, key, field):
+    """JSON allows integers of any size; one past float's range was a 500 (OverflowError)."""
+    for value in ("1" + "0" * 400, "-1" + "0" * 400):
+        body = f'{{"{key}": "你好", "{field}": {value}}}'
+        r = client.post(route, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and code_of(r) == f"invalid_{field}", r.text
+        assert "between" in r.json()["error"]["message"]
