@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sambert_lambda.api.schemas import ErrorResponse
-from sambert_lambda.errors import TTSError
+from sambert_lambda.errors import TTSError, encodable
 from sambert_lambda.observability import logger
 
 _DESCRIPTIONS = {
@@ -35,7 +35,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def error_json(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    body = {"error": {"code": code, "message": encodable(message)}}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",

@@ -164,3 +164,12 @@ def test_integers_too_large_for_a_float_are_out_of_range(client, route, key, fie
         r = client.post(route, content=body, headers={"content-type": "application/json"})
         assert r.status_code == 422 and code_of(r) == f"invalid_{field}", r.text
         assert "between" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
+def test_a_lone_surrogate_in_an_unknown_field_name_is_a_clean_422(client, route, key):
+    """The unknown_field message names the key; a lone surrogate in it could not be encoded: a 500."""
+    body = f'{{"{key}": "你好", "\\ud800x": 1}}'
+    r = client.post(route, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and code_of(r) == "unknown_field", r.text
+    assert "\\ud800x" in r.json()["error"]["message"]
