@@ -43,6 +43,11 @@ _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "me
                413: "too_large", 415: "invalid_content_type"}
 
 
+# FastAPI's answer when the JSON parser fails with something other than a syntax error (RecursionError on deep
+# nesting, ValueError on an integer over Python's 4300-digit limit).
+_BODY_PARSE_FAILED = "There was an error parsing the body"
+
+
 def validation_error(errors: list[dict[str, Any]]) -> tuple[int, str, str]:
     """Map pydantic's first error to (status, code, message), without echoing the input."""
     if not errors:
@@ -81,4 +86,7 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         detail = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 400 and detail == _BODY_PARSE_FAILED:  # json.loads raised past JSONDecodeError
+            code, detail = "malformed_json", ("the body cannot be read as JSON (nested too deeply, or an integer "
+                                              "of more than 4300 digits)")
         return error_json(exc.status_code, code, detail, headers=getattr(exc, "headers", None))

@@ -173,3 +173,11 @@ def test_a_lone_surrogate_in_an_unknown_field_name_is_a_clean_422(client, route,
     r = client.post(route, content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422 and code_of(r) == "unknown_field", r.text
     assert "\\ud800x" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input"), ("/v1/jobs", "text")])
+@pytest.mark.parametrize("extra", ['"x": ' + "[" * 100_000 + "]" * 100_000, '"speed": 1' + "0" * 5000])
+def test_json_the_parser_cannot_read_is_malformed_json(client, route, key, extra):
+    """Deep nesting and integers over 4300 digits fail inside json.loads: FastAPI's code was http_400."""
+    r = client.post(route, content=f'{{"{key}": "你好", {extra}}}', headers={"content-type": "application/json"})
+    assert r.status_code == 400 and code_of(r) == "malformed_json", r.text
