@@ -40,6 +40,32 @@ def test_strict_types_on_both_routes(client, route, key, extra, code):
     assert r.status_code == 422 and code_of(r) == code, r.text
 
 
+@pytest.mark.parametrize("extra,code", [({"speed": True}, "invalid_speed"), ({"ssml": "yes"}, "invalid_ssml"),
+                                        ({"speed": "1"}, "invalid_speed"), ({"format": 3}, "invalid_format"),
+                                        ({"speech_marks": "word"}, "invalid_speech_marks"),
+                                        ({"text": "你" * 200_001}, "invalid_text")])
+def test_strict_types_on_jobs(client, extra, code):
+    """/v1/jobs reads its fields with the same checks and messages as /v1/tts."""
+    r = client.post("/v1/jobs", json={"text": TEXT, **extra})
+    assert r.status_code == 422 and code_of(r) == code, r.text
+    assert r.json()["error"]["message"].startswith(f"'{code.removeprefix('invalid_')}': must ")
+
+
+def test_jobs_take_any_case_format_and_detect_ssml(client, service):
+    r = client.post("/v1/jobs", json={"text": TEXT, "format": "FLAC"})
+    assert r.status_code == 202, r.text
+    r = client.post("/v1/jobs", json={"text": SSML})
+    assert r.status_code == 202, r.text
+    assert any(k.endswith(f"jobs/{r.json()['id']}.ssml") for k in service.storage.list("")), "SSML not detected"
+    r = client.post("/v1/jobs", json={"text": '你好<break time="1s"/>世界'})
+    assert r.status_code == 400 and code_of(r) == "ssml_without_speak", r.text
+    r = client.post("/v1/jobs", json={"text": SSML, "ssml": False})
+    assert r.status_code == 400 and code_of(r) == "ssml_conflict", r.text
+    r = client.post("/v1/jobs", content='{"text": "\\ud800你好"}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 400 and code_of(r) == "invalid_text", r.text
+
+
 @pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
 def test_ssml_detected_on_every_route(client, service, route, key):
     assert client.post(route, json={key: SSML}).status_code == 200
@@ -166,7 +192,7 @@ def test_integers_too_large_for_a_float_are_out_of_range(client, route, key, fie
         assert "between" in r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input"), ("/v1/jobs", "text")])
 def test_a_lone_surrogate_in_an_unknown_field_name_is_a_clean_422(client, route, key):
     """The unknown_field message names the key; a lone surrogate in it could not be encoded: a 500."""
     body = f'{{"{key}": "你好", "\\ud800x": 1}}'
