@@ -105,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
             fields["lexicon"] = pathlib.Path(args.lexicon).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise InvalidInput(f"cannot read the lexicon {args.lexicon}: {e}", code="invalid_lexicon") from None
+        from sambert_lambda.frontend.lexicon import Lexicon
+
+        Lexicon.parse(fields["lexicon"], where=pathlib.Path(args.lexicon).name)  # malformed: before the model loads
     if args.marks:
         fields["speech_marks"] = [t.strip() for t in args.mark_types.split(",") if t.strip()]
     if args.captions:

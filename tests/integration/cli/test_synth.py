@@ -73,3 +73,17 @@ def test_unwritable_paths_and_bad_ports_are_error_lines_not_tracebacks(tmp_path)
     assert str(blocker) in proc.stderr
     proc = cli("serve", "--port", "99999")
     assert proc.returncode == 2 and "--port" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("content,code", [(None, "invalid_lexicon"), ("银行 yin2\n", "invalid_lexicon"),
+                                          (b"\xff\xfe", "invalid_lexicon")])
+def test_analyze_and_synth_report_a_bad_lexicon_file_alike(tmp_path, content, code):
+    """--lexicon names the user's file: the same code and line shape as synth, not config_invalid for a setting."""
+    path = tmp_path / "lex.txt"
+    if content is not None:
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    proc = subprocess.run([sys.executable, "-m", "sambert_lambda", "analyze", "--lexicon", str(path)], input="银行\n",
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith(f"sambert-lambda analyze: error [{code}]: ") and "Traceback" not in proc.stderr
+    assert_error(synth("银行", "-o", str(tmp_path / "x.wav"), "--lexicon", str(path), *NO_MODEL), code)
