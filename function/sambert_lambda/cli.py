@@ -48,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
     p.add_argument("--lexicon", default=None, metavar="FILE", help="custom pronunciations (lexicon text format)")
     p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
-    p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
+    p.add_argument("--mark-types", default=None,
                    help="comma-separated mark types for --marks (default: all)")
     p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: .srt or .vtt by extension")
 
@@ -108,20 +108,35 @@ def run(args: argparse.Namespace) -> int:
         from sambert_lambda.frontend.lexicon import Lexicon
 
         Lexicon.parse(fields["lexicon"], where=pathlib.Path(args.lexicon).name)  # malformed: before the model loads
+    if args.mark_types is not None and not args.marks:
+        raise InvalidInput("--mark-types needs --marks FILE", code="invalid_input")
+    if args.symbols:  # the tokens carry emotion and tones, and there is no text to mark or caption
+        ignored = [flag for flag, value in (("--emotion", args.emotion), ("--ssml", args.ssml),
+                                            ("--lexicon", args.lexicon), ("--marks", args.marks),
+                                            ("--captions", args.captions)) if value]  # fmt: skip
+        if ignored:
+            raise InvalidInput(f"{', '.join(ignored)} cannot apply to --symbols (symbol lines carry their emotion "
+                               "and tones, and have no text to mark)", code="invalid_input")
     if args.marks:
-        fields["speech_marks"] = [t.strip() for t in args.mark_types.split(",") if t.strip()]
+        types = args.mark_types if args.mark_types is not None else "sentence,word,phoneme,ssml"
+        fields["speech_marks"] = [t.strip() for t in types.split(",") if t.strip()]
     if args.captions:
         fields["captions"] = "srt" if str(args.captions).lower().endswith(".srt") else "vtt"
     text = args.text if args.text not in (None, "-") else sys.stdin.read()
     req = TTSRequest.from_dict({"text": text, "format": output_format(out, args.format),
                                 **{k: v for k, v in fields.items() if v is not None}})
-    for path in (out, args.marks, args.captions):
-        if path:
-            check_output(pathlib.Path(path))
+    outputs = [pathlib.Path(p) for p in (out, args.marks, args.captions) if p]
+    for path in outputs:
+        check_output(path)
+    if len({p.resolve() for p in outputs}) < len(outputs):
+        raise InvalidInput("-o, --marks and --captions must name different files", code="invalid_output")
     settings = load_settings(**({"model_dir": args.model_dir} if args.model_dir else {}))
     synth = Synthesizer.from_settings(settings)
     if args.symbols:
-        result = synth.synthesize_symbols(text.splitlines(), voice=req.voice)
+        from sambert_lambda.types import Controls
+
+        result = synth.synthesize_symbols(text.splitlines(), voice=req.voice,
+                                          controls=Controls(speed=req.speed, pitch=req.pitch, volume_db=req.volume))
     else:
         req = req.resolve({v.name: v for v in synth.voices()}, synth.default_voice, settings.max_chars)
         result = synth.synthesize(req.text, voice=req.voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,

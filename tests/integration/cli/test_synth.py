@@ -87,3 +87,29 @@ def test_analyze_and_synth_report_a_bad_lexicon_file_alike(tmp_path, content, co
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith(f"sambert-lambda analyze: error [{code}]: ") and "Traceback" not in proc.stderr
     assert_error(synth("银行", "-o", str(tmp_path / "x.wav"), "--lexicon", str(path), *NO_MODEL), code)
+
+
+@pytest.mark.parametrize("args,code", [
+    (("--mark-types", "word"), "invalid_input"),  # without --marks it did nothing
+    (("--symbols", "--emotion", "happy"), "invalid_input"),  # symbol lines carry their own emotion
+    (("--symbols", "--marks", "m.jsonl"), "invalid_input"),
+    (("--marks", "x.wav"), "invalid_output"),  # the marks overwrote the audio
+    (("--captions", "./x.wav"), "invalid_output"),
+])
+def test_options_that_would_be_ignored_or_clash_are_refused(tmp_path, args, code):
+    proc = synth("你好", "-o", "x.wav", *args, *NO_MODEL, cwd=tmp_path)
+    assert_error(proc, code)
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_symbols_honour_speed(tmp_path, test_voice_dir):
+    lines = subprocess.run([sys.executable, "-m", "sambert_lambda", "symbols"], input="今天天气很好。\n",
+                           capture_output=True, text=True, timeout=300, check=True).stdout
+    durations = []
+    for speed in ("1", "2"):
+        out = tmp_path / f"s{speed}.wav"
+        proc = synth(lines, "-o", str(out), "--symbols", "--speed", speed, "--model-dir", str(test_voice_dir))
+        assert proc.returncode == 0, proc.stderr
+        audio, rate = decode(out.read_bytes(), "wav")
+        durations.append(len(audio) / rate)
+    assert durations[1] < 0.7 * durations[0], durations
