@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Errors are raised as TTSError: the CLI prints them as its one ``error [code]`` line."""
+    """Errors are raised as TTSError: the CLI prints each as its usual one error line."""
     from pathlib import Path
 
     from sambert_lambda.errors import InvalidInput, TTSError
