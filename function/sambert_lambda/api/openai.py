@@ -68,6 +68,9 @@ def speech_request(data: Any) -> tuple[TTSRequest, SpeechOptions]:
     if isinstance(fmt, str) and fmt.strip().lower() == "aac":
         raise InvalidField(AAC_REFUSED, code="invalid_response_format")
     values = {name: check_field(name, data[name], spec) for name, spec in _SPECS.items() if name in data}
+    if values.get("stream") is False and values.get("stream_format") == "sse":
+        raise InvalidField("'stream': false cannot go with stream_format sse, whose events are always streamed; "
+                           "use stream_format audio for the whole file at once", code="invalid_stream")
     headers: dict[str, str] = {}
     speed = values.get("speed", 1.0)
     clamped = min(max(speed, SPEED_RANGE[0]), SPEED_RANGE[1])

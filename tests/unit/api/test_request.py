@@ -207,3 +207,10 @@ def test_json_the_parser_cannot_read_is_malformed_json(client, route, key, extra
     """Deep nesting and integers over 4300 digits fail inside json.loads: FastAPI's code was http_400."""
     r = client.post(route, content=f'{{"{key}": "你好", {extra}}}', headers={"content-type": "application/json"})
     assert r.status_code == 400 and code_of(r) == "malformed_json", r.text
+
+
+def test_stream_false_with_sse_is_refused_not_ignored(client):
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "stream_format": "sse", "stream": False})
+    assert r.status_code == 422 and code_of(r) == "invalid_stream", r.text
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "stream_format": "sse", "stream": True})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
