@@ -214,3 +214,15 @@ def test_stream_false_with_sse_is_refused_not_ignored(client):
     assert r.status_code == 422 and code_of(r) == "invalid_stream", r.text
     r = client.post("/v1/audio/speech", json={"input": TEXT, "stream_format": "sse", "stream": True})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+
+
+def test_a_compressed_body_is_refused_naming_the_content_encoding(client):
+    import gzip
+
+    body = gzip.compress(b'{"input": "hi"}')
+    r = client.post("/v1/audio/speech", content=body,
+                    headers={"content-type": "application/json", "content-encoding": "gzip"})
+    assert r.status_code == 400 and code_of(r) == "invalid_encoding" and "Content-Encoding gzip" in r.text, r.text
+    r = client.post("/v1/audio/speech", content=b'{"input": "hi"}',
+                    headers={"content-type": "application/json", "content-encoding": "identity"})
+    assert r.status_code == 200, r.text
