@@ -115,7 +115,7 @@ class SourceMap:
         self._cursor = 0
         # characters of SSML markup (tags, comments), which no spoken character maps onto
         self._markup = bytearray(len(source))
-        if source.lstrip().startswith("<speak"):
+        if source.lstrip().lstrip("\ufeff").lstrip().startswith("<speak"):
             for m in _MARKUP.finditer(source):
                 self._markup[m.start():m.end()] = b"\x01" * (m.end() - m.start())
 

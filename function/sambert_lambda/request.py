@@ -158,7 +158,8 @@ def looks_like_ssml(text: str) -> bool:
 
 
 def normalize_text(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
+    """NFC, stripped; a leading byte-order mark (a file saved with one, piped in) goes too."""
+    return unicodedata.normalize("NFC", text).strip().lstrip("\ufeff").strip()
 
 
 @dataclass(frozen=True)

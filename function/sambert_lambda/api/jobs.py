@@ -14,7 +14,15 @@ from sambert_lambda.api.routes import JsonBody, Service
 from sambert_lambda.api.schemas import JobCreated, JobStatus
 from sambert_lambda.errors import InvalidInput
 from sambert_lambda.observability import logger
-from sambert_lambda.request import FIELDS, InvalidField, Spec, check_field, decide_ssml, schema_properties
+from sambert_lambda.request import (
+    FIELDS,
+    InvalidField,
+    Spec,
+    check_field,
+    decide_ssml,
+    normalize_text,
+    schema_properties,
+)
 
 router = APIRouter()
 JOB_MAX_BODY_BYTES = 2 * 1024 * 1024  # 200,000 characters of JSON-escaped text fit
@@ -54,7 +62,7 @@ def job_request(data: Any) -> dict[str, Any]:
                 raise InvalidInput(f"{name} contains unpaired surrogates (not valid Unicode)",
                                    code=f"invalid_{name}") from None
     if job["text"] is not None and job["text"].strip():
-        job["ssml"] = decide_ssml(job["text"], job["ssml"])
+        job["ssml"] = decide_ssml(normalize_text(job["text"]), job["ssml"])
     job["ssml"] = bool(job["ssml"])
     return job
 

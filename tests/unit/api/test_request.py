@@ -226,3 +226,14 @@ def test_a_compressed_body_is_refused_naming_the_content_encoding(client):
     r = client.post("/v1/audio/speech", content=b'{"input": "hi"}',
                     headers={"content-type": "application/json", "content-encoding": "identity"})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input"), ("/v1/jobs", "text")])
+def test_a_leading_byte_order_mark_does_not_hide_speak(client, service, route, key):
+    """Text pasted from a file saved with a BOM: it was ssml_without_speak, though it starts with <speak>."""
+    r = client.post(route, json={key: "\ufeff" + SSML})
+    assert r.status_code in (200, 202), r.text
+    if route == "/v1/jobs":
+        assert any(k.endswith(f"jobs/{r.json()['id']}.ssml") for k in service.storage.list(""))
+    else:
+        assert service.synthesizer.calls[-1]["ssml"] is True
