@@ -237,3 +237,12 @@ def test_a_leading_byte_order_mark_does_not_hide_speak(client, service, route, k
         assert any(k.endswith(f"jobs/{r.json()['id']}.ssml") for k in service.storage.list(""))
     else:
         assert service.synthesizer.calls[-1]["ssml"] is True
+
+
+def test_an_ssml_job_over_the_one_document_limit_is_refused_at_once(client, service):
+    """SSML is synthesized as one document (at most TTS_MAX_CHARS): a longer one failed only after queueing."""
+    long_ssml = "<speak>" + "今天天气很好。" * 40 + "</speak>"  # 287 characters; the fixture's limit is 200
+    r = client.post("/v1/jobs", json={"text": long_ssml})
+    assert r.status_code == 413 and code_of(r) == "text_too_long", r.text
+    assert "TTS_MAX_CHARS" in r.json()["error"]["message"]
+    assert client.post("/v1/jobs", json={"text": "今天天气很好。" * 40}).status_code == 202  # plain text is split
