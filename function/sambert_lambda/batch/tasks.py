@@ -82,6 +82,10 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
             "text (up to 200,000 characters), or as several SSML jobs.",
             code="text_too_long",
         )
+    if ssml:  # malformed SSML or an element that is refused: a 400 now, not a failed job later
+        from sambert_lambda.frontend.ssml import parse_ssml
+
+        parse_ssml(normalize_text(text))
     job_id = new_id()
     meta = {"voice": voice, "emotion": emotion, "format": fmt, "speed": repr(float(speed))}
     if speech_marks:

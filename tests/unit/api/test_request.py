@@ -246,3 +246,10 @@ def test_an_ssml_job_over_the_one_document_limit_is_refused_at_once(client, serv
     assert r.status_code == 413 and code_of(r) == "text_too_long", r.text
     assert "TTS_MAX_CHARS" in r.json()["error"]["message"]
     assert client.post("/v1/jobs", json={"text": "今天天气很好。" * 40}).status_code == 202  # plain text is split
+
+
+@pytest.mark.parametrize("ssml,code", [("<speak>你好", "invalid_ssml"), ("<speak><foo>你好</foo></speak>", "invalid_ssml"),
+                                       ('<speak><break time="1h"/>你好</speak>', "invalid_ssml")])
+def test_bad_ssml_in_a_job_is_refused_at_once(client, ssml, code):
+    r = client.post("/v1/jobs", json={"text": ssml})
+    assert r.status_code == 400 and code_of(r) == code, r.text
