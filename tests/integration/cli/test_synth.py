@@ -75,6 +75,21 @@ def test_unwritable_paths_and_bad_ports_are_error_lines_not_tracebacks(tmp_path)
     assert proc.returncode == 2 and "--port" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
+def test_serve_on_a_taken_port_is_an_error_line_before_the_model_loads(tmp_path):
+    """uvicorn's own 'ERROR: [Errno 98] ...' (exit 3) came after the model load; a bad log level was a KeyError."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = cli("serve", "--port", str(port))
+    assert_error(proc, "io_error")
+    assert f"127.0.0.1:{port}" in proc.stderr and "service ready" not in proc.stderr, proc.stderr
+    proc = cli("serve", "--log-level", "bogus")
+    assert proc.returncode == 2 and "--log-level" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
 @pytest.mark.parametrize("content,code", [(None, "invalid_lexicon"), ("银行 yin2\n", "invalid_lexicon"),
                                           (b"\xff\xfe", "invalid_lexicon")])
 def test_analyze_and_synth_report_a_bad_lexicon_file_alike(tmp_path, content, code):
