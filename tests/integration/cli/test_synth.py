@@ -128,3 +128,17 @@ def test_symbols_honour_speed(tmp_path, test_voice_dir):
         audio, rate = decode(out.read_bytes(), "wav")
         durations.append(len(audio) / rate)
     assert durations[1] < 0.7 * durations[0], durations
+
+
+def test_symbols_reads_a_line_starting_with_speak_as_ssml():
+    """As on every interface: the tags of an SSML line were turned into letters (s p e a k ...)."""
+    def symbols(text):
+        return subprocess.run([sys.executable, "-m", "sambert_lambda", "symbols", "--line-numbers"], input=text,
+                              capture_output=True, text=True, timeout=300)
+
+    plain = symbols("你好\n世界\n").stdout.splitlines()
+    proc = symbols('<speak>你好<break time="1s"/>世界</speak>\n<speak>😀</speak>\n')
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [plain[0], "1\t1\t" + plain[1].split("\t", 2)[2], "2\t-\t"], proc.stdout
+    bad = symbols('你好\n你好<break time="1s"/>\n')
+    assert bad.returncode == 1 and "error [ssml_without_speak]: line 2:" in bad.stderr, bad.stderr
