@@ -20,6 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from sambert_lambda.errors import InvalidInput, TTSError
     from sambert_lambda.frontend.lexicon import Lexicon
     from sambert_lambda.frontend.pipeline import get_frontend
+    from sambert_lambda.request import decide_ssml, normalize_text
     from sambert_lambda.settings import load_settings
 
     settings = load_settings()
@@ -37,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     for raw_line in lines:
         line = raw_line.rstrip("\r\n")
         try:
+            if decide_ssml(normalize_text(line), None):  # tags are never analyzed as text
+                raise InvalidInput("analyze takes plain text lines; for an SSML line, 'sambert-lambda symbols' "
+                                   "shows what is spoken", code="unsupported")
             result = frontend.analyze(line, lexicon=lexicon)
         except TTSError as e:
             result = {"input": line, "normalized": "", "words": [], "reason": f"{e.code}: {e.message}"}

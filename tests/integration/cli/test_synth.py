@@ -3,6 +3,7 @@ with the same validation as the API, and errors are ``error [code]`` lines, neve
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -142,3 +143,13 @@ def test_symbols_reads_a_line_starting_with_speak_as_ssml():
     assert proc.stdout.splitlines() == [plain[0], "1\t1\t" + plain[1].split("\t", 2)[2], "2\t-\t"], proc.stdout
     bad = symbols('你好\n你好<break time="1s"/>\n')
     assert bad.returncode == 1 and "error [ssml_without_speak]: line 2:" in bad.stderr, bad.stderr
+
+
+def test_analyze_says_why_it_does_not_analyze_an_ssml_line():
+    """Its tags were analyzed as words ("speak", "break time等于...")."""
+    proc = subprocess.run([sys.executable, "-m", "sambert_lambda", "analyze"], capture_output=True, text=True,
+                          input='<speak>你好<break time="1s"/>世界</speak>\n你好<break/>\n你好\n', timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [r["reason"].split(":")[0] for r in rows[:2]] == ["unsupported", "ssml_without_speak"], rows
+    assert rows[0]["words"] == [] and rows[2]["normalized"] == "你好", rows
