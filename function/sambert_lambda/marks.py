@@ -135,6 +135,8 @@ class SourceMap:
         """Input span (characters) of every character of ``text``, aligning it after the previous segment."""
         lo = self._cursor
         window = self.source[lo:lo + max(self.WINDOW, 4 * len(text) + 64)]
+        if any(self._markup[lo:lo + len(window)]):  # spoken text never aligns onto markup (a <sub alias>, a name)
+            window = "".join("\x00" if self._markup[lo + k] else c for k, c in enumerate(window))
         spans: list[tuple[int, int]] = [(lo, lo)] * len(text)
         last_end = 0
         ops = SequenceMatcher(None, text, window, autojunk=False).get_opcodes()
