@@ -66,3 +66,18 @@ def test_cli_batch_detects_ssml_from_speak_in_txt_and_jsonl(tmp_path, test_voice
     items = manifest("lines.jsonl")["items"]
     assert items[0]["status"] == "done" and items[0]["duration"] == want, items
     assert [i["error"]["code"] for i in items[1:]] == ["ssml_without_speak", "ssml_conflict"], items
+
+
+def test_cli_batch_checks_its_options_before_running(tmp_path, test_voice_dir):
+    """--speed 9 failed every item in the manifest; synth refuses it up front, and so does batch now."""
+    src = tmp_path / "lines.txt"
+    src.write_text("你好。", encoding="utf-8")
+    out = tmp_path / "out"
+    for args, code in ((("--speed", "9"), "invalid_speed"), (("--voice", "nobody"), "unknown_voice"),
+                       (("--emotion", "joy"), "unknown_emotion")):
+        proc = run_cli(src, "--out", out, "--model-dir", test_voice_dir, "--quiet", *args)
+        assert proc.returncode == 1 and f"error [{code}]" in proc.stderr, proc.stderr
+        assert not (out / "lines.txt" / "manifest.json").exists()
+    proc = run_cli(src, "--out", out, "--model-dir", test_voice_dir, "--quiet", "--format", "MP3")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "lines.txt" / "audio.mp3").exists()
