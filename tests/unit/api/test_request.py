@@ -253,3 +253,17 @@ def test_an_ssml_job_over_the_one_document_limit_is_refused_at_once(client, serv
 def test_bad_ssml_in_a_job_is_refused_at_once(client, ssml, code):
     r = client.post("/v1/jobs", json={"text": ssml})
     assert r.status_code == 400 and code_of(r) == code, r.text
+
+
+def test_speech_takes_the_sdks_voice_object(client, service):
+    """openai>=3 sends a custom voice as {"id": ...}; it was 422 'must be a string'."""
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "voice": {"id": "ZHIYAN_EMO"}, "stream": False})
+    assert r.status_code == 200, r.text
+    assert service.synthesizer.calls[-1]["voice"] == "zhiyan_emo"
+    for bad in ({"id": 3}, {"name": "x"}, {"id": "zhiyan_emo", "x": 1}):
+        r = client.post("/v1/audio/speech", json={"input": TEXT, "voice": bad})
+        assert r.status_code == 422 and code_of(r) == "invalid_voice", r.text
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "voice": {"id": "nobody"}})
+    assert r.status_code == 400 and code_of(r) == "unknown_voice", r.text
+    schema = client.get("/openapi.json").json()["paths"]["/v1/audio/speech"]["post"]["requestBody"]
+    assert "object" in str(schema["content"]["application/json"]["schema"]["properties"]["voice"])
