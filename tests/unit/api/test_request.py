@@ -267,3 +267,12 @@ def test_speech_takes_the_sdks_voice_object(client, service):
     assert r.status_code == 400 and code_of(r) == "unknown_voice", r.text
     schema = client.get("/openapi.json").json()["paths"]["/v1/audio/speech"]["post"]["requestBody"]
     assert "object" in str(schema["content"]["application/json"]["schema"]["properties"]["voice"])
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
+@pytest.mark.parametrize("lexicon", ["银行 yin2 hang2\n" * 1100, "a AH0\n" * 3000])
+def test_a_lexicon_over_16_kib_is_413_whatever_its_characters(client, route, key, lexicon):
+    """Over 16,384 characters was 422 invalid_lexicon, over 16,384 bytes but fewer characters 413."""
+    assert len(lexicon.encode()) > 16384
+    r = client.post(route, json={key: TEXT, "lexicon": lexicon})
+    assert r.status_code == 413 and code_of(r) == "lexicon_too_large", r.text
