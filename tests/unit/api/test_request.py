@@ -276,3 +276,10 @@ def test_a_lexicon_over_16_kib_is_413_whatever_its_characters(client, route, key
     assert len(lexicon.encode()) > 16384
     r = client.post(route, json={key: TEXT, "lexicon": lexicon})
     assert r.status_code == 413 and code_of(r) == "lexicon_too_large", r.text
+
+
+@pytest.mark.parametrize("extra", [{}, {"stream": False}, {"response_format": "flac"}, {"stream_format": "sse"}])
+def test_speech_from_a_test_voice_says_so_in_a_header(client, extra):
+    """/v1/tts answers test_voice; the audio bytes of /v1/audio/speech carried no such label."""
+    r = client.post("/v1/audio/speech", json={"input": TEXT, **extra})
+    assert r.status_code == 200 and r.headers.get("x-test-voice") == "true", r.headers
