@@ -50,8 +50,10 @@ def event_kind(event: Any) -> str:
         source = records[0].get("eventSource") or records[0].get("EventSource")
         if source == "aws:s3":
             return "s3"
-        if source == "aws:sqs":
-            return "sqs"
+        if source == "aws:sqs":  # what the partial-batch processor reads of every record; SQS always sends both
+            ok = all(isinstance(r, dict) and isinstance(r.get("messageId"), str) and isinstance(r.get("body"), str)
+                     for r in records)  # fmt: skip
+            return "sqs" if ok else "unknown"
         return "unknown"
     if "requestContext" in event and ("rawPath" in event or "httpMethod" in event or "path" in event):
         return "http"
