@@ -35,7 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # ---------------------------------------------------------------------- sambert-lambda synth
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="text to speak (SSML when it starts with <speak); '-' or omitted reads stdin")
-    p.add_argument("-o", "--out", required=True, help="output file; the format follows --format or the extension")
+    p.add_argument("-o", "--out", required=True,
+                   help="output file; the format follows --format or the extension ('-': stdout, wav by default)")
     p.add_argument("--voice", default=None)
     p.add_argument("--emotion", default=None)
     p.add_argument("--speed", type=float, default=None)
@@ -125,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     text = args.text if args.text not in (None, "-") else sys.stdin.read()
     req = TTSRequest.from_dict({"text": text, "format": output_format(out, args.format),
                                 **{k: v for k, v in fields.items() if v is not None}})
-    outputs = [pathlib.Path(p) for p in (out, args.marks, args.captions) if p]
+    to_stdout = str(args.out) == "-"  # `-o -`: the audio on stdout (for a pipe), the report on stderr
+    outputs = [pathlib.Path(p) for p in (None if to_stdout else out, args.marks, args.captions) if p]
     for path in outputs:
         check_output(path)
     if len({p.resolve() for p in outputs}) < len(outputs):
@@ -141,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
         req = req.resolve({v.name: v for v in synth.voices()}, synth.default_voice, settings.max_chars)
         result = synth.synthesize(req.text, voice=req.voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,
                                   volume_db=req.volume, ssml=bool(req.ssml), lexicon=req.lexicon)
-    files = {out: encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)}
+    audio_bytes = encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)
+    files = {} if to_stdout else {out: audio_bytes}
     if args.marks:
         files[pathlib.Path(args.marks)] = marks.to_jsonl(
             marks.speech_marks(text, result.rendered, result.sample_rate, req.speech_marks or ()))
@@ -153,9 +156,12 @@ def run(args: argparse.Namespace) -> int:
             path.write_bytes(data)
         except OSError as e:
             raise InvalidInput(f"cannot write {path}: {e.strerror}", code="invalid_output") from None
+    if to_stdout:
+        sys.stdout.buffer.write(audio_bytes)
+        sys.stdout.buffer.flush()
     label = " (TEST VOICE: random weights, not speech)" if result.test_voice else ""
     print(
-        f"wrote {out} ({req.format}, {result.duration_seconds:.2f} s, {result.voice}, "
+        f"wrote {'stdout' if to_stdout else out} ({req.format}, {result.duration_seconds:.2f} s, {result.voice}, "
         f"{result.timings.get('total_s', 0):.2f} s to synthesize){label}",
         file=sys.stderr,
     )

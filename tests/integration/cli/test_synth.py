@@ -153,3 +153,13 @@ def test_analyze_says_why_it_does_not_analyze_an_ssml_line():
     rows = [json.loads(x) for x in proc.stdout.splitlines()]
     assert [r["reason"].split(":")[0] for r in rows[:2]] == ["unsupported", "ssml_without_speak"], rows
     assert rows[0]["words"] == [] and rows[2]["normalized"] == "你好", rows
+
+
+def test_dash_out_writes_the_audio_to_stdout(tmp_path, test_voice_dir):
+    """`-o -` wrote a file named '-' in the working directory."""
+    proc = subprocess.run([sys.executable, "-m", "sambert_lambda", "synth", "你好", "-o", "-", "--format", "flac",
+                           "--model-dir", str(test_voice_dir)], capture_output=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    audio, rate = decode(proc.stdout, "flac")
+    assert rate == 16000 and audio.size > 0 and b"wrote stdout (flac" in proc.stderr
+    assert not (tmp_path / "-").exists()
