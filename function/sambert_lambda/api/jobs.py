@@ -29,19 +29,32 @@ JOB_MAX_BODY_BYTES = 2 * 1024 * 1024  # 200,000 characters of JSON-escaped text 
 JOB_MAX_CHARS = 200_000
 # The fields of a job, read by the same strict checks as /v1/tts (types, ranges, any-case format, messages).
 JOB_FIELDS: dict[str, Spec] = {
-    "text": Spec("str", max_length=JOB_MAX_CHARS, description="Text or SSML (detected when it starts with <speak), "
-                 "at most 200,000 characters. Give text or input_key."),
-    "input_key": Spec("str", max_length=1024, description="Instead of text: the key of a .txt or .ssml object under "
-                      "TTS_INPUT_PREFIX in the bucket."),
+    "text": Spec(
+        "str",
+        max_length=JOB_MAX_CHARS,
+        description="Text, at most 200,000 characters, or SSML (detected when it starts with <speak): one "
+        "document, at most TTS_MAX_CHARS characters. Give text or input_key.",
+    ),
+    "input_key": Spec(
+        "str",
+        max_length=1024,
+        description="Instead of text: the key of a .txt or .ssml object under "
+        "TTS_INPUT_PREFIX in the bucket.",
+    ),
     "ssml": FIELDS["ssml"],
     "voice": FIELDS["voice"],
     "emotion": FIELDS["emotion"],
-    "format": Spec("str", "mp3", choices=FIELDS["format"].choices, nullable=False, description="Audio format."),
+    "format": Spec(
+        "str", "mp3", choices=FIELDS["format"].choices, nullable=False, description="Audio format."
+    ),
     "speed": FIELDS["speed"],
-    "speech_marks": Spec("list", None, choices=FIELDS["speech_marks"].choices,
-                         max_length=FIELDS["speech_marks"].max_length,
-                         description="Speech mark types to store beside the audio as JSON Lines "
-                         "(speech_marks_url)."),
+    "speech_marks": Spec(
+        "list",
+        None,
+        choices=FIELDS["speech_marks"].choices,
+        max_length=FIELDS["speech_marks"].max_length,
+        description="Speech mark types to store beside the audio as JSON Lines (speech_marks_url).",
+    ),
 }
 
 
@@ -59,8 +72,9 @@ def job_request(data: Any) -> dict[str, Any]:
             try:
                 job[name].encode("utf-8")
             except UnicodeEncodeError:
-                raise InvalidInput(f"{name} contains unpaired surrogates (not valid Unicode)",
-                                   code=f"invalid_{name}") from None
+                raise InvalidInput(
+                    f"{name} contains unpaired surrogates (not valid Unicode)", code=f"invalid_{name}"
+                ) from None
     if job["text"] is not None and job["text"].strip():
         job["ssml"] = decide_ssml(normalize_text(job["text"]), job["ssml"])
     job["ssml"] = bool(job["ssml"])
@@ -68,8 +82,13 @@ def job_request(data: Any) -> dict[str, Any]:
 
 
 def _job_schema() -> dict[str, Any]:
-    schema = {"title": "JobRequest", "type": "object", "properties": schema_properties(JOB_FIELDS),
-              "additionalProperties": False, "examples": [{"text": "很长的文章……", "format": "mp3"}]}
+    schema = {
+        "title": "JobRequest",
+        "type": "object",
+        "properties": schema_properties(JOB_FIELDS),
+        "additionalProperties": False,
+        "examples": [{"text": "很长的文章……", "format": "mp3"}],
+    }
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
