@@ -51,7 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
     p.add_argument("--mark-types", default=None,
                    help="comma-separated mark types for --marks (default: all)")
-    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: .srt or .vtt by extension")
+    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: WebVTT for .vtt, SRT for .srt")
 
 
 def output_format(out: pathlib.Path, fmt: str | None) -> str:
@@ -122,7 +122,11 @@ def run(args: argparse.Namespace) -> int:
         types = args.mark_types if args.mark_types is not None else "sentence,word,phoneme,ssml"
         fields["speech_marks"] = [t.strip() for t in types.split(",") if t.strip()]
     if args.captions:
-        fields["captions"] = "srt" if str(args.captions).lower().endswith(".srt") else "vtt"
+        ext = pathlib.Path(args.captions).suffix.lower()
+        if ext not in (".srt", ".vtt"):  # as -o: the extension says the format
+            raise InvalidInput(f"cannot tell the caption format from {pathlib.Path(args.captions).name!r}: "
+                               "name the file .vtt (WebVTT) or .srt", code="invalid_captions")
+        fields["captions"] = ext[1:]
     text = args.text if args.text not in (None, "-") else sys.stdin.read()
     req = TTSRequest.from_dict({"text": text, "format": output_format(out, args.format),
                                 **{k: v for k, v in fields.items() if v is not None}})

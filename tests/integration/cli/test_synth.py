@@ -110,7 +110,9 @@ def test_analyze_and_synth_report_a_bad_lexicon_file_alike(tmp_path, content, co
     (("--symbols", "--emotion", "happy"), "invalid_input"),  # symbol lines carry their own emotion
     (("--symbols", "--marks", "m.jsonl"), "invalid_input"),
     (("--marks", "x.wav"), "invalid_output"),  # the marks overwrote the audio
-    (("--captions", "./x.wav"), "invalid_output"),
+    (("--captions", "./x.wav"), "invalid_captions"),  # neither .vtt nor .srt
+    (("--captions", "c.txt"), "invalid_captions"),  # was written as WebVTT
+    (("--captions", "x.vtt", "--marks", "./x.vtt"), "invalid_output"),
 ])
 def test_options_that_would_be_ignored_or_clash_are_refused(tmp_path, args, code):
     proc = synth("你好", "-o", "x.wav", *args, *NO_MODEL, cwd=tmp_path)
