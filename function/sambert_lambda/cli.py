@@ -35,7 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # ---------------------------------------------------------------------- sambert-lambda synth
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="text to speak (SSML when it starts with <speak); '-' or omitted reads stdin")
-    p.add_argument("-o", "--out", required=True, help="output file; the format follows --format or the extension")
+    p.add_argument("-o", "--out", required=True,
+                   help="output file; the format follows --format or the extension ('-': stdout, wav by default)")
     p.add_argument("--voice", default=None)
     p.add_argument("--emotion", default=None)
     p.add_argument("--speed", type=float, default=None)
@@ -48,9 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-dir", default=None, help="plain model directory (default: TTS_MODEL_DIR / ModelScope cache)")
     p.add_argument("--lexicon", default=None, metavar="FILE", help="custom pronunciations (lexicon text format)")
     p.add_argument("--marks", default=None, metavar="FILE", help="also write speech marks (JSON Lines) to FILE")
-    p.add_argument("--mark-types", default="sentence,word,phoneme,ssml",
+    p.add_argument("--mark-types", default=None,
                    help="comma-separated mark types for --marks (default: all)")
-    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: .srt or .vtt by extension")
+    p.add_argument("--captions", default=None, metavar="FILE", help="also write captions: WebVTT for .vtt, SRT for .srt")
 
 
 def output_format(out: pathlib.Path, fmt: str | None) -> str:
@@ -105,25 +106,49 @@ def run(args: argparse.Namespace) -> int:
             fields["lexicon"] = pathlib.Path(args.lexicon).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise InvalidInput(f"cannot read the lexicon {args.lexicon}: {e}", code="invalid_lexicon") from None
+        from sambert_lambda.frontend.lexicon import Lexicon
+
+        Lexicon.parse(fields["lexicon"], where=pathlib.Path(args.lexicon).name)  # malformed: before the model loads
+    if args.mark_types is not None and not args.marks:
+        raise InvalidInput("--mark-types needs --marks FILE", code="invalid_input")
+    if args.symbols:  # the tokens carry emotion and tones, and there is no text to mark or caption
+        ignored = [flag for flag, value in (("--emotion", args.emotion), ("--ssml", args.ssml),
+                                            ("--lexicon", args.lexicon), ("--marks", args.marks),
+                                            ("--captions", args.captions)) if value]  # fmt: skip
+        if ignored:
+            raise InvalidInput(f"{', '.join(ignored)} cannot apply to --symbols (symbol lines carry their emotion "
+                               "and tones, and have no text to mark)", code="invalid_input")
     if args.marks:
-        fields["speech_marks"] = [t.strip() for t in args.mark_types.split(",") if t.strip()]
+        types = args.mark_types if args.mark_types is not None else "sentence,word,phoneme,ssml"
+        fields["speech_marks"] = [t.strip() for t in types.split(",") if t.strip()]
     if args.captions:
-        fields["captions"] = "srt" if str(args.captions).lower().endswith(".srt") else "vtt"
+        ext = pathlib.Path(args.captions).suffix.lower()
+        if ext not in (".srt", ".vtt"):  # as -o: the extension says the format
+            raise InvalidInput(f"cannot tell the caption format from {pathlib.Path(args.captions).name!r}: "
+                               "name the file .vtt (WebVTT) or .srt", code="invalid_captions")
+        fields["captions"] = ext[1:]
     text = args.text if args.text not in (None, "-") else sys.stdin.read()
     req = TTSRequest.from_dict({"text": text, "format": output_format(out, args.format),
                                 **{k: v for k, v in fields.items() if v is not None}})
-    for path in (out, args.marks, args.captions):
-        if path:
-            check_output(pathlib.Path(path))
+    to_stdout = str(args.out) == "-"  # `-o -`: the audio on stdout (for a pipe), the report on stderr
+    outputs = [pathlib.Path(p) for p in (None if to_stdout else out, args.marks, args.captions) if p]
+    for path in outputs:
+        check_output(path)
+    if len({p.resolve() for p in outputs}) < len(outputs):
+        raise InvalidInput("-o, --marks and --captions must name different files", code="invalid_output")
     settings = load_settings(**({"model_dir": args.model_dir} if args.model_dir else {}))
     synth = Synthesizer.from_settings(settings)
     if args.symbols:
-        result = synth.synthesize_symbols(text.splitlines(), voice=req.voice)
+        from sambert_lambda.types import Controls
+
+        result = synth.synthesize_symbols(text.splitlines(), voice=req.voice,
+                                          controls=Controls(speed=req.speed, pitch=req.pitch, volume_db=req.volume))
     else:
         req = req.resolve({v.name: v for v in synth.voices()}, synth.default_voice, settings.max_chars)
         result = synth.synthesize(req.text, voice=req.voice, emotion=req.emotion, speed=req.speed, pitch=req.pitch,
                                   volume_db=req.volume, ssml=bool(req.ssml), lexicon=req.lexicon)
-    files = {out: encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)}
+    audio_bytes = encode(result.audio, result.sample_rate, req.format, target_rate=req.sample_rate)
+    files = {} if to_stdout else {out: audio_bytes}
     if args.marks:
         files[pathlib.Path(args.marks)] = marks.to_jsonl(
             marks.speech_marks(text, result.rendered, result.sample_rate, req.speech_marks or ()))
@@ -135,9 +160,12 @@ def run(args: argparse.Namespace) -> int:
             path.write_bytes(data)
         except OSError as e:
             raise InvalidInput(f"cannot write {path}: {e.strerror}", code="invalid_output") from None
+    if to_stdout:
+        sys.stdout.buffer.write(audio_bytes)
+        sys.stdout.buffer.flush()
     label = " (TEST VOICE: random weights, not speech)" if result.test_voice else ""
     print(
-        f"wrote {out} ({req.format}, {result.duration_seconds:.2f} s, {result.voice}, "
+        f"wrote {'stdout' if to_stdout else out} ({req.format}, {result.duration_seconds:.2f} s, {result.voice}, "
         f"{result.timings.get('total_s', 0):.2f} s to synthesize){label}",
         file=sys.stderr,
     )

@@ -6,6 +6,12 @@ Interfaces map a TTSError to ``{"error": {"code": ..., "message": ...}}``; nothi
 from __future__ import annotations
 
 
+def encodable(message: str) -> str:
+    """``message`` with lone surrogates (from JSON escapes such as ``"\\ud800"`` echoed back) as ``\\udXXX``,
+    so that it can always be encoded as UTF-8 (a JSON answer, a log line, the CLI's stderr)."""
+    return str(message).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class TTSError(Exception):
     """An error the caller can act on. ``code`` is stable and machine-readable."""
 
@@ -13,6 +19,7 @@ class TTSError(Exception):
     code: str = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None, detail=None):
+        message = encodable(message)
         super().__init__(message)
         self.message = message
         if code is not None:

@@ -50,8 +50,10 @@ def event_kind(event: Any) -> str:
         source = records[0].get("eventSource") or records[0].get("EventSource")
         if source == "aws:s3":
             return "s3"
-        if source == "aws:sqs":
-            return "sqs"
+        if source == "aws:sqs":  # what the partial-batch processor reads of every record; SQS always sends both
+            ok = all(isinstance(r, dict) and isinstance(r.get("messageId"), str) and isinstance(r.get("body"), str)
+                     for r in records)  # fmt: skip
+            return "sqs" if ok else "unknown"
         return "unknown"
     if "requestContext" in event and ("rawPath" in event or "httpMethod" in event or "path" in event):
         return "http"
@@ -105,7 +107,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except (KeyError, TypeError, AttributeError, StopIteration):
         logger.set_correlation_id(getattr(context, "aws_request_id", None))
     if kind == "http":
-        return _get_mangum()(event, context)
+        try:
+            return _get_mangum()(event, context)
+        except (KeyError, TypeError, AttributeError) as e:  # the app answers its own errors: this is the event
+            logger.warning("malformed HTTP event", extra={"error": type(e).__name__})
+            return _error(TTSError("malformed HTTP event: a Function URL / API Gateway event lacks a field "
+                                   f"({type(e).__name__}: {e})", code="unsupported_event"))
     if kind == "direct":
         return _direct(event)
     if kind in ("s3", "sqs"):

@@ -41,6 +41,7 @@ CAPTION_MAX_CHARS = 42  # a cue longer than this is split between words
 _TAG = re.compile(r"<[^<>]*>")  # SSML markup inside a cue's span
 _MARK_TAG = re.compile(r"<mark\b[^<>]*?(?:/>|>\s*</mark\s*>)")
 _HIDDEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.S)  # where a <mark ...> is not an element
+_MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>|<[^<>]*>", re.S)  # in SSML: tags, comments, CDATA brackets
 _ORDER = {"sentence": 0, "ssml": 1, "word": 2, "phoneme": 3}  # at equal times: a mark before the word it precedes
 
 
@@ -112,6 +113,20 @@ class SourceMap:
         for c in source:
             self._bytes.append(self._bytes[-1] + len(c.encode("utf-8", "surrogatepass")))
         self._cursor = 0
+        # characters of SSML markup (tags, comments), which no spoken character maps onto
+        self._markup = bytearray(len(source))
+        if source.lstrip().lstrip("\ufeff").lstrip().startswith("<speak"):
+            for m in _MARKUP.finditer(source):
+                self._markup[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+
+    def _unmarked(self, a: int, b: int) -> tuple[int, int]:
+        """[a, b) without the markup and whitespace at its ends (unchanged when nothing else is left)."""
+        i, j = a, b
+        while i < j and (self._markup[i] or self.source[i].isspace()):
+            i += 1
+        while j > i and (self._markup[j - 1] or self.source[j - 1].isspace()):
+            j -= 1
+        return (i, j) if i < j else (a, b)
 
     def byte(self, char_offset: int) -> int:
         return self._bytes[max(0, min(char_offset, len(self.source)))]
@@ -120,6 +135,8 @@ class SourceMap:
         """Input span (characters) of every character of ``text``, aligning it after the previous segment."""
         lo = self._cursor
         window = self.source[lo:lo + max(self.WINDOW, 4 * len(text) + 64)]
+        if any(self._markup[lo:lo + len(window)]):  # spoken text never aligns onto markup (a <sub alias>, a name)
+            window = "".join("\x00" if self._markup[lo + k] else c for k, c in enumerate(window))
         spans: list[tuple[int, int]] = [(lo, lo)] * len(text)
         last_end = 0
         ops = SequenceMatcher(None, text, window, autojunk=False).get_opcodes()
@@ -131,8 +148,9 @@ class SourceMap:
             elif tag == "replace":
                 if i2 == len(text):  # a rewritten tail: do not swallow the rest of the window
                     j2 = min(j2, j1 + (i2 - i1))
+                span = self._unmarked(lo + j1, lo + j2)  # a tag before a rewritten number is not part of it
                 for k in range(i1, i2):
-                    spans[k] = (lo + j1, lo + j2)
+                    spans[k] = span
                 last_end = max(last_end, j2)
             elif tag == "delete":  # spoken characters with no counterpart: an empty span where they sit
                 for k in range(i1, i2):

@@ -67,6 +67,7 @@ class Spec:
     max_length: int | None = None
     nullable: bool = True
     description: str = ""
+    max_bytes: int | None = None  # UTF-8 size limit, checked before max_length: 413 ``<name>_too_large``
 
 
 FIELDS: dict[str, Spec] = {
@@ -89,7 +90,7 @@ FIELDS: dict[str, Spec] = {
                          "into text."),
     "captions": Spec("str", None, choices=CAPTION_FORMATS,
                      description="Also write WebVTT or SRT captions (captions_url), one cue per sentence."),
-    "lexicon": Spec("str", None, max_length=LEXICON_MAX_CHARS,
+    "lexicon": Spec("str", None, max_length=LEXICON_MAX_CHARS, max_bytes=LEXICON_MAX_CHARS,
                     description="Custom pronunciations, one 'word pronunciation' per line (pinyin with tones, or "
                     "ARPAbet); on top of TTS_LEXICON_FILE."),
 }
@@ -121,6 +122,8 @@ def check_field(name: str, value: Any, spec: Spec | None = None) -> Any:
     if spec.kind == "str":
         if not isinstance(value, str):
             raise _fail(name, "must be a string")
+        if spec.max_bytes is not None and len(value.encode("utf-8", "surrogatepass")) > spec.max_bytes:
+            raise TooLarge(f"'{name}' is over {spec.max_bytes} bytes (UTF-8)", code=f"{name}_too_large")
         if spec.max_length is not None and len(value) > spec.max_length:
             raise _fail(name, f"must be at most {spec.max_length} characters")
         if spec.choices is not None:
@@ -136,13 +139,19 @@ def check_field(name: str, value: Any, spec: Spec | None = None) -> Any:
             raise _fail(name, "must be an integer")
         value = int(value)
     else:
-        value = float(value)
-        if not math.isfinite(value):
-            raise _fail(name, "must be a finite number")
+        try:
+            value = float(value)
+        except OverflowError:  # a JSON integer beyond float's range: out of range, not a crash
+            value = math.inf if value > 0 else -math.inf
+        else:
+            if not math.isfinite(value):
+                raise _fail(name, "must be a finite number")
     if spec.choices is not None and value not in spec.choices:
         raise _fail(name, f"must be one of {', '.join(map(str, spec.choices))}")
     if spec.lo is not None and spec.hi is not None and not spec.lo <= value <= spec.hi:
         raise _fail(name, f"must be between {spec.lo:g} and {spec.hi:g}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _fail(name, "must be a finite number")
     return value
 
 
@@ -152,7 +161,8 @@ def looks_like_ssml(text: str) -> bool:
 
 
 def normalize_text(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
+    """NFC, stripped; a leading byte-order mark (a file saved with one, piped in) goes too."""
+    return unicodedata.normalize("NFC", text).strip().lstrip("\ufeff").strip()
 
 
 @dataclass(frozen=True)

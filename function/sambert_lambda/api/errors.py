@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sambert_lambda.api.schemas import ErrorResponse
-from sambert_lambda.errors import TTSError
+from sambert_lambda.errors import TTSError, encodable
 from sambert_lambda.observability import logger
 
 _DESCRIPTIONS = {
@@ -35,11 +35,17 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def error_json(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    body = {"error": {"code": code, "message": encodable(message)}}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "too_large", 415: "invalid_content_type"}
+
+
+# FastAPI's answer when the JSON parser fails with something other than a syntax error (RecursionError on deep
+# nesting, ValueError on an integer over Python's 4300-digit limit).
+_BODY_PARSE_FAILED = "There was an error parsing the body"
 
 
 def validation_error(errors: list[dict[str, Any]]) -> tuple[int, str, str]:
@@ -80,4 +86,7 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         detail = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 400 and detail == _BODY_PARSE_FAILED:  # json.loads raised past JSONDecodeError
+            code, detail = "malformed_json", ("the body cannot be read as JSON (nested too deeply, or an integer "
+                                              "of more than 4300 digits)")
         return error_json(exc.status_code, code, detail, headers=getattr(exc, "headers", None))

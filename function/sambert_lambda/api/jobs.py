@@ -3,17 +3,93 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
 from sambert_lambda.api.auth import require_api_key
 from sambert_lambda.api.errors import error_responses
-from sambert_lambda.api.routes import Service
-from sambert_lambda.api.schemas import JobCreated, JobRequest, JobStatus
+from sambert_lambda.api.routes import JsonBody, Service
+from sambert_lambda.api.schemas import JobCreated, JobStatus
+from sambert_lambda.errors import InvalidInput
 from sambert_lambda.observability import logger
+from sambert_lambda.request import (
+    FIELDS,
+    InvalidField,
+    Spec,
+    check_field,
+    decide_ssml,
+    normalize_text,
+    schema_properties,
+)
 
 router = APIRouter()
 JOB_MAX_BODY_BYTES = 2 * 1024 * 1024  # 200,000 characters of JSON-escaped text fit
+JOB_MAX_CHARS = 200_000
+# The fields of a job, read by the same strict checks as /v1/tts (types, ranges, any-case format, messages).
+JOB_FIELDS: dict[str, Spec] = {
+    "text": Spec(
+        "str",
+        max_length=JOB_MAX_CHARS,
+        description="Text, at most 200,000 characters, or SSML (detected when it starts with <speak): one "
+        "document, at most TTS_MAX_CHARS characters. Give text or input_key.",
+    ),
+    "input_key": Spec(
+        "str",
+        max_length=1024,
+        description="Instead of text: the key of a .txt or .ssml object under "
+        "TTS_INPUT_PREFIX in the bucket.",
+    ),
+    "ssml": FIELDS["ssml"],
+    "voice": FIELDS["voice"],
+    "emotion": FIELDS["emotion"],
+    "format": Spec(
+        "str", "mp3", choices=FIELDS["format"].choices, nullable=False, description="Audio format."
+    ),
+    "speed": FIELDS["speed"],
+    "speech_marks": Spec(
+        "list",
+        None,
+        choices=FIELDS["speech_marks"].choices,
+        max_length=FIELDS["speech_marks"].max_length,
+        description="Speech mark types to store beside the audio as JSON Lines (speech_marks_url).",
+    ),
+}
+
+
+def job_request(data: Any) -> dict[str, Any]:
+    """The checked fields of a ``POST /v1/jobs`` body, with defaults; SSML detected in ``text`` as elsewhere."""
+    if not isinstance(data, Mapping):
+        raise InvalidField("the body must be a JSON object", code="invalid_body")
+    for key in data:
+        if key not in JOB_FIELDS:
+            raise InvalidField(f"unknown field '{key}'", code="unknown_field")
+    values = {name: check_field(name, data[name], spec) for name, spec in JOB_FIELDS.items() if name in data}
+    job = {name: spec.default for name, spec in JOB_FIELDS.items()} | values
+    for name in ("text", "input_key"):
+        if isinstance(job[name], str):
+            try:
+                job[name].encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput(
+                    f"{name} contains unpaired surrogates (not valid Unicode)", code=f"invalid_{name}"
+                ) from None
+    if job["text"] is not None and job["text"].strip():
+        job["ssml"] = decide_ssml(normalize_text(job["text"]), job["ssml"])
+    job["ssml"] = bool(job["ssml"])
+    return job
+
+
+def _job_schema() -> dict[str, Any]:
+    schema = {
+        "title": "JobRequest",
+        "type": "object",
+        "properties": schema_properties(JOB_FIELDS),
+        "additionalProperties": False,
+        "examples": [{"text": "很长的文章……", "format": "mp3"}],
+    }
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def _batch(service):
@@ -29,15 +105,17 @@ def _batch(service):
     summary="Start a long-form synthesis job (text or SSML up to 200,000 characters, or an input object)",
     responses=error_responses(400, 401, 404, 413, 422, 500, 503),
     dependencies=[Depends(require_api_key)],
+    openapi_extra=_job_schema(),
 )
-def create_job(body: JobRequest, service: Service, request: Request) -> dict:
+def create_job(body: JsonBody, service: Service, request: Request) -> dict:
     from sambert_lambda.batch import tasks
 
+    fields = job_request(body)
     env, layout = _batch(service)
-    voice = service.check_voice(body.voice, body.emotion)  # the text is checked next
-    job = tasks.create(env, layout, text=body.text, input_object=body.input_key, ssml=body.ssml, voice=voice,
-                       emotion=body.emotion, fmt=body.format, speed=body.speed,
-                       speech_marks=tuple(dict.fromkeys(body.speech_marks or ())))  # fmt: skip
+    voice = service.check_voice(fields["voice"], fields["emotion"])  # the text is checked next
+    job = tasks.create(env, layout, text=fields["text"], input_object=fields["input_key"], ssml=fields["ssml"],
+                       voice=voice, emotion=fields["emotion"], fmt=fields["format"], speed=fields["speed"],
+                       speech_marks=fields["speech_marks"] or ())  # fmt: skip
     logger.info("job created", extra={"job": job["id"], "input_key": job["input_key"]})
     if getattr(request.app.state, "jobs_in_process", False):  # sambert-lambda serve: no S3 notification here
         threading.Thread(target=_run, args=(env, layout, job["input_key"]), name=f"job-{job['id'][:8]}",

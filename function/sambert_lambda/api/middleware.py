@@ -100,7 +100,8 @@ class RequestGuard:
             more = bool(message.get("more_body", False))
         body = b"".join(chunks)
         json_route = scope["method"] == "POST" and scope["path"] in self.json_paths  # other methods: the router's 405
-        problem = _check_json_body(headers.get("content-type", ""), body) if json_route else None
+        problem = _check_json_body(headers.get("content-type", ""), body, headers.get("content-encoding", "")) \
+            if json_route else None
         if problem:
             await _send_error(send, 400, *problem)
             return
@@ -116,7 +117,10 @@ class RequestGuard:
         await self.app(scope, replay, send)
 
 
-def _check_json_body(content_type: str, body: bytes) -> tuple[str, str] | None:
+def _check_json_body(content_type: str, body: bytes, content_encoding: str = "") -> tuple[str, str] | None:
+    coding = content_encoding.strip().lower()
+    if coding and coding != "identity":  # a compressed body would be reported as "not UTF-8"
+        return "invalid_encoding", f"the body must be sent uncompressed (Content-Encoding {coding} is not accepted)"
     media, _, params = content_type.partition(";")
     media = media.strip().lower()
     if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):

@@ -1,7 +1,7 @@
 """``POST /v1/audio/speech`` the way the OpenAI SDK sends it, mapped onto the core request.
 
 OpenAI fields: ``model`` (any string, ignored), ``input``, ``voice`` (OpenAI names, any case, mean the default
-voice), ``instructions`` (accepted, not applied), ``response_format`` (default mp3), ``speed`` (0.25-4.0: values
+voice; the SDK's ``{"id": ...}`` form names a voice), ``instructions`` (accepted, not applied), ``response_format`` (default mp3), ``speed`` (0.25-4.0: values
 outside the engine's 0.5-2.0 are clamped and the response says so in ``X-Speed-Clamped``), ``stream_format``
 (``audio`` or ``sse``). Documented extensions, the same controls as ``/v1/tts``: ``emotion``, ``pitch``, ``volume``,
 ``sample_rate``, ``ssml``, ``lexicon``; and ``stream`` (default true). Raw ``pcm`` defaults to 24 kHz here, as OpenAI
@@ -64,10 +64,18 @@ def speech_request(data: Any) -> tuple[TTSRequest, SpeechOptions]:
             raise InvalidField(f"unknown field '{key}'", code="unknown_field")
     if "input" not in data:
         raise InvalidField("'input' is required", code="missing_input")
+    voice = data.get("voice")
+    if isinstance(voice, Mapping):  # the SDK's custom-voice form, {"id": "..."}: the id names a voice
+        if set(voice) != {"id"} or not isinstance(voice["id"], str):
+            raise InvalidField("'voice': a voice name, or an object {\"id\": <voice name>}", code="invalid_voice")
+        data = {**data, "voice": voice["id"]}
     fmt = data.get("response_format")
     if isinstance(fmt, str) and fmt.strip().lower() == "aac":
         raise InvalidField(AAC_REFUSED, code="invalid_response_format")
     values = {name: check_field(name, data[name], spec) for name, spec in _SPECS.items() if name in data}
+    if values.get("stream") is False and values.get("stream_format") == "sse":
+        raise InvalidField("'stream': false cannot go with stream_format sse, whose events are always streamed; "
+                           "use stream_format audio for the whole file at once", code="invalid_stream")
     headers: dict[str, str] = {}
     speed = values.get("speed", 1.0)
     clamped = min(max(speed, SPEED_RANGE[0]), SPEED_RANGE[1])
@@ -87,7 +95,11 @@ AAC_REFUSED = ("'response_format': aac is not offered: its only packaged encoder
 
 
 def json_schema() -> dict[str, Any]:
-    return {"title": "SpeechRequest", "type": "object", "properties": schema_properties(_SPECS),
+    props = schema_properties(_SPECS)
+    voice = props["voice"]
+    voice["anyOf"].insert(1, {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"],
+                              "additionalProperties": False, "description": "The SDK's custom-voice form."})
+    return {"title": "SpeechRequest", "type": "object", "properties": props,
             "required": ["input"], "additionalProperties": False,
             "examples": [{"model": "tts-1", "input": "你好，世界。", "voice": "alloy"}]}
 

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from sambert_lambda.audio import FORMATS
-from sambert_lambda.marks import MARK_TYPES
-from sambert_lambda.request import SPEED_RANGE
-
-Format = Literal["wav", "mp3", "ogg", "opus", "flac", "pcm"]  # for /v1/jobs
-assert set(Format.__args__) == set(FORMATS)  # type: ignore[attr-defined]
-MarkType = Literal["sentence", "word", "phoneme", "ssml"]
-assert MarkType.__args__ == MARK_TYPES  # type: ignore[attr-defined]
+from pydantic import BaseModel, Field
 
 
 class ModelRef(BaseModel):
@@ -75,24 +66,6 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
-
-
-class JobRequest(BaseModel):
-    """``POST /v1/jobs``: long-form synthesis through the batch path (like Polly's StartSpeechSynthesisTask)."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "很长的文章……", "format": "mp3"}]})
-
-    text: str | None = Field(None, max_length=200_000, description="Text or SSML, at most 200,000 characters. "
-                             "Give text or input_key.")
-    input_key: str | None = Field(None, max_length=1024, description="Instead of text: the key of a .txt or .ssml "
-                                  "object under TTS_INPUT_PREFIX in the bucket.")
-    ssml: bool = False
-    voice: str | None = Field(None, max_length=64)
-    emotion: str = Field("neutral", max_length=32)
-    format: Format = "mp3"
-    speed: float = Field(1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1])
-    speech_marks: list[MarkType] | None = Field(None, max_length=len(MARK_TYPES), description="Speech mark types "
-                                                "to store beside the audio as JSON Lines (speech_marks_url).")
 
 
 class JobCreated(BaseModel):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
 
 def _port(value: str) -> int:
     try:
@@ -22,7 +24,8 @@ def _port(value: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000)")
-    parser.add_argument("--log-level", default="warning", help="uvicorn's access/error log level")
+    parser.add_argument("--log-level", default="warning", type=str.lower, choices=LOG_LEVELS,
+                        help="uvicorn's access/error log level")
     parser.add_argument("--files", default=None, metavar="DIR",
                         help="store audio as local files in DIR (default without TTS_BUCKET: a temp directory)")
 
@@ -77,9 +80,24 @@ def build_app(files: str | None = None):
     return app
 
 
+def check_port(port: int) -> None:
+    """Refuse a port that cannot be listened on (taken, or privileged) before the model loads."""
+    import socket
+
+    from sambert_lambda.errors import TTSError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn's own socket
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as e:
+            raise TTSError(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}", code="io_error") from None
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    check_port(int(args.port))
     uvicorn.run(build_app(args.files), host="127.0.0.1", port=int(args.port), log_level=args.log_level,
                 workers=1, access_log=False)
     return 0

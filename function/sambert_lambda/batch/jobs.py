@@ -23,7 +23,7 @@ from typing import Any
 
 from sambert_lambda.batch.chunking import chunk_text
 from sambert_lambda.errors import InvalidInput, TTSError
-from sambert_lambda.request import check_field
+from sambert_lambda.request import check_field, decide_ssml
 
 KINDS: dict[str, str] = {".txt": "txt", ".jsonl": "jsonl", ".ssml": "ssml"}
 JSONL_FIELDS = ("id", "text", "voice", "emotion", "format", "speed", "ssml", "speech_marks")
@@ -180,6 +180,13 @@ def parse(
         return _parse_jsonl(text, defaults, defaults_error)
     if kind == "txt":
         whole, text = text, text.strip()
+        try:  # as on every route: text starting with <speak is SSML; SSML tags without it are refused
+            as_ssml = decide_ssml(text, None)
+        except TTSError as e:
+            raise FileError(e.message, code=e.code, status=e.status) from None
+        if as_ssml:
+            kind = "ssml"
+    if kind == "txt":
         if len(text) > max_txt_chars:
             raise FileError(
                 f".txt has {len(text)} characters; one audio file takes at most {max_txt_chars} "
@@ -244,9 +251,13 @@ def _parse_line(line: str, line_no: int, defaults: Options) -> tuple[Item, Unit]
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(f"line {line_no} has no text", code="empty_text")
-    ssml = obj.get("ssml", False)
-    if not isinstance(ssml, bool):
+    ssml = obj.get("ssml")
+    if ssml is not None and not isinstance(ssml, bool):
         raise InvalidInput(f"line {line_no}: ssml must be true or false", code="invalid_input")
+    try:  # absent: detected from <speak, as on every route
+        ssml = decide_ssml(text.strip(), ssml)
+    except TTSError as e:
+        raise InvalidInput(f"line {line_no}: {e.message}", code=e.code, status=e.status) from None
     options = _options(obj, defaults, where=f"line {line_no}")
     item = Item(line_no, _id(obj.get("id")), options, (line_no,))
     return item, Unit(line_no, line_no, text, ssml)

@@ -28,6 +28,7 @@ from sambert_lambda.batch.chunking import chunk_text
 from sambert_lambda.batch.jobs import KINDS, byte_offsets
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.errors import InvalidInput, StorageUnavailable, TooLarge, TTSError
+from sambert_lambda.request import normalize_text
 
 MAX_JOB_CHARS = 200_000
 PART_CHARS = 1000  # characters per .jsonl line (one synthesis unit) when a job is split into parts
@@ -74,6 +75,17 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
         raise InvalidInput("text is empty", code="empty_text")
     if len(text) > MAX_JOB_CHARS:
         raise TooLarge(f"text has {len(text)} characters; a job takes at most {MAX_JOB_CHARS}", code="text_too_long")
+    if ssml and len(normalize_text(text)) > settings.max_chars:  # refused now, not after the job is queued
+        raise TooLarge(
+            f"SSML has {len(normalize_text(text))} characters (tags included); an SSML job is one document, "
+            f"synthesized in one piece: at most {settings.max_chars} (TTS_MAX_CHARS). Send longer input as plain "
+            "text (up to 200,000 characters), or as several SSML jobs.",
+            code="text_too_long",
+        )
+    if ssml:  # malformed SSML or an element that is refused: a 400 now, not a failed job later
+        from sambert_lambda.frontend.ssml import parse_ssml
+
+        parse_ssml(normalize_text(text))
     job_id = new_id()
     meta = {"voice": voice, "emotion": emotion, "format": fmt, "speed": repr(float(speed))}
     if speech_marks:

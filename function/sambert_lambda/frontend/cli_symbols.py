@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     numbered = bool(getattr(args, "line_numbers", False))
     for number, raw_line in enumerate(lines, start=1):
         line = raw_line.rstrip("\r\n")
-        out = frontend.symbol_lines(line, emotion=args.emotion, speaker=args.speaker)
+        out = _symbols(frontend, line, number, emotion=args.emotion, speaker=args.speaker)
         prefix = f"{number}\t" if numbered else ""
         if numbered and not out:
             sys.stdout.write(f"{prefix}-\t\n")
@@ -39,3 +39,20 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{prefix}{idx}\t{symbols}\n")
     sys.stdout.flush()
     return 0
+
+
+def _symbols(frontend, line: str, number: int, *, emotion: str, speaker: str) -> list[str]:
+    """The symbol lines of one input line; a line starting with <speak is SSML, as on every interface."""
+    from sambert_lambda.errors import InvalidInput, TTSError
+    from sambert_lambda.request import decide_ssml, normalize_text
+
+    text = normalize_text(line)
+    try:
+        if not decide_ssml(text, None):
+            return frontend.symbol_lines(line, emotion=emotion, speaker=speaker)
+        segments = frontend.segments(text, ssml=True, emotion=emotion, speaker=speaker)
+    except TTSError as e:
+        if e.code == "nothing_speakable":
+            return []
+        raise InvalidInput(f"line {number}: {e.message}", code=e.code, status=e.status) from None
+    return [seg.symbols for seg in segments if seg.symbols]

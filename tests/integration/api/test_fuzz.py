@@ -46,8 +46,8 @@ SEMANTIC_REJECTIONS = {
     (413, "text_too_long"),
     # a lexicon has its own line grammar (word + pinyin or ARPAbet), which JSON Schema cannot state
     (400, "invalid_lexicon"), (413, "lexicon_too_large"),
-    # a cross-field rule: Opus cannot carry 22050 Hz
-    (422, "invalid_sample_rate"),
+    # cross-field rules: Opus cannot carry 22050 Hz; "stream": false cannot go with stream_format sse
+    (422, "invalid_sample_rate"), (422, "invalid_stream"),
     (401, "unauthorized"),
     # jobs: exactly one of text and input_key; an input object must exist under the input prefix; ids are looked up
     (400, "invalid_job"), (400, "invalid_input_key"), (404, "input_not_found"), (404, "job_not_found"),

@@ -147,8 +147,10 @@ def test_ssml_job_and_a_failed_job(jobs):
     doc, _ = _wait(jobs["base"], r.json()["id"])
     assert doc["status"] == "complete"
     r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": "<speak><bogus/></speak>", "ssml": True}, timeout=60)
-    doc, _ = _wait(jobs["base"], r.json()["id"])
-    assert doc["status"] == "failed" and doc["error"]["code"] and "audio_url" not in doc
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_ssml"  # checked before queueing
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": "<speak>😀</speak>", "ssml": True}, timeout=60)
+    doc, _ = _wait(jobs["base"], r.json()["id"])  # well-formed, but nothing to speak: found by the synthesis
+    assert doc["status"] == "failed" and doc["error"]["code"] == "nothing_speakable" and "audio_url" not in doc
 
 
 def test_ids_are_unguessable_and_reveal_nothing_else(jobs):

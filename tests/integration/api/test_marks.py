@@ -205,3 +205,30 @@ def test_ssml_marks_alone_need_no_other_type(api):
     assert status == 200, out
     rows = [json.loads(x) for x in _get(out["speech_marks_url"]).decode().splitlines()]
     assert [(r["type"], r["value"]) for r in rows] == [("ssml", "m1")] and rows[0]["time"] > 0
+
+
+def test_word_and_sentence_marks_never_cover_ssml_markup_before_a_rewritten_word(api):
+    """A number after a tag (read 二零二六, so not matched character by character) took the tag into its span."""
+    text = '<speak>你好。<break time="300ms"/>2026年见。<prosody rate="slow">3个</prosody>人</speak>'
+    status, out = _post(api + "/v1/tts", {"text": text, "speech_marks": ["sentence", "word", "phoneme"]})
+    assert status == 200, out
+    rows = [json.loads(x) for x in _get(out["speech_marks_url"]).decode().splitlines()]
+    raw = text.encode()
+    for r in rows:
+        assert "<" not in raw[r["start"]:r["end"]].decode(), r
+        assert r["type"] == "phoneme" or raw[r["start"]:r["end"]].decode() == r["value"], r
+    assert [r["value"] for r in rows if r["type"] == "word"] == ["你好", "2026年", "见", "3个", "人"], rows
+    assert [r["value"] for r in rows if r["type"] == "sentence"] == ["你好。", "2026年见。", "3个", "人"], rows
+
+
+def test_spoken_text_never_aligns_onto_attribute_values(api):
+    """A <sub alias>'s words pointed into the alias attribute; a word equal to a mark's name could land on it."""
+    text = '<speak>我在<sub alias="世界卫生组织">WHO</sub>工作。今天<mark name="天气"/>天气很好。</speak>'
+    status, out = _post(api + "/v1/tts", {"text": text, "speech_marks": ["word", "ssml"]})
+    assert status == 200, out
+    rows = [json.loads(x) for x in _get(out["speech_marks_url"]).decode().splitlines()]
+    raw = text.encode()
+    words = [(r["value"], raw[r["start"]:r["end"]].decode()) for r in rows if r["type"] == "word"]
+    assert words == [(w, w) for w in ("我", "在", "WHO", "工作", "今天", "天气", "很", "好")], words
+    who = next(r for r in rows if r["value"] == "WHO")
+    assert who["duration"] > 4 * FRAME_MS  # the six syllables of the alias are its time

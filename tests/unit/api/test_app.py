@@ -91,8 +91,10 @@ def test_openapi_declares_error_responses(client):
 
 
 def test_openapi_shows_the_job_marks_fields(client):
-    schemas = client.get("/openapi.json").json()["components"]["schemas"]
-    marks = schemas["JobRequest"]["properties"]["speech_marks"]
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    job = spec["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    marks = job["properties"]["speech_marks"]
     assert "ssml" in json.dumps(marks) and "sentence" in json.dumps(marks)
     assert "speech_marks_url" in schemas["JobStatus"]["properties"]
     assert {"speech_marks_url", "text_offset"} <= set(schemas["JobPart"]["properties"])

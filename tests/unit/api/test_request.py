@@ -40,6 +40,32 @@ def test_strict_types_on_both_routes(client, route, key, extra, code):
     assert r.status_code == 422 and code_of(r) == code, r.text
 
 
+@pytest.mark.parametrize("extra,code", [({"speed": True}, "invalid_speed"), ({"ssml": "yes"}, "invalid_ssml"),
+                                        ({"speed": "1"}, "invalid_speed"), ({"format": 3}, "invalid_format"),
+                                        ({"speech_marks": "word"}, "invalid_speech_marks"),
+                                        ({"text": "你" * 200_001}, "invalid_text")])
+def test_strict_types_on_jobs(client, extra, code):
+    """/v1/jobs reads its fields with the same checks and messages as /v1/tts."""
+    r = client.post("/v1/jobs", json={"text": TEXT, **extra})
+    assert r.status_code == 422 and code_of(r) == code, r.text
+    assert r.json()["error"]["message"].startswith(f"'{code.removeprefix('invalid_')}': must ")
+
+
+def test_jobs_take_any_case_format_and_detect_ssml(client, service):
+    r = client.post("/v1/jobs", json={"text": TEXT, "format": "FLAC"})
+    assert r.status_code == 202, r.text
+    r = client.post("/v1/jobs", json={"text": SSML})
+    assert r.status_code == 202, r.text
+    assert any(k.endswith(f"jobs/{r.json()['id']}.ssml") for k in service.storage.list("")), "SSML not detected"
+    r = client.post("/v1/jobs", json={"text": '你好<break time="1s"/>世界'})
+    assert r.status_code == 400 and code_of(r) == "ssml_without_speak", r.text
+    r = client.post("/v1/jobs", json={"text": SSML, "ssml": False})
+    assert r.status_code == 400 and code_of(r) == "ssml_conflict", r.text
+    r = client.post("/v1/jobs", content='{"text": "\\ud800你好"}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 400 and code_of(r) == "invalid_text", r.text
+
+
 @pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
 def test_ssml_detected_on_every_route(client, service, route, key):
     assert client.post(route, json={key: SSML}).status_code == 200
@@ -153,3 +179,107 @@ def test_aac_is_refused_saying_why(client, fmt):
     r = client.post("/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": "alloy", "response_format": fmt})
     assert r.status_code == 422 and code_of(r) == "invalid_response_format", r.text
     assert "opus" in r.json()["error"]["message"] and "MB" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
+@pytest.mark.parametrize("field", ["speed", "pitch", "volume"])
+def test_integers_too_large_for_a_float_are_out_of_range(client, route, key, field):
+    """JSON allows integers of any size; one past float's range was a 500 (OverflowError)."""
+    for value in ("1" + "0" * 400, "-1" + "0" * 400):
+        body = f'{{"{key}": "你好", "{field}": {value}}}'
+        r = client.post(route, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and code_of(r) == f"invalid_{field}", r.text
+        assert "between" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input"), ("/v1/jobs", "text")])
+def test_a_lone_surrogate_in_an_unknown_field_name_is_a_clean_422(client, route, key):
+    """The unknown_field message names the key; a lone surrogate in it could not be encoded: a 500."""
+    body = f'{{"{key}": "你好", "\\ud800x": 1}}'
+    r = client.post(route, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and code_of(r) == "unknown_field", r.text
+    assert "\\ud800x" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input"), ("/v1/jobs", "text")])
+@pytest.mark.parametrize("extra", ['"x": ' + "[" * 100_000 + "]" * 100_000, '"speed": 1' + "0" * 5000])
+def test_json_the_parser_cannot_read_is_malformed_json(client, route, key, extra):
+    """Deep nesting and integers over 4300 digits fail inside json.loads: FastAPI's code was http_400."""
+    r = client.post(route, content=f'{{"{key}": "你好", {extra}}}', headers={"content-type": "application/json"})
+    assert r.status_code == 400 and code_of(r) == "malformed_json", r.text
+
+
+def test_stream_false_with_sse_is_refused_not_ignored(client):
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "stream_format": "sse", "stream": False})
+    assert r.status_code == 422 and code_of(r) == "invalid_stream", r.text
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "stream_format": "sse", "stream": True})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+
+
+def test_a_compressed_body_is_refused_naming_the_content_encoding(client):
+    import gzip
+
+    body = gzip.compress(b'{"input": "hi"}')
+    r = client.post("/v1/audio/speech", content=body,
+                    headers={"content-type": "application/json", "content-encoding": "gzip"})
+    assert r.status_code == 400 and code_of(r) == "invalid_encoding" and "Content-Encoding gzip" in r.text, r.text
+    r = client.post("/v1/audio/speech", content=b'{"input": "hi"}',
+                    headers={"content-type": "application/json", "content-encoding": "identity"})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input"), ("/v1/jobs", "text")])
+def test_a_leading_byte_order_mark_does_not_hide_speak(client, service, route, key):
+    """Text pasted from a file saved with a BOM: it was ssml_without_speak, though it starts with <speak>."""
+    r = client.post(route, json={key: "\ufeff" + SSML})
+    assert r.status_code in (200, 202), r.text
+    if route == "/v1/jobs":
+        assert any(k.endswith(f"jobs/{r.json()['id']}.ssml") for k in service.storage.list(""))
+    else:
+        assert service.synthesizer.calls[-1]["ssml"] is True
+
+
+def test_an_ssml_job_over_the_one_document_limit_is_refused_at_once(client, service):
+    """SSML is synthesized as one document (at most TTS_MAX_CHARS): a longer one failed only after queueing."""
+    long_ssml = "<speak>" + "今天天气很好。" * 40 + "</speak>"  # 287 characters; the fixture's limit is 200
+    r = client.post("/v1/jobs", json={"text": long_ssml})
+    assert r.status_code == 413 and code_of(r) == "text_too_long", r.text
+    assert "TTS_MAX_CHARS" in r.json()["error"]["message"]
+    assert client.post("/v1/jobs", json={"text": "今天天气很好。" * 40}).status_code == 202  # plain text is split
+
+
+@pytest.mark.parametrize("ssml,code", [("<speak>你好", "invalid_ssml"), ("<speak><foo>你好</foo></speak>", "invalid_ssml"),
+                                       ('<speak><break time="1h"/>你好</speak>', "invalid_ssml")])
+def test_bad_ssml_in_a_job_is_refused_at_once(client, ssml, code):
+    r = client.post("/v1/jobs", json={"text": ssml})
+    assert r.status_code == 400 and code_of(r) == code, r.text
+
+
+def test_speech_takes_the_sdks_voice_object(client, service):
+    """openai>=3 sends a custom voice as {"id": ...}; it was 422 'must be a string'."""
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "voice": {"id": "ZHIYAN_EMO"}, "stream": False})
+    assert r.status_code == 200, r.text
+    assert service.synthesizer.calls[-1]["voice"] == "zhiyan_emo"
+    for bad in ({"id": 3}, {"name": "x"}, {"id": "zhiyan_emo", "x": 1}):
+        r = client.post("/v1/audio/speech", json={"input": TEXT, "voice": bad})
+        assert r.status_code == 422 and code_of(r) == "invalid_voice", r.text
+    r = client.post("/v1/audio/speech", json={"input": TEXT, "voice": {"id": "nobody"}})
+    assert r.status_code == 400 and code_of(r) == "unknown_voice", r.text
+    schema = client.get("/openapi.json").json()["paths"]["/v1/audio/speech"]["post"]["requestBody"]
+    assert "object" in str(schema["content"]["application/json"]["schema"]["properties"]["voice"])
+
+
+@pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])
+@pytest.mark.parametrize("lexicon", ["银行 yin2 hang2\n" * 1100, "a AH0\n" * 3000])
+def test_a_lexicon_over_16_kib_is_413_whatever_its_characters(client, route, key, lexicon):
+    """Over 16,384 characters was 422 invalid_lexicon, over 16,384 bytes but fewer characters 413."""
+    assert len(lexicon.encode()) > 16384
+    r = client.post(route, json={key: TEXT, "lexicon": lexicon})
+    assert r.status_code == 413 and code_of(r) == "lexicon_too_large", r.text
+
+
+@pytest.mark.parametrize("extra", [{}, {"stream": False}, {"response_format": "flac"}, {"stream_format": "sse"}])
+def test_speech_from_a_test_voice_says_so_in_a_header(client, extra):
+    """/v1/tts answers test_voice; the audio bytes of /v1/audio/speech carried no such label."""
+    r = client.post("/v1/audio/speech", json={"input": TEXT, **extra})
+    assert r.status_code == 200 and r.headers.get("x-test-voice") == "true", r.headers

@@ -101,6 +101,20 @@ def test_unknown_event(service):
     assert out["error"]["code"] == "unsupported_event" and out["status"] == 400
 
 
+@pytest.mark.parametrize("record", [{"eventSource": "aws:sqs", "body": "{}"}, {"eventSource": "aws:sqs", "messageId": 1},
+                                    {"eventSource": "aws:sqs", "messageId": "m", "body": None}])
+def test_a_direct_invoke_shaped_like_a_broken_sqs_event_is_400(service, record):
+    """SQS always sends messageId and body; without them the batch processor raised KeyError, a traceback."""
+    out = invoke({"Records": [record]})
+    assert out["error"]["code"] == "unsupported_event" and out["status"] == 400
+
+
+def test_a_direct_invoke_shaped_like_a_broken_http_event_is_400(service):
+    """Mangum raised KeyError ('sourceIp') on an event without it: a stack trace back to the caller."""
+    out = invoke({"version": "2.0", "rawPath": "/healthz", "requestContext": {"http": {"method": "GET"}}})
+    assert out["error"]["code"] == "unsupported_event" and out["status"] == 400, out
+
+
 def test_s3_and_sqs_dispatch_to_batch(service, monkeypatch):
     seen = []
     fake = types.ModuleType("sambert_lambda.batch")
