@@ -32,8 +32,9 @@ JOB_FIELDS: dict[str, Spec] = {
     "text": Spec(
         "str",
         max_length=JOB_MAX_CHARS,
-        description="Text, at most 200,000 characters, or SSML (detected when it starts with <speak): one "
-        "document, at most TTS_MAX_CHARS characters. Give text or input_key.",
+        description="Text or SSML (detected when it starts with <speak), at most 200,000 characters; SSML over "
+        "TTS_MAX_CHARS is cut into standalone SSML parts that reopen the elements open at each cut. Give text or "
+        "input_key.",
     ),
     "input_key": Spec(
         "str",

@@ -7,7 +7,9 @@ A job is a batch upload the API makes for the caller:
   In AWS the upload's S3 notification starts the batch (fan-out, manifests, idempotency as for any upload);
   ``sambert-lambda serve`` runs the same ``process_upload`` in a thread instead.
 - Text up to TTS_BATCH_MAX_TXT_CHARS becomes a ``.txt`` (one audio file, assembled from sentence chunks); longer
-  text becomes a ``.jsonl`` of chunks, each its own audio file, listed in order (``parts``). SSML is one ``.ssml``.
+  text becomes a ``.jsonl`` of chunks, each its own audio file, listed in order (``parts``). SSML up to
+  TTS_MAX_CHARS is one ``.ssml``; longer SSML becomes a ``.jsonl`` of standalone SSML parts, each reopening the
+  elements open at its cut (:func:`~sambert_lambda.batch.chunking.chunk_ssml`).
 - ``status``: queued (nothing done yet), running (progress = finished units / units), complete, or failed
   (the file failed, or any part did); presigned URLs of the audio, its speech marks (when asked for) and the
   manifest once complete. A part's marks count time from the part's audio and bytes from the part's text, which
@@ -24,7 +26,7 @@ import secrets
 import time
 from typing import Any
 
-from sambert_lambda.batch.chunking import chunk_text
+from sambert_lambda.batch.chunking import chunk_ssml, chunk_text
 from sambert_lambda.batch.jobs import KINDS, byte_offsets
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.errors import InvalidInput, StorageUnavailable, TooLarge, TTSError
@@ -75,13 +77,6 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
         raise InvalidInput("text is empty", code="empty_text")
     if len(text) > MAX_JOB_CHARS:
         raise TooLarge(f"text has {len(text)} characters; a job takes at most {MAX_JOB_CHARS}", code="text_too_long")
-    if ssml and len(normalize_text(text)) > settings.max_chars:  # refused now, not after the job is queued
-        raise TooLarge(
-            f"SSML has {len(normalize_text(text))} characters (tags included); an SSML job is one document, "
-            f"synthesized in one piece: at most {settings.max_chars} (TTS_MAX_CHARS). Send longer input as plain "
-            "text (up to 200,000 characters), or as several SSML jobs.",
-            code="text_too_long",
-        )
     if ssml:  # malformed SSML or an element that is refused: a 400 now, not a failed job later
         from sambert_lambda.frontend.ssml import parse_ssml
 
@@ -91,16 +86,22 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
     if speech_marks:
         meta["speech-marks"] = ",".join(speech_marks)
     offsets: list[int] = []
-    if ssml:
+    if ssml and len(text) <= settings.max_chars:
         kind, body = "ssml", text
-    elif len(text) <= settings.batch_max_txt_chars:
+    elif not ssml and len(text) <= settings.batch_max_txt_chars:
         kind, body = "txt", text
     else:
-        chunks = chunk_text(text, min(PART_CHARS, settings.max_chars))
-        offsets = byte_offsets(text, chunks)
+        if ssml:
+            parts = _ssml_parts(text, settings.max_chars)
+            lines = [{"text": part, "ssml": True} for part, _ in parts]
+            offsets = [shift for _, shift in parts]
+        else:
+            chunks = chunk_text(text, min(PART_CHARS, settings.max_chars))
+            lines = [{"text": c} for c in chunks]
+            offsets = byte_offsets(text, chunks)
         kind = "jsonl"
-        body = "".join(json.dumps({"id": f"part-{i:05d}", "text": c}, ensure_ascii=False) + "\n"
-                       for i, c in enumerate(chunks, 1))  # fmt: skip
+        body = "".join(json.dumps({"id": f"part-{i:05d}", **line}, ensure_ascii=False) + "\n"
+                       for i, line in enumerate(lines, 1))  # fmt: skip
     key = input_key(layout, job_id, kind)
     record = {"id": job_id, "input_key": key, "kind": kind, "format": fmt, "created": int(time.time())}
     if offsets and speech_marks:
@@ -113,6 +114,21 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
     record["etag"] = info.etag
     storage.put(record_key(layout, job_id), json.dumps(record).encode(), "application/json", {})
     return {"id": job_id, "status": "queued", "input_key": key}
+
+
+def _ssml_parts(doc: str, max_chars: int) -> list[tuple[str, int]]:
+    """A long SSML document as standalone SSML parts (:func:`~sambert_lambda.batch.chunking.chunk_ssml`): parts of
+    about PART_CHARS where the markup allows, up to ``max_chars`` (TTS_MAX_CHARS) where a piece cannot be cut."""
+    for limit in dict.fromkeys((min(PART_CHARS, max_chars), max_chars)):
+        try:
+            return chunk_ssml(doc, limit)
+        except ValueError:
+            continue
+    raise TooLarge(
+        f"the SSML holds a piece longer than {max_chars} characters (TTS_MAX_CHARS) with no place to cut it: a "
+        "long job is cut in text, after a sentence or a clause, never inside <say-as>, <phoneme> or <sub>",
+        code="text_too_long",
+    )
 
 
 def _read_input(env: Any, layout: Layout, key: str) -> tuple[str, bool]:

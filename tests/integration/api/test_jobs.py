@@ -184,3 +184,32 @@ def _input_prefix() -> str:
     from sambert_lambda.settings import Settings
 
     return Settings.model_fields["input_prefix"].default
+
+
+def test_a_long_ssml_job_is_cut_into_standalone_parts_with_marks_in_the_documents_bytes(jobs):
+    """SSML over TTS_MAX_CHARS (5,000 here): parts that reopen <voice>/<emotion>/<prosody>, marks mapped back."""
+    body = "".join(f'<s>第{i}句，天气很好。</s><break time="50ms"/>' for i in range(1, 141))
+    doc = ('<speak><voice name="zhiyan_emo"><emotion category="happy"><prosody rate="fast">' + body
+           + "</prosody></emotion></voice></speak>")  # fmt: skip
+    assert len(doc) > 5000
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": doc, "format": "wav", "speech_marks": ["sentence"]},
+                   timeout=60)  # fmt: skip
+    assert r.status_code == 202, r.text
+    doc_status, _ = _wait(jobs["base"], r.json()["id"])
+    assert doc_status["status"] == "complete" and len(doc_status["parts"]) >= 5, doc_status
+    raw, seen = doc.encode(), []
+    for part in doc_status["parts"]:
+        audio, rate = sf.read(io.BytesIO(httpx.get(part["url"]).content))
+        assert rate == 16000 and len(audio) > 0
+        for m in _marks(part["speech_marks_url"]):
+            start, end = part["text_offset"] + m["start"], part["text_offset"] + m["end"]
+            assert raw[start:end].decode() == m["value"], (m, part["text_offset"])
+            seen.append(m["value"])
+    assert seen == [f"第{i}句，天气很好。" for i in range(1, 141)]  # every sentence once, in order
+    manifest = httpx.get(doc_status["manifest_url"]).json()
+    assert manifest["kind"] == "jsonl" and manifest["summary"]["failed"] == 0
+    key = next(k["Key"] for k in jobs["s3"].list_objects_v2(Bucket=jobs["bucket"])["Contents"]
+               if k["Key"].endswith(f"{r.json()['id']}.jsonl"))  # fmt: skip
+    lines = [json.loads(x) for x in jobs["s3"].get_object(Bucket=jobs["bucket"], Key=key)["Body"].read().splitlines()]
+    assert all(x["ssml"] is True and x["text"].startswith('<speak><voice name="zhiyan_emo"><emotion category="happy">'
+                                                          '<prosody rate="fast">') for x in lines)  # fmt: skip

@@ -239,13 +239,17 @@ def test_a_leading_byte_order_mark_does_not_hide_speak(client, service, route, k
         assert service.synthesizer.calls[-1]["ssml"] is True
 
 
-def test_an_ssml_job_over_the_one_document_limit_is_refused_at_once(client, service):
-    """SSML is synthesized as one document (at most TTS_MAX_CHARS): a longer one failed only after queueing."""
-    long_ssml = "<speak>" + "今天天气很好。" * 40 + "</speak>"  # 287 characters; the fixture's limit is 200
+def test_a_long_ssml_job_is_cut_into_parts_and_an_uncuttable_piece_is_refused_at_once(client, service):
+    """SSML over TTS_MAX_CHARS (200 in this fixture) becomes standalone SSML parts; a piece with no place to cut
+    that is longer than the limit is refused before anything is queued."""
+    long_ssml = "<speak>" + "今天天气很好。" * 40 + "</speak>"  # 287 characters
     r = client.post("/v1/jobs", json={"text": long_ssml})
+    assert r.status_code == 202, r.text
+    assert any(k.endswith(f"jobs/{r.json()['id']}.jsonl") for k in service.storage.list(""))
+    whole = '<speak><say-as interpret-as="characters">' + "一二三" * 80 + "</say-as></speak>"
+    r = client.post("/v1/jobs", json={"text": whole})
     assert r.status_code == 413 and code_of(r) == "text_too_long", r.text
     assert "TTS_MAX_CHARS" in r.json()["error"]["message"]
-    assert client.post("/v1/jobs", json={"text": "今天天气很好。" * 40}).status_code == 202  # plain text is split
 
 
 @pytest.mark.parametrize("ssml,code", [("<speak>你好", "invalid_ssml"), ("<speak><foo>你好</foo></speak>", "invalid_ssml"),
