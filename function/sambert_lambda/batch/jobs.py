@@ -5,7 +5,8 @@
   each item is one unit, numbered by its line. A malformed line is a failed item with its reason.
 - ``.txt``: one item (line 1) whose text is cut into chunks at sentence boundaries; each chunk is a unit and the
   item's audio is assembled from them.
-- ``.ssml``: one item, one unit, synthesized as one SSML document.
+- ``.ssml``: one item; a document longer than a chunk is cut into standalone SSML parts (see
+  :func:`~sambert_lambda.batch.chunking.chunk_ssml`), one unit each, and the item's audio is assembled from them.
 
 Voice, emotion, format, speed and speech marks default to the object's metadata (``x-amz-meta-voice`` ...,
 ``x-amz-meta-speech-marks: sentence,word``), then to settings. With speech marks, every audio file gets its JSON
@@ -18,10 +19,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from xml.parsers.expat import ExpatError
 from dataclasses import dataclass, field
 from typing import Any
 
-from sambert_lambda.batch.chunking import chunk_text
+from sambert_lambda.batch.chunking import chunk_ssml, chunk_text
 from sambert_lambda.errors import InvalidInput, TTSError
 from sambert_lambda.request import check_field, decide_ssml
 
@@ -200,10 +202,40 @@ def parse(
         item = Item(1, None, defaults, tuple(units), assembled=True, error=defaults_error)
         return ParsedFile("txt", (item,), units if defaults_error is None else {})
     if kind == "ssml":
-        unit = Unit(1, 1, text.strip(), True)
-        item = Item(1, None, defaults, (1,), error=defaults_error)
-        return ParsedFile("ssml", (item,), {1: unit} if defaults_error is None else {})
+        body = text.strip()
+        if len(body) > max_txt_chars:
+            raise FileError(
+                f".ssml has {len(body)} characters; one audio file takes at most {max_txt_chars} "
+                "(TTS_BATCH_MAX_TXT_CHARS). Split it, or upload a .jsonl with one line per part.",
+                code="too_large",
+                status=413,
+            )
+        parts = _ssml_chunks(body, chunk_chars)
+        if len(parts) <= 1:
+            unit = Unit(1, 1, body, True)
+            item = Item(1, None, defaults, (1,), error=defaults_error)
+            return ParsedFile("ssml", (item,), {1: unit} if defaults_error is None else {})
+        lead = len(text[: len(text) - len(text.lstrip())].encode("utf-8", "surrogatepass"))
+        units = {i: Unit(i, 1, part, True, lead + shift) for i, (part, shift) in enumerate(parts, start=1)}
+        item = Item(1, None, defaults, tuple(units), assembled=True, error=defaults_error)
+        return ParsedFile("ssml", (item,), units if defaults_error is None else {})
     raise ValueError(kind)
+
+
+def _ssml_chunks(doc: str, chunk_chars: int) -> list[tuple[str, int]]:
+    """A long SSML document as standalone parts of about ``chunk_chars`` (:func:`chunk_ssml`), synthesized one by one
+    and joined like a .txt's chunks. Malformed SSML, or SSML with a longer piece that cannot be cut, stays one unit:
+    its synthesis reports the error (``invalid_ssml``, ``text_too_long``) as before."""
+    for limit in (chunk_chars, chunk_chars * 4, chunk_chars * 16):  # larger parts where the markup needs them
+        if len(doc) <= limit:
+            break
+        try:
+            return chunk_ssml(doc, limit)
+        except ExpatError:
+            break
+        except ValueError:
+            continue
+    return [(doc, 0)]
 
 
 def byte_offsets(text: str, chunks: list[str]) -> list[int]:

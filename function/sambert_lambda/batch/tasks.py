@@ -6,10 +6,10 @@ A job is a batch upload the API makes for the caller:
   job's voice, emotion, format and speed as object metadata, plus a record at ``<output_prefix>jobs/<id>.json``.
   In AWS the upload's S3 notification starts the batch (fan-out, manifests, idempotency as for any upload);
   ``sambert-lambda serve`` runs the same ``process_upload`` in a thread instead.
-- Text up to TTS_BATCH_MAX_TXT_CHARS becomes a ``.txt`` (one audio file, assembled from sentence chunks); longer
-  text becomes a ``.jsonl`` of chunks, each its own audio file, listed in order (``parts``). SSML up to
-  TTS_MAX_CHARS is one ``.ssml``; longer SSML becomes a ``.jsonl`` of standalone SSML parts, each reopening the
-  elements open at its cut (:func:`~sambert_lambda.batch.chunking.chunk_ssml`).
+- Text up to TTS_BATCH_MAX_TXT_CHARS becomes a ``.txt`` (one audio file, assembled from sentence chunks), SSML a
+  ``.ssml`` (the same, from standalone SSML parts); longer input becomes a ``.jsonl`` of chunks, each its own audio
+  file, listed in order (``parts``). SSML parts reopen the elements open at their cut
+  (:func:`~sambert_lambda.batch.chunking.chunk_ssml`).
 - ``status``: queued (nothing done yet), running (progress = finished units / units), complete, or failed
   (the file failed, or any part did); presigned URLs of the audio, its speech marks (when asked for) and the
   manifest once complete. A part's marks count time from the part's audio and bytes from the part's text, which
@@ -86,10 +86,10 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
     if speech_marks:
         meta["speech-marks"] = ",".join(speech_marks)
     offsets: list[int] = []
-    if ssml and len(text) <= settings.max_chars:
-        kind, body = "ssml", text
-    elif not ssml and len(text) <= settings.batch_max_txt_chars:
-        kind, body = "txt", text
+    if ssml and len(text) > settings.max_chars:
+        _ssml_parts(text, settings.max_chars)  # a piece that cannot be cut and cannot be spoken whole: 413 now
+    if len(text) <= settings.batch_max_txt_chars:  # one audio file, assembled from chunks (SSML: standalone parts)
+        kind, body = ("ssml" if ssml else "txt"), text
     else:
         if ssml:
             parts = _ssml_parts(text, settings.max_chars)

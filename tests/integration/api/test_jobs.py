@@ -213,3 +213,27 @@ def test_a_long_ssml_job_is_cut_into_standalone_parts_with_marks_in_the_document
     lines = [json.loads(x) for x in jobs["s3"].get_object(Bucket=jobs["bucket"], Key=key)["Body"].read().splitlines()]
     assert all(x["ssml"] is True and x["text"].startswith('<speak><voice name="zhiyan_emo"><emotion category="happy">'
                                                           '<prosody rate="fast">') for x in lines)  # fmt: skip
+
+
+def test_an_ssml_job_of_one_audio_file_is_assembled_from_parts_with_marks_in_the_documents_bytes(jobs):
+    """SSML under TTS_BATCH_MAX_TXT_CHARS (400 here) but over a chunk: one audio file joined from SSML parts."""
+    body = "".join(f"<s>第{i}句，天气很好。</s>" for i in range(1, 21))
+    doc = '<speak><emotion category="happy">' + body + "</emotion></speak>"
+    assert 300 < len(doc) <= 400
+    r = httpx.post(jobs["base"] + "/v1/jobs", json={"text": doc, "format": "wav", "speech_marks": ["sentence"]},
+                   timeout=60)  # fmt: skip
+    assert r.status_code == 202, r.text
+    status, _ = _wait(jobs["base"], r.json()["id"])
+    assert status["status"] == "complete" and "audio_url" in status, status
+    manifest = httpx.get(status["manifest_url"]).json()
+    assert manifest["kind"] == "ssml" and manifest["summary"]["failed"] == 0
+    keys = [o["Key"] for o in jobs["s3"].list_objects_v2(Bucket=jobs["bucket"])["Contents"]]
+    markers = [k for k in keys if r.json()["id"] in k and re.search(r"/\d{5}\.json$", k)]
+    assert len(markers) >= 2, keys  # synthesized as two or more SSML parts
+    audio, rate = sf.read(io.BytesIO(httpx.get(status["audio_url"]).content))
+    rows = _marks(status["speech_marks_url"])
+    raw = doc.encode()
+    assert [raw[m["start"]:m["end"]].decode() for m in rows] == [m["value"] for m in rows]
+    assert [m["value"] for m in rows] == [f"第{i}句，天气很好。" for i in range(1, 21)]
+    assert all(b["time"] >= a["time"] + a["duration"] - 2 for a, b in itertools.pairwise(rows))
+    assert abs(rows[-1]["time"] + rows[-1]["duration"] - len(audio) / rate * 1000) <= 13.5

@@ -240,12 +240,12 @@ def test_a_leading_byte_order_mark_does_not_hide_speak(client, service, route, k
 
 
 def test_a_long_ssml_job_is_cut_into_parts_and_an_uncuttable_piece_is_refused_at_once(client, service):
-    """SSML over TTS_MAX_CHARS (200 in this fixture) becomes standalone SSML parts; a piece with no place to cut
-    that is longer than the limit is refused before anything is queued."""
+    """SSML over TTS_MAX_CHARS (200 in this fixture) is accepted (the batch cuts it into standalone SSML parts); a
+    piece with no place to cut that is longer than the limit is refused before anything is queued."""
     long_ssml = "<speak>" + "今天天气很好。" * 40 + "</speak>"  # 287 characters
     r = client.post("/v1/jobs", json={"text": long_ssml})
     assert r.status_code == 202, r.text
-    assert any(k.endswith(f"jobs/{r.json()['id']}.jsonl") for k in service.storage.list(""))
+    assert any(k.endswith(f"jobs/{r.json()['id']}.ssml") for k in service.storage.list(""))  # one file, parts inside
     whole = '<speak><say-as interpret-as="characters">' + "一二三" * 80 + "</say-as></speak>"
     r = client.post("/v1/jobs", json={"text": whole})
     assert r.status_code == 413 and code_of(r) == "text_too_long", r.text

@@ -152,6 +152,25 @@ def test_ssml_is_one_unit():
     assert parsed.units[1].ssml and parsed.units[1].text == "<speak>hi</speak>"
 
 
+def test_a_long_ssml_is_one_item_of_standalone_ssml_parts_that_know_their_bytes():
+    text = '\n <speak><emotion category="sad">' + "今天天气很好。" * 12 + "</emotion></speak>\n"
+    parsed = parse_file("input/a.ssml", text.encode(), {}, **{**KW, "chunk_chars": 60})
+    assert len(parsed.items) == 1 and parsed.items[0].assembled and len(parsed.units) >= 3
+    raw = text.encode()
+    for u in parsed.units.values():
+        assert u.ssml and u.text.startswith('<speak><emotion category="sad">') and u.text.endswith("</emotion></speak>")
+        body = u.text.encode()
+        at = body.index("今".encode())  # the part's first character of the document's own text
+        assert raw[u.byte_offset + at :].startswith(body[at : body.index(b"</emotion>")])
+
+
+@pytest.mark.parametrize("doc", ["<speak>" + "好" * 80 + "</speak>", "<speak>今天。" * 30])
+def test_an_ssml_that_cannot_be_cut_stays_one_unit(doc):
+    """No place to cut (one 80-character run) or malformed: one unit, whose synthesis names the error."""
+    parsed = parse_file("input/a.ssml", doc.encode(), {}, **{**KW, "chunk_chars": 20})
+    assert list(parsed.units) == [1] and parsed.units[1].text == doc and not parsed.items[0].assembled
+
+
 @pytest.mark.parametrize("size", [1, 5, 17, 60])
 def test_chunks_respect_size_and_keep_every_character(size):
     text = "第一句。第二句很长很长很长很长很长很长，有逗号，还有、顿号！Hello world. 第三句？\n\n第四段"
