@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from xml.parsers.expat import ExpatError
 from dataclasses import dataclass, field
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 from sambert_lambda.batch.chunking import chunk_ssml, chunk_text
 from sambert_lambda.errors import InvalidInput, TTSError
