@@ -34,7 +34,6 @@ _OPS = {
     "≠": "不等于",
     "!=": "不等于",
     "≈": "约等于",
-    "^": "的乘方",
 }
 _OP = r"(?:<=|>=|!=|==|[-+×xX*·÷/=<>≤≥≠≈^])"
 _STRONG = re.compile(r"<=|>=|!=|[+×xX*·÷=<>≤≥≠≈^]")
@@ -64,10 +63,16 @@ _CLAUSE_END = re.compile(r"\s*(?:$|[,.!?;，。！？；、)）\n])")
 def _verbalize_expr(expr: str) -> str:
     out: list[str] = []
     prev_is_op = True
+    power = negative = False  # the number after ^ is an exponent: 2^10 -> 二的十次方
     for tok in _TOKEN.findall(expr):
         if tok[0].isdigit():
-            out.append(number(tok, liang=False))
-            prev_is_op = False
+            out.append(_power(tok, negative) if power else number(tok, liang=False))
+            prev_is_op = power = negative = False
+        elif tok == "^":
+            out.append("的")
+            prev_is_op = power = True
+        elif tok == "-" and power:
+            negative = True
         elif tok == "-" and prev_is_op:
             out.append("负")
         else:
@@ -134,8 +139,24 @@ def _sub_scientific(m: re.Match[str]) -> str:
     return number(m.group(1), liang=False) + "乘十的" + exponent + "次方"
 
 
+# x^2, n^-1: a letter raised to a number (a number raised to one is part of an expression, above).
+_LETTER_POWER = re.compile(r"(?<![A-Za-z])([A-Za-z])\s?\^\s?(-?)(\d{1,3})(?![\d.])")
+
+
+def _power(exponent: str, negative: bool = False) -> str:
+    """What follows 的 for a power: 平方 and 立方 for 2 and 3 (as x² and x³ read), else <number>次方."""
+    if not negative and exponent in ("2", "3"):
+        return "平方" if exponent == "2" else "立方"
+    return ("负" if negative else "") + number(exponent, liang=False) + "次方"
+
+
+def _sub_letter_power(m: re.Match[str]) -> str:
+    return m.group(1) + "的" + _power(m.group(3), bool(m.group(2)))
+
+
 def normalize_math(text: str) -> str:
     text = _SCIENTIFIC.sub(_sub_scientific, text)
+    text = _LETTER_POWER.sub(_sub_letter_power, text)
     return _EXPR.sub(_sub_expr, text)
 
 

@@ -30,7 +30,11 @@ _SYMBOLS = [
     (re.compile(r"@"), " 艾特 "),
     (re.compile(r"\+"), "加"),
     (re.compile(r"(?<![=<>!])=(?![=<>])"), "等于"),
+    (re.compile(r"(?<=约)\s?[~～〜]\s?"), ""),  # 大约~3小时: the word says it already
     (re.compile(r"(?<=[\u4e00-\u9fff])\s?[~～〜]\s?(?=[零一二两三四五六七八九十负百千万])"), "到"),
+    (re.compile(r"(?<=[\u4e00-\u9fff])\s?[~～〜]\s?(?=[\u4e00-\u9fff])"), "到"),  # 周一~周五, 北京~上海
+    # ~100人, 约 ~3小时: a tilde opening a number (not between two) is 'about'
+    (re.compile(r"(?:^|(?<=[\s，。！？、：；（(,:;]))[~～〜]\s?(?=[零一二两三四五六七八九十负百千万])"), "约"),
     (re.compile(r"(?<=[年月日号点分秒])\s?[-–—]\s?(?=[零一二两三四五六七八九十]+[年月日号点分秒])"), "到"),
     (re.compile(r"°"), "度"),
     (re.compile(r"²"), "的平方"),
