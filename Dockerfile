@@ -80,6 +80,11 @@ RUN if [ -n "$ONNXRUNTIME_VERSION" ]; then \
  && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt \
  && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && find "$site"/numpy -type d -name tests -prune -exec rm -rf {} +
+# AUDIO_EXTRAS=aac adds PyAV (FFmpeg's AAC encoder; about 106 MB installed) so that response_format aac works;
+# empty (the default): aac is refused, saying how to get it. AV_VERSION is within pyproject's aac extra.
+ARG AUDIO_EXTRAS=""
+ARG AV_VERSION=18.1.0
+RUN if [ -n "$AUDIO_EXTRAS" ]; then [ "$AUDIO_EXTRAS" = aac ] || { echo "AUDIO_EXTRAS must be empty or aac, got $AUDIO_EXTRAS" >&2; exit 1; }; /opt/venv/bin/pip install --no-cache-dir "av==${AV_VERSION}"; fi
 COPY pyproject.toml README.md NOTICE ./
 COPY function ./function
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
@@ -106,6 +111,11 @@ RUN python -m venv /opt/venv \
       -r requirements/lambda.txt \
  && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && rm -rf "$site"/torch/include "$site"/torch/bin/test_* "$site"/torch/bin/*Test "$site"/torch/bin/protoc*
+# AUDIO_EXTRAS=aac adds PyAV (FFmpeg's AAC encoder; about 106 MB installed) so that response_format aac works;
+# empty (the default): aac is refused, saying how to get it. AV_VERSION is within pyproject's aac extra.
+ARG AUDIO_EXTRAS=""
+ARG AV_VERSION=18.1.0
+RUN if [ -n "$AUDIO_EXTRAS" ]; then [ "$AUDIO_EXTRAS" = aac ] || { echo "AUDIO_EXTRAS must be empty or aac, got $AUDIO_EXTRAS" >&2; exit 1; }; /opt/venv/bin/pip install --no-cache-dir "av==${AV_VERSION}"; fi
 COPY pyproject.toml README.md NOTICE ./
 COPY function ./function
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \

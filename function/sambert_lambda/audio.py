@@ -1,12 +1,15 @@
-"""Audio encoding and decoding: float32 mono waveforms <-> wav/flac/ogg/mp3/raw PCM bytes.
+"""Audio encoding and decoding: float32 mono waveforms <-> wav/flac/ogg/mp3/aac/raw PCM bytes.
 
-wav (PCM 16-bit), flac and ogg (Vorbis) go through soundfile (libsndfile); mp3 through lameenc (LAME);
-``pcm`` is headerless signed 16-bit little-endian mono. Resampling uses libsoxr (the ``soxr`` package, high quality).
+wav (PCM 16-bit), flac and ogg (Vorbis) go through soundfile (libsndfile); mp3 through lameenc (LAME); aac (AAC-LC
+in ADTS frames) through FFmpeg's encoder in PyAV, an optional dependency (the ``aac`` extra; the images include
+it only when built with ``AUDIO_EXTRAS=aac``): without it, aac is not among the formats. ``pcm`` is headerless
+signed 16-bit little-endian mono. Resampling uses libsoxr (the ``soxr`` package, high quality).
 No torch here: the batch path and the API import this module.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import struct
 
@@ -14,7 +17,21 @@ import numpy as np
 
 from sambert_lambda.errors import InvalidInput
 
-FORMATS: tuple[str, ...] = ("wav", "mp3", "ogg", "opus", "flac", "pcm")
+
+def _installed(name: str) -> bool:
+    """Whether a package can be imported, found without importing it (PyAV costs ~0.1 s to import)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+AAC_AVAILABLE = _installed("av")
+FORMATS: tuple[str, ...] = ("wav", "mp3", "ogg", "opus", "flac", "pcm") + (("aac",) if AAC_AVAILABLE else ())
+AAC_BITRATE = 48_000  # AAC-LC mono; speech at 16-24 kHz
+AAC_UNAVAILABLE = ("aac needs PyAV (FFmpeg's AAC encoder), which this installation does not include: "
+                   "pip install 'sambert-lambda[aac]', or build the image with --build-arg AUDIO_EXTRAS=aac "
+                   "(about 106 MB more); opus is smaller at the same quality, mp3 plays everywhere")  # fmt: skip
 SAMPLE_RATES: tuple[int, ...] = (8000, 16000, 22050, 24000)
 CONTENT_TYPES: dict[str, str] = {
     "wav": "audio/wav",
@@ -23,6 +40,7 @@ CONTENT_TYPES: dict[str, str] = {
     "opus": "audio/ogg; codecs=opus",
     "flac": "audio/flac",
     "pcm": "audio/pcm",
+    "aac": "audio/aac",
 }
 EXTENSIONS: dict[str, str] = {f: f for f in FORMATS}
 MP3_BITRATE_KBPS = 64
@@ -114,9 +132,11 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str = "wav", target_rate: i
         return samples.tobytes()
     if fmt == "mp3":
         return _encode_mp3(samples, rate)
-    if fmt in ("flac", "opus") and samples.size == 0:
+    if fmt in ("flac", "opus", "aac") and samples.size == 0:
         # libsndfile writes 0 bytes for an empty FLAC and an Ogg Opus file nothing can open: never store either
         raise InvalidInput(f"no audio samples to encode as {fmt} (use wav or pcm for empty audio)", code="empty_audio")
+    if fmt == "aac":
+        return _encode_aac(samples, rate)
     import soundfile as sf
 
     container, subtype = _SF_FORMATS[fmt]
@@ -125,6 +145,54 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str = "wav", target_rate: i
     with sf.SoundFile(buf, "w", samplerate=rate, channels=1, format=container, subtype=subtype) as f:
         f.write(data)
     return buf.getvalue()
+
+
+_ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
+
+
+class AacEncoder:
+    """AAC-LC, mono, AAC_BITRATE, as ADTS frames (``audio/aac``: what a browser or ffmpeg plays as a file, and what
+    can be sent as it is encoded): feed s16 samples, get the frames completed so far; ``close`` flushes the rest.
+
+    FFmpeg's encoder (through PyAV) makes the raw frames; each gets its 7-byte ADTS header here. The encoder primes
+    with 1024 samples and pads the last frame, and ADTS has no field to say so: decoders play up to about 2048
+    samples (0.13 s at 16 kHz) beyond the audio, 1024 of them before it."""
+
+    def __init__(self, rate: int):
+        import av
+
+        if rate not in _ADTS_RATES:
+            raise InvalidInput(f"aac cannot carry {rate} Hz", code="invalid_sample_rate")
+        self._av = av
+        self.rate = int(rate)
+        self._codec = av.CodecContext.create("aac", "w")
+        self._codec.sample_rate, self._codec.layout, self._codec.format = self.rate, "mono", "fltp"
+        self._codec.bit_rate = AAC_BITRATE
+        self._codec.open()
+        self._header = (0xFFF1 << 40) | (1 << 38) | (_ADTS_RATES.index(self.rate) << 34) | (1 << 30) | (0x7FF << 2)
+
+    def _frames(self, packets) -> bytes:
+        out = bytearray()
+        for packet in packets:
+            raw = bytes(packet)
+            out += (self._header | ((len(raw) + 7) << 13)).to_bytes(7, "big") + raw
+        return bytes(out)
+
+    def feed(self, samples: np.ndarray) -> bytes:
+        samples = np.ascontiguousarray(samples, dtype="<i2").reshape(1, -1)
+        if not samples.size:
+            return b""
+        frame = self._av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = self.rate
+        return self._frames(self._codec.encode(frame))
+
+    def close(self) -> bytes:
+        return self._frames(self._codec.encode(None))
+
+
+def _encode_aac(samples: np.ndarray, rate: int) -> bytes:
+    enc = AacEncoder(rate)
+    return enc.feed(samples) + enc.close()
 
 
 def mp3_encoder(rate: int):
@@ -227,6 +295,8 @@ def decode(data: bytes, fmt: str, sample_rate: int | None = None) -> tuple[np.nd
         if len(data) % 2:
             raise InvalidInput("raw pcm has an odd number of bytes", code="invalid_audio")
         return np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0, int(sample_rate)
+    if fmt == "aac":
+        return _decode_aac(data)
     import soundfile as sf
 
     try:
@@ -236,6 +306,22 @@ def decode(data: bytes, fmt: str, sample_rate: int | None = None) -> tuple[np.nd
     return audio.mean(axis=1).astype(np.float32), int(rate)
 
 
+def _decode_aac(data: bytes) -> tuple[np.ndarray, int]:
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), format="aac") as c:
+            frames = [f for f in c.decode(audio=0)]
+    except (av.FFmpegError, ValueError) as e:
+        raise InvalidInput(f"cannot decode aac audio: {e}", code="invalid_audio") from None
+    if not frames:
+        raise InvalidInput("cannot decode aac audio: no frames", code="invalid_audio")
+    audio = np.concatenate([f.to_ndarray().reshape(f.layout.nb_channels, -1).mean(axis=0) for f in frames])
+    return audio.astype(np.float32), int(frames[0].sample_rate)
+
+
 def _check_format(fmt: str) -> None:
+    if fmt == "aac" and not AAC_AVAILABLE:
+        raise InvalidInput(AAC_UNAVAILABLE, code="invalid_format")
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown audio format {fmt!r}; use one of {', '.join(FORMATS)}", code="invalid_format")

@@ -4,6 +4,7 @@
 - ``wav``: a 44-byte header whose RIFF and data sizes are 0xFFFFFFFF ("unknown length", the streaming
   convention decoders accept), then s16le samples;
 - ``mp3``: one LAME encoder across all chunks, so the frames are continuous (no gap between sentences);
+- ``aac`` (when PyAV is installed): one AAC encoder across all chunks, ADTS frames sent as they are completed;
 - ``opus`` and ``ogg`` (Vorbis): one Ogg stream; libsndfile writes pages as it encodes, and each call returns the
   pages completed so far.
 
@@ -17,10 +18,10 @@ import struct
 
 import numpy as np
 
-from sambert_lambda.audio import content_type, mp3_encoder, to_int16
+from sambert_lambda.audio import AAC_AVAILABLE, AacEncoder, content_type, mp3_encoder, to_int16
 from sambert_lambda.errors import InvalidInput
 
-STREAM_FORMATS: tuple[str, ...] = ("pcm", "wav", "mp3", "opus", "ogg")
+STREAM_FORMATS: tuple[str, ...] = ("pcm", "wav", "mp3", "opus", "ogg") + (("aac",) if AAC_AVAILABLE else ())
 __all__ = ["STREAM_FORMATS", "UNKNOWN_SIZE", "StreamEncoder", "content_type", "wav_stream_header"]  # content_type: audio's, one table
 UNKNOWN_SIZE = 0xFFFFFFFF
 
@@ -40,6 +41,7 @@ class StreamEncoder:
         self.fmt, self.rate = fmt, int(rate)
         self._started = False
         self._mp3 = None
+        self._aac: AacEncoder | None = None
         self._sf = None
         self._buf: io.BytesIO | None = None
         self._sent = 0
@@ -50,6 +52,8 @@ class StreamEncoder:
             return head + to_int16(audio).tobytes()
         if self.fmt == "mp3":
             return head + bytes(self._mp3.encode(to_int16(audio).tobytes()))  # type: ignore[union-attr]
+        if self.fmt == "aac":
+            return head + self._aac.feed(to_int16(audio))  # type: ignore[union-attr]
         self._sf.write(np.asarray(audio, dtype=np.float32))  # type: ignore[union-attr]
         return head + self._take()
 
@@ -57,6 +61,8 @@ class StreamEncoder:
         head = self._start()
         if self.fmt == "mp3":
             return head + bytes(self._mp3.flush())  # type: ignore[union-attr]
+        if self.fmt == "aac":
+            return head + self._aac.close()  # type: ignore[union-attr]
         if self._sf is not None:
             self._sf.close()
             return head + self._take()
@@ -70,6 +76,8 @@ class StreamEncoder:
             return wav_stream_header(self.rate)
         if self.fmt == "mp3":
             self._mp3 = mp3_encoder(self.rate)
+        elif self.fmt == "aac":
+            self._aac = AacEncoder(self.rate)
         elif self.fmt in ("opus", "ogg"):
             import soundfile as sf
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
-from sambert_lambda.audio import FORMATS, OPUS_RATES, SAMPLE_RATES
+from sambert_lambda.audio import AAC_UNAVAILABLE, FORMATS, OPUS_RATES, SAMPLE_RATES
 from sambert_lambda.errors import InvalidInput, TooLarge, UnknownEmotion, UnknownVoice
 from sambert_lambda.marks import CAPTION_FORMATS, MARK_TYPES
 
@@ -129,6 +129,8 @@ def check_field(name: str, value: Any, spec: Spec | None = None) -> Any:
         if spec.choices is not None:
             low = value.strip().lower()
             if low not in spec.choices:
+                if low == "aac" and spec.choices is FORMATS:  # a format this installation leaves out: say how
+                    raise _fail(name, AAC_UNAVAILABLE)
                 raise _fail(name, f"must be one of {', '.join(map(str, spec.choices))}")
             return low
         return value

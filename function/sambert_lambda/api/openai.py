@@ -69,9 +69,6 @@ def speech_request(data: Any) -> tuple[TTSRequest, SpeechOptions]:
         if set(voice) != {"id"} or not isinstance(voice["id"], str):
             raise InvalidField("'voice': a voice name, or an object {\"id\": <voice name>}", code="invalid_voice")
         data = {**data, "voice": voice["id"]}
-    fmt = data.get("response_format")
-    if isinstance(fmt, str) and fmt.strip().lower() == "aac":
-        raise InvalidField(AAC_REFUSED, code="invalid_response_format")
     values = {name: check_field(name, data[name], spec) for name, spec in _SPECS.items() if name in data}
     if values.get("stream") is False and values.get("stream_format") == "sse":
         raise InvalidField("'stream': false cannot go with stream_format sse, whose events are always streamed; "
@@ -89,9 +86,6 @@ def speech_request(data: Any) -> tuple[TTSRequest, SpeechOptions]:
     options = SpeechOptions(headers, sse=values.get("stream_format") == "sse", stream=values.get("stream") is not False)
     return TTSRequest.from_dict(core), options
 
-
-AAC_REFUSED = ("'response_format': aac is not offered: its only packaged encoder (FFmpeg, through PyAV) would add "
-               "about 100 MB to the function; use opus (smaller at the same quality) or mp3 (plays everywhere)")
 
 
 def json_schema() -> dict[str, Any]:

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from sambert_lambda.audio import decode
 from tests.support.servers import serve
 
 SENTENCES = ["今天天气很好。", "我们去公园散步吧。", "欢迎使用语音合成服务。", "祝您生活愉快。", "明天见。", "再见。"]
@@ -91,6 +92,24 @@ def test_streamed_compressed_formats_decode_to_the_right_length(served, fmt):
     expected = len(_pcm(served["base"], sample_rate=16000)) // 2
     assert rate == 16000 and abs(len(audio) - expected) < 0.05 * expected + 2000  # codec padding only
     assert np.abs(audio).max() > 0.05
+
+
+def test_streamed_aac_is_adts_frames_that_decode_to_the_audio_plus_priming(served):
+    with httpx.stream("POST", served["base"] + "/v1/audio/speech", json={"input": TEXT, "response_format": "aac"},
+                      timeout=300) as r:  # fmt: skip
+        assert r.status_code == 200 and r.headers["content-type"] == "audio/aac"
+        assert r.headers["transfer-encoding"] == "chunked"
+        chunks = [c for c in r.iter_raw() if c]
+    data = b"".join(chunks)
+    at, frames = 0, 0
+    while at < len(data):  # back-to-back ADTS frames, each with its own length
+        assert data[at] == 0xFF and data[at + 1] == 0xF1, at
+        at += ((data[at + 3] & 3) << 11) | (data[at + 4] << 3) | (data[at + 5] >> 5)
+        frames += 1
+    assert at == len(data) and frames > 10
+    audio, rate = decode(data, "aac")
+    expected = len(_pcm(served["base"], sample_rate=16000)) // 2
+    assert rate == 16000 and expected + 1024 <= len(audio) <= expected + 2048  # the encoder's priming and padding
 
 
 def test_sse_events_carry_the_same_audio(served):

@@ -190,6 +190,32 @@ def test_dockerfile_onnxruntime_version_replaces_only_that_pin(tmp_path, version
         k: v for k, v in before.items() if k != "onnxruntime"}
 
 
+@pytest.mark.parametrize("stage", ["deps-onnx", "deps"])
+@pytest.mark.parametrize("extras,status,installs", [("", 0, None), ("aac", 0, "av==18.1.0"), ("mp4", 1, None)])
+def test_dockerfile_audio_extras_add_pyav_only_when_asked(tmp_path, stage, extras, status, installs):
+    """The stage's own AUDIO_EXTRAS command under bash, with a pip that records what it is asked to install."""
+    st = stages()[stage]
+    args = stage_args(st)
+    assert args["AUDIO_EXTRAS"] == '""' and args["AV_VERSION"] == "18.1.0"
+    from packaging.requirements import Requirement
+
+    (spec,) = _project()["optional-dependencies"]["aac"]
+    assert Requirement(spec).specifier.contains(args["AV_VERSION"])  # the image's pin is within the extra
+    (cmd,) = [c for c in run_commands(st) if c.startswith('if [ -n "$AUDIO_EXTRAS" ]')]
+    pip = tmp_path / "opt" / "venv" / "bin" / "pip"
+    pip.parent.mkdir(parents=True)
+    pip.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/pip.log\n')
+    pip.chmod(0o755)
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", cmd.replace("/opt/venv/", f"{tmp_path}/opt/venv/")],
+                       capture_output=True, text=True, cwd=tmp_path,
+                       env={"PATH": "/usr/bin:/bin", "AUDIO_EXTRAS": extras, "AV_VERSION": args["AV_VERSION"]})  # fmt: skip
+    assert r.returncode == status, r.stderr
+    log = (tmp_path / "pip.log").read_text() if (tmp_path / "pip.log").exists() else ""
+    assert (installs in log) if installs else log == "", log
+    if status:
+        assert "AUDIO_EXTRAS must be empty or aac" in r.stderr
+
+
 def _bash(cmd: str, cwd: Path) -> None:
     r = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, cwd=cwd)
     assert r.returncode == 0, f"{cmd}\n{r.stderr[-2000:]}"
@@ -248,7 +274,8 @@ def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path
     installed = {image_size.dist_name(p) for p in target.glob("*.dist-info")}
     assert set(pins(ONNX_LOCK)) <= installed and "torch" not in installed
     for cmd in run_commands(st["deps-onnx"]):
-        if cmd.startswith(("python -m venv", "/opt/venv/bin/pip install", "site=", 'if [ -n "$ONNXRUNTIME_VERSION" ]')):
+        if cmd.startswith(("python -m venv", "/opt/venv/bin/pip install", "site=", 'if [ -n "$ONNXRUNTIME_VERSION" ]',
+                           'if [ -n "$AUDIO_EXTRAS" ]')):  # fmt: skip
             # done by install_lock (from the host's package source: the build's pip.conf line is skipped); the
             # package is function/ on the path; $site is the target dir
             continue

@@ -175,10 +175,16 @@ def test_opus_file_and_rate_rule(client, service):
 
 
 @pytest.mark.parametrize("fmt", ["aac", "AAC"])
-def test_aac_is_refused_saying_why(client, fmt):
+def test_aac_is_adts_aac_lc_on_both_routes(client, service, fmt):
     r = client.post("/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": "alloy", "response_format": fmt})
-    assert r.status_code == 422 and code_of(r) == "invalid_response_format", r.text
-    assert "opus" in r.json()["error"]["message"] and "MB" in r.json()["error"]["message"]
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/aac", r.text
+    assert r.content[:2] == b"\xff\xf1"  # an ADTS frame: MPEG-4 AAC, no CRC
+    audio, rate = decode(r.content, "aac")
+    assert rate == 16000 and audio.size > 1024
+    r = client.post("/v1/tts", json={"text": TEXT, "format": fmt})
+    assert r.status_code == 200 and r.json()["key"].endswith(".aac"), r.text
+    audio, rate = decode(service.storage.get(r.json()["key"])[0], "aac")
+    assert rate == 16000 and abs(audio.size / rate - r.json()["duration_seconds"]) < 2048 / rate
 
 
 @pytest.mark.parametrize("route,key", [("/v1/tts", "text"), ("/v1/audio/speech", "input")])

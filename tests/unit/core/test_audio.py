@@ -25,7 +25,11 @@ def test_roundtrip_rate_and_length(fmt, rate):
     out, got_rate = audio.decode(data, fmt, sample_rate=rate)
     expected = round(TONE.size * rate / SR)
     assert got_rate == rate
-    assert out.size == expected  # mp3 too: its gapless tag drops LAME's delay and padding
+    if fmt == "aac":  # ADTS cannot say the encoder's 1024-sample priming and last-frame padding
+        assert expected + 1024 <= out.size <= expected + 2048
+        out = out[1024 : 1024 + expected]
+    else:
+        assert out.size == expected  # mp3 too: its gapless tag drops LAME's delay and padding
     # the tone survives: energy is in the same ballpark (lossy codecs included)
     assert 0.2 < float(np.sqrt(np.mean(out**2))) < 0.5
 
@@ -67,7 +71,50 @@ def test_content_types():
     assert audio.content_type("wav") == "audio/wav"
     assert audio.content_type("mp3") == "audio/mpeg"
     assert audio.content_type("pcm", 24000) == "audio/pcm; rate=24000; channels=1; encoding=s16le"
-    assert set(audio.CONTENT_TYPES) == set(audio.FORMATS)
+    assert audio.content_type("aac") == "audio/aac"
+    assert set(audio.FORMATS) == set(audio.CONTENT_TYPES)  # aac included: PyAV is a dev dependency
+
+
+def test_aac_is_aac_lc_delayed_by_its_priming_only():
+    data = audio.encode(TONE, SR, "aac")
+    assert data[:2] == b"\xff\xf1" and (data[2] >> 6) == 1  # ADTS, MPEG-4, profile 1 = AAC LC
+    out, rate = audio.decode(data, "aac")
+    ref, got = TONE[800:-800], out[1024 + 800 : 1024 + TONE.size - 800]  # away from the edges
+    snr = 10 * np.log10(np.sum(ref**2) / np.sum((got - ref) ** 2))
+    assert rate == SR and snr > 25, snr
+    with pytest.raises(InvalidInput) as e:
+        audio.encode(np.zeros(0, np.float32), SR, "aac")
+    assert e.value.code == "empty_audio"
+    with pytest.raises(InvalidInput) as e:
+        audio.decode(b"not aac at all" * 20, "aac")
+    assert e.value.code == "invalid_audio"
+
+
+def test_without_pyav_aac_is_not_a_format_and_the_refusal_says_how_to_get_it():
+    """An installation without the optional PyAV (the default images): aac is refused before synthesis."""
+    import subprocess
+    import sys
+
+    code = """
+import importlib.abc, sys
+class Hide(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "av" or name.startswith("av."):
+            raise ModuleNotFoundError(name)
+sys.meta_path.insert(0, Hide())
+from sambert_lambda import audio
+from sambert_lambda.request import check_field
+assert "aac" not in audio.FORMATS, audio.FORMATS
+for name in ("format", "response_format"):
+    try:
+        check_field("format", "AAC")
+    except Exception as e:
+        print(e.code, e.message)
+        break
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("invalid_format ") and "AUDIO_EXTRAS=aac" in out.stdout and "opus" in out.stdout
 
 
 def test_bad_inputs_are_clear_errors():
