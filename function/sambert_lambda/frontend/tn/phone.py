@@ -45,6 +45,17 @@ _SERVICE_SHORT = re.compile(
 # Codes: letters glued to 3+ digits (G1234 train, CA1234 flight, RTX4090), room numbers (302室).
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+)(\d{3,})(?![\d.])")
 _ROOM = re.compile(r"(?<![\d.])\d{3,4}(?=室|号房|房间)")
+# Standards are named digit by digit, also after a space, with the year of the edition after a dash read 杠:
+# ISO 9001, GB/T 7714-2015 (七七一四杠二零一五), RFC 2616, IEC 61508.
+_STANDARD = re.compile(
+    r"(?<![A-Za-z0-9])(ISO|IEC|IEEE|RFC|ASTM|ANSI|DIN|JIS|GB/T|GB|YY|HJ)(\s?)(\d{3,6})"
+    r"(?:[-—–]((?:19|20)\d\d(?![\d.])|[一二][零一二三四五六七八九]{3}))?(?![\d.])"  # the year, maybe read already
+)
+
+
+def _sub_standard(m: re.Match[str]) -> str:
+    year = m.group(4)
+    return m.group(1) + m.group(2) + digits(m.group(3)) + ("杠" + (digits(year) if year.isdigit() else year) if year else "")
 # Video resolutions: 1080p, 720P, 2160p -> 一零八零p
 _RESOLUTION = re.compile(r"(?<![\d.])\d{3,4}(?=[pPi](?![A-Za-z]))")
 _LEADING_ZERO = re.compile(r"(?<![\d.,])0\d{2,}(?![\d.])")
@@ -77,6 +88,7 @@ def _sub_short_service(m: re.Match[str]) -> str:
 
 def normalize_codes(text: str) -> str:
     """Letter-prefixed codes and room numbers; runs after the money rule (JPY1000 is an amount)."""
+    text = _STANDARD.sub(_sub_standard, text)
     text = _CODE.sub(lambda m: m.group(1) + digits(m.group(2)), text)
     text = _RESOLUTION.sub(lambda m: digits(m.group(0)), text)
     return _ROOM.sub(lambda m: digits(m.group(0)), text)
