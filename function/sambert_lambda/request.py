@@ -100,6 +100,27 @@ def _fail(name: str, message: str) -> InvalidField:
     return InvalidField(f"'{name}': {message}", code=f"invalid_{name}")
 
 
+def check_body(data: Any, allowed: Iterable[str]) -> Mapping[str, Any]:
+    """A request body: a JSON object whose keys are all in ``allowed`` (``invalid_body``, ``unknown_field``)."""
+    if not isinstance(data, Mapping):
+        raise InvalidField("the body must be a JSON object", code="invalid_body")
+    allowed = set(allowed)
+    for key in data:
+        if key not in allowed:
+            raise InvalidField(f"unknown field '{key}'", code="unknown_field")
+    return data
+
+
+def check_unicode(name: str, value: str) -> str:
+    """``value`` if it encodes as UTF-8; unpaired surrogates (JSON escapes such as ``"\\ud800"``) are
+    ``invalid_<name>``."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{name} contains unpaired surrogates (not valid Unicode)", code=f"invalid_{name}") from None
+    return value
+
+
 def check_field(name: str, value: Any, spec: Spec | None = None) -> Any:
     """One field's value, type-checked strictly and range-checked. Raises InvalidField ``invalid_<name>``."""
     spec = spec or FIELDS[name]
@@ -189,12 +210,7 @@ class TTSRequest:
     @classmethod
     def from_dict(cls, data: Any, *, ignore: Iterable[str] = ()) -> TTSRequest:
         """Parse JSON-like input strictly. Unknown keys are refused, except those named in ``ignore``."""
-        if not isinstance(data, Mapping):
-            raise InvalidField("the body must be a JSON object", code="invalid_body")
-        skip = set(ignore)
-        for key in data:
-            if key not in FIELDS and key not in skip:
-                raise InvalidField(f"unknown field '{key}'", code="unknown_field")
+        check_body(data, [*FIELDS, *ignore])
         if "text" not in data:
             raise InvalidField("'text' is required", code="missing_text")
         values = {name: check_field(name, data[name], spec) for name, spec in FIELDS.items() if name in data}
@@ -231,10 +247,7 @@ def check_text(text: Any, max_chars: int) -> str:
     norm = normalize_text(text)
     if not norm:
         raise InvalidInput("text is empty", code="empty_text")
-    try:
-        norm.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidInput("text contains unpaired surrogates (not valid Unicode)", code="invalid_text") from None
+    check_unicode("text", norm)
     if len(norm) > max_chars:
         raise TooLarge(
             f"text has {len(norm)} characters; the limit is {max_chars} (TTS_MAX_CHARS). "

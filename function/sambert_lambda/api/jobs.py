@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,13 +11,13 @@ from sambert_lambda.api.auth import require_api_key
 from sambert_lambda.api.errors import error_responses
 from sambert_lambda.api.routes import JsonBody, Service
 from sambert_lambda.api.schemas import JobCreated, JobStatus
-from sambert_lambda.errors import InvalidInput
 from sambert_lambda.observability import logger
 from sambert_lambda.request import (
     FIELDS,
-    InvalidField,
     Spec,
+    check_body,
     check_field,
+    check_unicode,
     decide_ssml,
     normalize_text,
     schema_properties,
@@ -61,21 +60,12 @@ JOB_FIELDS: dict[str, Spec] = {
 
 def job_request(data: Any) -> dict[str, Any]:
     """The checked fields of a ``POST /v1/jobs`` body, with defaults; SSML detected in ``text`` as elsewhere."""
-    if not isinstance(data, Mapping):
-        raise InvalidField("the body must be a JSON object", code="invalid_body")
-    for key in data:
-        if key not in JOB_FIELDS:
-            raise InvalidField(f"unknown field '{key}'", code="unknown_field")
+    check_body(data, JOB_FIELDS)
     values = {name: check_field(name, data[name], spec) for name, spec in JOB_FIELDS.items() if name in data}
     job = {name: spec.default for name, spec in JOB_FIELDS.items()} | values
     for name in ("text", "input_key"):
         if isinstance(job[name], str):
-            try:
-                job[name].encode("utf-8")
-            except UnicodeEncodeError:
-                raise InvalidInput(
-                    f"{name} contains unpaired surrogates (not valid Unicode)", code=f"invalid_{name}"
-                ) from None
+            check_unicode(name, job[name])
     if job["text"] is not None and job["text"].strip():
         job["ssml"] = decide_ssml(normalize_text(job["text"]), job["ssml"])
     job["ssml"] = bool(job["ssml"])

@@ -21,6 +21,7 @@ from sambert_lambda.request import (
     InvalidField,
     Spec,
     TTSRequest,
+    check_body,
     check_field,
     schema_properties,
 )
@@ -57,11 +58,7 @@ class SpeechOptions:
 
 def speech_request(data: Any) -> tuple[TTSRequest, SpeechOptions]:
     """The core request and the way to answer an OpenAI speech body."""
-    if not isinstance(data, Mapping):
-        raise InvalidField("the body must be a JSON object", code="invalid_body")
-    for key in data:
-        if key not in _SPECS:
-            raise InvalidField(f"unknown field '{key}'", code="unknown_field")
+    check_body(data, _SPECS)
     if "input" not in data:
         raise InvalidField("'input' is required", code="missing_input")
     voice = data.get("voice")

@@ -99,10 +99,9 @@ def chunk_ssml(doc: str, max_chars: int) -> list[tuple[str, int]]:
         if not stack or any(name in _WHOLE for name, _, _ in stack):
             return
         at = parser.CurrentByteIndex
-        end = len(raw)
         # the text node's original bytes run up to the next markup (an entity stays inside a node)
         nxt = raw.find(b"<", at)
-        end = nxt if nxt >= 0 else end
+        end = nxt if nxt >= 0 else len(raw)
         text = raw[at:end].decode("utf-8", "surrogatepass")
         here = tuple(stack)
         for pattern, strength in ((_SSML_SENTENCE_END, 2), (_SSML_CLAUSE_END, 1)):
