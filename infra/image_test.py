@@ -34,6 +34,7 @@ import io
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -575,7 +576,6 @@ def start_lambda_cases(built: Path, env_vars: Path, env: dict[str, str], engine:
                        ) -> dict[str, Any]:
     """The same payloads through ``sam local start-lambda`` (127.0.0.1, one warm container) and boto3
     ``lambda.invoke``; stopped by its PID."""
-    import signal
     import socket
 
     import boto3
@@ -620,6 +620,10 @@ def start_lambda_cases(built: Path, env_vars: Path, env: dict[str, str], engine:
     return out
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m infra.image_test", description=__doc__.split("\n\n")[0])
     p.add_argument("--work", default=str(WORK), help="state: dockerd, base rootfs, wheelhouse, logs")
@@ -633,6 +637,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-arm64", dest="arm64", action="store_false",
                    help="skip building runtime-onnx for arm64 and synthesizing once in it under qemu emulation")
     opts = p.parse_args(argv)
+    # SIGTERM (a test session stopping this run by its PID) unwinds like Ctrl-C: dockerd and LocalStack are stopped
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         report = run(opts)
     except EngineUnavailable as e:

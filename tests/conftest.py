@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import image_run
 from tests.support.paths import GOLDEN_DIR, REPO
 from tests.support.servers import free_port, stop_process, wait_http
 
@@ -25,6 +26,23 @@ os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
 os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "sambert-lambda-tests")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "sambert-lambda")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """The image tests run last: their ``scripts/image-test`` run goes on in the background meanwhile."""
+    items[:] = [i for i in items if not image_run.is_image_test(i)] + [i for i in items if image_run.is_image_test(i)]
+
+
+def pytest_collection_finish(session):
+    if session.config.option.collectonly or not any(image_run.is_image_test(i) for i in session.items):
+        return
+    if image_run.unavailable_reason() is None:
+        image_run.RUN.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    image_run.RUN.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,22 +2,20 @@
 ``sam build`` and ``sam local invoke`` against LocalStack, and each test below checks one part of its JSON report.
 
 The run takes a while (from scratch: a debootstrap base, a wheelhouse, both images; later runs reuse the cached
-layers under ``var/image-test/``), so it happens once per session. When no Docker engine can be started at all
+layers under ``var/image-test/``), so it happens once per session, in the background from the end of collection
+(``tests/support/image_run.py``), and these tests run last. When no Docker engine can be started at all
 (not root, no dockerd), the tests are skipped with that reason, loudly; where one can be started they must run.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 import warnings
 
 import pytest
 
-from tests.support.paths import REPO
+from tests.support import image_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
@@ -35,22 +33,18 @@ def _skip_loudly(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def report() -> dict:
-    if os.geteuid() != 0:
-        _skip_loudly("not root: no Docker engine can be started (scripts/image-test needs root)")
-    if shutil.which("dockerd") is None and shutil.which("apt-get") is None:
-        _skip_loudly("no dockerd and no apt-get to install docker.io")
-    proc = subprocess.run(
-        [str(REPO / "scripts" / "image-test")], cwd=REPO, capture_output=True, text=True, timeout=3500,
-        check=False,
-    )
-    sys.stderr.write(proc.stderr[-6000:])
-    lines = proc.stdout.strip().splitlines()
-    assert lines, f"scripts/image-test printed nothing (exit {proc.returncode}): {proc.stderr[-3000:]}"
+    reason = image_run.unavailable_reason()
+    if reason:
+        _skip_loudly(reason)
+    rc, stdout, stderr = image_run.RUN.wait(timeout=3500)
+    sys.stderr.write(stderr[-6000:])
+    lines = stdout.strip().splitlines()
+    assert lines, f"scripts/image-test printed nothing (exit {rc}): {stderr[-3000:]}"
     doc = json.loads(lines[-1])
     if "engine_unavailable" in doc:
         _skip_loudly(f"no Docker engine can be started: {doc['engine_unavailable']}")
     assert "error" not in doc, doc["error"]
-    doc["_exit"] = proc.returncode
+    doc["_exit"] = rc
     return doc
 
 
