@@ -66,10 +66,12 @@ RUN { if [ "$PACKAGES" = wheelhouse ]; then printf '[global]\nno-index = true\nf
 
 # ---------------------------------------------------------------------------------------------------- deps-onnx
 # The torch-free venv: every pin from PyPI (onnxruntime instead of torch; none of what only torch pulls), minus
-# numpy's own test suite (tools/image_size.py ONNX_TRIM_TESTS lists the same packages). The
+# numpy's own test suite (tools/image_size.py ONNX_TRIM_TESTS lists the same packages). The lock is complete (every
+# package it needs is pinned in it), so it is installed with --no-deps: nothing outside it enters the image. The
 # frontend cache is baked here, with the packages this venv holds (its key includes their files' mtimes).
 # ONNXRUNTIME_VERSION (empty: the lock's pin) replaces the lock's onnxruntime pin; the arm64 check under Debian
-# bookworm's qemu-aarch64 7.2 uses 1.23.2, since the pinned release crashes at import under that emulator.
+# bookworm's qemu-aarch64 7.2 uses 1.23.2, since the pinned release crashes at import under that emulator (with
+# --no-deps, 1.23.2's own requirements, sympy and coloredlogs, stay out: inference never imports them).
 FROM pip-base AS deps-onnx
 ARG ONNXRUNTIME_VERSION=""
 WORKDIR /src
@@ -77,18 +79,26 @@ COPY requirements/lambda-onnx.txt requirements/lambda-onnx.txt
 RUN if [ -n "$ONNXRUNTIME_VERSION" ]; then \
       sed -i "s/^onnxruntime==.*/onnxruntime==${ONNXRUNTIME_VERSION}/" requirements/lambda-onnx.txt; fi \
  && python -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir -r requirements/lambda-onnx.txt \
+ && /opt/venv/bin/pip install --no-cache-dir --no-deps -r requirements/lambda-onnx.txt \
  && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && find "$site"/numpy -type d -name tests -prune -exec rm -rf {} +
-# AUDIO_EXTRAS=aac adds PyAV (FFmpeg's AAC encoder; about 106 MB installed) so that response_format aac works;
-# empty (the default): aac is refused, saying how to get it. AV_VERSION is within pyproject's aac extra.
-ARG AUDIO_EXTRAS=""
+# AUDIO_EXTRAS=aac (the default here) adds PyAV (FFmpeg's AAC encoder; about 106 MB installed) so that
+# response_format aac works; empty leaves it out (a smaller image), and aac is then refused, saying how to get it.
+# AV_VERSION is within pyproject's aac extra.
+ARG AUDIO_EXTRAS=aac
 ARG AV_VERSION=18.1.0
 RUN if [ -n "$AUDIO_EXTRAS" ]; then [ "$AUDIO_EXTRAS" = aac ] || { echo "AUDIO_EXTRAS must be empty or aac, got $AUDIO_EXTRAS" >&2; exit 1; }; /opt/venv/bin/pip install --no-cache-dir "av==${AV_VERSION}"; fi
 COPY pyproject.toml README.md NOTICE ./
 COPY function ./function
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
  && /opt/venv/bin/sambert-lambda frontend-cache --out /opt/frontend/sambert-frontend.cache
+# What the function never loads, dropped last (tools/image_size.py UNUSED lists the same): jieba's paddle mode and
+# keyword extraction; botocore's models of every service but those it calls (S3, SQS, SNS) and STS (web-identity
+# credentials); pip and setuptools, which nothing runs after this stage.
+RUN site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+ && rm -rf "$site"/jieba/lac_small "$site"/jieba/analyse \
+ && find "$site"/botocore/data -mindepth 1 -maxdepth 1 -type d ! -name s3 ! -name sqs ! -name sns ! -name sts -exec rm -rf {} + \
+ && /opt/venv/bin/python -m pip uninstall --yes --quiet pip setuptools
 
 # ---------------------------------------------------------------------------------------------------- deps
 # On EXPORT_BASE_IMAGE (BASE_IMAGE unless building for another architecture), with pip-base's configuration.
@@ -111,8 +121,9 @@ RUN python -m venv /opt/venv \
       -r requirements/lambda.txt \
  && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && rm -rf "$site"/torch/include "$site"/torch/bin/test_* "$site"/torch/bin/*Test "$site"/torch/bin/protoc*
-# AUDIO_EXTRAS=aac adds PyAV (FFmpeg's AAC encoder; about 106 MB installed) so that response_format aac works;
-# empty (the default): aac is refused, saying how to get it. AV_VERSION is within pyproject's aac extra.
+# AUDIO_EXTRAS=aac adds PyAV (FFmpeg's AAC encoder; about 106 MB installed) so that response_format aac works.
+# Empty is the default of this image (with PyAV it would be over its 1,100 MB budget): aac is then refused, saying
+# how to get it. AV_VERSION is within pyproject's aac extra.
 ARG AUDIO_EXTRAS=""
 ARG AV_VERSION=18.1.0
 RUN if [ -n "$AUDIO_EXTRAS" ]; then [ "$AUDIO_EXTRAS" = aac ] || { echo "AUDIO_EXTRAS must be empty or aac, got $AUDIO_EXTRAS" >&2; exit 1; }; /opt/venv/bin/pip install --no-cache-dir "av==${AV_VERSION}"; fi

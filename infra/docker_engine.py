@@ -29,16 +29,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 LOCKS = (REPO / "requirements" / "lambda.txt", REPO / "requirements" / "lambda-onnx.txt")
+# PyAV, which the ONNX image installs by default for aac (Dockerfile ARG AV_VERSION, AUDIO_EXTRAS=aac).
+AAC_PIN = "av==18.1.0"
 # What the build stages install beyond the locks: the build backend for the package itself (setuptools>=77
-# understands project.license) and the ONNX exporter of the onnx-export stage (Dockerfile ARG ONNX_VERSION).
-BUILD_EXTRAS = ("setuptools>=77", "wheel", "onnx==1.23.2")
+# understands project.license), the ONNX exporter of the onnx-export stage (Dockerfile ARG ONNX_VERSION) and PyAV.
+BUILD_EXTRAS = ("setuptools>=77", "wheel", "onnx==1.23.2", AAC_PIN)
 # Pins with no wheel on PyPI (pure-Python sdists, built in the image): downloaded as sdists for any platform.
 SDIST_ONLY = ("jieba", "zhconv")
 # Extra wheels for a foreign architecture's wheelhouse: onnxruntime's pinned release segfaults at import under Debian
 # bookworm's qemu-aarch64 7.2 (QEMU_CPU=max, cortex-a72 and neoverse-n1 alike); 1.23.2 imports and runs there, so the
-# arm64 check under emulation builds with ONNXRUNTIME_VERSION set to it.
+# arm64 check under emulation builds with ONNXRUNTIME_VERSION set to it. Downloaded without their dependencies: the
+# image installs them with --no-deps (the lock pins all that inference needs).
 EMULATION_ONNXRUNTIME = "1.23.2"
-FOREIGN_EXTRAS = (f"onnxruntime=={EMULATION_ONNXRUNTIME}",)
+FOREIGN_EXTRAS = (f"onnxruntime=={EMULATION_ONNXRUNTIME}", AAC_PIN)
 BASE_PACKAGES = ("python3", "python3-venv", "python-is-python3", "ca-certificates")
 SUITE = "bookworm"
 
@@ -346,7 +349,7 @@ def fill_wheelhouse(dest: Path, arch: str = "amd64", python: str | None = None, 
             binary = dest.parent / f"binary-pins-{arch}.txt"
             binary.write_text("\n".join(p for p in pins if p not in sdists) + "\n")
             cmds.append([*pip, *pip_platform_args(arch), "-r", str(binary), "setuptools>=77", "wheel"])
-            cmds.append([*pip, *pip_platform_args(arch), *FOREIGN_EXTRAS])  # with its own dependencies
+            cmds.append([*pip, *pip_platform_args(arch), "--no-deps", *FOREIGN_EXTRAS])
             cmds.append([*pip, "--no-deps", "--no-binary=:all:", *sdists])
         with (log or dest.parent / f"wheelhouse-{arch}.log").open("ab") as fh:
             for cmd in cmds:

@@ -138,6 +138,30 @@ def decode_audio(data: bytes) -> dict[str, Any]:
             "peak": round(float(abs(samples).max()) if len(samples) else 0.0, 4)}
 
 
+def aac_check(result: dict) -> dict[str, Any]:
+    """``/v1/audio/speech`` with ``response_format: aac``: the status, and either the ADTS stream decoded (PyAV of
+    the dev venv) or the error code of an image built without PyAV."""
+    status = status_of(result)
+    body = body_of(result)
+    headers = {str(k).lower(): v for k, v in (result.get("headers") or {}).items()}
+    out: dict[str, Any] = {"status": status, "content_type": headers.get("content-type")}
+    if status != 200:
+        with contextlib.suppress(ValueError, AttributeError):
+            out["code"] = json.loads(body)["error"]["code"]
+        return out
+    import av
+    import numpy as np
+
+    out["adts_sync"] = len(body) > 7 and body[0] == 0xFF and body[1] & 0xF6 == 0xF0
+    with av.open(io.BytesIO(body), format="aac") as c:
+        frames = [f.to_ndarray() for f in c.decode(audio=0)]
+        rate = c.streams.audio[0].rate
+    samples = np.concatenate(frames, axis=-1).reshape(-1) if frames else np.zeros(0)
+    out["audio"] = {"sample_rate": rate, "frames": int(samples.size),
+                    "peak": round(float(np.abs(samples).max()) if samples.size else 0.0, 4)}
+    return out
+
+
 def check_result(case: str, result: Any, expected: int) -> dict[str, Any]:
     """Status and the case's own evidence: decoded audio, the error code, the health document."""
     status = status_of(result)
@@ -360,6 +384,8 @@ def run_in_rie(engine: Engine, tag: str, env: dict[str, str], logs: Path, warm_r
         if warm:
             out["warm_ms"] = round(statistics.median(warm))
             out["warm_ms_all"] = [round(w) for w in warm]
+        out["aac"] = aac_check(call(ev.function_url_event(
+            "POST", "/v1/audio/speech", {"input": "今天天气很好。", "voice": VOICE, "response_format": "aac"})))
         out["peak_memory_mb"] = cgroup_peak_mb(cid)
         out["user"] = engine.run("exec", cid, "id", "-u", check=False).stdout.strip() or None
         out["machine"] = engine.run("exec", cid, "python", "-c", "import platform; print(platform.machine())",
@@ -437,7 +463,7 @@ def arm64_check(engine: Engine, fn_env: dict[str, str], native_base: str, voices
         # the image's size above the arm64 base, as information (ONNX Runtime 1.23.2, not the lock's pin)
         out["size_mb"] = docker_sizes(ARM64_TAG, base["tag"], engine.env)["size_mb"]
         ran = run_in_rie(engine, ARM64_TAG, fn_env, logs, warm_runs=0, arch="arm64")
-        out.update({k: ran.get(k) for k in ("ok", "audio", "machine", "user", "error")})
+        out.update({k: ran.get(k) for k in ("ok", "audio", "aac", "machine", "user", "error")})
         out["ok"] = bool(ran.get("ok")) and ran.get("machine") == "aarch64" and out["architecture"] == "arm64"
         # how long the check took on this machine (arm64 base, build, one synthesis, all emulated): not an arm64
         # timing, only what the check adds to the image test's wall time

@@ -53,6 +53,10 @@ TRIM = ("torch/include", "torch/bin/test_*", "torch/bin/*Test", "torch/bin/proto
 # The onnx image's deps-onnx stage drops numpy's own test suite (never imported by the function):
 # ``find "$site"/numpy -type d -name tests -prune -exec rm -rf {} +``.
 ONNX_TRIM_TESTS = ("numpy",)
+# Then, last, what the function never loads: jieba's paddle mode and keyword extraction, and botocore's models of every
+# service but BOTOCORE_SERVICES (the Dockerfile's ``rm -rf`` and ``find "$site"/botocore/data ... ! -name s3 ...``).
+ONNX_UNUSED = ("jieba/lac_small", "jieba/analyse")
+BOTOCORE_SERVICES = ("s3", "sqs", "sns", "sts")
 
 
 def cpu_index_reachable(timeout: float = 3.0) -> bool:
@@ -102,8 +106,23 @@ def install_lock(
     if wants_torch:
         trim(target)
     else:
+        from infra.docker_engine import AAC_PIN
+
+        # the onnx image's default AUDIO_EXTRAS=aac
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), AAC_PIN],  # noqa: S603
+                       check=True)
         trim(target, tuple(f"{pkg}/**/tests" for pkg in ONNX_TRIM_TESTS))
+        trim_unused(target)
     return time.monotonic() - t0
+
+
+def trim_unused(site: Path) -> int:
+    """The onnx image's last trim (ONNX_UNUSED, and botocore's data but BOTOCORE_SERVICES); returns the bytes freed."""
+    data = site / "botocore" / "data"
+    services = tuple(
+        f"botocore/data/{p.name}" for p in sorted(data.iterdir()) if p.is_dir() and p.name not in BOTOCORE_SERVICES
+    ) if data.is_dir() else ()
+    return trim(site, ONNX_UNUSED + services)
 
 
 def trim(site: Path, patterns: tuple[str, ...] = TRIM) -> int:

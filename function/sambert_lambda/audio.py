@@ -1,8 +1,8 @@
 """Audio encoding and decoding: float32 mono waveforms <-> wav/flac/ogg/mp3/aac/raw PCM bytes.
 
 wav (PCM 16-bit), flac and ogg (Vorbis) go through soundfile (libsndfile); mp3 through lameenc (LAME); aac (AAC-LC
-in ADTS frames) through FFmpeg's encoder in PyAV, an optional dependency (the ``aac`` extra; the images include
-it only when built with ``AUDIO_EXTRAS=aac``): without it, aac is not among the formats. ``pcm`` is headerless
+in ADTS frames) through FFmpeg's encoder in PyAV, an optional dependency (the ``aac`` extra; the ONNX image
+includes it, the torch image only when built with ``AUDIO_EXTRAS=aac``): without it, aac is not among the formats. ``pcm`` is headerless
 signed 16-bit little-endian mono. Resampling uses libsoxr (the ``soxr`` package, high quality).
 No torch here: the batch path and the API import this module.
 """

@@ -122,6 +122,15 @@ def test_image_runs_as_non_root_with_cold_start_and_memory_measured(report, targ
     assert c["warm_ms"] > 0 and c["peak_memory_mb"] > 50, c
 
 
+def test_the_onnx_image_speaks_aac_and_the_torch_image_refuses_it_saying_how(report):
+    """aac is in the default (ONNX) image; the torch image leaves PyAV out unless built with AUDIO_EXTRAS=aac."""
+    onnx = report["containers"]["runtime-onnx"]["aac"]
+    assert onnx["status"] == 200 and onnx["content_type"].startswith("audio/aac") and onnx["adts_sync"], onnx
+    assert onnx["audio"]["sample_rate"] == 16000 and onnx["audio"]["frames"] > 1600 and onnx["audio"]["peak"] > 0
+    torch = report["containers"]["runtime"]["aac"]
+    assert torch["status"] == 422 and torch["code"] == "invalid_response_format", torch
+
+
 def test_localstack_listened_on_loopback_and_the_bridge_only(report):
     listening = report["localstack"]["listening"]
     assert listening, report["localstack"]
@@ -141,5 +150,6 @@ def test_arm64_onnx_image_synthesizes_once_under_emulation(report):
     assert arm["target"] == "runtime-onnx" and arm["architecture"] == "arm64", arm
     assert arm["ok"] and arm["machine"] == "aarch64" and arm["emulated"] is True, arm
     assert arm["audio"]["frames"] > 0 and arm["user"] == "65534"
+    assert arm["aac"]["status"] == 200 and arm["aac"]["audio"]["frames"] > 1600, arm["aac"]
     assert 0 < arm["size_mb"] <= SIZE_LIMITS_MB["runtime-onnx"], arm
     assert not any(k in arm for k in ("warm_ms", "cold_start_s", "init_seconds")), "emulated timings are not arm64 figures"

@@ -130,15 +130,22 @@ def test_dockerfile_onnx_target():
     assert "torch" not in text.lower() and "download.pytorch.org" not in text
     assert "-r requirements/lambda-onnx.txt" in text and "--no-cache-dir" in text
     assert "frontend-cache --out /opt/frontend/sambert-frontend.cache" in text
-    from tools.image_size import ONNX_TRIM_TESTS
+    from tools.image_size import BOTOCORE_SERVICES, ONNX_TRIM_TESTS, ONNX_UNUSED
 
     # the size report trims what the image trims
-    trims = [c for c in run_commands(deps) if c.startswith("find ")]
+    trims = [c for c in run_commands(deps) if c.startswith(("find ", "rm "))]
     assert trims == [
         "find "
         + " ".join(f'"$site"/{p}' for p in ONNX_TRIM_TESTS)
-        + " -type d -name tests -prune -exec rm -rf {} +"
+        + " -type d -name tests -prune -exec rm -rf {} +",
+        "rm -rf " + " ".join(f'"$site"/{p}' for p in ONNX_UNUSED),
+        'find "$site"/botocore/data -mindepth 1 -maxdepth 1 -type d '
+        + " ".join(f"! -name {s}" for s in BOTOCORE_SERVICES)
+        + " -exec rm -rf {} +",
     ]
+    # the lock is complete, so nothing outside it is installed; pip leaves the runtime venv last
+    assert "/opt/venv/bin/pip install --no-cache-dir --no-deps -r requirements/lambda-onnx.txt" in run_commands(deps)
+    assert run_commands(deps)[-1] == "/opt/venv/bin/python -m pip uninstall --yes --quiet pip setuptools"
     # the export stage builds on the torch stages and pins onnx within pyproject's onnx-export extra
     export = st["onnx-export"]
     assert export[0][1].split()[0] == "model"
@@ -190,13 +197,18 @@ def test_dockerfile_onnxruntime_version_replaces_only_that_pin(tmp_path, version
         k: v for k, v in before.items() if k != "onnxruntime"}
 
 
-@pytest.mark.parametrize("stage", ["deps-onnx", "deps"])
+@pytest.mark.parametrize("stage,default", [("deps-onnx", "aac"), ("deps", '""')])
 @pytest.mark.parametrize("extras,status,installs", [("", 0, None), ("aac", 0, "av==18.1.0"), ("mp4", 1, None)])
-def test_dockerfile_audio_extras_add_pyav_only_when_asked(tmp_path, stage, extras, status, installs):
-    """The stage's own AUDIO_EXTRAS command under bash, with a pip that records what it is asked to install."""
+def test_dockerfile_audio_extras_add_pyav_only_when_asked(tmp_path, stage, default, extras, status, installs):
+    """The stage's own AUDIO_EXTRAS command under bash, with a pip that records what it is asked to install. The
+    ONNX image (the default) has aac unless built with AUDIO_EXTRAS empty; the torch image only when asked."""
+    from infra.docker_engine import AAC_PIN, BUILD_EXTRAS, FOREIGN_EXTRAS
+
     st = stages()[stage]
     args = stage_args(st)
-    assert args["AUDIO_EXTRAS"] == '""' and args["AV_VERSION"] == "18.1.0"
+    assert args["AUDIO_EXTRAS"] == default and args["AV_VERSION"] == "18.1.0"
+    # the image test's wheelhouses carry the same PyAV, for both architectures
+    assert AAC_PIN == f"av=={args['AV_VERSION']}" and AAC_PIN in BUILD_EXTRAS and AAC_PIN in FOREIGN_EXTRAS
     from packaging.requirements import Requirement
 
     (spec,) = _project()["optional-dependencies"]["aac"]
@@ -275,9 +287,9 @@ def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path
     assert set(pins(ONNX_LOCK)) <= installed and "torch" not in installed
     for cmd in run_commands(st["deps-onnx"]):
         if cmd.startswith(("python -m venv", "/opt/venv/bin/pip install", "site=", 'if [ -n "$ONNXRUNTIME_VERSION" ]',
-                           'if [ -n "$AUDIO_EXTRAS" ]')):  # fmt: skip
-            # done by install_lock (from the host's package source: the build's pip.conf line is skipped); the
-            # package is function/ on the path; $site is the target dir
+                           'if [ -n "$AUDIO_EXTRAS" ]', "/opt/venv/bin/python -m pip uninstall")):  # fmt: skip
+            # done by install_lock (from the host's package source: the build's pip.conf line is skipped; a
+            # --target install has no pip to remove); the package is function/ on the path; $site is the target dir
             continue
         if '"$site"' in cmd:
             _bash(cmd.replace('"$site"', str(target)), cwd=tmp_path)
@@ -286,6 +298,8 @@ def test_onnx_image_stages_reproduced_handler_synthesizes_without_torch(tmp_path
         _venv_command(on_build(cmd), target, tmp_path)
     assert (target / "soxr").is_dir() and not (target / "scipy").exists()  # scipy is a dev dependency only
     assert not list(target.glob("numpy/**/tests"))
+    assert (target / "av").is_dir() and not (target / "jieba" / "analyse").exists()
+    assert sorted(p.name for p in (target / "botocore" / "data").iterdir() if p.is_dir()) == ["s3", "sns", "sqs", "sts"]
     # model: the baked voice is the test voice (MODEL=test-voice), at /opt/model
     shutil.copytree(test_voice_dir, opt / "model")
     # onnx-export: its commands, with the dev venv standing for the torch venv (onnx installed there already)
