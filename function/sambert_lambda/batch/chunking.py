@@ -160,3 +160,17 @@ def chunk_ssml(doc: str, max_chars: int) -> list[tuple[str, int]]:
         j, cut, here = chosen
         out.append(part(begin, cut, opened, here))
         begin, opened, i = cut, here, j + 1
+
+
+def ssml_parts(doc: str, target: int, limit: int) -> list[tuple[str, int]]:
+    """:func:`chunk_ssml` with parts of about ``target`` characters where the markup allows, and larger ones (four
+    times larger at each step, up to ``limit``) where a piece cannot be cut that small. Raises ValueError when a
+    piece longer than ``limit`` cannot be cut, ``xml.parsers.expat.ExpatError`` when the SSML is malformed."""
+    size = min(target, limit)
+    while True:
+        try:
+            return chunk_ssml(doc, size)
+        except ValueError:
+            if size >= limit:
+                raise
+            size = min(size * 4, limit)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers.expat import ExpatError
 
-from sambert_lambda.batch.chunking import chunk_ssml, chunk_text
+from sambert_lambda.batch.chunking import chunk_text, ssml_parts
 from sambert_lambda.errors import InvalidInput, TTSError
 from sambert_lambda.request import check_field, decide_ssml
 
@@ -223,19 +223,16 @@ def parse(
 
 
 def _ssml_chunks(doc: str, chunk_chars: int) -> list[tuple[str, int]]:
-    """A long SSML document as standalone parts of about ``chunk_chars`` (:func:`chunk_ssml`), synthesized one by one
-    and joined like a .txt's chunks. Malformed SSML, or SSML with a longer piece that cannot be cut, stays one unit:
-    its synthesis reports the error (``invalid_ssml``, ``text_too_long``) as before."""
-    for limit in (chunk_chars, chunk_chars * 4, chunk_chars * 16):  # larger parts where the markup needs them
-        if len(doc) <= limit:
-            break
-        try:
-            return chunk_ssml(doc, limit)
-        except ExpatError:
-            break
-        except ValueError:
-            continue
-    return [(doc, 0)]
+    """A long SSML document as standalone parts of about ``chunk_chars`` (:func:`ssml_parts`, up to 16 times that
+    where the markup needs it), synthesized one by one and joined like a .txt's chunks. Malformed SSML, or SSML with a
+    longer piece that cannot be cut, stays one unit: its synthesis reports the error (``invalid_ssml``,
+    ``text_too_long``)."""
+    if len(doc) <= chunk_chars:
+        return [(doc, 0)]
+    try:
+        return ssml_parts(doc, chunk_chars, chunk_chars * 16)
+    except (ExpatError, ValueError):
+        return [(doc, 0)]
 
 
 def byte_offsets(text: str, chunks: list[str]) -> list[int]:

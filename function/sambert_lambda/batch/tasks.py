@@ -26,7 +26,7 @@ import secrets
 import time
 from typing import Any
 
-from sambert_lambda.batch.chunking import chunk_ssml, chunk_text
+from sambert_lambda.batch.chunking import chunk_text, ssml_parts
 from sambert_lambda.batch.jobs import KINDS, byte_offsets
 from sambert_lambda.batch.layout import Layout
 from sambert_lambda.errors import InvalidInput, StorageUnavailable, TooLarge, TTSError
@@ -117,18 +117,16 @@ def create(env: Any, layout: Layout, *, text: str | None, input_object: str | No
 
 
 def _ssml_parts(doc: str, max_chars: int) -> list[tuple[str, int]]:
-    """A long SSML document as standalone SSML parts (:func:`~sambert_lambda.batch.chunking.chunk_ssml`): parts of
+    """A long SSML document as standalone SSML parts (:func:`~sambert_lambda.batch.chunking.ssml_parts`): parts of
     about PART_CHARS where the markup allows, up to ``max_chars`` (TTS_MAX_CHARS) where a piece cannot be cut."""
-    for limit in dict.fromkeys((min(PART_CHARS, max_chars), max_chars)):
-        try:
-            return chunk_ssml(doc, limit)
-        except ValueError:
-            continue
-    raise TooLarge(
-        f"the SSML holds a piece longer than {max_chars} characters (TTS_MAX_CHARS) with no place to cut it: a "
-        "long job is cut in text, after a sentence or a clause, never inside <say-as>, <phoneme> or <sub>",
-        code="text_too_long",
-    )
+    try:
+        return ssml_parts(doc, PART_CHARS, max_chars)
+    except ValueError:
+        raise TooLarge(
+            f"the SSML holds a piece longer than {max_chars} characters (TTS_MAX_CHARS) with no place to cut it: a "
+            "long job is cut in text, after a sentence or a clause, never inside <say-as>, <phoneme> or <sub>",
+            code="text_too_long",
+        ) from None
 
 
 def _read_input(env: Any, layout: Layout, key: str) -> tuple[str, bool]:

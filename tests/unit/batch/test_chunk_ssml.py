@@ -78,3 +78,16 @@ def test_never_cuts_inside_say_as_phoneme_or_sub():
 def test_a_short_document_is_one_part_unchanged():
     doc = "<speak>你好。</speak>"
     assert chunk_ssml(doc, 100) == [(doc, 0)]
+
+
+def test_ssml_parts_grows_the_part_size_only_as_far_as_the_markup_needs():
+    from sambert_lambda.batch.chunking import ssml_parts
+
+    say = "<say-as interpret-as=\"characters\">" + "甲乙丙丁" * 30 + "</say-as>"  # 120 characters, no cut inside
+    doc = "<speak>" + "今天天气很好。" * 40 + say + "我们出去走走吧。" * 40 + "</speak>"
+    parts = ssml_parts(doc, 100, 2000)
+    sizes = [len(p) for p, _ in parts]
+    assert len(parts) >= 3 and max(sizes) <= 400  # 100 was too small for the say-as, so 400: not the limit
+    assert sum("甲乙丙丁" * 30 in p for p, _ in parts) == 1
+    with pytest.raises(ValueError):
+        ssml_parts(doc, 100, 150)  # even the limit is too small for the say-as
