@@ -17,10 +17,10 @@
   boundary (a predicate start, never inside a noun phrase or number, nearest the middle); a phrase of one or two
   syllables that punctuation does not close loses its weaker #2 and joins a neighbour (八点 #1 开始).
 - #3 at punctuation by kind and length (see ``_punct_break``); without punctuation before a clause conjunction
-  after a long clause (... 的书 #3 但是 ...), after a conditional clause closed by 的话, at the end of a long
-  clause-initial adverbial or temporal clause in a stretch of more than 16 syllables (随着经济的快速发展 #3 ...,
-  在过去的几年里 #3 ..., 这位老人退休以后 #3 ...), and inside stretches still longer than 20 syllables at the
-  strongest #2 boundary.
+  after a long clause (... 的书 #3 但是 ...) and after a conditional clause closed by 的话; in a stretch of more than
+  16 syllables at a clause boundary: the end of a long clause-initial adverbial or temporal clause (随着经济的快速发展
+  #3 ..., 在过去的几年里 #3 ..., 这位老人退休以后 #3 ...) or an adverb opening a later predicate (... 十年 #3 终于
+  ...); inside stretches still longer than 20 syllables at the strongest #2 boundary.
 - #4 at the end of the sentence.
 """
 
@@ -64,6 +64,7 @@ _CLAUSE_CONJ = frozenset(
 _ADVERBIAL_PREPS = frozenset("随着 对于 关于 为了 通过 经过 根据 据 针对 面对 凭借 按照 依据 除了".split())
 _SOURCE_HEADS = frozenset("预测 报道 统计 估计 调查 介绍 了解 消息 分析".split())  # 据/根据 ... 预测 | ...
 _LOCATIVE_PREPS = frozenset("在 当 从 自从 于".split())  # ... and those a locative closes (在过去的几年里 | ...)
+_CLAUSE_ADVERBS = frozenset("最终 终于 随后 随即 此后 从此 预计 至今".split())  # open a later predicate
 _CLAUSE_MIN = 8  # syllables of a clause before (and, less 2, after) a clause-level conjunction that starts a new one
 _SHORT_CLAUSE = 2  # a comma closing a clause of at most this many syllables is a phrase break (#2)
 PAUSE_CHARS = frozenset("，、；：,;:—…！？!?。.．（）()[]【】『』")
@@ -450,6 +451,9 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             brk = 2  # the noun phrase of a clause-initial adverbial ends: 随着经济的快速发展 | 越来越多的 ...
             strength[k] = _CLAUSE_STRENGTH
             adverbial_open = False
+        elif _first_text(nxt) in _CLAUSE_ADVERBS and clause >= _CLAUSE_MIN and since >= 4 and remaining >= _IP_SIDE:
+            brk = 2  # an adverb that opens the next predicate of the same subject: ……的发挥 | 最终以 ……
+            strength[k] = _CLAUSE_STRENGTH
         elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
             strength[k] = (_CLAUSE_STRENGTH if _first_text(nxt) in _CLAUSE_CONJ else 3) if right.startswith("c") else 2
@@ -506,7 +510,7 @@ def _closes_adverbial(pw: ProsodicWord, left: str, right: str, nominalized: bool
         return False
     if items[-1].text in ("来说", "而言") or items[-1].text in _SOURCE_HEADS:
         return True
-    if not left.startswith(("n", "l", "i", "v", "a")):
+    if not left.startswith(("n", "l", "i", "v")):
         return False
     if right.startswith(("r", "d", "v")):
         return True

@@ -85,3 +85,10 @@ def test_an_enumeration_comma_in_a_long_stretch_is_not_an_intonational_break(fe)
     ws = words(fe, "会议讨论了教育、医疗、住房、养老等一系列民生问题。")
     assert max(b for _, b in ws[:-1]) < 3
     assert marked(fe, "苹果、香蕉、橘子都是水果。").startswith("苹果#1香蕉#1")
+
+
+def test_an_adverb_opening_a_later_predicate_after_a_long_clause_is_an_intonational_break(fe):
+    assert intonational(fe, "他在这家公司工作了十年终于得到了提升。") == ["十年"]
+    # after a one-word subject the adverb opens no clause; the adverbial before it (not 艰苦 | 谈判) does
+    assert intonational(fe, "经过几个月的艰苦谈判双方最终达成了一项新的合作协议。") == ["谈判"]
+    assert intonational(fe, "这位老人最终还是没有回到自己的家乡。") == []  # right after its subject: no clause before
