@@ -16,8 +16,11 @@
   prepositional adverbial, a temporal locative (期间, 以来); a phrase longer than 12 syllables is split at its best
   boundary (a predicate start, never inside a noun phrase or number, nearest the middle); a phrase of one or two
   syllables that punctuation does not close loses its weaker #2 and joins a neighbour (八点 #1 开始).
-- #3 at punctuation by kind and length (see ``_punct_break``), and inside unpunctuated stretches longer than 20
-  syllables at the strongest #2 boundary.
+- #3 at punctuation by kind and length (see ``_punct_break``); without punctuation before a clause conjunction
+  after a long clause (... 的书 #3 但是 ...) and after a conditional clause closed by 的话; in a stretch of more than
+  16 syllables at a clause boundary: the end of a long clause-initial adverbial or temporal clause (随着经济的快速发展
+  #3 ..., 在过去的几年里 #3 ..., 这位老人退休以后 #3 ...) or an adverb opening a later predicate (... 十年 #3 终于
+  ...); inside stretches still longer than 20 syllables at the strongest #2 boundary.
 - #4 at the end of the sentence.
 """
 
@@ -48,8 +51,20 @@ _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _PP_MIN = 3  # a prosodic phrase shorter than this (not closed by punctuation) is merged with a neighbour
 _PP_MERGED_MAX = _PP_MAX  # ... when the merged phrase is not one that would be split again
 _IP_MAX = 20  # an unpunctuated stretch longer than this gets an intonational break (#3) at its strongest boundary
+_IP_CLAUSE = 16  # ... and one longer than this, at a clause boundary (strength _CLAUSE_STRENGTH) if it has one
+_IP_SIDE = 6  # syllables each side of an intonational break placed without punctuation
+_ADVERBIAL_LONG = 7  # syllables of a clause-initial adverbial (or temporal clause) long enough to be a clause
+_CLAUSE_STRENGTH = 4  # a clause-level boundary: a clause conjunction, the end of a clause-initial adverbial
 _REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明".split())
-_CLAUSE_CONJ = frozenset("但是 可是 但 所以 因为 因此 而且 并且 如果 要是 然后 于是 否则 不然 因而 从而 虽然 尽管 即使".split())
+_CLAUSE_CONJ = frozenset(
+    "但是 可是 但 所以 因为 因此 而且 并且 如果 要是 然后 于是 否则 不然 因而 从而 虽然 尽管 即使 "
+    "同时 而 而是 不过 只要 除非 无论 不管 既然 甚至 以便 以免 何况 况且 由于".split()
+)
+# prepositions whose adverbial, at the start of a clause, ends where its noun phrase does (随着经济的快速发展 | ...)
+_ADVERBIAL_PREPS = frozenset("随着 对于 关于 为了 通过 经过 根据 据 针对 面对 凭借 按照 依据 除了".split())
+_SOURCE_HEADS = frozenset("预测 报道 统计 估计 调查 介绍 了解 消息 分析".split())  # 据/根据 ... 预测 | ...
+_LOCATIVE_PREPS = frozenset("在 当 从 自从 于".split())  # ... and those a locative closes (在过去的几年里 | ...)
+_CLAUSE_ADVERBS = frozenset("最终 终于 随后 随即 此后 从此 预计 至今".split())  # open a later predicate
 _CLAUSE_MIN = 8  # syllables of a clause before (and, less 2, after) a clause-level conjunction that starts a new one
 _SHORT_CLAUSE = 2  # a comma closing a clause of at most this many syllables is a phrase break (#2)
 PAUSE_CHARS = frozenset("，、；：,;:—…！？!?。.．（）()[]【】『』")
@@ -264,7 +279,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
-                and not cur.joins_next:
+                and not cur.joins_next and w.text not in _CLAUSE_CONJ:
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
             return
@@ -378,14 +393,21 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     candidates: dict[int, int] = {}  # #1 boundaries where a too long phrase may be split (see _balance_phrases)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
     strength: dict[int, int] = {}  # index in speakable -> how strong a syntactic boundary its #2 is
+    opener: Word | None = None  # the first word of the current intonational phrase
+    has_de = False  # a 的 in that phrase so far
+    adverbial_open = False  # that phrase opened with a preposition whose adverbial has not been closed yet
     for k, i in enumerate(speakable):
         pw = pws[i]
+        if clause == 0:
+            opener = next(w for w in pw.words if syllable_count(w) > 0)
+            adverbial_open = opener.text in _ADVERBIAL_PREPS or opener.text in _LOCATIVE_PREPS
         since += pw.n_syl
         clause += pw.n_syl
         item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
         all_nominal = all_nominal and all(_pos(w).startswith((*_NOMINAL, "k", "u", "vn", "an"))
                                           for w in pw.words if syllable_count(w) > 0)
         has_prep = has_prep or any((w.pos or "x").startswith("p") for w in pw.words)
+        has_de = (has_de and clause > pw.n_syl) or any(w.text == "的" for w in pw.words)  # in this phrase
         all_time = all_time and all(_time_word(w) for w in pw.words if syllable_count(w) > 0)
         if k == len(speakable) - 1:
             pw.brk = 4
@@ -406,20 +428,35 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         remaining = sum(pws[j].n_syl for j in speakable[k + 1:])
         brk = 1
         head = [w for w in pw.words if syllable_count(w) > 0]
+        initial = _clause_initial(opener, adverbial_open)
         if head and head[-1].text in _REPORT_VERBS and remaining >= 6 and clause >= 4:
             brk = 2  # a reporting verb before its clause object: 数据显示 #2 ...
             strength[k] = 3
-        elif head and (head[-1].pos or "x")[:1] == "f" and has_prep and since >= 5 and remaining >= 4:
+        elif head and (head[-1].pos or "x")[:1] == "f" and (has_prep or initial == "locative") and since >= 5 \
+                and remaining >= 4:
             brk = 2  # the locative closing a prepositional adverbial: 在各方的共同努力下 #2 ...
-            strength[k] = 2
+            strength[k] = _CLAUSE_STRENGTH if initial == "locative" and clause >= _ADVERBIAL_LONG else 2
+            adverbial_open = False
         elif head and head[-1].text.endswith(_TIME_CLOSERS) and since >= 3 and remaining >= 4:
             brk = 2  # a temporal locative closes a time adverbial: 春运期间 #2 铁路客流 ...
-            strength[k] = 2
+            # ... a clause of its own when the phrase opened with its subject: 这位老人退休以后 | 一直 ...
+            strength[k] = _CLAUSE_STRENGTH if initial in ("locative", "nominal") and clause >= _ADVERBIAL_LONG else 2
+            adverbial_open = False
+        elif head and head[-1].text == "的话" and clause >= _IP_SIDE and remaining >= _IP_SIDE:
+            brk = 3  # a conditional clause closed by 的话: 如果明天下午不下雨的话 #3 我们 ...
         elif _first_text(nxt) in _CLAUSE_CONJ and clause >= _CLAUSE_MIN and remaining >= _CLAUSE_MIN - 2:
             brk = 3  # a clause-level conjunction after a long clause, punctuated or not: ... 东西 #3 但是 ...
+        elif initial == "adverbial" and clause >= _ADVERBIAL_LONG and remaining >= _IP_SIDE and _closes_adverbial(
+                pw, left, right, has_de, _content_pos(pws[speakable[k + 2]], False) if k + 2 < len(speakable) else "x"):
+            brk = 2  # the noun phrase of a clause-initial adverbial ends: 随着经济的快速发展 | 越来越多的 ...
+            strength[k] = _CLAUSE_STRENGTH
+            adverbial_open = False
+        elif _first_text(nxt) in _CLAUSE_ADVERBS and clause >= _CLAUSE_MIN and since >= 4 and remaining >= _IP_SIDE:
+            brk = 2  # an adverb that opens the next predicate of the same subject: ……的发挥 | 最终以 ……
+            strength[k] = _CLAUSE_STRENGTH
         elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
             brk = 2
-            strength[k] = 3 if right.startswith("c") else 2
+            strength[k] = (_CLAUSE_STRENGTH if _first_text(nxt) in _CLAUSE_CONJ else 3) if right.startswith("c") else 2
         elif left.startswith("t") and right.startswith("r") and since >= 3 and remaining >= 3:
             brk = 2  # a fronted time adverbial before the subject: 今天晚上 #2 我们 ...
             strength[k] = 2
@@ -433,6 +470,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         if _is_unit(pw) and _is_unit(nxt):
             brk = 1  # components of one date, time or amount
             strength.pop(k, None)
+        if brk >= 2 and (head and head[-1].text in _ADVERBIAL_PREPS):
+            adverbial_open = False  # a preposition in the middle of the phrase: 随着 #2 ...
         pw.brk = brk
         if brk >= 3:
             clause = 0
@@ -444,6 +483,42 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     _merge_short_phrases(pws, speakable, candidates, strength)
     _balance_phrases(pws, speakable, candidates, strength)
     _split_long_stretches(pws, speakable, strength)
+
+
+def _clause_initial(opener: Word | None, adverbial_open: bool) -> str:
+    """What opened the current intonational phrase, for the boundaries that end a clause-initial adverbial:
+    "adverbial" (a preposition such as 随着/对于/为了 whose adverbial is still open), "locative" (在/当/从, closed by
+    a locative), "nominal" (a subject: 这位老人退休以后), or ""."""
+    if opener is None:
+        return ""
+    if opener.text in _ADVERBIAL_PREPS:
+        return "adverbial" if adverbial_open else ""
+    if opener.text in _LOCATIVE_PREPS:
+        return "locative" if adverbial_open else ""
+    return "nominal" if _pos(opener).startswith(("n", "r", "t", "s")) else ""
+
+
+def _closes_adverbial(pw: ProsodicWord, left: str, right: str, nominalized: bool, after: str) -> bool:
+    """The boundary after pw ends the noun phrase (or verb phrase) of a clause-initial adverbial and the clause
+    proper starts: its head (a noun, or a verb) followed by a pronoun subject, an adverb or a verb; a noun after it
+    may be the verb's object or the next piece of a compound, so only a nominalized verb (after 的: 人口的不断增加)
+    or 来说/而言 closes before a noun, or a noun before a one-word subject that its predicate follows (``after`` is
+    the word after that: 生态环境 | 政府 | 决定) (随着经济的快速发展 | 越来越, 随着天气逐渐转凉 | 感冒, 对于大学生来说
+    | 找工作, 据气象部门预测 | 今年; not 对于如何解决 | 城市, 生态 | 环境). Never after an attributive ending in 的."""
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    if not items or items[-1].text in _DE or _is_unit(pw):
+        return False
+    if items[-1].text in ("来说", "而言") or items[-1].text in _SOURCE_HEADS:
+        return True
+    if not left.startswith(("n", "l", "i", "v")):
+        return False
+    if right.startswith(("r", "d", "v")):
+        return True
+    if not right.startswith(("n", "t", "s")):
+        return False
+    if nominalized and left.startswith("v"):
+        return True
+    return nominalized and left.startswith(("n", "l")) and after.startswith(("v", "d"))
 
 
 def _merge_short_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: dict[int, int],
@@ -492,10 +567,14 @@ def _balance_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: 
 
 
 def _split_long_stretches(pws: list[ProsodicWord], speakable: list[int], strength: dict[int, int]) -> None:
-    """An intonational phrase of more than _IP_MAX syllables without punctuation is split at its strongest #2
-    boundary (a conjunction over a preposition or a subject/predicate boundary over a length break), the one nearest
-    the middle among equals, as long as both sides keep at least 6 syllables; repeated until none is too long."""
-    _split_all(pws, speakable, strength, level=3, limit=_IP_MAX, side=6)
+    """An intonational phrase of more than _IP_CLAUSE syllables without punctuation is split at a clause boundary
+    (a clause conjunction, the end of a clause-initial adverbial or temporal clause), as long as both sides keep at
+    least _IP_SIDE syllables; then one of more than _IP_MAX syllables at its strongest #2 boundary (a clause
+    boundary over a reporting verb or another conjunction, over a preposition or a subject/predicate boundary, over
+    a length break), the one nearest the middle among equals; repeated until none is too long."""
+    clause_level = {k: v for k, v in strength.items() if v >= _CLAUSE_STRENGTH}
+    _split_all(pws, speakable, clause_level, level=3, limit=_IP_CLAUSE, side=_IP_SIDE)
+    _split_all(pws, speakable, strength, level=3, limit=_IP_MAX, side=_IP_SIDE)
 
 
 def _split_all(pws: list[ProsodicWord], speakable: list[int], scores: dict[int, int], *, level: int, limit: int,
