@@ -3,8 +3,8 @@
 Building the images is slow and mostly waits on one core (debootstrap, pip inside the build, qemu for arm64), while
 the rest of the suite is a single pytest process on the other. So when the session has selected the image tests,
 the run starts as soon as collection is done, the image tests are ordered last, and their fixture only waits for the
-report. A session that ends early (``-x``, Ctrl-C) stops the run by its PID; the run then stops the dockerd and
-LocalStack it started.
+report. A session that ends early (``-x``, Ctrl-C) stops the run by its PID, and a session that is killed stops it
+through the parent-death signal; the run then stops the dockerd and LocalStack it started.
 """
 
 from __future__ import annotations
@@ -36,6 +36,15 @@ def is_image_test(item) -> bool:
     return path.name == IMAGE_TEST_FILE and path.parent.as_posix().endswith(IMAGE_TEST_DIR.as_posix())
 
 
+def _term_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test session's process dies, however it dies (a session killed
+    with SIGKILL or SIGTERM runs no hook); the run then stops its dockerd and LocalStack itself."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class ImageTestRun:
     """One run of ``scripts/image-test``: started once, its stdout and stderr kept in files."""
 
@@ -51,7 +60,7 @@ class ImageTestRun:
         with self.stdout.open("wb") as out, self.stderr.open("wb") as err:
             self.proc = subprocess.Popen(
                 [str(REPO / "scripts" / "image-test")], cwd=REPO, stdout=out, stderr=err,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_term_with_parent,
             )
 
     def wait(self, timeout: float) -> tuple[int, str, str]:
