@@ -92,9 +92,9 @@ COPY pyproject.toml README.md NOTICE ./
 COPY function ./function
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
  && /opt/venv/bin/sambert-lambda frontend-cache --out /opt/frontend/sambert-frontend.cache
-# What the function never loads, dropped last (tools/image_size.py UNUSED lists the same): jieba's paddle mode and
-# keyword extraction; botocore's models of every service but those it calls (S3, SQS, SNS) and STS (web-identity
-# credentials); pip and setuptools, which nothing runs after this stage.
+# What the function never loads, dropped last (tools/image_size.py ONNX_UNUSED and BOTOCORE_SERVICES list the
+# same): jieba's paddle mode and keyword extraction; botocore's models of every service but those it calls (S3, SQS,
+# SNS) and STS (web-identity credentials); pip and setuptools, which nothing runs after this stage.
 RUN site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && rm -rf "$site"/jieba/lac_small "$site"/jieba/analyse \
  && find "$site"/botocore/data -mindepth 1 -maxdepth 1 -type d ! -name s3 ! -name sqs ! -name sns ! -name sts -exec rm -rf {} + \

@@ -150,16 +150,11 @@ def aac_check(result: dict) -> dict[str, Any]:
         with contextlib.suppress(ValueError, AttributeError):
             out["code"] = json.loads(body)["error"]["code"]
         return out
-    import av
-    import numpy as np
+    from sambert_lambda.audio import decode
 
     out["adts_sync"] = len(body) > 7 and body[0] == 0xFF and body[1] & 0xF6 == 0xF0
-    with av.open(io.BytesIO(body), format="aac") as c:
-        frames = [f.to_ndarray() for f in c.decode(audio=0)]
-        rate = c.streams.audio[0].rate
-    samples = np.concatenate(frames, axis=-1).reshape(-1) if frames else np.zeros(0)
-    out["audio"] = {"sample_rate": rate, "frames": int(samples.size),
-                    "peak": round(float(np.abs(samples).max()) if samples.size else 0.0, 4)}
+    samples, rate = decode(body, "aac")
+    out["audio"] = {"sample_rate": rate, "frames": int(samples.size), "peak": round(float(abs(samples).max()), 4)}
     return out
 
 
@@ -530,12 +525,11 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
             # The arm64 check (emulated: one busy core) runs beside the SAM and RIE stages, which mostly wait on
             # containers starting; its timings are not reported, and theirs are taken under that load. A daemon
             # thread: a run stopped meanwhile (SIGTERM) exits without waiting for it.
-            arm: dict[str, Any] = {"ok": None, "reason": ARM64_NOT_RUN}
-            worker = threading.Thread(target=lambda: arm.update(arm64_check(engine, fn_env, base["tag"], opts.voices,
-                                                                            work, logs)),
-                                      name="arm64", daemon=True) if opts.arm64 else None
-            if worker is not None:
-                arm.clear()
+            arm: dict[str, Any] = {} if opts.arm64 else {"ok": None, "reason": ARM64_NOT_RUN}
+            worker = None
+            if opts.arm64:
+                worker = threading.Thread(name="arm64", daemon=True, target=lambda: arm.update(
+                    arm64_check(engine, fn_env, base["tag"], opts.voices, work, logs)))
                 worker.start()
             report["sam"] = sam_section(engine, args, fn_env, stack, s3, sqs, work, logs, opts)
             report["containers"] = {}
