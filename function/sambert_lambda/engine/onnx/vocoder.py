@@ -6,12 +6,18 @@
   quarter of it: :mod:`sambert_lambda.engine.chunking`). ONNX Runtime plans memory and picks kernels per shape,
   so a bounded set of shapes keeps both the per-request cost and the resident memory flat under traffic of every
   length.
+- Causal generators' graphs also come in ONNX Runtime's blocked channel layout, one file per block size
+  (:mod:`engine.torch.onnx_nchwc`): the activations stay blocked from conv to conv instead of being converted in
+  and out around every conv. The same function with the same kernels, so the same samples; :func:`nchwc_block`
+  asks ONNX Runtime which block size this CPU uses, and the plain graph runs where no file matches (arm64, or a
+  CPU without AVX2).
 - Non-causal generators run the one-shot graph; ``chunk_frames`` pieces are extended by the receptive field stored
   in the model metadata, so the result equals the one-shot output while memory stays bounded.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +28,37 @@ from sambert_lambda.engine.chunking import join, stream_plan, window_plan
 from sambert_lambda.errors import ModelError
 
 META_KEY = "sambert_lambda"
+PLAIN_FILE = "voc.onnx"  # the exported streaming graph; its blocked-layout copies and the probe lie beside it
+PROBE_FILE = "nchwc_probe.onnx"
+LAYOUTS = ("auto", "plain")
+
+
+def blocked_file(block: int) -> str:
+    """The blocked-layout copy of the streaming graph for ``block`` channels (engine.torch.onnx_nchwc)."""
+    return f"voc.nchwc{int(block)}.onnx"
+
+
+@functools.cache
+def nchwc_block(probe: Path) -> int | None:
+    """The channel block of ONNX Runtime's blocked layout on this CPU, read off the probe graph (a
+    ``ReorderInput`` of ``c + 1000 * t``): ``None`` where the probe is missing or the layout is not available."""
+    try:
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(str(probe), session_options(1), providers=["CPUExecutionProvider"])
+        shape = session.get_inputs()[0].shape
+        c, t = int(shape[1]), int(shape[3])
+        x = (np.arange(c)[:, None] + 1000 * np.arange(t)[None]).astype(np.float32).reshape(1, c, 1, t)
+        y = np.asarray(session.run(None, {session.get_inputs()[0].name: x})[0]).reshape(-1)
+    except Exception:  # noqa: BLE001 - no probe, or no blocked kernels in this build: the plain graph runs
+        return None
+    block = int(np.argmax(y >= 1000)) if (y >= 1000).any() else 0
+    expected = np.concatenate(
+        [(np.arange(i, i + block)[None] + 1000 * np.arange(t)[:, None]).reshape(-1) for i in range(0, c, block)]
+    ) if block and c % block == 0 else None  # fmt: skip
+    if expected is None or y.size != expected.size or not np.array_equal(y, expected.astype(np.float32)):
+        return None
+    return block
 
 
 def session_options(threads: int = 1):
@@ -37,14 +74,25 @@ def session_options(threads: int = 1):
 
 
 class OnnxVocoder:
-    def __init__(self, path: str | Path, threads: int = 1):
+    """``layout``: ``auto`` runs the blocked-layout copy of an exported ``voc.onnx`` that matches this CPU when
+    there is one (:func:`nchwc_block`); ``plain``, and any other file name (an int8 copy, say), run the file at
+    ``path``. :attr:`graph` names the file that runs."""
+
+    def __init__(self, path: str | Path, threads: int = 1, layout: str = "auto"):
         try:
             import onnxruntime as ort
         except ImportError:
             raise ModelError("the ONNX vocoder needs the 'onnxruntime' package") from None
+        if layout not in LAYOUTS:
+            raise ModelError(f"vocoder layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
         path = Path(path)
         if not path.is_file():
             raise ModelError(f"ONNX vocoder {path} does not exist (export it with engine.torch.onnx_export)")
+        if layout == "auto" and path.name == PLAIN_FILE:
+            block = nchwc_block(path.parent / PROBE_FILE)
+            if block and (path.parent / blocked_file(block)).is_file():
+                path = path.parent / blocked_file(block)
+        self.graph = path.name
         opts = session_options(threads)
         # The memory pattern pre-plans one block for every intermediate of a shape, with little reuse: +150 MB of
         # RSS for the 128-frame chunk, and no measurable speed (in-process A/B: 0.185 without vs 0.193 with).
@@ -64,9 +112,11 @@ class OnnxVocoder:
         self.causal = bool(meta.get("causal", False))
         if stream:
             self.chunk_frames = int(stream["chunk_frames"])
+            # [1, C, 1, L], or [1, C / b, 1, L, b] in a blocked-layout graph: the graph's own declared shapes
+            shapes = {i.name: i.shape for i in self.session.get_inputs()}
             self._zero_states = {
-                f"state{i}": np.zeros((1, int(c), 1, int(n)), np.float32)
-                for i, (c, n) in enumerate(stream["states"])
+                f"state{i}": np.zeros(tuple(int(d) for d in shapes[f"state{i}"]), np.float32)
+                for i in range(len(stream["states"]))
             }
         else:
             self.chunk_frames = 0

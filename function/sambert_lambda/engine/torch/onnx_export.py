@@ -18,8 +18,11 @@ log = logging.getLogger(__name__)
 
 OPSET = 17
 VOCODER_FILE = "voc.onnx"
+WEIGHTS_FILE = "voc.weights"  # the streaming graphs' weights, shared by the plain and the blocked-layout files
 META_KEY = "sambert_lambda"
-GRAPH_FORMAT = 2  # 2: causal generators export the streaming graph; files of another format are re-exported
+# 2: causal generators export the streaming graph; 3: + its blocked-layout copies (engine.torch.onnx_nchwc), all
+# reading one weights file. Files of another format are exported again.
+GRAPH_FORMAT = 3
 
 
 def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Path:
@@ -86,9 +89,41 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
                     dim.dim_value = size
     entry = model.metadata_props.add()
     entry.key, entry.value = META_KEY, json.dumps(meta)
-    onnx.save(model, str(path))
     tmp.unlink(missing_ok=True)
+    if not generator.causal:
+        onnx.save(model, str(path))
+        return path
+    _save_streaming(model, path)
     return path
+
+
+def _save_streaming(model, path: Path) -> None:
+    """The plain streaming graph as ``path`` with its weights in :data:`WEIGHTS_FILE` beside it, its
+    blocked-layout copies for each block size (:mod:`engine.torch.onnx_nchwc`; they read the same weights file)
+    and the probe that tells the runtime which block size the CPU uses. The plain graph is written last, so a run
+    stopped half-way leaves no up-to-date ``path`` behind."""
+    import onnx
+
+    from sambert_lambda.engine.torch.hifigan import STREAM_CHUNK_FRAMES
+    from sambert_lambda.engine.torch.onnx_nchwc import BLOCKS, PROBE_FILE, blocked_file, blocked_graph, probe_graph
+
+    folder = path.parent
+    path.unlink(missing_ok=True)
+    staged = folder / f".{path.name}.tmp"
+    onnx.save_model(
+        model, str(staged), save_as_external_data=True, all_tensors_to_one_file=True, location=WEIGHTS_FILE,
+        size_threshold=1024,
+    )  # fmt: skip
+    plain = onnx.load(str(staged), load_external_data=False)  # initializers now name their place in WEIGHTS_FILE
+    for block in BLOCKS:
+        target = folder / blocked_file(block)
+        variant = blocked_graph(plain, block, STREAM_CHUNK_FRAMES, META_KEY)
+        if variant is None:
+            target.unlink(missing_ok=True)
+        else:
+            onnx.save_model(variant, str(target))
+    onnx.save_model(probe_graph(), str(folder / PROBE_FILE))
+    staged.replace(path)
 
 
 def _constants_to_initializers(model) -> None:
