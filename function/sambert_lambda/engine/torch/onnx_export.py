@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 OPSET = 17
 VOCODER_FILE = "voc.onnx"
-WEIGHTS_FILE = "voc.weights"  # the streaming graphs' weights, shared by the plain and the blocked-layout files
+# the streaming graphs' weights, shared by the plain and the blocked-layout files
+WEIGHTS_FILE = "voc.weights"
 META_KEY = "sambert_lambda"
 # 2: causal generators export the streaming graph; 3: + its blocked-layout copies (engine.torch.onnx_nchwc), all
 # reading one weights file. Files of another format are exported again.
@@ -105,7 +106,13 @@ def _save_streaming(model, path: Path) -> None:
     import onnx
 
     from sambert_lambda.engine.torch.hifigan import STREAM_CHUNK_FRAMES
-    from sambert_lambda.engine.torch.onnx_nchwc import BLOCKS, PROBE_FILE, blocked_file, blocked_graph, probe_graph
+    from sambert_lambda.engine.torch.onnx_nchwc import (
+        BLOCKS,
+        PROBE_FILE,
+        blocked_file,
+        blocked_graph,
+        probe_graph,
+    )
 
     folder = path.parent
     path.unlink(missing_ok=True)
@@ -114,7 +121,8 @@ def _save_streaming(model, path: Path) -> None:
         model, str(staged), save_as_external_data=True, all_tensors_to_one_file=True, location=WEIGHTS_FILE,
         size_threshold=1024,
     )  # fmt: skip
-    plain = onnx.load(str(staged), load_external_data=False)  # initializers now name their place in WEIGHTS_FILE
+    # the initializers now name their place in WEIGHTS_FILE
+    plain = onnx.load(str(staged), load_external_data=False)
     for block in BLOCKS:
         target = folder / blocked_file(block)
         variant = blocked_graph(plain, block, STREAM_CHUNK_FRAMES, META_KEY)

@@ -30,15 +30,12 @@ import json
 
 import numpy as np
 
+from sambert_lambda.engine.onnx.vocoder import PROBE_FILE, blocked_file  # noqa: F401 - the export writes these names
+
 DOMAIN = "com.microsoft.nchwc"
-BLOCKS = (8, 16)
-PROBE_FILE = "nchwc_probe.onnx"
+BLOCKS = (8, 16)  # AVX2 and AVX-512 CPUs
 PROBE_CHANNELS = 64
 ELEMENTWISE = frozenset({"Add", "Sub", "Mul", "Div", "LeakyRelu", "Relu", "Sin", "Tanh", "Sigmoid"})
-
-
-def blocked_file(block: int) -> str:
-    return f"voc.nchwc{int(block)}.onnx"
 
 
 def blocked_graph(model, block: int, frames: int, meta_key: str):
@@ -285,7 +282,6 @@ def _is_axis3(name: str, graph, inits) -> bool:
 def probe_graph():
     """A one-node graph that shows the CPU's block size: ``ReorderInput`` of ``[1, 64, 1, 2]`` holding
     ``c + 1000 * t``; in the blocked output, the first value from ``t = 1`` sits at index ``b``."""
-    import onnx
     from onnx import TensorProto, helper
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, PROBE_CHANNELS, 1, 2])
