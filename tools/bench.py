@@ -11,10 +11,13 @@ import json
 import os
 import platform
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from sambert_lambda import __version__
 from sambert_lambda.types import Controls, Segment
@@ -267,6 +270,33 @@ def _bf16_snr(h: Harness, text: str) -> float:
     return round(snr_db(fp32, bf16), 2)
 
 
+def _vocoder_layout_ab(onnx_dir: Path, sample_rate: int, rounds: int, chunks: int = 4) -> dict:
+    """In-process A/B of the streaming vocoder's two graphs on the same mel: the plain one and the blocked-layout
+    copy this CPU runs (engine.torch.onnx_nchwc). Thread CPU seconds per audio second, median of interleaved
+    rounds of ``chunks`` full chunks each."""
+    from sambert_lambda.engine.onnx.vocoder import OnnxVocoder
+
+    auto = OnnxVocoder(onnx_dir / "voc.onnx", threads=1)
+    plain = OnnxVocoder(onnx_dir / "voc.onnx", threads=1, layout="plain")
+    out: dict = {"graph": auto.graph}
+    if not auto.streaming or auto.graph == plain.graph:
+        return out
+    frames = chunks * auto.chunk_frames
+    mel = (np.random.default_rng(0).standard_normal((frames, auto.in_channels)) * 1.5).astype(np.float32)
+    audio_s = frames * auto.hop_size / sample_rate
+    times: dict[str, list[float]] = {"plain": [], "blocked": []}
+    same = float(np.max(np.abs(auto.vocode(mel) - plain.vocode(mel))))  # also the warm-up of both
+    for _ in range(rounds):
+        for key, voc in (("plain", plain), ("blocked", auto)):
+            t = time.thread_time()
+            voc.vocode(mel)
+            times[key].append(time.thread_time() - t)
+    med = {k: statistics.median(v) / audio_s for k, v in times.items()}
+    out.update(plain_rtf_cpu=round(med["plain"], 4), blocked_rtf_cpu=round(med["blocked"], 4),
+               ratio=round(med["blocked"] / med["plain"], 3), max_abs_diff=same, rounds=rounds)  # fmt: skip
+    return out
+
+
 def _api_load_check(n: int) -> object:
     from tools.loadcheck import api_load_check
 
@@ -375,6 +405,11 @@ def build_report(args: argparse.Namespace) -> dict:
         model_dir, {"20_chars": TEXT_20, "500_chars": (PASSAGE * 3)[:500]}, onnx_dir=onnx_root, backend=args.backend,
         voice=VOICE, repeats=repeats))  # fmt: skip
     report["mixed_lengths"] = mixed_lengths(h, requests=12 if args.quick else 24)
+
+    if args.backend == "onnx" and args.precision == "fp32":
+        report["vocoder_layout_ab"] = _optional(
+            lambda: _vocoder_layout_ab(onnx_root / VOICE, h.sr, rounds=repeats + 4)
+        )
 
     # vocoder arithmetic and the fp32 floor on this CPU
     import yaml
