@@ -67,6 +67,8 @@ def test_export_writes_the_plain_graph_its_blocked_copies_and_the_probe(tmp_path
     names = {p.name for p in causal.iterdir()}
     assert names == {"voc.onnx", WEIGHTS_FILE, PROBE_FILE} | {blocked_file(b) for b in BLOCKS}
     weights = (causal / WEIGHTS_FILE).stat().st_size
+    for f in causal.iterdir():  # readable by the user the function runs as, which need not be the exporter
+        assert f.stat().st_mode & 0o444 == 0o444, f.name
     for b in BLOCKS:
         model = onnx.load(str(causal / blocked_file(b)), load_external_data=False)
         meta = json.loads({p.key: p.value for p in model.metadata_props}["sambert_lambda"])

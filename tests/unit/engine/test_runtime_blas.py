@@ -37,3 +37,27 @@ def test_an_explicit_openblas_setting_wins():
     if before == "None":
         pytest.skip("numpy's BLAS is not a reachable OpenBLAS here")
     assert before == after == "2"
+
+
+def test_free_heap_pages_go_back_to_the_system():
+    import platform
+
+    from sambert_lambda.engine.runtime import release_free_heap
+
+    def rss_mb() -> float:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's")
+    # medium blocks (heap, below the mmap threshold), each followed by a small one that stays: once the medium
+    # ones are freed the heap cannot shrink from its top, so glibc keeps their pages
+    blocks, keep = [], []
+    for _ in range(3000):
+        blocks.append(b"\x01" * (64 * 1024))
+        keep.append(b"\x02" * 64 + bytes(1))
+    del blocks
+    held = rss_mb()
+    assert release_free_heap() is True
+    assert rss_mb() < held - 50, (held, rss_mb())
+    assert len(keep) == 3000

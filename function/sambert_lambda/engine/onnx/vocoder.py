@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from sambert_lambda.engine.chunking import join, stream_plan, window_plan
+from sambert_lambda.engine.runtime import release_free_heap
 from sambert_lambda.errors import ModelError
 
 META_KEY = "sambert_lambda"
@@ -101,6 +102,7 @@ class OnnxVocoder:
             self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
             raise ModelError(f"cannot load ONNX vocoder {path}: {e}") from None
+        release_free_heap()
         raw = self.session.get_modelmeta().custom_metadata_map.get(META_KEY)
         if not raw:
             raise ModelError(f"{path} lacks '{META_KEY}' metadata (not written by onnx_export)")

@@ -121,6 +121,8 @@ def _save_streaming(model, path: Path) -> None:
         model, str(staged), save_as_external_data=True, all_tensors_to_one_file=True, location=WEIGHTS_FILE,
         size_threshold=1024,
     )  # fmt: skip
+    # onnx writes the weights file for its owner only; the function may run as another user (Lambda does)
+    (folder / WEIGHTS_FILE).chmod(0o644)
     # the initializers now name their place in WEIGHTS_FILE
     plain = onnx.load(str(staged), load_external_data=False)
     for block in BLOCKS:
