@@ -228,7 +228,8 @@ def yi_bu(words: list[Word]) -> None:
                 w.pinyin[i] = "bu4"
 
 
-_CLITIC_POS = frozenset("rdpc")
+_LEAN_POS = frozenset("rd")
+_CLOSING_PREP = frozenset("与以或")
 _Ref = tuple[Word, int]  # one syllable: (word, index into its pinyin)
 
 
@@ -262,19 +263,39 @@ def third_tone(words: list[Word]) -> None:
     third_tone_phrase([words])
 
 
+def _leaning(w: Word) -> bool:
+    """A monosyllabic pronoun or adverb, which leans on what follows."""
+    return w.kind == "zh" and len(w.pinyin) == 1 and len(w.text) == 1 and (w.pos or "x")[:1] in _LEAN_POS
+
+
+def _stops_sandhi(pw: list[Word]) -> bool:
+    """A prosodic word ending in a conjunction or a preposition of the literary kind (与, 以, 或): it closes its
+    group, and the next prosodic word does not change it (政府 #1 与 #1 企业 -> yu3 qi3 ye4)."""
+    zh = [w for w in pw if w.kind == "zh" and w.pinyin]
+    return bool(zh) and len(zh[-1].text) == 1 and (
+        (zh[-1].pos or "x")[:1] == "c" or zh[-1].text in _CLOSING_PREP)
+
+
 def third_tone_phrase(prosodic_words: list[list[Word]]) -> None:
     """3-3 sandhi over one prosodic phrase, given as its prosodic words (each a list of lexical words, punctuation
     included). Punctuation and English words end a sandhi domain."""
+    # a monosyllabic pronoun, adverb or auxiliary before a third tone in the same phrase is one foot with it and sees
+    # its tone before any cycle, inside a prosodic word as across #1: 我 #1 也很 #1 想买 -> wo2 ye2 hen2 xiang2 mai3,
+    # 我 #1 很好 -> wo2 hen2 hao3, 也 #1 可以 -> ye2 ke2 yi3; a content word keeps the cyclic reading
+    # (买 #1 好酒 -> mai3 hao2 jiu3)
+    # (hen2). Only a chain of such words from the start of a prosodic word: in 给我 #1 讲讲 the word 给我 goes first
+    # (gei2 wo3), then 我 sees jiang3
+    flat = [(w, k, j == 0 or _leaning(pw[j - 1])) for k, pw in enumerate(prosodic_words) for j, w in enumerate(pw)]
+    for (w, k, opens), (nxt, k2, _) in itertools.pairwise(flat):
+        if (opens and _leaning(w) and nxt.kind == "zh" and nxt.pinyin and _tone(w.pinyin[0]) == 3
+                and _tone(nxt.pinyin[0]) == 3 and not (k2 != k and _stops_sandhi(prosodic_words[k]))):
+            w.pinyin[0] = _set_tone(w.pinyin[0], 2)
     domain: list[list[_Ref]] = []
-    for pw in prosodic_words:
+    for k, pw in enumerate(prosodic_words):
         units: list[list[_Ref]] = []
-        if domain and len(domain[-1]) == 1 and pw and pw[0].kind == "zh" and pw[0].pinyin:
-            # a monosyllabic function word (pronoun, adverb, preposition, conjunction) forms one foot with the next
-            # prosodic word: it sees that word's tone before the cycles inside it (我 #1 很好 -> wo2 hen2 hao3,
-            # 也 #1 可以 -> ye2 ke2 yi3); a content word keeps the cyclic reading (买 #1 好酒 -> mai3 hao2 jiu3)
-            (w, i), first = domain[-1][0], pw[0].pinyin[0]
-            if (w.pos or "x")[:1] in _CLITIC_POS and _tone(w.pinyin[i]) == 3 and _tone(first) == 3:
-                w.pinyin[i] = _set_tone(w.pinyin[i], 2)
+        if k and domain and _stops_sandhi(prosodic_words[k - 1]):
+            _cycle(domain)  # nothing after 与 changes it: the domain closes there
+            domain = []
         for w in pw:
             if w.kind == "zh":
                 units.append(_word_unit(w))

@@ -250,3 +250,32 @@ def test_a_repeated_pronoun_keeps_its_tones(fe):
 
 def test_reduplicated_insect_names_are_light(fe):
     assert _surface(fe, "蝈蝈在叫。")[:2] == ["guo1", "guo5"]
+
+
+def test_a_chain_of_monosyllabic_adverbs_sees_the_next_third_tone_across_a_prosodic_word_boundary():
+    i, also_very, want_buy = [_zh("我", "wo3", "r")], [_zh("也", "ye3", "d"), _zh("很", "hen3", "d")], \
+        [_zh("想", "xiang3", "v"), _zh("买", "mai3", "v")]
+    sandhi.third_tone_phrase([i, also_very, want_buy])  # 我 #1 也很 #1 想买
+    assert [p for pw in (i, also_very, want_buy) for w in pw for p in w.pinyin] == ["wo2", "ye2", "hen2", "xiang2",
+                                                                                    "mai3"]
+
+
+def test_a_pronoun_closing_a_prosodic_word_waits_for_the_word_it_is_in():
+    give_me, tell = [_zh("给", "gei3", "p"), _zh("我", "wo3", "r")], [_zh("讲讲", "jiang3 jiang5", "v")]
+    sandhi.third_tone_phrase([give_me, tell])  # 给我 #1 讲讲: 给我 first (gei2 wo3), then 我 sees jiang3
+    assert give_me[0].pinyin + give_me[1].pinyin == ["gei2", "wo2"]
+
+
+def test_no_sandhi_carries_from_a_conjunction_across_the_boundary_after_it():
+    gov, yu, firm = [_zh("政府", "zheng4 fu3")], [_zh("与", "yu3", "c")], [_zh("企业", "qi3 ye4")]
+    sandhi.third_tone_phrase([gov, yu, firm])  # 政府 #1 与 #1 企业
+    assert yu[0].pinyin == ["yu3"]
+    head, yu2, workers = [_zh("厂长", "chang3 zhang3")], [_zh("与", "yu3", "p")], [_zh("工人", "gong1 ren2")]
+    sandhi.third_tone_phrase([head, yu2, workers])  # 厂长 #1 与: the word before still changes
+    assert head[0].pinyin == ["chang2", "zhang2"]
+
+
+def test_a_preposition_standing_alone_does_not_lean_on_the_next_word():
+    ba, watch = [_zh("把", "ba3", "p")], [_zh("手表", "shou3 biao3")]
+    sandhi.third_tone_phrase([ba, watch])  # 把 #1 手表: 手表 first (shou2 biao3), 把 sees shou2
+    assert ba[0].pinyin == ["ba3"]
