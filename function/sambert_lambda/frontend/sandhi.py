@@ -68,15 +68,23 @@ _NEUTRAL_SECOND = frozenset(
     "福分 生分 勾当 行当 顺当 快当 大爷 姑爷 妹夫 舅妈 孙女 侄女 "
     "寒碜 牙碜 花哨 宽绰 冷清 亮堂 轻巧 实诚 严实 皮实 神气 干巴 结巴 磨蹭 扭捏 消停 歇息 忙乎 "
     "后生 家什 门路 排场 盘缠 油水 时辰 早晨 砚台 芥末 棉花 葫芦 菩萨 喜鹊 鸳鸯 眯缝 疟疾 "
-    "甜头 苦头 看头 盼头 奔头 蝈蝈 蛐蛐 猩猩 狒狒 饽饽".split()
-)
-_NEUTRAL_WORD = frozenset("巴结 奉承 行家".split())  # light only as a whole word (not 淋巴结, 阿谀奉承, 银行家)
+    "甜头 苦头 看头 盼头 奔头 蝈蝈 蛐蛐 猩猩 狒狒 饽饽 "
+    # the rest of the required light words of the Putonghua proficiency test's list that no rule covers (its 子
+    # words that are not always tagged as nouns, 头 words, 为了, 除了, 乡下 ...)
+    "白净 除了 为了 锄头 罐头 拳头 浪头 前头 外头 下头 脊梁 铺盖 乡下 小姐 "
+    "案子 把子 班子 板子 本子 步子 场子 单子 胆子 底子 调子 份子 个子 架子 句子 卷子 空子 口子 例子 路子 "
+    "面子 牌子 片子 圈子 嗓子 身子 台子 条子 位子 性子 样子 影子 种子 主子".split()
+) - {"学生", "太阳", "道理"}  # 太阳, 道理 are light only optionally (tài·yáng, dào·lǐ): read full
+# light only as a whole word (not 淋巴结, 阿谀奉承, 银行家; 学生 xue2 sheng5, but 大学生, 小学生 da4 xue2 sheng1)
+_NEUTRAL_WORD = frozenset("巴结 奉承 行家 学生".split())
+_NEUTRAL_HEAD_END = frozenset("人话")  # a listed word heading a 3-character noun: 老实人, 客气话, 明白人
 _ZI_NOT_NEUTRAL = frozenset(
     "孔子 孟子 老子 庄子 墨子 荀子 韩非子 男子 女子 原子 电子 分子 质子 中子 离子 因子 粒子 量子 光子 "
     "君子 才子 弟子 孝子 游子 赤子 天子 太子 王子 公子 世子 瓜子 莲子 棋子 诸子 学子 舟子 仔子 卵子 精子 "
     "孢子 种子 扇子 胖子 骗子".split()
 ) - {"种子", "扇子", "胖子", "骗子"}
-_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨动教管闻")
+_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨动教管闻"
+                         "散擦揉捏敲搓晒瞧劝夸哄捶踩摇扶逗")
 _NOT_REDUP_VERBS = frozenset(  # adverbs, adjectives and sound words the tagger may call verbs
     "处处 往往 纷纷 频频 连连 整整 足足 活活 满满 略略 累累 死死 通通 统统 仅仅 白白 弯弯 习习 断断 强强 "
     "可可 呼呼 刷刷 呵呵 哗哗 鼓鼓 露露 轰轰 申申 扬扬 寻寻 囔囔 随随 负负 诤诤 讪讪 蒸蒸 落落 荡荡 "
@@ -140,7 +148,9 @@ def neutral_tones(words: list[Word]) -> None:
         elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
             w.pinyin[-1] = "men5"
         if len(t) >= 2 and len(w.pinyin) == len(t):
-            if t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD:
+            if len(t) == 3 and t[:2] in _NEUTRAL_SECOND and t[2] in _NEUTRAL_HEAD_END and t[:2] not in _DIRECTIONAL_2:
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 老实人 lao3 shi5 ren2
+            elif t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD:
                 key = t if t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD else t[-2:]
                 for k in range(1, len(key)):
                     w.pinyin[len(t) - len(key) + k] = _set_tone(w.pinyin[len(t) - len(key) + k], 5)
@@ -151,7 +161,7 @@ def neutral_tones(words: list[Word]) -> None:
                 if len(t) == 4 and t[2] == t[3] and t[2] in _KINSHIP:
                     w.pinyin[3] = _set_tone(w.pinyin[3], 5)  # 爷爷奶奶
             elif t[0] == t[1] and (t[0] in _REDUP_VERBS or w.pos in ("v", "vn")) and t[:2] not in _NOT_REDUP_VERBS \
-                    and (len(t) == 2 or w.pos[:1] in ("v", "i", "l")):
+                    and (len(t) == 2 or w.pos[:1] in ("v", "i", "l") or (len(t) == 3 and t[0] in _REDUP_VERBS)):
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天, 瞧瞧
             if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了

@@ -279,3 +279,30 @@ def test_a_preposition_standing_alone_does_not_lean_on_the_next_word():
     ba, watch = [_zh("把", "ba3", "p")], [_zh("手表", "shou3 biao3")]
     sandhi.third_tone_phrase([ba, watch])  # 把 #1 手表: 手表 first (shou2 biao3), 把 sees shou2
     assert ba[0].pinyin == ["ba3"]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他是个老实人。", "老实人", ["lao3", "shi5", "ren2"]),  # a listed word heading a 3-character noun
+    ("爷爷每天都去公园散散步。", "散散步", ["san4", "san5", "bu4"]),  # a listed verb in AAB, tagged as a noun
+    ("他住在乡下。", "乡下", ["xiang1", "xia5"]),
+    ("小姐，您好。", "小姐", ["xiao3", "jie5"]),  # a light syllable ends the run: no sandhi before it
+    ("除了他都来了。", "除了", ["chu2", "le5"]),
+])
+def test_more_required_light_words(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他是一名大学生。", "大学生", ["da4", "xue2", "sheng1"]),  # 学生 is light only as a whole word
+    ("太阳出来了。", "太阳", ["tai4", "yang2"]),  # optionally light in the dictionary: read full
+    ("你说的有道理。", "道理", ["dao4", "li3"]),
+])
+def test_optionally_light_words_keep_their_full_tone(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+def test_the_student_alone_is_light(fe):
+    got = next(w for w in fe.analyze("学生们来了。")["words"] if w["text"].startswith("学生"))
+    assert got["pinyin"][:2] == ["xue2", "sheng5"]
