@@ -309,6 +309,9 @@ def context_readings(words: list[Word]) -> None:
         if t[0] == "露" and w.pinyin[0] == "lu4" and (t.startswith(_LOU) or (
                 t == "露" and nxt is not None and ("露" + nxt.text).startswith(_LOU))):
             w.pinyin[0] = "lou4"
+        elif t[-1] == "露" and w.pinyin[-1] == "lu4" and nxt is not None and nxt.text == "了" and k + 2 < len(zh) \
+                and ("露" + zh[k + 2].text).startswith(_LOU):
+            w.pinyin[-1] = "lou4"  # 露了一手, also when the segmenter glued 露 to the word before (晚会 + 上露 + 了)
         if t == "为" and w.pinyin[0] == "wei4" and nxt is not None and _copula_wei(prev, nxt):
             w.pinyin[0] = "wei2"  # 'be, become': 约为三百, 均为, 被贬为; the preposition 'for' stays wei4 (为你)
         at = t.find("埋怨")

@@ -95,6 +95,8 @@ _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
 _YI_DETERMINERS = frozenset("这那哪每同任另某")  # 这一 + 天: 一 is the numeral of the measure word that follows
 _PUNCT_STOP = frozenset("，。！？；：、,.!?;:")
+_YI_FINAL_WORDS = frozenset("统一 唯一 单一 专一 划一 归一 合一 万一 纯一".split())
+_YI_ORDINAL = ("等奖", "等功", "等座", "等品", "级", "流", "楼", "年级", "审", "把手", "线")
 
 
 def _tone(p: str) -> int:
@@ -122,6 +124,7 @@ def erhua_ok(word: Word) -> bool:
 
 
 def neutral_tones(words: list[Word]) -> None:
+    complement_de(words)
     prev: Word | None = None
     for w in words:
         if w.kind != "zh":
@@ -169,6 +172,22 @@ def neutral_tones(words: list[Word]) -> None:
                     w.pinyin[2] = "de5"  # 舍不得, 怪不得, 恨不得, 了不得
             elif len(t) == 3 and t[1] == "得" and t[0] != t[2]:
                 w.pinyin[1] = "de5"  # complement 说得对, 来得及, 记得住
+
+
+_DE_NEXT_POS = ("a", "z", "d", "i", "l")
+
+
+def complement_de(words: list[Word]) -> None:
+    """A two-character word V得 that the phrase dictionary does not know (the segmenter's 冻得, 忙得, 累得), read with
+    the character's de2, before an adjective, a state word, an adverb or an idiom is the complement particle de5
+    (冻得通红, 忙得很, 累得满头大汗); words of the dictionary (获得, 取得, 值得, 难得) keep their reading."""
+    from sambert_lambda.frontend.pinyin import phrase_spans
+
+    zh = [w for w in words if w.kind == "zh"]
+    for w, nxt in itertools.pairwise(zh):
+        if (len(w.text) == 2 and w.text[1] == "得" and len(w.pinyin) == 2 and w.pinyin[1] == "de2"
+                and (w.pos or "x")[:1] == "v" and (nxt.pos or "x")[:1] in _DE_NEXT_POS and not phrase_spans(w.text)):
+            w.pinyin[1] = "de5"
 
 
 _DIRECTIONAL_2 = frozenset("出去 进去 回去 上去 下去 出来 进来 回来 上来 下来 起来 过来".split())
@@ -220,6 +239,10 @@ def yi_bu(words: list[Word]) -> None:
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
             elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
                 w.pinyin[i] = "yi1"  # word-final: 统一, 唯一, 星期一, 之一 (not 这一 + 天, 每一 + 个)
+            elif i >= 1 and w.text[i - 1:i + 1] in _YI_FINAL_WORDS:
+                w.pinyin[i] = "yi1"  # the end of 统一 inside a longer word: 统一行动, 唯一性
+            elif i == 0 and len(w.text) >= 2 and w.text[1:].startswith(_YI_ORDINAL):
+                w.pinyin[i] = "yi1"  # 'first': 一等奖, 一级, 一流, 一楼, 一年级, 一把手
             elif prev_ch and prev_ch == nxt_ch and not (k >= 2 and flat[k - 2][2] == "一"):
                 # 看一看; not the second 一 of 一个一个, 一天一天
                 w.pinyin[i] = "yi5"

@@ -306,3 +306,29 @@ def test_optionally_light_words_keep_their_full_tone(fe, text, word, want):
 def test_the_student_alone_is_light(fe):
     got = next(w for w in fe.analyze("学生们来了。")["words"] if w["text"].startswith("学生"))
     assert got["pinyin"][:2] == ["xue2", "sheng5"]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他获得了一等奖。", "一等奖", ["yi1", "deng2", "jiang3"]),  # 'first'
+    ("他住在一楼。", "一楼", ["yi1", "lou2"]),
+])
+def test_yi_as_first(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+def test_yi_ending_tongyi_inside_a_longer_word(fe):
+    # jieba's 统一行动 is one word (cut into 统一 + 行动 only when prosodic words are formed)
+    assert _surface(fe, "我们要统一思想，统一行动。")[-4:] == ["tong3", "yi1", "xing2", "dong4"]
+
+
+def test_the_de_of_a_verb_de_word_before_an_adjective_is_the_light_particle(fe):
+    words = {w["text"]: w for w in fe.analyze("他的耳朵冻得通红。")["words"]}
+    assert words["冻得"]["pinyin"] == ["dong4", "de5"]
+    words = {w["text"]: w for w in fe.analyze("他获得了冠军。")["words"]}
+    assert words["获得"]["pinyin"] == ["huo4", "de2"]  # a dictionary word keeps 'obtain'
+
+
+def test_lou_after_a_segmenter_error(fe):
+    got = [p for w in fe.analyze("他在晚会上露了一手。")["words"] for p in w["pinyin"]]
+    assert got[5] == "lou4"
