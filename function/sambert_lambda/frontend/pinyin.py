@@ -301,6 +301,8 @@ def context_readings(words: list[Word]) -> None:
                 w.pinyin = [base[0], base[0], _full(base[1], t[2]), _full(base[1], t[2])]
         if t[0] == "没" and len(t) > 1 and w.pinyin[0] == "mo4" and t[:2] not in _MO_WORDS:
             w.pinyin[0] = "mei2"  # 没来, 没钱: the negation; mo4 'sink, confiscate' only in 没收, 没落 ...
+        if t[0] == "得" and len(t) > 1 and w.pinyin[0] == "de5":
+            w.pinyin[0] = "de2"  # a word opened by 得 is 'obtain' (得分, 得奖), never the particle the model may give
         if "得" in t and len(t) > 1:
             for key in _DE_OBTAIN:
                 at = t.find(key)

@@ -97,3 +97,8 @@ def test_analyze_shows_lexical_beside_surface(fe):
     assert words["展览馆"]["pinyin"] == ["zhan2", "lan2", "guan3"] or words["展览馆"]["pinyin"][:2] == ["zhan2", "lan2"]
     assert words["朋友"]["lexical"] == ["peng2", "you3"]
     assert words["朋友"]["pinyin"] == ["peng2", "you5"]
+
+
+def test_a_word_opened_by_de_is_obtain_not_the_particle(fe):
+    word = next(w for w in fe.analyze("他得分很高。")["words"] if w["text"] == "得分")
+    assert word["lexical"][0] == "de2" and word["pinyin"][0] == "de2"

@@ -332,3 +332,9 @@ def test_the_de_of_a_verb_de_word_before_an_adjective_is_the_light_particle(fe):
 def test_lou_after_a_segmenter_error(fe):
     got = [p for w in fe.analyze("他在晚会上露了一手。")["words"] for p in w["pinyin"]]
     assert got[5] == "lou4"
+
+
+@pytest.mark.parametrize(("text", "word"), [("父子关系很好。", "父子"), ("他是家中的长子。", "长子")])
+def test_zi_meaning_son_keeps_its_full_tone(fe, text, word):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"][-1] == "zi3"
