@@ -197,7 +197,24 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
             out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
         k += 1
+    k = 1
+    while k < len(out):  # 被窝 + 儿 -> 被窝儿: a lone erhua suffix joins the word before (the erhua rule merges it)
+        (a, pa), (b, _) = out[k - 1], out[k]
+        if b == "儿" and len(a) <= 3 and all(is_han(c) for c in a) and a[-1] != "儿" and pa[:1] in _ERHUA_HOST_POS \
+                and pa[:2] not in ("nr", "ns", "nt", "nz") and not _erhua_exception(a + "儿"):
+            out[k - 1:k + 1] = [(a + "儿", pa)]
+            continue
+        k += 1
     return out
+
+
+_ERHUA_HOST_POS = frozenset("nvaqdsfm")
+
+
+def _erhua_exception(word: str) -> bool:
+    from sambert_lambda.frontend.sandhi import erhua_exception
+
+    return erhua_exception(word)
 
 
 def _split_mixed(tok: str) -> list[str]:

@@ -77,7 +77,7 @@ _NEUTRAL_SECOND = frozenset(
 ) - {"学生", "太阳", "道理"}  # 太阳, 道理 are light only optionally (tài·yáng, dào·lǐ): read full
 # light only as a whole word (not 淋巴结, 阿谀奉承, 银行家; 学生 xue2 sheng5, but 大学生, 小学生 da4 xue2 sheng1)
 _NEUTRAL_WORD = frozenset("巴结 奉承 行家 学生".split())
-_NEUTRAL_HEAD_END = frozenset("人话")  # a listed word heading a 3-character noun: 老实人, 客气话, 明白人
+_NEUTRAL_HEAD_END = frozenset("人话们")  # a listed word heading a 3-character word: 老实人, 客气话, 姑娘们
 _ZI_NOT_NEUTRAL = frozenset(
     "孔子 孟子 老子 庄子 墨子 荀子 韩非子 男子 女子 原子 电子 分子 质子 中子 离子 因子 粒子 量子 光子 "
     "君子 才子 弟子 孝子 游子 赤子 天子 太子 王子 公子 世子 瓜子 莲子 棋子 诸子 学子 舟子 仔子 卵子 精子 "
@@ -120,6 +120,11 @@ def merge_erhua(word: Word) -> None:
     word.pinyin = [*word.pinyin[:-2], base[:-1] + "r" + base[-1]]
 
 
+def erhua_exception(text: str) -> bool:
+    """A word ending in 儿 whose 儿 is its own syllable (女儿, 婴儿, 幸运儿)."""
+    return text in _ERHUA_EXCEPTIONS or text[-2:] in _ERHUA_EXCEPTIONS or text[-3:] in _ERHUA_EXCEPTIONS
+
+
 def erhua_ok(word: Word) -> bool:
     return len(word.pinyin) == len(word.text) - 1
 
@@ -151,6 +156,8 @@ def neutral_tones(words: list[Word]) -> None:
             w.pinyin[0] = _PARTICLES_5[t]
         elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
             w.pinyin[-1] = "men5"
+        if len(t) >= 3 and t[-1] == "儿" and erhua_ok(w) and t[:-1] in _NEUTRAL_SECOND:
+            w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # a listed word with erhua: 被窝儿 bei4 wor5, 玩意儿
         if len(t) >= 2 and len(w.pinyin) == len(t):
             if len(t) == 3 and t[:2] in _NEUTRAL_SECOND and t[2] in _NEUTRAL_HEAD_END and t[:2] not in _DIRECTIONAL_2:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 老实人 lao3 shi5 ren2

@@ -338,3 +338,20 @@ def test_lou_after_a_segmenter_error(fe):
 def test_zi_meaning_son_keeps_its_full_tone(fe, text, word):
     got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
     assert got["pinyin"][-1] == "zi3"
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他钻进被窝儿里。", "被窝儿", ["bei4", "wor5"]),  # jieba's 被窝 + 儿 joined; erhua of a listed light word
+    ("门口儿站着人。", "门口儿", ["men2", "kour3"]),
+])
+def test_a_lone_erhua_suffix_joins_the_word_before(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+def test_a_lone_er_after_a_name_or_in_a_word_of_its_own_keeps_its_syllable(fe):
+    assert next(w for w in fe.analyze("我的女儿很好。")["words"] if w["text"] == "女儿")["pinyin"] == ["nv3", "er2"]
+    from sambert_lambda.frontend.pinyin import _repair
+
+    assert _repair([("张三", "nr"), ("儿", "n")]) == [("张三", "nr"), ("儿", "n")]
+    assert _repair([("孤", "a"), ("儿", "n")]) == [("孤", "a"), ("儿", "n")]  # 孤儿 is not erhua
