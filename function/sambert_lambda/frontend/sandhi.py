@@ -73,7 +73,7 @@ _NEUTRAL_SECOND = frozenset(
     # words that are not always tagged as nouns, 头 words, 为了, 除了, 乡下 ...)
     "白净 除了 为了 锄头 罐头 拳头 浪头 前头 外头 下头 脊梁 铺盖 乡下 小姐 "
     "案子 把子 班子 板子 本子 步子 场子 单子 胆子 底子 调子 份子 个子 架子 句子 卷子 空子 口子 例子 路子 "
-    "面子 牌子 片子 圈子 嗓子 身子 台子 条子 位子 性子 样子 影子 种子 主子".split()
+    "面子 牌子 片子 圈子 嗓子 身子 台子 条子 位子 性子 样子 影子 种子 主子 下子".split()
 ) - {"学生", "太阳", "道理"}  # 太阳, 道理 are light only optionally (tài·yáng, dào·lǐ): read full
 # light only as a whole word (not 淋巴结, 阿谀奉承, 银行家; 学生 xue2 sheng5, but 大学生, 小学生 da4 xue2 sheng1)
 _NEUTRAL_WORD = frozenset("巴结 奉承 行家 学生".split())
@@ -97,7 +97,7 @@ _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
 _YI_DETERMINERS = frozenset("这那哪每同任另某")  # 这一 + 天: 一 is the numeral of the measure word that follows
 _PUNCT_STOP = frozenset("，。！？；：、,.!?;:")
 _YI_FINAL_WORDS = frozenset("统一 唯一 单一 专一 划一 归一 合一 万一 纯一".split())
-_YI_ORDINAL = ("等奖", "等功", "等座", "等品", "级", "流", "楼", "年级", "审", "把手", "线")
+_YI_ORDINAL = ("等奖", "等功", "等座", "等品", "级", "流", "楼", "号", "年级", "审", "把手", "线")
 
 
 def _tone(p: str) -> int:
@@ -250,7 +250,10 @@ def yi_bu(words: list[Word]) -> None:
             elif i >= 1 and w.text[i - 1:i + 1] in _YI_FINAL_WORDS:
                 w.pinyin[i] = "yi1"  # the end of 统一 inside a longer word: 统一行动, 唯一性
             elif i == 0 and len(w.text) >= 2 and w.text[1:].startswith(_YI_ORDINAL):
-                w.pinyin[i] = "yi1"  # 'first': 一等奖, 一级, 一流, 一楼, 一年级, 一把手
+                w.pinyin[i] = "yi1"  # 'first': 一等奖, 一级, 一流, 一楼, 一号线, 一年级, 一把手
+            elif nxt_ch == "是" and (prev is None or prev[1] < 0 or prev_ch in _PUNCT_STOP) and (
+                    i == 0 and (len(w.text) == 1 or w.text == "一是")):
+                w.pinyin[i] = "yi1"  # 一是……二是……: the first item of a list opening its clause
             elif prev_ch and prev_ch == nxt_ch and not (k >= 2 and flat[k - 2][2] == "一"):
                 # 看一看; not the second 一 of 一个一个, 一天一天
                 w.pinyin[i] = "yi5"

@@ -355,3 +355,16 @@ def test_a_lone_er_after_a_name_or_in_a_word_of_its_own_keeps_its_syllable(fe):
 
     assert _repair([("张三", "nr"), ("儿", "n")]) == [("张三", "nr"), ("儿", "n")]
     assert _repair([("孤", "a"), ("儿", "n")]) == [("孤", "a"), ("儿", "n")]  # 孤儿 is not erhua
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("一是要加强管理，二是要提高效率。", "yi1"),  # the first item of a list
+    ("坐一号线。", "yi1"),  # 'number one'
+    ("一下子就明白了。", "yi2"),
+])
+def test_yi_of_a_list_item_or_a_number_name(fe, text, want):
+    assert _surface(fe, text)[text.index("一")] == want
+
+
+def test_yixiazi_ends_light(fe):
+    assert _surface(fe, "一下子就明白了。")[:3] == ["yi2", "xia4", "zi5"]
