@@ -209,12 +209,16 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 _ERHUA_HOST_POS = frozenset("nvaqdsfm")
+# words whose final 儿 is a syllable of its own, not erhua (the erhua rule in ``sandhi`` reads the same set)
+ERHUA_EXCEPTIONS = frozenset(
+    "女儿 婴儿 幼儿 孤儿 健儿 男儿 胎儿 患儿 宠儿 少儿 育儿 儿女 混血儿 新生儿 孙儿 犬儿 乳儿 产儿 弃儿 侄儿 "
+    "孩儿 小儿 孺子儿 托儿 园儿 健儿们 骄儿 婴幼儿 宁馨儿 幸运儿 流浪儿 弄潮儿 低能儿 早产儿 私生儿".split()
+)
 
 
 def _erhua_exception(word: str) -> bool:
-    from sambert_lambda.frontend.sandhi import erhua_exception
-
-    return erhua_exception(word)
+    """A word ending in 儿 whose 儿 is its own syllable (女儿, 婴儿, 幸运儿)."""
+    return word in ERHUA_EXCEPTIONS or word[-2:] in ERHUA_EXCEPTIONS or word[-3:] in ERHUA_EXCEPTIONS
 
 
 def _split_mixed(tok: str) -> list[str]:

@@ -6,8 +6,9 @@ Rules (no labelled data was used):
 - erhua: a word-final 儿 after another character merges into that syllable (玩儿 -> wanr2), except in words where
   儿 is a morpheme of its own (女儿, 婴儿, 幼儿 ...) and in proper names (笛卡儿).
 - neutral tone: particles 了/着/的/地/得/吗/呢/吧/啊/呀/嘛/啦/哦 tagged as particles; the suffix 们; the noun suffix 子
-  and 头 in common words; reduplicated kinship nouns (妈妈); a short list of common words whose second syllable is
-  neutral in standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ...).
+  in common words; reduplicated kinship nouns (妈妈); a list of common words whose later syllable is neutral in
+  standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ..., the proficiency test's required light words among them;
+  optionally light words such as 太阳 stay full), also heading 老实人 and with erhua (被窝儿).
 - 一: yi1 when read as a digit (第一, 十一, 一九, word-final, before punctuation) or in a date (一月, 五月一日);
   yi5 between a reduplicated verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3 (also before 百/千/万/亿: 一百 yi4 bai3).
 - 不: bu5 between a reduplicated word (是不是) and inside a three-character potential complement (对不起,
@@ -18,21 +19,18 @@ Rules (no labelled data was used):
   lao2 hu3; a 4-character word as 2+2; numbers and longer words left to right), then across the words of a prosodic
   word, then across the prosodic words (#1) of the phrase. At each level the boundaries are taken left to right on the
   tones the inner cycles left, so 小 + 老虎 -> xiao3 lao2 hu3, 买 #1 好酒 -> mai3 hao2 jiu3 and 老李 #1 买好 ->
-  lao2 li3 mai2 hao3; a monosyllabic function word (pronoun, adverb, preposition, conjunction) that is a prosodic
-  word of its own forms one foot with the next and sees its tone before the inner cycles (我 #1 很好 -> wo2 hen2
-  hao3, 也 #1 可以 -> ye2 ke2 yi3).
+  lao2 li3 mai2 hao3; a monosyllabic pronoun or adverb that opens a prosodic word (or follows another one in it)
+  forms one foot with what follows and sees its tone before the inner cycles (我 #1 很好 -> wo2 hen2 hao3, 也 #1
+  可以 -> ye2 ke2 yi3, 我也 #1 想买 -> wo2 ye2 xiang2 mai3); nothing carries over the boundary after a conjunction
+  or 与/以/或 (政府 #1 与 #1 企业 -> yu3 qi3 ye4), and a lone preposition is read cyclically (把 #1 手表 -> ba3).
 """
 
 from __future__ import annotations
 
 import itertools
 
-from sambert_lambda.frontend.pinyin import Word
+from sambert_lambda.frontend.pinyin import ERHUA_EXCEPTIONS, Word
 
-_ERHUA_EXCEPTIONS = frozenset(
-    "女儿 婴儿 幼儿 孤儿 健儿 男儿 胎儿 患儿 宠儿 少儿 育儿 儿女 混血儿 新生儿 孙儿 犬儿 乳儿 产儿 弃儿 侄儿 "
-    "孩儿 小儿 孺子儿 托儿 园儿 健儿们 骄儿 婴幼儿 宁馨儿 幸运儿 流浪儿 弄潮儿 低能儿 早产儿 私生儿".split()
-)
 _PARTICLES_5 = {"了": "le5", "着": "zhe5", "的": "de5", "地": "de5", "得": "de5", "吗": "ma5", "呢": "ne5",
                 "吧": "ba5", "啊": "a5", "呀": "ya5", "嘛": "ma5", "啦": "la5", "哦": "o5", "么": "me5", "哪": "na5",
                 "哇": "wa5", "喽": "lou5", "呗": "bei5"}
@@ -110,7 +108,7 @@ def _set_tone(p: str, t: int) -> str:
 
 def merge_erhua(word: Word) -> None:
     """玩儿 -> one syllable ``wanr2`` carried by the pair; the ``pinyin`` list then has len(text) - 1 entries."""
-    if word.kind != "zh" or len(word.text) < 2 or not word.text.endswith("儿") or word.text in _ERHUA_EXCEPTIONS:
+    if word.kind != "zh" or len(word.text) < 2 or not word.text.endswith("儿") or word.text in ERHUA_EXCEPTIONS:
         return
     if word.pos[:2] in ("nr", "ns", "nt", "nz"):  # names keep a full 儿 syllable (笛卡儿)
         return
@@ -118,11 +116,6 @@ def merge_erhua(word: Word) -> None:
         return
     base = word.pinyin[-2]
     word.pinyin = [*word.pinyin[:-2], base[:-1] + "r" + base[-1]]
-
-
-def erhua_exception(text: str) -> bool:
-    """A word ending in 儿 whose 儿 is its own syllable (女儿, 婴儿, 幸运儿)."""
-    return text in _ERHUA_EXCEPTIONS or text[-2:] in _ERHUA_EXCEPTIONS or text[-3:] in _ERHUA_EXCEPTIONS
 
 
 def erhua_ok(word: Word) -> bool:
