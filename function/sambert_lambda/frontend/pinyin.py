@@ -335,6 +335,12 @@ def context_readings(words: list[Word]) -> None:
         elif t[-1] == "露" and w.pinyin[-1] == "lu4" and nxt is not None and nxt.text == "了" and k + 2 < len(zh) \
                 and ("露" + zh[k + 2].text).startswith(_LOU):
             w.pinyin[-1] = "lou4"  # 露了一手, also when the segmenter glued 露 to the word before (晚会 + 上露 + 了)
+        if t == "还" and w.pinyin[0] == "hai2" and _return_huan(prev, nxt, zh[k + 2] if k + 2 < len(zh) else None,
+                                                                  k + 1 == len(zh) or words_after_punct(words, w)):
+            w.pinyin[0] = "huan2"  # 'give back': 去还书, 还你钱, 借了要还。 (the adverb hai2 goes before a verb)
+        if t == "教" and w.pinyin[0] == "jiao4" and nxt is not None and (nxt.pos or "x")[:1] == "r" \
+                and nxt.text in _SUBJECTS | _PERSONS_OBJ:
+            w.pinyin[0] = "jiao1"  # the verb 'teach' before its object: 教他们数学, 教我们唱歌 (教育 stays jiao4)
         if t == "为" and w.pinyin[0] == "wei4" and nxt is not None and _copula_wei(prev, nxt):
             w.pinyin[0] = "wei2"  # 'be, become': 约为三百, 均为, 被贬为; the preposition 'for' stays wei4 (为你)
         at = t.find("埋怨")
@@ -343,6 +349,29 @@ def context_readings(words: list[Word]) -> None:
         for i, c in enumerate(t):
             if c == "谁" and w.pinyin[i] == "shui2":
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
+
+
+_PERSONS_OBJ = frozenset("它 它们 人家 别人".split())
+
+
+def words_after_punct(words: list[Word], w: Word) -> bool:
+    """Whether ``w`` is followed by punctuation (or ends the sentence)."""
+    at = next(i for i, x in enumerate(words) if x is w)
+    return at + 1 == len(words) or words[at + 1].kind == "punct"
+
+
+def _return_huan(prev: Word | None, nxt: Word | None, after: Word | None, final: bool) -> bool:
+    """还 tagged as the adverb 'still' (hai2) that is the verb 'give back' (huan2): before a monosyllabic noun (去还书,
+    还钱), before a pronoun and a noun (还你钱) or closing a clause after a verb (借了要还。); 'still' stands before a
+    verb, an adjective, an adverb or a number (还在, 还好, 还不, 还三天)."""
+    if final:
+        return prev is not None and (prev.pos or "x")[:1] == "v"
+    if nxt is None:
+        return False
+    if (nxt.pos or "x")[:1] == "n" and nxt.pos[:2] != "nr" and len(nxt.text) == 1:
+        return True  # a monosyllabic object (书, 钱, 债); a longer word tagged as a noun may be a verb (还主演过)
+    return (nxt.pos or "x")[:1] == "r" and nxt.text in _SUBJECTS and after is not None \
+        and (after.pos or "x")[:1] == "n" and after.pos[:2] != "nr"
 
 
 _WEI2_BEFORE = frozenset("原 均 约 即 仍 皆 乃 亦 则 分别 依次 一律 大多 多数".split())
