@@ -197,7 +197,28 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
             out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
         k += 1
+    k = 1
+    while k < len(out):  # 被窝 + 儿 -> 被窝儿: a lone erhua suffix joins the word before (the erhua rule merges it)
+        (a, pa), (b, _) = out[k - 1], out[k]
+        if b == "儿" and len(a) <= 3 and all(is_han(c) for c in a) and a[-1] != "儿" and pa[:1] in _ERHUA_HOST_POS \
+                and pa[:2] not in ("nr", "ns", "nt", "nz") and not _erhua_exception(a + "儿"):
+            out[k - 1:k + 1] = [(a + "儿", pa)]
+            continue
+        k += 1
     return out
+
+
+_ERHUA_HOST_POS = frozenset("nvaqdsfm")
+# words whose final 儿 is a syllable of its own, not erhua (the erhua rule in ``sandhi`` reads the same set)
+ERHUA_EXCEPTIONS = frozenset(
+    "女儿 婴儿 幼儿 孤儿 健儿 男儿 胎儿 患儿 宠儿 少儿 育儿 儿女 混血儿 新生儿 孙儿 犬儿 乳儿 产儿 弃儿 侄儿 "
+    "孩儿 小儿 孺子儿 托儿 园儿 健儿们 骄儿 婴幼儿 宁馨儿 幸运儿 流浪儿 弄潮儿 低能儿 早产儿 私生儿".split()
+)
+
+
+def _erhua_exception(word: str) -> bool:
+    """A word ending in 儿 whose 儿 is its own syllable (女儿, 婴儿, 幸运儿)."""
+    return word in ERHUA_EXCEPTIONS or word[-2:] in ERHUA_EXCEPTIONS or word[-3:] in ERHUA_EXCEPTIONS
 
 
 def _split_mixed(tok: str) -> list[str]:
@@ -301,6 +322,8 @@ def context_readings(words: list[Word]) -> None:
                 w.pinyin = [base[0], base[0], _full(base[1], t[2]), _full(base[1], t[2])]
         if t[0] == "没" and len(t) > 1 and w.pinyin[0] == "mo4" and t[:2] not in _MO_WORDS:
             w.pinyin[0] = "mei2"  # 没来, 没钱: the negation; mo4 'sink, confiscate' only in 没收, 没落 ...
+        if t[0] == "得" and len(t) > 1 and w.pinyin[0] == "de5":
+            w.pinyin[0] = "de2"  # a word opened by 得 is 'obtain' (得分, 得奖), never the particle the model may give
         if "得" in t and len(t) > 1:
             for key in _DE_OBTAIN:
                 at = t.find(key)
@@ -309,6 +332,15 @@ def context_readings(words: list[Word]) -> None:
         if t[0] == "露" and w.pinyin[0] == "lu4" and (t.startswith(_LOU) or (
                 t == "露" and nxt is not None and ("露" + nxt.text).startswith(_LOU))):
             w.pinyin[0] = "lou4"
+        elif t[-1] == "露" and w.pinyin[-1] == "lu4" and nxt is not None and nxt.text == "了" and k + 2 < len(zh) \
+                and ("露" + zh[k + 2].text).startswith(_LOU):
+            w.pinyin[-1] = "lou4"  # 露了一手, also when the segmenter glued 露 to the word before (晚会 + 上露 + 了)
+        if t == "还" and w.pinyin[0] == "hai2" and _return_huan(prev, nxt, zh[k + 2] if k + 2 < len(zh) else None,
+                                                                  k + 1 == len(zh) or words_after_punct(words, w)):
+            w.pinyin[0] = "huan2"  # 'give back': 去还书, 还你钱, 借了要还。 (the adverb hai2 goes before a verb)
+        if t == "教" and w.pinyin[0] == "jiao4" and nxt is not None and (nxt.pos or "x")[:1] == "r" \
+                and nxt.text in _SUBJECTS | _PERSONS_OBJ:
+            w.pinyin[0] = "jiao1"  # the verb 'teach' before its object: 教他们数学, 教我们唱歌 (教育 stays jiao4)
         if t == "为" and w.pinyin[0] == "wei4" and nxt is not None and _copula_wei(prev, nxt):
             w.pinyin[0] = "wei2"  # 'be, become': 约为三百, 均为, 被贬为; the preposition 'for' stays wei4 (为你)
         at = t.find("埋怨")
@@ -317,6 +349,29 @@ def context_readings(words: list[Word]) -> None:
         for i, c in enumerate(t):
             if c == "谁" and w.pinyin[i] == "shui2":
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
+
+
+_PERSONS_OBJ = frozenset("它 它们 人家 别人".split())
+
+
+def words_after_punct(words: list[Word], w: Word) -> bool:
+    """Whether ``w`` is followed by punctuation (or ends the sentence)."""
+    at = next(i for i, x in enumerate(words) if x is w)
+    return at + 1 == len(words) or words[at + 1].kind == "punct"
+
+
+def _return_huan(prev: Word | None, nxt: Word | None, after: Word | None, final: bool) -> bool:
+    """还 tagged as the adverb 'still' (hai2) that is the verb 'give back' (huan2): before a monosyllabic noun (去还书,
+    还钱), before a pronoun and a noun (还你钱) or closing a clause after a verb (借了要还。); 'still' stands before a
+    verb, an adjective, an adverb or a number (还在, 还好, 还不, 还三天)."""
+    if final:
+        return prev is not None and (prev.pos or "x")[:1] == "v"
+    if nxt is None:
+        return False
+    if (nxt.pos or "x")[:1] == "n" and nxt.pos[:2] != "nr" and len(nxt.text) == 1:
+        return True  # a monosyllabic object (书, 钱, 债); a longer word tagged as a noun may be a verb (还主演过)
+    return (nxt.pos or "x")[:1] == "r" and nxt.text in _SUBJECTS and after is not None \
+        and (after.pos or "x")[:1] == "n" and after.pos[:2] != "nr"
 
 
 _WEI2_BEFORE = frozenset("原 均 约 即 仍 皆 乃 亦 则 分别 依次 一律 大多 多数".split())

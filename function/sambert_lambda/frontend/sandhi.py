@@ -6,8 +6,9 @@ Rules (no labelled data was used):
 - erhua: a word-final 儿 after another character merges into that syllable (玩儿 -> wanr2), except in words where
   儿 is a morpheme of its own (女儿, 婴儿, 幼儿 ...) and in proper names (笛卡儿).
 - neutral tone: particles 了/着/的/地/得/吗/呢/吧/啊/呀/嘛/啦/哦 tagged as particles; the suffix 们; the noun suffix 子
-  and 头 in common words; reduplicated kinship nouns (妈妈); a short list of common words whose second syllable is
-  neutral in standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ...).
+  in common words; reduplicated kinship nouns (妈妈); a list of common words whose later syllable is neutral in
+  standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ..., the proficiency test's required light words among them;
+  optionally light words such as 太阳 stay full), also heading 老实人 and with erhua (被窝儿).
 - 一: yi1 when read as a digit (第一, 十一, 一九, word-final, before punctuation) or in a date (一月, 五月一日);
   yi5 between a reduplicated verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3 (also before 百/千/万/亿: 一百 yi4 bai3).
 - 不: bu5 between a reduplicated word (是不是) and inside a three-character potential complement (对不起,
@@ -18,21 +19,18 @@ Rules (no labelled data was used):
   lao2 hu3; a 4-character word as 2+2; numbers and longer words left to right), then across the words of a prosodic
   word, then across the prosodic words (#1) of the phrase. At each level the boundaries are taken left to right on the
   tones the inner cycles left, so 小 + 老虎 -> xiao3 lao2 hu3, 买 #1 好酒 -> mai3 hao2 jiu3 and 老李 #1 买好 ->
-  lao2 li3 mai2 hao3; a monosyllabic function word (pronoun, adverb, preposition, conjunction) that is a prosodic
-  word of its own forms one foot with the next and sees its tone before the inner cycles (我 #1 很好 -> wo2 hen2
-  hao3, 也 #1 可以 -> ye2 ke2 yi3).
+  lao2 li3 mai2 hao3; a monosyllabic pronoun or adverb that opens a prosodic word (or follows another one in it)
+  forms one foot with what follows and sees its tone before the inner cycles (我 #1 很好 -> wo2 hen2 hao3, 也 #1
+  可以 -> ye2 ke2 yi3, 我也 #1 想买 -> wo2 ye2 xiang2 mai3); nothing carries over the boundary after a conjunction
+  or 与/以/或 (政府 #1 与 #1 企业 -> yu3 qi3 ye4), and a lone preposition is read cyclically (把 #1 手表 -> ba3).
 """
 
 from __future__ import annotations
 
 import itertools
 
-from sambert_lambda.frontend.pinyin import Word
+from sambert_lambda.frontend.pinyin import ERHUA_EXCEPTIONS, Word
 
-_ERHUA_EXCEPTIONS = frozenset(
-    "女儿 婴儿 幼儿 孤儿 健儿 男儿 胎儿 患儿 宠儿 少儿 育儿 儿女 混血儿 新生儿 孙儿 犬儿 乳儿 产儿 弃儿 侄儿 "
-    "孩儿 小儿 孺子儿 托儿 园儿 健儿们 骄儿 婴幼儿 宁馨儿 幸运儿 流浪儿 弄潮儿 低能儿 早产儿 私生儿".split()
-)
 _PARTICLES_5 = {"了": "le5", "着": "zhe5", "的": "de5", "地": "de5", "得": "de5", "吗": "ma5", "呢": "ne5",
                 "吧": "ba5", "啊": "a5", "呀": "ya5", "嘛": "ma5", "啦": "la5", "哦": "o5", "么": "me5", "哪": "na5",
                 "哇": "wa5", "喽": "lou5", "呗": "bei5"}
@@ -68,15 +66,24 @@ _NEUTRAL_SECOND = frozenset(
     "福分 生分 勾当 行当 顺当 快当 大爷 姑爷 妹夫 舅妈 孙女 侄女 "
     "寒碜 牙碜 花哨 宽绰 冷清 亮堂 轻巧 实诚 严实 皮实 神气 干巴 结巴 磨蹭 扭捏 消停 歇息 忙乎 "
     "后生 家什 门路 排场 盘缠 油水 时辰 早晨 砚台 芥末 棉花 葫芦 菩萨 喜鹊 鸳鸯 眯缝 疟疾 "
-    "甜头 苦头 看头 盼头 奔头 蝈蝈 蛐蛐 猩猩 狒狒 饽饽".split()
-)
-_NEUTRAL_WORD = frozenset("巴结 奉承 行家".split())  # light only as a whole word (not 淋巴结, 阿谀奉承, 银行家)
+    "甜头 苦头 看头 盼头 奔头 蝈蝈 蛐蛐 猩猩 狒狒 饽饽 "
+    # the rest of the required light words of the Putonghua proficiency test's list that no rule covers (its 子
+    # words that are not always tagged as nouns, 头 words, 为了, 除了, 乡下 ...)
+    "白净 除了 为了 锄头 罐头 拳头 浪头 前头 外头 下头 脊梁 铺盖 乡下 小姐 "
+    "案子 把子 班子 板子 本子 步子 场子 单子 胆子 底子 调子 份子 个子 架子 句子 卷子 空子 口子 例子 路子 "
+    "面子 牌子 片子 圈子 嗓子 身子 台子 条子 位子 性子 样子 影子 种子 主子 下子".split()
+) - {"学生", "太阳", "道理"}  # 太阳, 道理 are light only optionally (tài·yáng, dào·lǐ): read full
+# light only as a whole word (not 淋巴结, 阿谀奉承, 银行家; 学生 xue2 sheng5, but 大学生, 小学生 da4 xue2 sheng1)
+_NEUTRAL_WORD = frozenset("巴结 奉承 行家 学生".split())
+_NEUTRAL_HEAD_END = frozenset("人话们")  # a listed word heading a 3-character word: 老实人, 客气话, 姑娘们
 _ZI_NOT_NEUTRAL = frozenset(
     "孔子 孟子 老子 庄子 墨子 荀子 韩非子 男子 女子 原子 电子 分子 质子 中子 离子 因子 粒子 量子 光子 "
     "君子 才子 弟子 孝子 游子 赤子 天子 太子 王子 公子 世子 瓜子 莲子 棋子 诸子 学子 舟子 仔子 卵子 精子 "
-    "孢子 种子 扇子 胖子 骗子".split()
+    "孢子 种子 扇子 胖子 骗子 父子 母子 长子 次子 独子 养子 继子 嫡子 庶子 爱子 幼子 浪子 逆子 夫子 孺子 臣子 "
+    "士子 甲子 鱼子 私生子".split()
 ) - {"种子", "扇子", "胖子", "骗子"}
-_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨动教管闻")
+_REDUP_VERBS = frozenset("看问听想试说走尝聊谈找等摸查洗写读学玩练坐转逛歇笑跳谢讲拍量算数猜比商研讨动教管闻"
+                         "散擦揉捏敲搓晒瞧劝夸哄捶踩摇扶逗")
 _NOT_REDUP_VERBS = frozenset(  # adverbs, adjectives and sound words the tagger may call verbs
     "处处 往往 纷纷 频频 连连 整整 足足 活活 满满 略略 累累 死死 通通 统统 仅仅 白白 弯弯 习习 断断 强强 "
     "可可 呼呼 刷刷 呵呵 哗哗 鼓鼓 露露 轰轰 申申 扬扬 寻寻 囔囔 随随 负负 诤诤 讪讪 蒸蒸 落落 荡荡 "
@@ -87,6 +94,8 @@ _NUM_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _DIGIT_CHARS = frozenset("零〇一二两三四五六七八九十")
 _YI_DETERMINERS = frozenset("这那哪每同任另某")  # 这一 + 天: 一 is the numeral of the measure word that follows
 _PUNCT_STOP = frozenset("，。！？；：、,.!?;:")
+_YI_FINAL_WORDS = frozenset("统一 唯一 单一 专一 划一 归一 合一 万一 纯一".split())
+_YI_ORDINAL = ("等奖", "等功", "等座", "等品", "级", "流", "楼", "号", "年级", "审", "把手", "线")
 
 
 def _tone(p: str) -> int:
@@ -99,7 +108,7 @@ def _set_tone(p: str, t: int) -> str:
 
 def merge_erhua(word: Word) -> None:
     """玩儿 -> one syllable ``wanr2`` carried by the pair; the ``pinyin`` list then has len(text) - 1 entries."""
-    if word.kind != "zh" or len(word.text) < 2 or not word.text.endswith("儿") or word.text in _ERHUA_EXCEPTIONS:
+    if word.kind != "zh" or len(word.text) < 2 or not word.text.endswith("儿") or word.text in ERHUA_EXCEPTIONS:
         return
     if word.pos[:2] in ("nr", "ns", "nt", "nz"):  # names keep a full 儿 syllable (笛卡儿)
         return
@@ -114,6 +123,7 @@ def erhua_ok(word: Word) -> bool:
 
 
 def neutral_tones(words: list[Word]) -> None:
+    complement_de(words)
     prev: Word | None = None
     for w in words:
         if w.kind != "zh":
@@ -139,8 +149,12 @@ def neutral_tones(words: list[Word]) -> None:
             w.pinyin[0] = _PARTICLES_5[t]
         elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
             w.pinyin[-1] = "men5"
+        if len(t) >= 3 and t[-1] == "儿" and erhua_ok(w) and t[:-1] in _NEUTRAL_SECOND:
+            w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # a listed word with erhua: 被窝儿 bei4 wor5, 玩意儿
         if len(t) >= 2 and len(w.pinyin) == len(t):
-            if t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD:
+            if len(t) == 3 and t[:2] in _NEUTRAL_SECOND and t[2] in _NEUTRAL_HEAD_END and t[:2] not in _DIRECTIONAL_2:
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 老实人 lao3 shi5 ren2
+            elif t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD:
                 key = t if t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD else t[-2:]
                 for k in range(1, len(key)):
                     w.pinyin[len(t) - len(key) + k] = _set_tone(w.pinyin[len(t) - len(key) + k], 5)
@@ -151,7 +165,7 @@ def neutral_tones(words: list[Word]) -> None:
                 if len(t) == 4 and t[2] == t[3] and t[2] in _KINSHIP:
                     w.pinyin[3] = _set_tone(w.pinyin[3], 5)  # 爷爷奶奶
             elif t[0] == t[1] and (t[0] in _REDUP_VERBS or w.pos in ("v", "vn")) and t[:2] not in _NOT_REDUP_VERBS \
-                    and (len(t) == 2 or w.pos[:1] in ("v", "i", "l")):
+                    and (len(t) == 2 or w.pos[:1] in ("v", "i", "l") or (len(t) == 3 and t[0] in _REDUP_VERBS)):
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天, 瞧瞧
             if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
@@ -159,6 +173,22 @@ def neutral_tones(words: list[Word]) -> None:
                     w.pinyin[2] = "de5"  # 舍不得, 怪不得, 恨不得, 了不得
             elif len(t) == 3 and t[1] == "得" and t[0] != t[2]:
                 w.pinyin[1] = "de5"  # complement 说得对, 来得及, 记得住
+
+
+_DE_NEXT_POS = ("a", "z", "d", "i", "l")
+
+
+def complement_de(words: list[Word]) -> None:
+    """A two-character word V得 that the phrase dictionary does not know (the segmenter's 冻得, 忙得, 累得), read with
+    the character's de2, before an adjective, a state word, an adverb or an idiom is the complement particle de5
+    (冻得通红, 忙得很, 累得满头大汗); words of the dictionary (获得, 取得, 值得, 难得) keep their reading."""
+    from sambert_lambda.frontend.pinyin import phrase_spans
+
+    zh = [w for w in words if w.kind == "zh"]
+    for w, nxt in itertools.pairwise(zh):
+        if (len(w.text) == 2 and w.text[1] == "得" and len(w.pinyin) == 2 and w.pinyin[1] == "de2"
+                and (w.pos or "x")[:1] == "v" and (nxt.pos or "x")[:1] in _DE_NEXT_POS and not phrase_spans(w.text)):
+            w.pinyin[1] = "de5"
 
 
 _DIRECTIONAL_2 = frozenset("出去 进去 回去 上去 下去 出来 进来 回来 上来 下来 起来 过来".split())
@@ -210,6 +240,13 @@ def yi_bu(words: list[Word]) -> None:
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
             elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
                 w.pinyin[i] = "yi1"  # word-final: 统一, 唯一, 星期一, 之一 (not 这一 + 天, 每一 + 个)
+            elif i >= 1 and w.text[i - 1:i + 1] in _YI_FINAL_WORDS:
+                w.pinyin[i] = "yi1"  # the end of 统一 inside a longer word: 统一行动, 唯一性
+            elif i == 0 and len(w.text) >= 2 and w.text[1:].startswith(_YI_ORDINAL):
+                w.pinyin[i] = "yi1"  # 'first': 一等奖, 一级, 一流, 一楼, 一号线, 一年级, 一把手
+            elif nxt_ch == "是" and (prev is None or prev[1] < 0 or prev_ch in _PUNCT_STOP) and (
+                    i == 0 and (len(w.text) == 1 or w.text == "一是")):
+                w.pinyin[i] = "yi1"  # 一是……二是……: the first item of a list opening its clause
             elif prev_ch and prev_ch == nxt_ch and not (k >= 2 and flat[k - 2][2] == "一"):
                 # 看一看; not the second 一 of 一个一个, 一天一天
                 w.pinyin[i] = "yi5"
@@ -228,7 +265,8 @@ def yi_bu(words: list[Word]) -> None:
                 w.pinyin[i] = "bu4"
 
 
-_CLITIC_POS = frozenset("rdpc")
+_LEAN_POS = frozenset("rd")
+_CLOSING_PREP = frozenset("与以或")
 _Ref = tuple[Word, int]  # one syllable: (word, index into its pinyin)
 
 
@@ -262,19 +300,39 @@ def third_tone(words: list[Word]) -> None:
     third_tone_phrase([words])
 
 
+def _leaning(w: Word) -> bool:
+    """A monosyllabic pronoun or adverb, which leans on what follows."""
+    return w.kind == "zh" and len(w.pinyin) == 1 and len(w.text) == 1 and (w.pos or "x")[:1] in _LEAN_POS
+
+
+def _stops_sandhi(pw: list[Word]) -> bool:
+    """A prosodic word ending in a conjunction or a preposition of the literary kind (与, 以, 或): it closes its
+    group, and the next prosodic word does not change it (政府 #1 与 #1 企业 -> yu3 qi3 ye4)."""
+    zh = [w for w in pw if w.kind == "zh" and w.pinyin]
+    return bool(zh) and len(zh[-1].text) == 1 and (
+        (zh[-1].pos or "x")[:1] == "c" or zh[-1].text in _CLOSING_PREP)
+
+
 def third_tone_phrase(prosodic_words: list[list[Word]]) -> None:
     """3-3 sandhi over one prosodic phrase, given as its prosodic words (each a list of lexical words, punctuation
     included). Punctuation and English words end a sandhi domain."""
+    # a monosyllabic pronoun, adverb or auxiliary before a third tone in the same phrase is one foot with it and sees
+    # its tone before any cycle, inside a prosodic word as across #1: 我 #1 也很 #1 想买 -> wo2 ye2 hen2 xiang2 mai3,
+    # 我 #1 很好 -> wo2 hen2 hao3, 也 #1 可以 -> ye2 ke2 yi3; a content word keeps the cyclic reading
+    # (买 #1 好酒 -> mai3 hao2 jiu3)
+    # (hen2). Only a chain of such words from the start of a prosodic word: in 给我 #1 讲讲 the word 给我 goes first
+    # (gei2 wo3), then 我 sees jiang3
+    flat = [(w, k, j == 0 or _leaning(pw[j - 1])) for k, pw in enumerate(prosodic_words) for j, w in enumerate(pw)]
+    for (w, k, opens), (nxt, k2, _) in itertools.pairwise(flat):
+        if (opens and _leaning(w) and nxt.kind == "zh" and nxt.pinyin and _tone(w.pinyin[0]) == 3
+                and _tone(nxt.pinyin[0]) == 3 and not (k2 != k and _stops_sandhi(prosodic_words[k]))):
+            w.pinyin[0] = _set_tone(w.pinyin[0], 2)
     domain: list[list[_Ref]] = []
-    for pw in prosodic_words:
+    for k, pw in enumerate(prosodic_words):
         units: list[list[_Ref]] = []
-        if domain and len(domain[-1]) == 1 and pw and pw[0].kind == "zh" and pw[0].pinyin:
-            # a monosyllabic function word (pronoun, adverb, preposition, conjunction) forms one foot with the next
-            # prosodic word: it sees that word's tone before the cycles inside it (我 #1 很好 -> wo2 hen2 hao3,
-            # 也 #1 可以 -> ye2 ke2 yi3); a content word keeps the cyclic reading (买 #1 好酒 -> mai3 hao2 jiu3)
-            (w, i), first = domain[-1][0], pw[0].pinyin[0]
-            if (w.pos or "x")[:1] in _CLITIC_POS and _tone(w.pinyin[i]) == 3 and _tone(first) == 3:
-                w.pinyin[i] = _set_tone(w.pinyin[i], 2)
+        if k and domain and _stops_sandhi(prosodic_words[k - 1]):
+            _cycle(domain)  # nothing after 与 changes it: the domain closes there
+            domain = []
         for w in pw:
             if w.kind == "zh":
                 units.append(_word_unit(w))

@@ -97,3 +97,26 @@ def test_analyze_shows_lexical_beside_surface(fe):
     assert words["展览馆"]["pinyin"] == ["zhan2", "lan2", "guan3"] or words["展览馆"]["pinyin"][:2] == ["zhan2", "lan2"]
     assert words["朋友"]["lexical"] == ["peng2", "you3"]
     assert words["朋友"]["pinyin"] == ["peng2", "you5"]
+
+
+def test_a_word_opened_by_de_is_obtain_not_the_particle(fe):
+    word = next(w for w in fe.analyze("他得分很高。")["words"] if w["text"] == "得分")
+    assert word["lexical"][0] == "de2" and word["pinyin"][0] == "de2"
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("我明天去还书。", "huan2"),  # 'give back' before a monosyllabic noun
+    ("我还你钱。", "huan2"),  # before a pronoun and a noun
+    ("借了钱要还。", "huan2"),  # closing a clause after a verb
+    ("他还在睡觉。", "hai2"),  # 'still' before a verb
+    ("他还三天就到了。", "hai2"),
+    ("她还主演过很多电影。", "hai2"),  # a longer word tagged as a noun is no object
+])
+def test_huan_give_back_against_hai_still(fe, text, want):
+    got = [p for w in fe.analyze(text)["words"] for p in w["lexical"] if p[:-1] in ("hai", "huan")]
+    assert got[0] == want
+
+
+def test_jiao_teach_before_a_pronoun_object(fe):
+    got = [p for w in fe.analyze("我教他们数学。")["words"] for p in w["pinyin"]]
+    assert got[1] == "jiao1"

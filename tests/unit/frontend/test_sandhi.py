@@ -250,3 +250,121 @@ def test_a_repeated_pronoun_keeps_its_tones(fe):
 
 def test_reduplicated_insect_names_are_light(fe):
     assert _surface(fe, "蝈蝈在叫。")[:2] == ["guo1", "guo5"]
+
+
+def test_a_chain_of_monosyllabic_adverbs_sees_the_next_third_tone_across_a_prosodic_word_boundary():
+    i, also_very, want_buy = [_zh("我", "wo3", "r")], [_zh("也", "ye3", "d"), _zh("很", "hen3", "d")], \
+        [_zh("想", "xiang3", "v"), _zh("买", "mai3", "v")]
+    sandhi.third_tone_phrase([i, also_very, want_buy])  # 我 #1 也很 #1 想买
+    assert [p for pw in (i, also_very, want_buy) for w in pw for p in w.pinyin] == ["wo2", "ye2", "hen2", "xiang2",
+                                                                                    "mai3"]
+
+
+def test_a_pronoun_closing_a_prosodic_word_waits_for_the_word_it_is_in():
+    give_me, tell = [_zh("给", "gei3", "p"), _zh("我", "wo3", "r")], [_zh("讲讲", "jiang3 jiang5", "v")]
+    sandhi.third_tone_phrase([give_me, tell])  # 给我 #1 讲讲: 给我 first (gei2 wo3), then 我 sees jiang3
+    assert give_me[0].pinyin + give_me[1].pinyin == ["gei2", "wo2"]
+
+
+def test_no_sandhi_carries_from_a_conjunction_across_the_boundary_after_it():
+    gov, yu, firm = [_zh("政府", "zheng4 fu3")], [_zh("与", "yu3", "c")], [_zh("企业", "qi3 ye4")]
+    sandhi.third_tone_phrase([gov, yu, firm])  # 政府 #1 与 #1 企业
+    assert yu[0].pinyin == ["yu3"]
+    head, yu2, workers = [_zh("厂长", "chang3 zhang3")], [_zh("与", "yu3", "p")], [_zh("工人", "gong1 ren2")]
+    sandhi.third_tone_phrase([head, yu2, workers])  # 厂长 #1 与: the word before still changes
+    assert head[0].pinyin == ["chang2", "zhang2"]
+
+
+def test_a_preposition_standing_alone_does_not_lean_on_the_next_word():
+    ba, watch = [_zh("把", "ba3", "p")], [_zh("手表", "shou3 biao3")]
+    sandhi.third_tone_phrase([ba, watch])  # 把 #1 手表: 手表 first (shou2 biao3), 把 sees shou2
+    assert ba[0].pinyin == ["ba3"]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他是个老实人。", "老实人", ["lao3", "shi5", "ren2"]),  # a listed word heading a 3-character noun
+    ("爷爷每天都去公园散散步。", "散散步", ["san4", "san5", "bu4"]),  # a listed verb in AAB, tagged as a noun
+    ("他住在乡下。", "乡下", ["xiang1", "xia5"]),
+    ("小姐，您好。", "小姐", ["xiao3", "jie5"]),  # a light syllable ends the run: no sandhi before it
+    ("除了他都来了。", "除了", ["chu2", "le5"]),
+])
+def test_more_required_light_words(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他是一名大学生。", "大学生", ["da4", "xue2", "sheng1"]),  # 学生 is light only as a whole word
+    ("太阳出来了。", "太阳", ["tai4", "yang2"]),  # optionally light in the dictionary: read full
+    ("你说的有道理。", "道理", ["dao4", "li3"]),
+])
+def test_optionally_light_words_keep_their_full_tone(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+def test_the_student_alone_is_light(fe):
+    got = next(w for w in fe.analyze("学生们来了。")["words"] if w["text"].startswith("学生"))
+    assert got["pinyin"][:2] == ["xue2", "sheng5"]
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他获得了一等奖。", "一等奖", ["yi1", "deng2", "jiang3"]),  # 'first'
+    ("他住在一楼。", "一楼", ["yi1", "lou2"]),
+])
+def test_yi_as_first(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+def test_yi_ending_tongyi_inside_a_longer_word(fe):
+    # jieba's 统一行动 is one word (cut into 统一 + 行动 only when prosodic words are formed)
+    assert _surface(fe, "我们要统一思想，统一行动。")[-4:] == ["tong3", "yi1", "xing2", "dong4"]
+
+
+def test_the_de_of_a_verb_de_word_before_an_adjective_is_the_light_particle(fe):
+    words = {w["text"]: w for w in fe.analyze("他的耳朵冻得通红。")["words"]}
+    assert words["冻得"]["pinyin"] == ["dong4", "de5"]
+    words = {w["text"]: w for w in fe.analyze("他获得了冠军。")["words"]}
+    assert words["获得"]["pinyin"] == ["huo4", "de2"]  # a dictionary word keeps 'obtain'
+
+
+def test_lou_after_a_segmenter_error(fe):
+    got = [p for w in fe.analyze("他在晚会上露了一手。")["words"] for p in w["pinyin"]]
+    assert got[5] == "lou4"
+
+
+@pytest.mark.parametrize(("text", "word"), [("父子关系很好。", "父子"), ("他是家中的长子。", "长子")])
+def test_zi_meaning_son_keeps_its_full_tone(fe, text, word):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"][-1] == "zi3"
+
+
+@pytest.mark.parametrize(("text", "word", "want"), [
+    ("他钻进被窝儿里。", "被窝儿", ["bei4", "wor5"]),  # jieba's 被窝 + 儿 joined; erhua of a listed light word
+    ("门口儿站着人。", "门口儿", ["men2", "kour3"]),
+])
+def test_a_lone_erhua_suffix_joins_the_word_before(fe, text, word, want):
+    got = next(w for w in fe.analyze(text)["words"] if w["text"] == word)
+    assert got["pinyin"] == want
+
+
+def test_a_lone_er_after_a_name_or_in_a_word_of_its_own_keeps_its_syllable(fe):
+    assert next(w for w in fe.analyze("我的女儿很好。")["words"] if w["text"] == "女儿")["pinyin"] == ["nv3", "er2"]
+    from sambert_lambda.frontend.pinyin import _repair
+
+    assert _repair([("张三", "nr"), ("儿", "n")]) == [("张三", "nr"), ("儿", "n")]
+    assert _repair([("孤", "a"), ("儿", "n")]) == [("孤", "a"), ("儿", "n")]  # 孤儿 is not erhua
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("一是要加强管理，二是要提高效率。", "yi1"),  # the first item of a list
+    ("坐一号线。", "yi1"),  # 'number one'
+    ("一下子就明白了。", "yi2"),
+])
+def test_yi_of_a_list_item_or_a_number_name(fe, text, want):
+    assert _surface(fe, text)[text.index("一")] == want
+
+
+def test_yixiazi_ends_light(fe):
+    assert _surface(fe, "一下子就明白了。")[:3] == ["yi2", "xia4", "zi5"]
