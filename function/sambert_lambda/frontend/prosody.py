@@ -38,7 +38,9 @@ _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase no length break falls between these
 _TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
 _TIME_UNITS = frozenset("天年月周日")
-_ADVERB_TAGGED = {"正在": "d", "一起": "d", "主要": "d"}  # adverbs the segmenter tags as time words or numerals
+# adverbs the segmenter tags as time words, numerals, pronouns or attributives; time words it tags as pronouns
+_ADVERB_TAGGED = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
+                  "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t"}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
@@ -364,6 +366,19 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
     return not (right.startswith("a") and (left.startswith(("m", "q")) or (tail and tail[-1].text in _DE)))
 
 
+def _time_run(pws: list[ProsodicWord], speakable: list[int], start: int) -> int:
+    """Syllables of the time words that follow from speakable[start] on (每天早上八点: 6), 0 when they open a relative
+    clause (今天 + 发布的)."""
+    n = 0
+    for j in range(start, len(speakable)):
+        items = [w for w in pws[speakable[j]].words if syllable_count(w) > 0]
+        if items and all(_time_word(w) or _is_unit(pws[speakable[j]]) for w in items):
+            n += pws[speakable[j]].n_syl
+            continue
+        return 0 if _ends_in_de(pws[speakable[j]]) else n
+    return n
+
+
 def _discourse_word(pw: ProsodicWord) -> bool:
     """One conjunction, adverb or fixed expression that makes up the whole clause before a comma (与此同时，)."""
     items = [w for w in pw.words if syllable_count(w) > 0]
@@ -431,6 +446,7 @@ def _punct_break(mark: str, item: int, clause: int, discourse: bool = False) -> 
 
 def _assign_breaks(pws: list[ProsodicWord]) -> None:
     since = 0  # syllables since the last break ≥ #2
+    segment = 0  # syllables since the last punctuation (喂，你好，: 你好 closes a clause of two)
     clause = 0  # syllables since the last break ≥ #3
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
@@ -449,6 +465,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             adverbial_open = opener.text in _ADVERBIAL_PREPS or opener.text in _LOCATIVE_PREPS
         since += pw.n_syl
         clause += pw.n_syl
+        segment += pw.n_syl
         item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
         all_nominal = all_nominal and all(_pos(w).startswith((*_NOMINAL, "k", "u", "vn", "an"))
                                           for w in pw.words if syllable_count(w) > 0)
@@ -460,7 +477,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             continue
         mark = _pause_after(pws, i, speakable[k + 1])
         if mark:
-            pw.brk = _punct_break(mark, item or pw.n_syl, clause, since == clause and _discourse_word(pw))
+            pw.brk = _punct_break(mark, item or pw.n_syl, segment, segment == pw.n_syl and _discourse_word(pw))
+            segment = 0
             item = 0
             if mark[:1] == "、":
                 item = -1  # counts the next item from zero (see below)
@@ -514,10 +532,15 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
                 and any(w.text == "一边" for q in pws[:i + 1] for w in q.words):
             brk = 2  # the second half of 一边 ... 一边: 他一边吃饭 #2 一边看电视
             strength[k] = 2
-        elif all_time and right.startswith(("n", "s", "f")) and since >= 3 and remaining >= 4:
+        elif all_nominal and not all_time and not left.startswith("t") and right.startswith("t") and since >= 5 \
+                and remaining >= 5 and _time_run(pws, speakable, k + 1) >= 3:
+            brk = 2  # a long subject before the time adverbial of its predicate: 学校图书馆 #2 每天早上 ...
+            strength[k] = 2
+        elif all_time and right.startswith(("n", "s", "f")) and not right.startswith("nr") and since >= 3 \
+                and remaining >= 4:
             brk = 2  # the same before a noun subject: 明天上午 #2 北京市区 ..., 未来三天 #2 南方地区 ...
             strength[k] = 2
-        elif _subject_predicate(pw, nxt, left, right, all_nominal and not all_time) and remaining >= 2 and (
+        elif not has_prep and _subject_predicate(pw, nxt, left, right, all_nominal and not all_time) and remaining >= 2 and (
                 since >= 5 or (since >= 3 and all_nominal)) and (not left.startswith("t") or (since >= 4 and remaining >= 5)):
             brk = 2
             strength[k] = 2
@@ -533,7 +556,11 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             since, all_nominal, has_prep, all_time = 0, True, False, True
         elif not (_is_unit(pw) and _is_unit(nxt)):
             if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
-                candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) else 1
+                # a verb before a long object (吸引了 #2 来自世界各地的客商), not an attributive (受损的 #1 线路)
+                verb_object = left.startswith("v") and remaining >= 4 and not _ends_in_de(pw)
+                candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) or verb_object else 1
+                if has_prep and right.startswith(("v", "d")):
+                    candidates[k] = 3  # the end of a prepositional phrase before its verb: 在发言中 #2 回顾了
     _merge_short_phrases(pws, speakable, candidates, strength)
     _balance_phrases(pws, speakable, candidates, strength)
     _split_long_stretches(pws, speakable, strength)

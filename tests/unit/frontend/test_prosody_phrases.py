@@ -105,3 +105,24 @@ def test_four_character_words_split_into_two_common_words(fe, text, expect):
 def test_a_comma_after_a_single_discourse_word_is_a_phrase_break(fe, text, word, level):
     words = fe.analyze(text)["words"]
     assert next(w["break"] for w in words if w["text"] == word) == level
+
+
+def test_no_subject_predicate_break_after_the_object_of_a_preposition(fe):
+    assert "对现场#1进行" in marked(fe, "工作人员正在对现场进行清理。")  # 现场 is 对's object, not a subject
+
+
+def test_an_interrogative_adverb_is_no_subject(fe):
+    assert "怎么#1又" in marked(fe, "你怎么又迟到了？")
+
+
+def test_a_two_syllable_clause_after_another_comma_is_still_short(fe):
+    assert marked(fe, "喂，你好，请问是李老师吗？").startswith("喂#2，你好#2，")
+
+
+def test_a_long_phrase_is_split_between_a_verb_and_its_long_object(fe):
+    assert "吸引了#2来自" in marked(fe, "本次展会吸引了来自世界各地的客商。")
+
+
+def test_a_long_subject_ends_before_the_time_words_of_its_predicate(fe):
+    assert "图书馆#2每天" in marked(fe, "学校图书馆每天早上八点开门。")
+    assert "市政府#1昨天" in marked(fe, "市政府昨天召开了新闻发布会。")  # a 3-syllable subject stays with them
