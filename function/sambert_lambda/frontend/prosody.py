@@ -2,19 +2,24 @@
 
 - #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles always, and short
   suffixes, locatives and measure words (k, f, q) join the previous group; a monosyllabic adverb, preposition,
-  conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差); negation leans on its
+  conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差), a preposition or
+  和/与/跟 also on a short noun (对现场, 把院子); a monosyllabic verb takes its 在/到/给 (站在); negation leans on its
   verb up to 3 syllables (不知道); two monosyllables join unless the second is such a function word; a monosyllabic
   subject pronoun stands alone (我 #1 想买); an object pronoun joins its verb (not a possessive before 的 nor the
   subject of a clause object: 连接 #1 你的, 请问 #1 你是); the imperative 别 is an adverb (别 #1 客气, 别 #1 着急);
   a monosyllabic noun joins a group
   ending in 的/地/得. A number with its measure word or unit is one group. Words longer than 4 syllables are split into
-  the common sub-words that tile them best (马克思 #1 主义). English words stand alone.
-- #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
-  syllables; at a subject/predicate boundary (nominal -> verbal) once the phrase has ≥ 5 syllables, or ≥ 3 when
-  everything so far is nominal (卡尔普 #2 陪外孙), but not after a time word, a lone pronoun, or before an
-  attributive; after a reporting verb, a fronted time adverbial before a pronoun subject, a locative closing a
-  prepositional adverbial, a temporal locative (期间, 以来); a phrase longer than 12 syllables is split at its best
-  boundary (a predicate start, never inside a noun phrase or number, nearest the middle); a phrase of one or two
+  the common sub-words that tile them best (马克思 #1 主义), 4-character ones of two common words 2+2 (中华 #1 民族).
+  English words stand alone.
+- #2 phrases (read speech: about 3-9 syllables): before a conjunction, or a preposition that opens a phrase, once
+  the current phrase has ≥ 3 syllables (我刚才 #2 在路上); at a subject/predicate boundary (nominal -> verbal) once
+  the phrase has ≥ 5 syllables, or ≥ 3 when everything so far is nominal (卡尔普 #2 陪外孙), time words of the
+  subject included (妈妈每天早上 #2 都会), but not after a bare time word, a lone pronoun, a preposition's object, or
+  before an attributive; after a topic before a pronoun subject (这本书 #2 我), a reporting verb, a fronted time
+  adverbial before a subject, a locative closing a prepositional adverbial, a temporal locative (期间, 以来); before
+  the second 一边; a phrase longer than 12 syllables is split at its best boundary (the end of a prepositional
+  phrase, then a predicate start or a verb before a long object, never inside a noun phrase or number, nearest the
+  middle); a phrase of one or two
   syllables that punctuation does not close loses its weaker #2 and joins a neighbour (八点 #1 开始).
 - #3 at punctuation by kind and length (see ``_punct_break``); without punctuation before a clause conjunction
   after a long clause (... 的书 #3 但是 ...) and after a conditional clause closed by 的话; in a stretch of more than
