@@ -2,19 +2,24 @@
 
 - #1 prosodic words: lexical words grouped so each group has about 2-4 syllables. Particles always, and short
   suffixes, locatives and measure words (k, f, q) join the previous group; a monosyllabic adverb, preposition,
-  conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差); negation leans on its
+  conjunction or prefix (d, p, c, h) leans on the next word when that is a monosyllable (很差; a preposition
+  stands apart from a noun: 对 #1 现场); a monosyllabic verb takes its 在/到/给 (站在); negation leans on its
   verb up to 3 syllables (不知道); two monosyllables join unless the second is such a function word; a monosyllabic
   subject pronoun stands alone (我 #1 想买); an object pronoun joins its verb (not a possessive before 的 nor the
   subject of a clause object: 连接 #1 你的, 请问 #1 你是); the imperative 别 is an adverb (别 #1 客气, 别 #1 着急);
   a monosyllabic noun joins a group
   ending in 的/地/得. A number with its measure word or unit is one group. Words longer than 4 syllables are split into
-  the common sub-words that tile them best (马克思 #1 主义). English words stand alone.
-- #2 phrases: before a conjunction, or a preposition that opens a phrase, once the current phrase has ≥ 4
-  syllables; at a subject/predicate boundary (nominal -> verbal) once the phrase has ≥ 5 syllables, or ≥ 3 when
-  everything so far is nominal (卡尔普 #2 陪外孙), but not after a time word, a lone pronoun, or before an
-  attributive; after a reporting verb, a fronted time adverbial before a pronoun subject, a locative closing a
-  prepositional adverbial, a temporal locative (期间, 以来); a phrase longer than 12 syllables is split at its best
-  boundary (a predicate start, never inside a noun phrase or number, nearest the middle); a phrase of one or two
+  the common sub-words that tile them best (马克思 #1 主义), 4-character ones of two common words 2+2 (中华 #1 民族).
+  English words stand alone.
+- #2 phrases (read speech: about 3-9 syllables): before a conjunction, or a preposition that opens a phrase, once
+  the current phrase has ≥ 3 syllables (我刚才 #2 在路上); at a subject/predicate boundary (nominal -> verbal) once
+  the phrase has ≥ 5 syllables, or ≥ 3 when everything so far is nominal (卡尔普 #2 陪外孙), time words of the
+  subject included (妈妈每天早上 #2 都会), but not after a bare time word, a lone pronoun, a preposition's object, or
+  before an attributive; after a topic before a pronoun subject (这本书 #2 我), a reporting verb, a fronted time
+  adverbial before a subject, a locative closing a prepositional adverbial, a temporal locative (期间, 以来); before
+  the second 一边; a phrase longer than 12 syllables is split at its best boundary (the end of a prepositional
+  phrase, then a predicate start or a verb before a long object, never inside a noun phrase or number, nearest the
+  middle); a phrase of one or two
   syllables that punctuation does not close loses its weaker #2 and joins a neighbour (八点 #1 开始).
 - #3 at punctuation by kind and length (see ``_punct_break``); without punctuation before a clause conjunction
   after a long clause (... 的书 #3 但是 ...) and after a conditional clause closed by 的话; in a stretch of more than
@@ -38,7 +43,9 @@ _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase no length break falls between these
 _TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
 _TIME_UNITS = frozenset("天年月周日")
-_ADVERB_TAGGED = {"正在": "d", "一起": "d"}  # adverbs the segmenter tags as time words or numerals
+# adverbs the segmenter tags as time words, numerals, pronouns or attributives; time words it tags as pronouns
+_ADVERB_TAGGED = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
+                  "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t"}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
@@ -46,6 +53,7 @@ _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun
 _NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _SUFFIX_NOUNS = frozenset("人员者家队部馆站市省县区界性式化率量费业型类局厅院厂店场楼路街村镇语族")
+_VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _PP_MIN = 3  # a prosodic phrase shorter than this (not closed by punctuation) is merged with a neighbour
@@ -55,7 +63,7 @@ _IP_CLAUSE = 16  # ... and one longer than this, at a clause boundary (strength 
 _IP_SIDE = 6  # syllables each side of an intonational break placed without punctuation
 _ADVERBIAL_LONG = 7  # syllables of a clause-initial adverbial (or temporal clause) long enough to be a clause
 _CLAUSE_STRENGTH = 4  # a clause-level boundary: a clause conjunction, the end of a clause-initial adverbial
-_REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明".split())
+_REPORT_VERBS = frozenset("显示 表示 认为 指出 强调 介绍 透露 称 说 发现 相信 觉得 希望 证明 表明 建议 知道 看来".split())
 _CLAUSE_CONJ = frozenset(
     "但是 可是 但 所以 因为 因此 而且 并且 如果 要是 然后 于是 否则 不然 因而 从而 虽然 尽管 即使 "
     "同时 而 而是 不过 只要 除非 无论 不管 既然 甚至 以便 以免 何况 况且 由于".split()
@@ -67,6 +75,7 @@ _LOCATIVE_PREPS = frozenset("在 当 从 自从 于".split())  # ... and those a
 _CLAUSE_ADVERBS = frozenset("最终 终于 随后 随即 此后 从此 预计 至今".split())  # open a later predicate
 _CLAUSE_MIN = 8  # syllables of a clause before (and, less 2, after) a clause-level conjunction that starts a new one
 _SHORT_CLAUSE = 2  # a comma closing a clause of at most this many syllables is a phrase break (#2)
+_DISCOURSE_MAX = 4  # ... and one closing a single discourse word of at most this many (说实话，与此同时，)
 PAUSE_CHARS = frozenset("，、；：,;:—…！？!?。.．（）()[]【】『』")
 
 
@@ -158,11 +167,14 @@ def _split_compound(w: Word) -> list[Word]:
     if w.text[0] == "第" or w.text[0] in _NUM:  # an ordinal or numeral phrase: 第三季度
         return [w]
     whole, left, right = word_freq(w.text), word_freq(w.text[:2]), word_freq(w.text[2:])
-    if min(left, right) >= 100 and min(left, right) > whole:
+    halves = min(left, right)
+    if halves >= _HALF_FREQ and halves * 10 > whole and ((w.pos or "x")[:1] != "i" or whole < _IDIOM_FREQ):
         return [_piece(w, 0, 2), _piece(w, 2, 4)]
     return [w]
 
 
+_HALF_FREQ = 30  # both halves of a 4-character word at least this common on their own: two prosodic words
+_IDIOM_FREQ = 50  # ... an idiom only when it is rarer than this itself (防寒 #1 保暖, not 实事求是)
 _NUM = frozenset("零〇一二两三四五六七八九十百千万亿幺负点")
 _NUM_CORE = _NUM - {"点", "负"}
 _CLOSERS = frozenset("年月日号分秒元角")  # a date, time or amount component ends here
@@ -269,8 +281,12 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
     if cur is not None:
         n = cur.n_syl
         if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)):
-            cur.words.append(w)
+            cur.words.append(w)  # 很差, 不知道
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
+            return
+        if (s == 1 and w.text in _VERB_COMPLEMENT_PREPS and n == 1 and len(cur.words) == 1
+                and _pos(cur.words[0]).startswith("v") and not cur.joins_next):
+            cur.words.append(w)  # a monosyllabic verb and the preposition of its complement: 站在 #1 门口, 住在
             return
         if s == 1 and pos.startswith(_BACK_POS) and (n + s <= _MAX_PW + 1 or pos.startswith(("u", "y", "e"))):
             cur.words.append(w)  # a particle always leans on what precedes it, a measure word or locative if short
@@ -332,12 +348,48 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
     将于下个月 #1 正式实施), a lone subject pronoun, a verbal noun after an object noun (a compound: 加强城市基础设施
     #1 建设; after a subject it is the predicate: 本次航班 #2 预计), or an attributive after a numeral or ending in 的
     (一种 #1 新的 方法)."""
-    if not left.startswith(_NOMINAL) or not right.startswith(_VERBAL) or left.startswith("t") or _lone_pronoun(pw):
+    if not left.startswith(_NOMINAL) or not right.startswith(_VERBAL) or _lone_pronoun(pw):
         return False
+    if left.startswith("t") and (not subject or _ends_in_de(nxt)):
+        return False  # a time word after a subject ends it (妈妈每天早上 #2 都会), not before a relative clause
     if right.startswith(("vn", "an")) and not subject:
         return False
     tail = [w for w in nxt.words if syllable_count(w) > 0]
     return not (right.startswith("a") and (left.startswith(("m", "q")) or (tail and tail[-1].text in _DE)))
+
+
+def _time_run(pws: list[ProsodicWord], speakable: list[int], start: int) -> int:
+    """Syllables of the time words that follow from speakable[start] on (每天早上八点: 6), 0 when they open a relative
+    clause (今天 + 发布的)."""
+    n = 0
+    for j in range(start, len(speakable)):
+        items = [w for w in pws[speakable[j]].words if syllable_count(w) > 0]
+        if items and all(_time_word(w) or _is_unit(pws[speakable[j]]) for w in items):
+            n += pws[speakable[j]].n_syl
+            continue
+        return 0 if _ends_in_de(pws[speakable[j]]) else n
+    return n
+
+
+def _discourse_word(pw: ProsodicWord) -> bool:
+    """One conjunction, adverb or fixed expression that makes up the whole clause before a comma (与此同时，)."""
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    return len(items) == 1 and _pos(items[0]).startswith(("c", "d", "l"))
+
+
+def _ends_in_de(pw: ProsodicWord) -> bool:
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    return bool(items) and items[-1].text in _DE
+
+
+def _topic_before_pronoun(pw: ProsodicWord, nxt: ProsodicWord) -> bool:
+    """A nominal phrase followed by a personal pronoun that opens the comment (这本书 #2 我 ..., 这件衣服 #2 你
+    ...); not a possessive or appositive pronoun (我们的, 他自己)."""
+    items = [w for w in nxt.words if syllable_count(w) > 0]
+    if not (items and items[0].text[:1] in _PERSONAL and _pos(items[0]).startswith("r") and len(items) == 1):
+        return False
+    left = _content_pos(pw, True)  # a noun, or a demonstrative with its noun (这/r 本书/r)
+    return left.startswith(("n", "t", "s", "f")) or (left.startswith("r") and len(pw.words) > 1)
 
 
 def _first_text(pw: ProsodicWord) -> str:
@@ -373,18 +425,20 @@ def _pause_after(pws: list[ProsodicWord], i: int, j: int) -> str:
     return ""
 
 
-def _punct_break(mark: str, item: int, clause: int) -> int:
+def _punct_break(mark: str, item: int, clause: int, discourse: bool = False) -> int:
     """Break level at punctuation, by its kind and the length of what it closes: an enumeration comma between short
-    items is #1 (#2 after a longer item); a comma after a clause of one or two syllables is #2; the rest is #3."""
+    items is #1 (#2 after a longer item); a comma after a clause of one or two syllables (喂，你好，) or after a
+    single discourse word of up to four (说实话，与此同时，一般来说，) is #2; the rest is #3."""
     if mark[:1] == "、":
         return 1 if item <= 3 else 2
-    if mark[:1] in "，," and clause <= _SHORT_CLAUSE:
+    if mark[:1] in "，," and (clause <= _SHORT_CLAUSE or (discourse and clause <= _DISCOURSE_MAX)):
         return 2
     return 3
 
 
 def _assign_breaks(pws: list[ProsodicWord]) -> None:
     since = 0  # syllables since the last break ≥ #2
+    segment = 0  # syllables since the last punctuation (喂，你好，: 你好 closes a clause of two)
     clause = 0  # syllables since the last break ≥ #3
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
@@ -403,6 +457,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             adverbial_open = opener.text in _ADVERBIAL_PREPS or opener.text in _LOCATIVE_PREPS
         since += pw.n_syl
         clause += pw.n_syl
+        segment += pw.n_syl
         item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
         all_nominal = all_nominal and all(_pos(w).startswith((*_NOMINAL, "k", "u", "vn", "an"))
                                           for w in pw.words if syllable_count(w) > 0)
@@ -414,7 +469,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             continue
         mark = _pause_after(pws, i, speakable[k + 1])
         if mark:
-            pw.brk = _punct_break(mark, item or pw.n_syl, clause)
+            pw.brk = _punct_break(mark, item or pw.n_syl, segment, segment == pw.n_syl and _discourse_word(pw))
+            segment = 0
             item = 0
             if mark[:1] == "、":
                 item = -1  # counts the next item from zero (see below)
@@ -429,7 +485,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         brk = 1
         head = [w for w in pw.words if syllable_count(w) > 0]
         initial = _clause_initial(opener, adverbial_open)
-        if head and head[-1].text in _REPORT_VERBS and remaining >= 6 and clause >= 4:
+        if head and head[-1].text in _REPORT_VERBS and remaining >= 5 and clause >= 3:
             brk = 2  # a reporting verb before its clause object: 数据显示 #2 ...
             strength[k] = 3
         elif head and (head[-1].pos or "x")[:1] == "f" and (has_prep or initial == "locative") and since >= 5 \
@@ -454,17 +510,30 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif _first_text(nxt) in _CLAUSE_ADVERBS and clause >= _CLAUSE_MIN and since >= 4 and remaining >= _IP_SIDE:
             brk = 2  # an adverb that opens the next predicate of the same subject: ……的发挥 | 最终以 ……
             strength[k] = _CLAUSE_STRENGTH
-        elif right.startswith(("c", "p")) and since >= 4 and remaining >= 2:
+        elif right.startswith(("c", "p")) and remaining >= 3 and not _lone_pronoun(pw) and (
+                since >= 5 or (since >= 3 and not (left.startswith("v") and right.startswith("p")))):
             brk = 2
             strength[k] = (_CLAUSE_STRENGTH if _first_text(nxt) in _CLAUSE_CONJ else 3) if right.startswith("c") else 2
         elif left.startswith("t") and right.startswith("r") and since >= 3 and remaining >= 3:
             brk = 2  # a fronted time adverbial before the subject: 今天晚上 #2 我们 ...
             strength[k] = 2
-        elif all_time and right.startswith(("n", "s", "f")) and since >= 3 and remaining >= 4:
+        elif all_nominal and not all_time and since >= 3 and remaining >= 3 and _topic_before_pronoun(pw, nxt):
+            brk = 2  # a topic before the subject pronoun of its comment: 这本书 #2 我已经 ..., 这件衣服 #2 你 ...
+            strength[k] = 2
+        elif _first_text(nxt) == "一边" and since >= 3 and remaining >= 3 \
+                and any(w.text == "一边" for q in pws[:i + 1] for w in q.words):
+            brk = 2  # the second half of 一边 ... 一边: 他一边吃饭 #2 一边看电视
+            strength[k] = 2
+        elif all_nominal and not all_time and not left.startswith("t") and right.startswith("t") and since >= 5 \
+                and remaining >= 5 and _time_run(pws, speakable, k + 1) >= 3:
+            brk = 2  # a long subject before the time adverbial of its predicate: 学校图书馆 #2 每天早上 ...
+            strength[k] = 2
+        elif all_time and right.startswith(("n", "s", "f")) and not right.startswith("nr") and since >= 3 \
+                and remaining >= 4:
             brk = 2  # the same before a noun subject: 明天上午 #2 北京市区 ..., 未来三天 #2 南方地区 ...
             strength[k] = 2
-        elif _subject_predicate(pw, nxt, left, right, all_nominal) and remaining >= 2 and (
-                since >= 5 or (since >= 3 and all_nominal)):
+        elif not has_prep and _subject_predicate(pw, nxt, left, right, all_nominal and not all_time) and remaining >= 2 and (
+                since >= 5 or (since >= 3 and all_nominal)) and (not left.startswith("t") or (since >= 4 and remaining >= 5)):
             brk = 2
             strength[k] = 2
         if _is_unit(pw) and _is_unit(nxt):
@@ -479,7 +548,11 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             since, all_nominal, has_prep, all_time = 0, True, False, True
         elif not (_is_unit(pw) and _is_unit(nxt)):
             if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
-                candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) else 1
+                # a verb before a long object (吸引了 #2 来自世界各地的客商), not an attributive (受损的 #1 线路)
+                verb_object = left.startswith("v") and remaining >= 4 and not _ends_in_de(pw)
+                candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) or verb_object else 1
+                if has_prep and right.startswith(("v", "d")):
+                    candidates[k] = 3  # the end of a prepositional phrase before its verb: 在发言中 #2 回顾了
     _merge_short_phrases(pws, speakable, candidates, strength)
     _balance_phrases(pws, speakable, candidates, strength)
     _split_long_stretches(pws, speakable, strength)

@@ -1,0 +1,128 @@
+"""Prosodic phrases (#2) of read speech: about 3-9 syllables, a #2 at the subject/predicate, topic/comment and
+adverbial/prepositional-phrase boundaries (conventions in docs/frontend.md, "The read-speech batch")."""
+
+from __future__ import annotations
+
+import pytest
+
+from sambert_lambda.frontend.pipeline import OpenFrontend
+
+
+@pytest.fixture(scope="module")
+def fe() -> OpenFrontend:
+    return OpenFrontend()
+
+
+def marked(fe: OpenFrontend, text: str) -> str:
+    """'这本书#2我#1已经 ...': the text with each break after its prosodic word (no mark = no break)."""
+    out = []
+    for w in fe.analyze(text)["words"]:
+        out.append(w["text"] + (f"#{w['break']}" if w["break"] else ""))
+    return "".join(out)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("这本书我已经看了三遍了。", "这本书#2我"),
+    ("这件衣服你穿着特别合适。", "衣服#2你"),
+])
+def test_a_topic_before_the_pronoun_subject_of_its_comment_is_a_phrase(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_possessive_pronoun_after_a_noun_is_no_topic_boundary(fe):
+    assert "#2我们的" not in marked(fe, "前面就是我们的学校。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("我觉得这个办法可能行不通。", "觉得#2"),  # a 3-syllable clause before the reporting verb's object
+    ("你知道附近哪里有银行吗？", "知道#2"),
+])
+def test_a_short_subject_and_its_reporting_verb_are_a_phrase(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_the_second_yibian_opens_a_phrase(fe):
+    assert "吃饭#2一边" in marked(fe, "他一边吃饭一边看电视。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("妈妈每天早上都会给我做早饭。", "早上#2都会"),  # a subject with its time words, then the predicate
+    ("是的，我明天上午一定准时到达。", "上午#2一定"),
+])
+def test_a_subject_with_time_words_ends_a_phrase_before_the_predicate(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize("text", [
+    "他今年已经八十岁了。",  # a pronoun and a time word are too short a phrase
+    "国家统计局今天发布的数据显示全国规模以上工业企业利润同比增长百分之五。",  # 发布的: a relative clause
+])
+def test_no_phrase_break_after_a_time_word_before_a_short_predicate_or_a_relative_clause(fe, text):
+    m = marked(fe, text)
+    assert "今年#2" not in m and "今天#2" not in m
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("我刚才在路上遇到了一位多年不见的老朋友。", "刚才#2在"),  # 3 syllables of subject and adverb
+    ("我很累但是很开心。", "很累#2但是"),
+])
+def test_a_three_syllable_phrase_ends_before_a_preposition_or_conjunction(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_short_verb_phrase_does_not_end_before_a_preposition(fe):
+    m = marked(fe, "我们要把这件好事办好办实。")  # 我们要: the modal verb needs its complement
+    assert "要#2" not in m
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("工作人员正在对现场进行清理。", "对#1现场#"),  # a monosyllabic preposition stands apart from its noun
+    ("奶奶把院子收拾得干干净净。", "把#1院子#"),
+    ("我和同学们一起踢足球。", "和#1同学们#"),
+])
+def test_a_monosyllabic_preposition_stands_apart_from_the_noun_after_it(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_monosyllabic_verb_and_the_preposition_of_its_complement_are_one_prosodic_word(fe):
+    assert marked(fe, "他站在门口。").startswith("他#1站在#1门口")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("中华民族", "中华#1民族"),  # two common words: 2 + 2
+    ("防寒保暖", "防寒#1保暖"),  # a rare fixed phrase of two common words
+    ("不知不觉", "不知不觉#"),  # a common idiom stays whole
+])
+def test_four_character_words_split_into_two_common_words(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "word", "level"), [
+    ("说实话，我并不喜欢这部电影。", "说实话", 2),  # a discourse word before a comma
+    ("与此同时，相关部门也在加紧制定新的标准。", "与此同时", 2),
+    ("太贵了，能不能便宜一点儿？", "了", 3),  # a clause of three syllables keeps its intonational break
+])
+def test_a_comma_after_a_single_discourse_word_is_a_phrase_break(fe, text, word, level):
+    words = fe.analyze(text)["words"]
+    assert next(w["break"] for w in words if w["text"] == word) == level
+
+
+def test_no_subject_predicate_break_after_the_object_of_a_preposition(fe):
+    assert "现场#1进行" in marked(fe, "工作人员正在对现场进行清理。")  # 现场 is 对's object, not a subject
+
+
+def test_an_interrogative_adverb_is_no_subject(fe):
+    assert "怎么#1又" in marked(fe, "你怎么又迟到了？")
+
+
+def test_a_two_syllable_clause_after_another_comma_is_still_short(fe):
+    assert marked(fe, "喂，你好，请问是李老师吗？").startswith("喂#2，你好#2，")
+
+
+def test_a_long_phrase_is_split_between_a_verb_and_its_long_object(fe):
+    assert "吸引了#2来自" in marked(fe, "本次展会吸引了来自世界各地的客商。")
+
+
+def test_a_long_subject_ends_before_the_time_words_of_its_predicate(fe):
+    assert "图书馆#2每天" in marked(fe, "学校图书馆每天早上八点开门。")
+    assert "市政府#1昨天" in marked(fe, "市政府昨天召开了新闻发布会。")  # a 3-syllable subject stays with them
