@@ -5,20 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sambert_lambda.frontend.pipeline import OpenFrontend
-
-
-@pytest.fixture(scope="module")
-def fe() -> OpenFrontend:
-    return OpenFrontend()
-
-
-def marked(fe: OpenFrontend, text: str) -> str:
-    """'这本书#2我#1已经 ...': the text with each break after its prosodic word (no mark = no break)."""
-    out = []
-    for w in fe.analyze(text)["words"]:
-        out.append(w["text"] + (f"#{w['break']}" if w["break"] else ""))
-    return "".join(out)
+from tests.support.frontend import marked
 
 
 @pytest.mark.parametrize(("text", "expect"), [

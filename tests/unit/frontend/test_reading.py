@@ -6,16 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sambert_lambda.frontend.normalize import normalize
-from sambert_lambda.frontend.pipeline import OpenFrontend
-from tests.support.frontend import sentence_pinyin
-
-
-def marked(fe: OpenFrontend, text: str) -> str:
-    """The sentence as prosodic words: text with #N after each break (#1-#4)."""
-    out = []
-    for w in fe.analyze(text)["words"]:
-        out.append(w["text"] + (f"#{w['break']}" if w["break"] else ""))
-    return "".join(out)
+from tests.support.frontend import marked, sentence_pinyin
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -105,14 +105,9 @@ def _save_streaming(model, path: Path) -> None:
     stopped half-way leaves no up-to-date ``path`` behind."""
     import onnx
 
+    from sambert_lambda.engine.onnx.vocoder import PROBE_FILE, blocked_file
     from sambert_lambda.engine.torch.hifigan import STREAM_CHUNK_FRAMES
-    from sambert_lambda.engine.torch.onnx_nchwc import (
-        BLOCKS,
-        PROBE_FILE,
-        blocked_file,
-        blocked_graph,
-        probe_graph,
-    )
+    from sambert_lambda.engine.torch.onnx_nchwc import BLOCKS, blocked_graph, probe_graph
 
     folder = path.parent
     path.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ the streaming graph every conv sits between such a pair, so each conv costs two 
 
 The arithmetic is the layout pass's own (same kernels, same order of additions), so the output equals the plain
 graph's. The block size is the CPU's (8 with AVX2, 16 with AVX-512): the runtime picks the file whose block matches
-what :data:`PROBE_FILE` reports and falls back to the plain graph otherwise
+what the probe (``engine.onnx.vocoder.PROBE_FILE``) reports and falls back to the plain graph otherwise
 (:mod:`sambert_lambda.engine.onnx.vocoder`).
 """
 
@@ -29,8 +29,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
-from sambert_lambda.engine.onnx.vocoder import PROBE_FILE, blocked_file  # noqa: F401 - the export writes these names
 
 DOMAIN = "com.microsoft.nchwc"
 BLOCKS = (8, 16)  # AVX2 and AVX-512 CPUs
