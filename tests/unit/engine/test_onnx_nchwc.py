@@ -21,6 +21,7 @@ from sambert_lambda.engine.onnx.vocoder import (  # noqa: E402
     blocked_file,
     nchwc_block,
     session_options,
+    weights_file,
 )
 from sambert_lambda.engine.torch.hifigan import HifiGanGenerator  # noqa: E402
 from sambert_lambda.engine.torch.onnx_export import WEIGHTS_FILE, export_vocoder, export_voice  # noqa: E402
@@ -65,7 +66,8 @@ def exported(tmp_path_factory):
 def test_export_writes_the_plain_graph_its_blocked_copies_and_the_probe(tmp_path):
     causal = export_voice(VOICES / "zhitian_emo", tmp_path / "causal")
     names = {p.name for p in causal.iterdir()}
-    assert names == {"voc.onnx", WEIGHTS_FILE, PROBE_FILE} | {blocked_file(b) for b in BLOCKS}
+    copies = {blocked_file(b) for b in BLOCKS}
+    assert names == {"voc.onnx", WEIGHTS_FILE, PROBE_FILE} | copies | {weights_file(c) for c in copies}
     weights = (causal / WEIGHTS_FILE).stat().st_size
     for f in causal.iterdir():  # readable by the user the function runs as, which need not be the exporter
         assert f.stat().st_mode & 0o444 == 0o444, f.name
@@ -74,12 +76,19 @@ def test_export_writes_the_plain_graph_its_blocked_copies_and_the_probe(tmp_path
         meta = json.loads({p.key: p.value for p in model.metadata_props}["sambert_lambda"])
         assert meta["nchwc_block"] == b and meta["causal"] is True
         assert any(n.domain == DOMAIN and n.op_type == "Conv" for n in model.graph.node)
-        # the blocked copy keeps the plain weights, read from the one shared file
+        # the copy stores its filters already reordered, in a weights file of its own: nothing left to fold at
+        # load, and no plain filter kept that no node reads
         external = [t for t in model.graph.initializer if t.data_location == TensorProto.EXTERNAL]
         assert external and {e.value for t in external for e in t.external_data if e.key == "location"} == {
-            WEIGHTS_FILE
+            weights_file(blocked_file(b))
         }
-        assert (causal / blocked_file(b)).stat().st_size < weights + 200_000
+        folds = {"Reshape", "Transpose", "Pad"}
+        inits = {t.name for t in model.graph.initializer}
+        assert not [n for n in model.graph.node if n.op_type in folds and n.input[0] in inits]
+        used = {x for n in model.graph.node for x in n.input}
+        assert inits <= used
+        own = (causal / weights_file(blocked_file(b))).stat().st_size
+        assert weights <= own < weights * 1.1 and (causal / blocked_file(b)).stat().st_size < 300_000
     noncausal = export_voice(VOICES / "zhibei_emo", tmp_path / "noncausal")
     assert {p.name for p in noncausal.iterdir()} == {"voc.onnx"}  # one-shot graph: no streaming, no copies
     assert OnnxVocoder(noncausal / "voc.onnx").graph == "voc.onnx"

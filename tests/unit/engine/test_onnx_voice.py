@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -70,6 +71,41 @@ def test_errors_are_clear(voices, golden, tmp_path):
         v.acoustic(str(golden["zhitian_emo__0__symbols"]), Controls(speed=0))
     with pytest.raises(ModelError, match="missing"):
         Voice.load(FIXTURE / "MODEL", "zhitian_emo", backend="onnx", onnx_dir=tmp_path)
+
+
+def test_loop_weights_read_back_exactly_and_a_damaged_file_is_refused(tmp_path):
+    from sambert_lambda.engine.onnx.acoustic import load_loop_weights, save_loop_weights
+
+    rng = np.random.default_rng(3)
+    arrays = {"m": rng.standard_normal((5, 7)), "v": rng.standard_normal(3).astype(np.float32),
+              "t": rng.standard_normal((2, 3, 4)).astype(np.float32), "one": np.ones(1, np.float32)}  # fmt: skip
+    index = save_loop_weights(tmp_path / "w.bin", arrays)
+    back = load_loop_weights(tmp_path / "w.bin", json.loads(json.dumps(index)))  # the index lives in am.json
+    assert list(back) == list(arrays)
+    for k, a in arrays.items():
+        assert back[k].dtype == np.float32 and back[k].shape == a.shape
+        np.testing.assert_array_equal(back[k], a.astype(np.float32))
+        assert back[k].ctypes.data % 64 == back["m"].ctypes.data % 64  # every array on the same alignment
+    data = (tmp_path / "w.bin").read_bytes()
+    (tmp_path / "w.bin").write_bytes(data[: len(data) - 64])
+    with pytest.raises(ModelError, match="shorter than its index"):
+        load_loop_weights(tmp_path / "w.bin", index)
+
+
+def test_an_export_of_another_format_is_refused_at_load_and_written_again(tmp_path):
+    from sambert_lambda.engine.onnx.acoustic import AM_FORMAT, META_FILE
+
+    out = export_voice_onnx(FIXTURE / "MODEL" / "voices" / "zhiyan_emo", tmp_path / "zhiyan_emo")
+    meta_path = out / META_FILE
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert meta["format"] == AM_FORMAT and set(meta["loops"]) >= {"dur_fc_w", "dec0_qkv_wt", "dec_out_wt"}
+    stale = {k: v for k, v in meta.items() if k not in ("format", "loops")}
+    meta_path.write_text(json.dumps(stale), encoding="utf-8")
+    with pytest.raises(ModelError, match="another export format"):
+        Voice.load(FIXTURE / "MODEL", "zhiyan_emo", backend="onnx", onnx_dir=tmp_path)
+    export_voice_onnx(FIXTURE / "MODEL" / "voices" / "zhiyan_emo", out)  # newer than the checkpoint, but stale
+    assert json.loads(meta_path.read_text(encoding="utf-8"))["format"] == AM_FORMAT
+    assert Voice.load(FIXTURE / "MODEL", "zhiyan_emo", backend="onnx", onnx_dir=tmp_path).impl.am.w
 
 
 def test_a_line_longer_than_the_position_table_is_a_clear_400(voices, golden):

@@ -39,6 +39,11 @@ def blocked_file(block: int) -> str:
     return f"voc.nchwc{int(block)}.onnx"
 
 
+def weights_file(graph: str) -> str:
+    """The external weights of a blocked-layout copy ``graph``, beside it."""
+    return graph.removesuffix(".onnx") + ".weights"
+
+
 @functools.cache
 def nchwc_block(probe: Path) -> int | None:
     """The channel block of ONNX Runtime's blocked layout on this CPU, read off the probe graph (a

@@ -14,7 +14,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from sambert_lambda.engine.onnx.acoustic import ENCODER_FILE, LOOPS_FILE, META_FILE, POSTNET_FILE
+from sambert_lambda.engine.onnx.acoustic import (
+    AM_FORMAT,
+    ENCODER_FILE,
+    LOOPS_FILE,
+    META_FILE,
+    POSTNET_FILE,
+    save_loop_weights,
+)
 from sambert_lambda.engine.units import EMOTION_NEUTRAL_ID, EMOTION_NONE_ID, EMOTION_TYPES
 
 OPSET = 17
@@ -78,14 +85,15 @@ def loop_weights(am) -> tuple[dict[str, np.ndarray], dict]:
     for i, block in enumerate(dec.pnca):
         att, ffn = block.pnca_attn, block.pos_ffn
         w[f"dec{i}_ln1_w"], w[f"dec{i}_ln1_b"] = _np(att.layer_norm.weight), _np(att.layer_norm.bias)
-        w[f"dec{i}_qkv_w"], w[f"dec{i}_qkv_b"] = _np(att.w_x_qkv.weight), _np(att.w_x_qkv.bias)
-        w[f"dec{i}_fc_w"] = _np(torch.cat([att.fc_x.weight, att.fc_h.weight], dim=1))
+        # the per-step matrices are stored [in, out] ("_wt"): the loop multiplies row vectors by them
+        w[f"dec{i}_qkv_wt"], w[f"dec{i}_qkv_b"] = _np(att.w_x_qkv.weight.T), _np(att.w_x_qkv.bias)
+        w[f"dec{i}_fc_wt"] = _np(torch.cat([att.fc_x.weight, att.fc_h.weight], dim=1).T)
         w[f"dec{i}_fc_b"] = _np(att.fc_x.bias + att.fc_h.bias)
         w[f"dec{i}_ln2_w"], w[f"dec{i}_ln2_b"] = _np(ffn.layer_norm.weight), _np(ffn.layer_norm.bias)
-        w[f"dec{i}_w1"], w[f"dec{i}_b1"] = _np(ffn.w_1.weight[:, :, 0]), _np(ffn.w_1.bias)
-        w[f"dec{i}_w2"], w[f"dec{i}_b2"] = _np(ffn.w_2.weight[:, :, 0]), _np(ffn.w_2.bias)
+        w[f"dec{i}_w1t"], w[f"dec{i}_b1"] = _np(ffn.w_1.weight[:, :, 0].T), _np(ffn.w_1.bias)
+        w[f"dec{i}_w2t"], w[f"dec{i}_b2"] = _np(ffn.w_2.weight[:, :, 0].T), _np(ffn.w_2.bias)
     w["dec_ln_w"], w["dec_ln_b"] = _np(dec.ln.weight), _np(dec.ln.bias)
-    w["dec_out_w"], w["dec_out_b"] = _np(dec.dec_out_proj.weight), _np(dec.dec_out_proj.bias)
+    w["dec_out_wt"], w["dec_out_b"] = _np(dec.dec_out_proj.weight.T), _np(dec.dec_out_proj.bias)
     first = dec.pnca[0].pnca_attn
     meta = {
         "outputs_per_step": am.r,
@@ -111,7 +119,7 @@ def loop_weights(am) -> tuple[dict[str, np.ndarray], dict]:
 
 
 def export_acoustic(am, out_dir: str | Path) -> Path:
-    """Write ``am_encoder.onnx``, ``am_postnet.onnx``, ``am_loops.npz`` and ``am.json`` into ``out_dir``."""
+    """Write ``am_encoder.onnx``, ``am_postnet.onnx``, ``am_loops.bin`` and ``am.json`` into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     n = 7
@@ -142,6 +150,7 @@ def export_acoustic(am, out_dir: str | Path) -> Path:
             dynamo=False,
         )
     weights, meta = loop_weights(am)
-    np.savez(out / LOOPS_FILE, **weights)
+    meta["format"] = AM_FORMAT
+    meta["loops"] = save_loop_weights(out / LOOPS_FILE, weights)
     (out / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return out

@@ -18,12 +18,12 @@ log = logging.getLogger(__name__)
 
 OPSET = 17
 VOCODER_FILE = "voc.onnx"
-# the streaming graphs' weights, shared by the plain and the blocked-layout files
+# the plain streaming graph's weights; each blocked-layout copy has its own (engine.onnx.vocoder.weights_file)
 WEIGHTS_FILE = "voc.weights"
 META_KEY = "sambert_lambda"
-# 2: causal generators export the streaming graph; 3: + its blocked-layout copies (engine.torch.onnx_nchwc), all
-# reading one weights file. Files of another format are exported again.
-GRAPH_FORMAT = 3
+# 2: causal generators export the streaming graph; 3: + its blocked-layout copies (engine.torch.onnx_nchwc); 4: the
+# copies store their filters reordered, in weights files of their own. Files of another format are exported again.
+GRAPH_FORMAT = 4
 
 
 def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Path:
@@ -100,35 +100,43 @@ def export_vocoder(generator, path: str | Path, example_frames: int = 64) -> Pat
 
 def _save_streaming(model, path: Path) -> None:
     """The plain streaming graph as ``path`` with its weights in :data:`WEIGHTS_FILE` beside it, its
-    blocked-layout copies for each block size (:mod:`engine.torch.onnx_nchwc`; they read the same weights file)
-    and the probe that tells the runtime which block size the CPU uses. The plain graph is written last, so a run
+    blocked-layout copies for each block size (:mod:`engine.torch.onnx_nchwc`), each with its weights file, and
+    the probe that tells the runtime which block size the CPU uses. The plain graph is written last, so a run
     stopped half-way leaves no up-to-date ``path`` behind."""
     import onnx
 
-    from sambert_lambda.engine.onnx.vocoder import PROBE_FILE, blocked_file
+    from sambert_lambda.engine.onnx.vocoder import PROBE_FILE, blocked_file, weights_file
     from sambert_lambda.engine.torch.hifigan import STREAM_CHUNK_FRAMES
     from sambert_lambda.engine.torch.onnx_nchwc import BLOCKS, blocked_graph, probe_graph
 
     folder = path.parent
     path.unlink(missing_ok=True)
-    staged = folder / f".{path.name}.tmp"
-    onnx.save_model(
-        model, str(staged), save_as_external_data=True, all_tensors_to_one_file=True, location=WEIGHTS_FILE,
-        size_threshold=1024,
-    )  # fmt: skip
-    # onnx writes the weights file for its owner only; the function may run as another user (Lambda does)
-    (folder / WEIGHTS_FILE).chmod(0o644)
-    # the initializers now name their place in WEIGHTS_FILE
-    plain = onnx.load(str(staged), load_external_data=False)
     for block in BLOCKS:
+        variant = blocked_graph(model, block, STREAM_CHUNK_FRAMES, META_KEY)
         target = folder / blocked_file(block)
-        variant = blocked_graph(plain, block, STREAM_CHUNK_FRAMES, META_KEY)
         if variant is None:
             target.unlink(missing_ok=True)
+            (folder / weights_file(target.name)).unlink(missing_ok=True)
         else:
-            onnx.save_model(variant, str(target))
+            _save_with_weights(variant, target, weights_file(target.name))
     onnx.save_model(probe_graph(), str(folder / PROBE_FILE))
+    staged = folder / f".{path.name}.tmp"
+    _save_with_weights(model, staged, WEIGHTS_FILE)
     staged.replace(path)
+
+
+def _save_with_weights(model, path: Path, weights: str) -> None:
+    """``model`` as ``path``, its tensors above 1 kB in the file ``weights`` beside it (a graph file over 2 GB is
+    not possible, and the graph loads without copying them through protobuf)."""
+    import onnx
+
+    (path.parent / weights).unlink(missing_ok=True)  # onnx appends to an existing file
+    onnx.save_model(
+        model, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location=weights,
+        size_threshold=1024, convert_attribute=False,
+    )  # fmt: skip
+    # onnx writes the weights file for its owner only; the function may run as another user (Lambda does)
+    (path.parent / weights).chmod(0o644)
 
 
 def _constants_to_initializers(model) -> None:
@@ -205,19 +213,31 @@ def _graph_format(path: Path) -> int | None:
 
 def export_voice_onnx(voice_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:
     """Everything :class:`~sambert_lambda.engine.onnx.voice.OnnxVoice` needs: vocoder + acoustic model files."""
-    from sambert_lambda.engine.onnx.acoustic import META_FILE
+    from sambert_lambda.engine.onnx.acoustic import AM_FORMAT, META_FILE
     from sambert_lambda.engine.torch.voice import VoiceModel
 
     voice_dir, out_dir = Path(voice_dir), Path(out_dir)
     export_voice(voice_dir, out_dir, force=force)
     ckpt = pick_am_checkpoint(voice_dir)
     meta = out_dir / META_FILE
-    if force or not meta.is_file() or meta.stat().st_mtime < ckpt.stat().st_mtime:
+    if (
+        force
+        or not meta.is_file()
+        or meta.stat().st_mtime < ckpt.stat().st_mtime
+        or _am_format(meta) != AM_FORMAT
+    ):
         from sambert_lambda.engine.torch.onnx_am_export import export_acoustic
 
         export_acoustic(VoiceModel.load(voice_dir, voice_dir.name).am, out_dir)
         log.info("exported %s -> %s", ckpt, out_dir)
     return out_dir
+
+
+def _am_format(meta: Path) -> int | None:
+    try:
+        return int(json.loads(meta.read_text(encoding="utf-8")).get("format", 1))
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def pick_am_checkpoint(voice_dir: Path) -> Path:
