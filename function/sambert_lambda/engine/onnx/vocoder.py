@@ -65,15 +65,18 @@ def nchwc_block(probe: Path) -> int | None:
     return block if np.array_equal(y, blocked) else None
 
 
-def session_options(threads: int = 1):
-    """The ONNX Runtime session options every engine graph uses: ``threads`` intra-op threads, no inter-op pool."""
+def session_options(threads: int = 1, optimize: str = "all"):
+    """The ONNX Runtime session options every engine graph uses: ``threads`` intra-op threads, no inter-op pool.
+    ``optimize``: ONNX Runtime's graph optimization level, ``all`` (with its layout pass, for convs) or ``basic``
+    (constant folding and node eliminations)."""
     import onnxruntime as ort
 
+    levels = {"all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC}
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = max(1, int(threads))
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.graph_optimization_level = levels[optimize]
     return opts
 
 
