@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 import uuid
 import wave
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -113,9 +115,12 @@ def test_repeat_is_cached_without_a_second_synthesis(rie, first):
 
 
 def test_expired_url_is_403(first, storage):
-    url, _ = storage.presign(first["key"], expires=1)
+    # X-Amz-Date is whole seconds, so a URL lives between expires - 1 and expires seconds: give the first GET room
+    expires = 5
+    url, _ = storage.presign(first["key"], expires=expires)
     assert http_get(url)[0] == 200  # valid while fresh: the 403 below is due to expiry alone
-    time.sleep(2.5)
+    signed = datetime.strptime(parse_qs(urlsplit(url).query)["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+    time.sleep(max(0.0, (signed.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)).total_seconds() + expires + 1.5))
     assert http_get(url)[0] == 403
 
 

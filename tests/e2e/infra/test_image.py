@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 CASES = ("function_url_tts", "function_url_speech", "function_url_healthz", "direct_invoke", "bad_input",
          "direct_bad_input", "s3_put")
-SIZE_LIMITS_MB = {"runtime-onnx": 450, "runtime": 1100}
+# the ONNX image carries each voice's vocoder weights three times (plain, and reordered for 8- and 16-channel blocks:
+# 18.4 MB each), which keeps the reorder out of every cold start
+SIZE_LIMITS_MB = {"runtime-onnx": 500, "runtime": 1100}
 
 
 def _skip_loudly(reason: str) -> None:
