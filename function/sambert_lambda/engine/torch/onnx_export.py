@@ -133,7 +133,7 @@ def _save_with_weights(model, path: Path, weights: str) -> None:
     (path.parent / weights).unlink(missing_ok=True)  # onnx appends to an existing file
     onnx.save_model(
         model, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location=weights,
-        size_threshold=1024, convert_attribute=False,
+        size_threshold=1024,
     )  # fmt: skip
     # onnx writes the weights file for its owner only; the function may run as another user (Lambda does)
     (path.parent / weights).chmod(0o644)

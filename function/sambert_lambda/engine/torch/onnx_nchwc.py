@@ -11,7 +11,7 @@ the streaming graph every conv sits between such a pair, so each conv costs two 
   ``LeakyRelu`` fused into it as the layout pass does; its filter is the plain filter reordered here into ONNX
   Runtime's ``OIHWBiBo`` order (``[Co/b, Ci/b, H, W, b_in, b_out]``, output channels zero-padded to a multiple of
   ``b``), so each copy carries its own reordered weights. Leaving the reorder to ONNX Runtime's constant folding
-  instead costs that work at every load: the session of the real-size vocoder took 0.14 s to create that way,
+  instead costs that work at every load: ONNX Runtime took 0.14 s to load the real-size vocoder that way,
   against 0.03 s with the filters stored reordered (same process, three loads each, the same samples out);
 - element-wise ops, the history concatenation and the history slice run on the blocked tensor seen as 5-D
   ``[1, C/b, 1, T, b]`` (a ``Reshape``, which copies nothing), and the carried histories of those convs are graph
@@ -61,15 +61,10 @@ def blocked_graph(model, block: int, frames: int, meta_key: str):
     out.CopyFrom(model)
     g = out.graph
     inits = {t.name: t for t in g.initializer}
-    scalars = {t.name for t in g.initializer if int(np.prod(t.dims)) == 1}
-    for n in g.node:
-        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
-            if int(np.prod(n.attribute[0].t.dims)) == 1:
-                scalars.add(n.output[0])
-    consts = {t.name: numpy_helper.to_array(t) for t in g.initializer if len(t.dims) == 1}  # bias candidates
-    for n in g.node:
-        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
-            consts[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+    # the tensors of Constant nodes, by output name: biases may come as those as well as initializers
+    constants = {n.output[0]: n.attribute[0].t for n in g.node
+                 if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value"}  # fmt: skip
+    scalars = {name for name, t in [*inits.items(), *constants.items()] if int(np.prod(t.dims)) == 1}
     inputs = {v.name: v for v in g.input}
     outputs = {v.name: v for v in g.output}
     uses: dict[str, list] = {}
@@ -147,8 +142,9 @@ def blocked_graph(model, block: int, frames: int, meta_key: str):
         pad = (-co) % b
         if not pad:
             return b_name
-        if b_name in consts:
-            bias = consts[b_name].astype(np.float32, copy=False)
+        tensor = inits[b_name] if b_name in inits else constants.get(b_name)
+        if tensor is not None:
+            bias = numpy_helper.to_array(tensor).astype(np.float32, copy=False)
             return initializer(f"{b_name}/nchwc{b}", np.concatenate([bias, np.zeros(pad, np.float32)]))
         y = fresh(b_name)  # computed in the graph
         nodes.append(helper.make_node("Pad", [b_name, const([0, pad])], [y]))
