@@ -422,8 +422,9 @@ def build_service(settings: Settings | None = None, storage: Any = None) -> TTSS
 
 
 def _warm_up(synth: SynthesizerLike) -> None:
-    """One short synthesis at init, so lazily built frontend parts (dictionaries, segmenter) are paid for by the
-    cold start, not by the first request. Off with ``TTS_WARMUP=0``. A failure here is logged, not fatal."""
+    """One short synthesis at init, so what the first run builds (the engine's first kernels and buffers, and
+    whatever of the frontend :meth:`Synthesizer.load` did not build) is paid for by the cold start, not by the
+    first request. Off with ``TTS_WARMUP=0``. A failure here is logged, not fatal."""
     t = time.perf_counter()
     try:
         synth.synthesize("你好。", voice=synth.default_voice)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
@@ -59,6 +60,13 @@ class VoiceInfo:
     speakers: list[str]
     sample_rate: int
     test_voice: bool
+
+
+def _warm_frontend(warm: Any) -> None:
+    try:
+        warm()
+    except Exception:  # the first real text reports the real error
+        log.exception("frontend warm-up failed")
 
 
 def count_characters(text: str, ssml: bool = False) -> int:
@@ -117,8 +125,22 @@ class Synthesizer:
         return cls(open_store(settings), get_frontend(settings.frontend_cache), settings)
 
     def load(self) -> None:
-        """Load every configured voice now (cold start), so no request pays for it."""
-        self.store.load_all(self._voice_names)
+        """Load every configured voice now (cold start), so no request pays for it.
+
+        The frontend's dictionaries, patterns and polyphone model are built at the same time, on a second thread:
+        most of a voice load runs in ONNX Runtime (or torch) without holding the GIL, so the two overlap on a
+        machine with more than one CPU. A frontend failure there is only logged: the first text it reads reports
+        the real error."""
+        warm = getattr(self.frontend, "warm_up", None)
+        thread = None
+        if callable(warm):
+            thread = threading.Thread(target=_warm_frontend, args=(warm,), name="frontend-warm-up", daemon=True)
+            thread.start()
+        try:
+            self.store.load_all(self._voice_names)
+        finally:
+            if thread is not None:
+                thread.join()
 
     # the model directory's, read-only
     model_id: str = property(attrgetter("store.model_id"))  # type: ignore[assignment]

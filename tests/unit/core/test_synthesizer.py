@@ -175,3 +175,32 @@ def test_render_iter_yields_each_sentence_in_pieces_that_join_to_the_buffered_au
     assert [(p.start, p.samples) for _, p in placed] == [(r.start, r.samples) for r in whole.rendered if r.samples]
     # the second sentence starts where the first one's pieces and its pause end
     assert sum(len(a) for a, _ in parts[: placed[1][0]]) == placed[1][1].start
+
+
+class _RecordingFrontend:
+    """Stands in for the frontend: records on which thread ``warm_up`` ran, and can fail."""
+
+    def __init__(self, fail: bool = False):
+        self.fail = fail
+        self.threads: list[str] = []
+
+    def warm_up(self) -> None:
+        import threading
+
+        self.threads.append(threading.current_thread().name)
+        if self.fail:
+            raise RuntimeError("dictionary missing")
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_load_builds_the_frontend_beside_the_voices(test_voice_dir, fail, caplog):
+    from sambert_lambda.engine.voice import open_store
+
+    settings = load_settings(model_dir=str(test_voice_dir), voices=["zhitian_emo"])
+    frontend = _RecordingFrontend(fail=fail)
+    s = Synthesizer(open_store(settings), frontend, settings)
+    with caplog.at_level("ERROR", logger="sambert_lambda.synthesizer"):
+        s.load()  # a frontend failure is logged, never a failed load
+    assert frontend.threads == ["frontend-warm-up"]
+    assert s.store.loaded == ["zhitian_emo"]
+    assert ("frontend warm-up failed" in caplog.text) is fail
