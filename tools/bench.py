@@ -368,7 +368,7 @@ def build_report(args: argparse.Namespace) -> dict:
            "TTS_ONNX_DIR": str(onnx_root or ""), "TTS_VOCODER_PRECISION": args.precision}  # fmt: skip
     # one sample of a cold start on a shared 2-core VM spreads by +-20%: the median of three fresh processes
     cold = coldstart.measure(env, texts[10])
-    runs = [cold, *(coldstart.measure(env) for _ in range(COLD_RUNS - 1))]
+    runs = [dict(cold), *(coldstart.measure(env) for _ in range(COLD_RUNS - 1))]  # a copy: cold gets the medians
     phases = ("cold_start_s", "import_s", "load_s", "frontend_warm_s", "in_process_s", "rss_ready_mb")
     cold.update({k: statistics.median(r[k] for r in runs) for k in phases})
     report.update(
