@@ -197,8 +197,14 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
             out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
         k += 1
+    k = 0
+    while k < len(out) - 1:  # 和小 + 李 -> 和 + 小李: 小/老 before a surname on its own is the name's prefix
+        (a, _), (b, pb) = out[k], out[k + 1]
+        if a in ("小", "老") and len(b) == 1 and pb == "nr":
+            out[k:k + 2] = [(a + b, "nr")]
+        k += 1
     k = 1
-    while k < len(out):  # 被窝 + 儿 -> 被窝儿: a lone erhua suffix joins the word before (the erhua rule merges it)
+    while k < len(out):  # 被窝 + 儿: a lone erhua suffix joins the word before (the erhua rule merges it)
         (a, pa), (b, _) = out[k - 1], out[k]
         if b == "儿" and len(a) <= 3 and all(is_han(c) for c in a) and a[-1] != "儿" and pa[:1] in _ERHUA_HOST_POS \
                 and pa[:2] not in ("nr", "ns", "nt", "nz") and not _erhua_exception(a + "儿"):

@@ -295,7 +295,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
-                and not cur.joins_next and w.text not in _CLAUSE_CONJ:
+                and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner(w, nxt):
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
             return
@@ -310,10 +310,21 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if s == 1 and w.text in _SUFFIX_NOUNS and _pos(last).startswith(("n", "s")) and n == 2:
             cur.words.append(w)  # a one-syllable head that works as a suffix: 北京人, 中国队, 博物馆
             return
-        if s == 1 and pos.startswith("n") and len(cur.words) == 1 and n == 2 and last.text[0] in _DEMONSTRATIVES:
-            cur.words.append(w)  # demonstrative + measure word + a one-syllable noun: 这瓶水, 那本书
+        if s == 1 and len(cur.words) == 1 and n == 2 and _determiner(last, w):
+            cur.words.append(w)  # demonstrative + measure word + a one-syllable noun: 这瓶水, 那本书, 这个月
+            if w.text in _TIME_UNITS:
+                w.pos = "t"  # 这个月, 每个星期 ... are time words (这个月 #2 我们 ...), whatever the tagger said of 月
             return
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
+
+
+def _determiner(w: Word, nxt: Word | None) -> bool:
+    """w is a demonstrative with its measure word (这个, 那本, 每个) that determines the one-syllable noun after it,
+    which the tagger may call a numeral (这个 + 月/m): they are one prosodic word (这个月, 那本书), and a
+    monosyllabic verb before them stands apart (说 #1 这个月的), where it would take the pronoun 这个 alone
+    (要这个)."""
+    return (nxt is not None and len(w.text) == 2 and w.text[0] in _DEMONSTRATIVES and nxt.kind == "zh"
+            and not nxt.unit and syllable_count(nxt) == 1 and _pos(nxt).startswith(("n", "m")))
 
 
 def _clause_subject(verb: Word, nxt: Word | None) -> bool:

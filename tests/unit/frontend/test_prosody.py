@@ -212,3 +212,17 @@ def test_the_imperative_bie_is_a_prosodic_word_before_a_disyllabic_verb(fe, text
 
 def test_the_imperative_bie_still_leans_on_a_monosyllable(fe):
     assert breaks(fe, "别再拥抱我。")["别"] == 0
+
+
+def test_a_demonstrative_determines_a_one_syllable_noun_the_tagger_calls_a_numeral(fe):
+    words = fe.analyze("老板说这个月的奖金会晚几天发。")["words"]
+    b = {w["text"]: w["break"] for w in words}
+    assert b["这个"] == 0 and b["说"] >= 1  # 说 #2 这个月的, not 说这个 #1 月的
+    assert breaks(fe, "这个月我们部门的销售额增长了。")["月"] == 2  # a time word before the subject pronoun
+    assert breaks(fe, "我要这个。")["要"] == 0  # the pronoun alone is still the verb's object
+
+
+def test_xiao_or_lao_before_a_surname_is_one_name(fe):
+    words = fe.analyze("小王和小李是大学同学。")["words"]
+    assert [w["text"] for w in words][:3] == ["小王", "和", "小李"]
+    assert words[2]["pinyin"] == ["xiao2", "li3"]
