@@ -282,7 +282,8 @@ def context_readings(words: list[Word]) -> None:
     """Readings that the neighbouring words decide, for single-character words the dictionaries cannot see:
     重 after a degree adverb is the adjective zhong4 (很重); 觉 as the noun 'sleep' is jiao4 (好觉, 午觉);
     数/量 in a reduplicated verb are shu3/liang2 (数一数); 得 'must' after a pronoun or an adverb and before a verb
-    is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2; 露 is lou4 in
+    is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2; 着 in a potential
+    complement is zhao2 (睡不着, 用不着); 露 is lou4 in
     露一手, 露馅, 露脸 ... (also when the segmenter splits them: 露 + 一手)."""
     for k, w in enumerate(words):  # the particle 地 has a verb after it: before punctuation, after a nominal word or
         # 等, it is the noun di4 'place' (三个主要地：, 西沙群岛等地，; 渐渐地， stays the particle)
@@ -300,8 +301,9 @@ def context_readings(words: list[Word]) -> None:
             w.pinyin[-1] = "zhong4"
         elif t[-1] == "差" and degree_before:
             w.pinyin[-1] = "cha4"
-        elif t == "觉" and prev is not None and prev.text[-1] in "好午个大小懒觉":
-            w.pinyin[0] = "jiao4"
+        elif t == "觉" and prev is not None and (prev.text[-1] in "好午个大小懒觉睡" or (
+                prev.text[-1] == "着" and "睡" in prev.text)):
+            w.pinyin[0], w.pos = "jiao4", "n"  # the noun 'sleep': 睡个好觉, 睡懒觉, 睡不着觉
         elif t[-1:] == "得" and t[:-1] in _MODAL_BEFORE and nxt is not None and nxt.pos[:1] in ("v", "d", "a"):
             w.pinyin[-1] = "dei3"  # 还得多练习, 就得走
         elif t == "得" and prev is not None and nxt is not None and (
@@ -326,6 +328,8 @@ def context_readings(words: list[Word]) -> None:
             base = phrase_reading(t[0] + t[2])  # AABB keeps the readings of the word AB: 漂漂亮亮 piao4 ... liang4
             if len(base) == 2 and "?" not in base:
                 w.pinyin = [base[0], base[0], _full(base[1], t[2]), _full(base[1], t[2])]
+        if len(t) >= 2 and t[-1] == "着" and t[-2] in "不得" and (len(t) >= 3 or (prev is not None and prev.pos[:1] == "v")):
+            w.pinyin[-1] = "zhao2"  # a potential complement 'reach, manage to': 睡不着, 找不着, 用不着, 够得着
         if t[0] == "没" and len(t) > 1 and w.pinyin[0] == "mo4" and t[:2] not in _MO_WORDS:
             w.pinyin[0] = "mei2"  # 没来, 没钱: the negation; mo4 'sink, confiscate' only in 没收, 没落 ...
         if t[0] == "得" and len(t) > 1 and w.pinyin[0] == "de5":

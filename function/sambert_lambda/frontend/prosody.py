@@ -52,8 +52,11 @@ _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs 
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
+_PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
+_GROUP_NOUNS = frozenset("队班组家校厂村")  # a group a plural pronoun names: 我们队, 你们班
 _SUFFIX_NOUNS = frozenset("人员者家队部馆站市省县区界性式化率量费业型类局厅院厂店场楼路街村镇语族")
 _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
+_RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍")  # 整理完, 准备好, 认识到, 翻译成
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _PP_MIN = 3  # a prosodic phrase shorter than this (not closed by punctuation) is merged with a neighbour
@@ -177,11 +180,12 @@ _HALF_FREQ = 30  # both halves of a 4-character word at least this common on the
 _IDIOM_FREQ = 50  # ... an idiom only when it is rarer than this itself (防寒 #1 保暖, not 实事求是)
 _NUM = frozenset("零〇一二两三四五六七八九十百千万亿幺负点")
 _NUM_CORE = _NUM - {"点", "负"}
-_CLOSERS = frozenset("年月日号分秒元角")  # a date, time or amount component ends here
+_CLOSERS = frozenset("年月日号分秒元角楼层室栋届")  # a date, time, amount or address component ends here
 _UNIT_WORDS = frozenset(
     "美元 欧元 日元 英镑 港元 澳元 韩元 人民币 元 块 公里 千米 公斤 千克 平方米 立方米 厘米 毫米 米 克 吨 "
-    "小时 分钟 秒钟 岁 倍 度 摄氏度 个 次 页 天 周 年 月 号 日 分 人".split()
+    "小时 分钟 秒钟 岁 倍 度 摄氏度 个 次 页 天 周 年 月 号 日 分 人 楼 层 室 栋 届".split()
 )
+_AFTER_HAO = frozenset("楼线门床厅馆")  # what a number closed by 号 still takes: 五号楼, 二号线
 
 
 def _numeric(w: Word) -> bool:
@@ -202,8 +206,19 @@ def merge_numbers(words: list[Word]) -> list[Word]:
     九十九点九九美元): a date, time or amount component closes at 年/月/日/号/分/秒/元/角 (and the hour of a time at
     点, as ttsfrd reads 九点 #1 三十分), and a bare number takes one following unit word. Such a word is never split, and no break above #1 falls between components."""
     out: list[Word] = []
-    for w in words:
+    for k, w in enumerate(words):
         last = out[-1] if out else None
+        nxt = words[k + 1] if k + 1 < len(words) else None
+        if w.kind == "zh" and len(w.text) >= 2 and w.text[-1] == "比" and all(c in _NUM for c in w.text[:-1]) \
+                and nxt is not None and _numeric(nxt) and len(w.pinyin) == len(w.text):
+            w = Word(w.text, "m", "zh", w.pinyin, w.lexical, unit=True)  # 三比 + 二: a score, 三比二
+        elif w.text == "比" and last is not None and last.unit and _numeric(last) and nxt is not None \
+                and _numeric(nxt):
+            out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
+            continue
+        if (last is not None and last.unit and last.text[-1] == "号" and w.kind == "zh" and w.text in _AFTER_HAO):
+            out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
+            continue
         if (last is not None and last.unit and last.text[-1] not in _CLOSERS and w.kind == "zh"
                 and len(w.text) > 1 and w.text[0] in _CLOSERS and len(w.pinyin) == len(w.text)):
             # 五 + 日前 -> 五日 + 前: the segmenter glued the closer of a date to the next word
@@ -218,7 +233,7 @@ def merge_numbers(words: list[Word]) -> list[Word]:
                 ((last.text[-1] == "元" and w.text[-1] in "角分") or (last.text[-1] == "角" and w.text[-1] == "分"))):
             out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
             continue
-        if last is not None and last.unit and last.text[-1] not in _CLOSERS and not (
+        if last is not None and last.unit and last.text[-1] not in _CLOSERS and last.text[-1] not in _AFTER_HAO and not (
                 last.text[-1] == "点" and w.text[-1:] in ("分", "秒")):  # 九点 | 三十分: hour and minutes
             if (_numeric(w) or _number_with_unit(w) or w.text in _UNIT_WORDS
                     or (w.kind == "zh" and w.pos[:1] == "q" and len(w.text) <= 2)):
@@ -278,8 +293,17 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         pws.append(ProsodicWord([w]))
         return
     pos = "d" if w.text == "别" else (w.pos or "x")  # the imperative adverb, whatever the tagger says (别 #1 客气)
+    if w.text == "等" and nxt is not None and nxt.text[:1] in _PERSONAL:
+        pos = "v"  # the verb 'wait' before its object (在门口 #1 等你), not the particle 'and so on'
     if cur is not None:
         n = cur.n_syl
+        head = cur.words[-1]
+        if s == 1 and _pos(head).startswith("r") and len(cur.words) == 1 and (
+                w.text in "俩仨" or (w.text in _GROUP_NOUNS and head.text in _PLURAL_PRONOUNS)
+                or (w.text == "家" and head.text in _PERSONAL)):
+            cur.words.append(w)  # 他们俩, 咱俩, 我们队, 你们班, 我家: the group the pronoun names
+            cur.joins_next = False
+            return
         if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)):
             cur.words.append(w)  # 很差, 不知道
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
@@ -288,6 +312,11 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and _pos(cur.words[0]).startswith("v") and not cur.joins_next):
             cur.words.append(w)  # a monosyllabic verb and the preposition of its complement: 站在 #1 门口, 住在
             return
+        if (s == 1 and w.text in _RESULT_COMPLEMENTS and n == 2 and len(cur.words) == 1
+                and (_pos(cur.words[0]).startswith("v") or (w.text == "完" and _pos(cur.words[0]).startswith("n")))
+                and not cur.joins_next):
+            cur.words.append(w)  # a disyllabic verb and its result complement: 整理完 (整理 tagged a noun), 准备好
+            return
         if s == 1 and pos.startswith(_BACK_POS) and (n + s <= _MAX_PW + 1 or pos.startswith(("u", "y", "e"))):
             cur.words.append(w)  # a particle always leans on what precedes it, a measure word or locative if short
             return
@@ -295,7 +324,8 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
-                and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner(w, nxt):
+                and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner(w, nxt) \
+                and not _modifies_next(w, nxt):
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
             return
@@ -304,6 +334,10 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             cur.words.append(w)  # object pronoun after its verb
             return
         last = cur.words[-1]
+        if s == 1 and pos.startswith("n") and _pos(last).startswith("v") and n + s <= _MAX_PW \
+                and (nxt is None or is_pause(nxt) or syllable_count(nxt) == 0):
+            cur.words.append(w)  # a one-syllable object closing the clause joins its verb: 睡不着觉, 喜欢猫
+            return
         if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW:
             cur.words.append(w)
             return
@@ -325,6 +359,13 @@ def _determiner(w: Word, nxt: Word | None) -> bool:
     (要这个)."""
     return (nxt is not None and len(w.text) == 2 and w.text[0] in _DEMONSTRATIVES and nxt.kind == "zh"
             and not nxt.unit and syllable_count(nxt) == 1 and _pos(nxt).startswith(("n", "m")))
+
+
+def _modifies_next(w: Word, nxt: Word | None) -> bool:
+    """A one-syllable adjective before a noun of one or two syllables modifies it and belongs with it (是 #1 好朋友,
+    not 是好 #1 朋友)."""
+    return (nxt is not None and syllable_count(w) == 1 and _pos(w).startswith("a") and nxt.kind == "zh"
+            and _pos(nxt).startswith("n") and 1 <= syllable_count(nxt) <= 2)
 
 
 def _clause_subject(verb: Word, nxt: Word | None) -> bool:

@@ -226,3 +226,26 @@ def test_xiao_or_lao_before_a_surname_is_one_name(fe):
     words = fe.analyze("小王和小李是大学同学。")["words"]
     assert [w["text"] for w in words][:3] == ["小王", "和", "小李"]
     assert words[2]["pinyin"] == ["xiao2", "li3"]
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("我们队以3:2赢了对手。", "三比二"),
+    ("我们队以三比二赢了对手。", "三比二"),  # the segmenter's 三比 + 二
+    ("会议在3楼会议室召开。", "三楼"),
+    ("他住在5号楼302室。", "五号楼"),
+    ("他住在5号楼302室。", "三零二室"),
+    ("我们坐2号线去。", "二号线"),
+])
+def test_a_score_a_floor_or_a_room_is_one_unit(fe, text, unit):
+    assert unit in [w["text"] for w in fe.analyze(text)["words"]]
+
+
+def test_what_a_pronoun_or_a_verb_takes_along(fe):
+    assert breaks(fe, "他们俩从小一起长大。")["他们"] == 0  # 他们俩
+    assert breaks(fe, "我们队赢了。")["我们"] == 0  # 我们队
+    b = breaks(fe, "我在门口等你半天了。")
+    assert b["门口"] == 1 and b["等"] == 0  # 等 'wait' takes its object, not the particle 'and so on'
+    b = breaks(fe, "他俩是好朋友。")
+    assert b["是"] == 1 and b["好"] == 0  # 是 #1 好朋友
+    assert breaks(fe, "我把这些文件整理完就过去。")["整理"] == 0  # 整理完
+    assert breaks(fe, "今天天气好。")["天气"] == 1  # a predicate adjective is no complement

@@ -111,3 +111,16 @@ def test_huan_give_back_against_hai_still(fe, text, want):
 def test_jiao_teach_before_a_pronoun_object(fe):
     got = [p for w in fe.analyze("我教他们数学。")["words"] for p in w["pinyin"]]
     assert got[1] == "jiao1"
+
+
+@pytest.mark.parametrize(("text", "word", "reading"), [
+    ("我睡不着。", "睡不着", ["shui4", "bu5", "zhao2"]),
+    ("你用不着担心。", "用不着", ["yong4", "bu5", "zhao2"]),
+    ("我找得着。", "找得着", ["zhao3", "de5", "zhao2"]),
+    ("我睡不着觉。", "觉", ["jiao4"]),
+])
+def test_zhao2_in_a_potential_complement_and_the_sleep_after_it(text, word, reading):
+    from sambert_lambda.frontend.pipeline import OpenFrontend
+
+    words = {w["text"]: w["pinyin"] for w in OpenFrontend().analyze(text)["words"]}
+    assert words[word] == reading

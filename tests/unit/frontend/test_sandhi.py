@@ -139,7 +139,7 @@ def test_di_after_a_reduplicated_adverb_is_the_light_particle(fe, text, word):
     ("同一个世界。", "同一个", ["tong2", "yi2", "ge4"]),  # 同一 + 个: the numeral of the measure word
     ("一个一个地来。", "一个一个", ["yi2", "ge4", "yi2", "ge4"]),  # not the yi5 of 看一看
     ("看一看。", "看一看", ["kan4", "yi5", "kan4"]),
-    ("中国队以三比一战胜了对手。", "一", ["yi1"]),  # a score
+    ("中国队以三比一战胜了对手。", "三比一", ["san1", "bi3", "yi1"]),  # a score, one unit
     ("博物馆每周一闭馆。", "一", ["yi1"]),  # 每周 + 一: Monday
     ("每周一次。", "一次", ["yi2", "ci4"]),  # 每周 + 一次: once a week
 ])
