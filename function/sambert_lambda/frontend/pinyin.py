@@ -283,7 +283,7 @@ def context_readings(words: list[Word]) -> None:
     重 after a degree adverb is the adjective zhong4 (很重); 觉 as the noun 'sleep' is jiao4 (好觉, 午觉);
     数/量 in a reduplicated verb are shu3/liang2 (数一数); 得 'must' after a pronoun or an adverb and before a verb
     is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2; 着 in a potential
-    complement is zhao2 (睡不着, 用不着); 露 is lou4 in
+    complement is zhao2 (睡不着, 用不着); 待 on its own is dai1 'stay' (待着, 待会儿); 露 is lou4 in
     露一手, 露馅, 露脸 ... (also when the segmenter splits them: 露 + 一手)."""
     for k, w in enumerate(words):  # the particle 地 has a verb after it: before punctuation, after a nominal word or
         # 等, it is the noun di4 'place' (三个主要地：, 西沙群岛等地，; 渐渐地， stays the particle)
@@ -330,6 +330,9 @@ def context_readings(words: list[Word]) -> None:
                 w.pinyin = [base[0], base[0], _full(base[1], t[2]), _full(base[1], t[2])]
         if len(t) >= 2 and t[-1] == "着" and t[-2] in "不得" and (len(t) >= 3 or (prev is not None and prev.pos[:1] == "v")):
             w.pinyin[-1] = "zhao2"  # a potential complement 'reach, manage to': 睡不着, 找不着, 用不着, 够得着
+        if t[0] == "待" and w.pinyin[0] == "dai4" and (t.startswith(("待着", "待会", "待在", "待了", "待过")) or (
+                t == "待" and nxt is not None and (nxt.text[:1] in "着在了过" or nxt.text.startswith(("一会", "会儿"))))):
+            w.pinyin[0] = "dai1"  # the verb 'stay' (待着, 待在家里, 待会儿, 待了三年); dai4 'treat, await' elsewhere
         if t[0] == "没" and len(t) > 1 and w.pinyin[0] == "mo4" and t[:2] not in _MO_WORDS:
             w.pinyin[0] = "mei2"  # 没来, 没钱: the negation; mo4 'sink, confiscate' only in 没收, 没落 ...
         if t[0] == "得" and len(t) > 1 and w.pinyin[0] == "de5":

@@ -124,3 +124,16 @@ def test_zhao2_in_a_potential_complement_and_the_sleep_after_it(text, word, read
 
     words = {w["text"]: w["pinyin"] for w in OpenFrontend().analyze(text)["words"]}
     assert words[word] == reading
+
+
+@pytest.mark.parametrize(("text", "word", "reading"), [
+    ("你在家里待着。", "待", ["dai1"]),
+    ("他在北京待了三年。", "待", ["dai1"]),
+    ("我们要热情待人。", "待人", ["dai4", "ren2"]),
+    ("这件事有待研究。", "有待", ["you3", "dai4"]),
+])
+def test_dai1_is_the_verb_stay_and_dai4_treat_or_await(text, word, reading):
+    from sambert_lambda.frontend.pipeline import OpenFrontend
+
+    words = {w["text"]: w["pinyin"] for w in OpenFrontend().analyze(text)["words"]}
+    assert words[word] == reading
