@@ -102,8 +102,9 @@ def test_one_prefix_for_the_package_s_own_variables():
 
 
 # Environment reads allowed outside settings.py, each with its reason: the engine's runtime reads the Lambda
-# runtime's memory size and sets the native libraries' thread variables (facts of the host, not settings).
-ENV_READERS_OUTSIDE_SETTINGS = {"engine/runtime.py"}
+# runtime's memory size and sets the native libraries' thread variables (facts of the host, not settings); the
+# package root gives numpy's BLAS one thread before numpy loads (a default of the host library, not a setting).
+ENV_READERS_OUTSIDE_SETTINGS = {"engine/runtime.py", "__init__.py"}
 
 
 def _environment_reads(source: str) -> list[int]:

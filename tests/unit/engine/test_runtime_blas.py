@@ -51,13 +51,30 @@ def test_free_heap_pages_go_back_to_the_system():
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("malloc_trim is glibc's")
     # medium blocks (heap, below the mmap threshold), each followed by a small one that stays: once the medium
-    # ones are freed the heap cannot shrink from its top, so glibc keeps their pages
+    # ones are freed the heap cannot shrink from its top, so glibc keeps their pages. The small ones are above
+    # pymalloc's 512-byte limit, so they come from the same malloc heap (pymalloc's own arenas lie elsewhere, and
+    # the heap could then shrink at the first free)
     blocks, keep = [], []
     for _ in range(3000):
         blocks.append(b"\x01" * (64 * 1024))
-        keep.append(b"\x02" * 64 + bytes(1))
+        keep.append(b"\x02" * 1024 + bytes(1))
     del blocks
     held = rss_mb()
     assert release_free_heap() is True
     assert rss_mb() < held - 50, (held, rss_mb())
     assert len(keep) == 3000
+
+
+def test_the_package_starts_numpy_with_one_blas_thread():
+    """Set at import, before numpy loads: no pool of the cores' size is started (and spins) at all."""
+    code = (
+        "import sambert_lambda, os\n"
+        "from sambert_lambda.engine import runtime\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'), runtime.numpy_blas_threads())\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+    env_value, threads = res.stdout.split()
+    assert env_value == "1"
+    if threads != "None":
+        assert threads == "1"
