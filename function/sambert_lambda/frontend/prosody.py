@@ -216,7 +216,9 @@ def merge_numbers(words: list[Word]) -> list[Word]:
                 and _numeric(nxt):
             out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
             continue
-        if (last is not None and last.unit and last.text[-1] == "号" and w.kind == "zh" and w.text in _AFTER_HAO):
+        if last is not None and last.unit and w.kind == "zh" and (
+                (last.text[-1] == "号" and w.text in _AFTER_HAO) or (last.text[-1] == "次" and w.text == "方")):
+            # 五号楼, 二号线; 十次 + 方: 十次方
             out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
             continue
         if (last is not None and last.unit and last.text[-1] not in _CLOSERS and w.kind == "zh"

@@ -9,7 +9,8 @@ Rules (no labelled data was used):
   in common words; reduplicated kinship nouns (妈妈); a list of common words whose later syllable is neutral in
   standard Mandarin (朋友, 东西 'thing', 衣服, 时候 ..., the proficiency test's required light words among them;
   optionally light words such as 太阳 stay full), also heading 老实人 and with erhua (被窝儿).
-- 一: yi1 when read as a digit (第一, 十一, 一九, word-final, before punctuation) or in a date (一月, 五月一日);
+- 一: yi1 when read as a digit (第一, 十一, 一九, word-final, before punctuation), in arithmetic (一加一) or in a
+  date (一月, 五月一日);
   yi5 between a reduplicated verb (看一看); otherwise yi2 before tone 4 and yi4 before tones 1-3 (also before 百/千/万/亿: 一百 yi4 bai3).
 - 不: bu5 between a reduplicated word (是不是) and inside a three-character potential complement (对不起,
   来不及); bu2 before tone 4; otherwise bu4.
@@ -236,7 +237,10 @@ def yi_bu(words: list[Word]) -> None:
             if (prev_ch == "第" or prev_ch in _NUM_CHARS or nxt_ch in _DIGIT_CHARS or nxt_tone is None
                     or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")
                     or (prev_ch == "比" and k >= 2 and flat[k - 2][2] in _NUM_CHARS)  # a score: 三比一
-                    or (prev_ch == "周" and len(w.text) == 1)):  # 每周 + 一: Monday (每周一次 is 每周 + 一次)
+                    or (prev_ch == "周" and len(w.text) == 1)  # 每周 + 一: Monday (每周一次 is 每周 + 一次)
+                    or (nxt_ch in "乘加减除" and any(c in _NUM_CHARS for c in (f[2] for f in flat[k + 2:k + 4])))
+                    or _after_operator(flat, k)):
+                # ... and a number in arithmetic: 一乘十的十次方, 一加一, 三乘以一
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
             elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
                 w.pinyin[i] = "yi1"  # word-final: 统一, 唯一, 星期一, 之一 (not 这一 + 天, 每一 + 个)
@@ -263,6 +267,16 @@ def yi_bu(words: list[Word]) -> None:
                 w.pinyin[i] = "bu2"
             else:
                 w.pinyin[i] = "bu4"
+
+
+def _after_operator(flat: list[tuple[Word, int, str]], k: int) -> bool:
+    """The syllable at k follows an arithmetic operator that follows a number: 一加一, 三乘以一 (not 再加一点)."""
+    chars = [f[2] for f in flat[max(0, k - 3):k]]
+    if chars[-1:] and chars[-1] in "乘加减除":
+        return len(chars) >= 2 and chars[-2] in _NUM_CHARS
+    if chars[-2:] in (["乘", "以"], ["除", "以"]):
+        return len(chars) >= 3 and chars[-3] in _NUM_CHARS
+    return False
 
 
 _LEAN_POS = frozenset("rd")

@@ -235,6 +235,7 @@ def test_xiao_or_lao_before_a_surname_is_one_name(fe):
     ("他住在5号楼302室。", "五号楼"),
     ("他住在5号楼302室。", "三零二室"),
     ("我们坐2号线去。", "二号线"),
+    ("1e10", "十次方"),
 ])
 def test_a_score_a_floor_or_a_room_is_one_unit(fe, text, unit):
     assert unit in [w["text"] for w in fe.analyze(text)["words"]]

@@ -140,6 +140,9 @@ def test_di_after_a_reduplicated_adverb_is_the_light_particle(fe, text, word):
     ("一个一个地来。", "一个一个", ["yi2", "ge4", "yi2", "ge4"]),  # not the yi5 of 看一看
     ("看一看。", "看一看", ["kan4", "yi5", "kan4"]),
     ("中国队以三比一战胜了对手。", "三比一", ["san1", "bi3", "yi1"]),  # a score, one unit
+    ("1e10", "一乘十", ["yi1", "cheng2", "shi2"]),  # a number in arithmetic
+    ("三乘以一是三。", "一", ["yi1"]),
+    ("再加一点盐。", "加一点", ["jia1", "yi4", "dian3"]),  # no arithmetic without a number before the operator
     ("博物馆每周一闭馆。", "一", ["yi1"]),  # 每周 + 一: Monday
     ("每周一次。", "一次", ["yi2", "ci4"]),  # 每周 + 一次: once a week
 ])
