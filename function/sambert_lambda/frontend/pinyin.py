@@ -204,7 +204,7 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out[k:k + 2] = [(a + b, "nr")]
         k += 1
     k = 1
-    while k < len(out):  # 被窝 + 儿: a lone erhua suffix joins the word before (the erhua rule merges it)
+    while k < len(out):  # 被窝 + 儿 -> 被窝儿: a lone erhua suffix joins the word before (the erhua rule merges it)
         (a, pa), (b, _) = out[k - 1], out[k]
         if b == "儿" and len(a) <= 3 and all(is_han(c) for c in a) and a[-1] != "儿" and pa[:1] in _ERHUA_HOST_POS \
                 and pa[:2] not in ("nr", "ns", "nt", "nz") and not _erhua_exception(a + "儿"):

@@ -214,12 +214,12 @@ def merge_numbers(words: list[Word]) -> list[Word]:
             w = Word(w.text, "m", "zh", w.pinyin, w.lexical, unit=True)  # 三比 + 二: a score, 三比二
         elif w.text == "比" and last is not None and last.unit and _numeric(last) and nxt is not None \
                 and _numeric(nxt):
-            out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
+            out[-1] = _joined_unit(last, w)
             continue
         if last is not None and last.unit and w.kind == "zh" and (
                 (last.text[-1] == "号" and w.text in _AFTER_HAO) or (last.text[-1] == "次" and w.text == "方")):
             # 五号楼, 二号线; 十次 + 方: 十次方
-            out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
+            out[-1] = _joined_unit(last, w)
             continue
         if (last is not None and last.unit and last.text[-1] not in _CLOSERS and w.kind == "zh"
                 and len(w.text) > 1 and w.text[0] in _CLOSERS and len(w.pinyin) == len(w.text)):
@@ -233,19 +233,23 @@ def merge_numbers(words: list[Word]) -> list[Word]:
             continue
         if (last is not None and last.unit and _numeric(w) and
                 ((last.text[-1] == "元" and w.text[-1] in "角分") or (last.text[-1] == "角" and w.text[-1] == "分"))):
-            out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
+            out[-1] = _joined_unit(last, w)
             continue
         if last is not None and last.unit and last.text[-1] not in _CLOSERS and last.text[-1] not in _AFTER_HAO and not (
                 last.text[-1] == "点" and w.text[-1:] in ("分", "秒")):  # 九点 | 三十分: hour and minutes
             if (_numeric(w) or _number_with_unit(w) or w.text in _UNIT_WORDS
                     or (w.kind == "zh" and w.pos[:1] == "q" and len(w.text) <= 2)):
-                out[-1] = Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w),
-                               unit=True)
+                out[-1] = _joined_unit(last, w)
                 continue
         if _numeric(w) or _number_with_unit(w):
             w = Word(w.text, "m", "zh", w.pinyin, w.lexical, unit=True)
         out.append(w)
     return out
+
+
+def _joined_unit(last: Word, w: Word) -> Word:
+    """One unit word of a number word and what it takes after it (三 + 公里, 五号 + 楼, 三比 + 二)."""
+    return Word(last.text + w.text, "m", "zh", last.pinyin + w.pinyin, _cat(last.lexical, w), unit=True)
 
 
 def _cat(lexical: list[str] | None, w: Word) -> list[str] | None:
@@ -299,10 +303,10 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         pos = "v"  # the verb 'wait' before its object (在门口 #1 等你), not the particle 'and so on'
     if cur is not None:
         n = cur.n_syl
-        head = cur.words[-1]
-        if s == 1 and _pos(head).startswith("r") and len(cur.words) == 1 and (
-                w.text in "俩仨" or (w.text in _GROUP_NOUNS and head.text in _PLURAL_PRONOUNS)
-                or (w.text == "家" and head.text in _PERSONAL)):
+        last = cur.words[-1]
+        if s == 1 and _pos(last).startswith("r") and len(cur.words) == 1 and (
+                w.text in "俩仨" or (w.text in _GROUP_NOUNS and last.text in _PLURAL_PRONOUNS)
+                or (w.text == "家" and last.text in _PERSONAL)):
             cur.words.append(w)  # 他们俩, 咱俩, 我们队, 你们班, 我家: the group the pronoun names
             cur.joins_next = False
             return
@@ -335,7 +339,6 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and not _clause_subject(cur.words[-1], nxt):
             cur.words.append(w)  # object pronoun after its verb
             return
-        last = cur.words[-1]
         if s == 1 and pos.startswith("n") and _pos(last).startswith("v") and n + s <= _MAX_PW \
                 and (nxt is None or is_pause(nxt) or syllable_count(nxt) == 0):
             cur.words.append(w)  # a one-syllable object closing the clause joins its verb: 睡不着觉, 喜欢猫

@@ -238,8 +238,7 @@ def yi_bu(words: list[Word]) -> None:
                     or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")
                     or (prev_ch == "比" and k >= 2 and flat[k - 2][2] in _NUM_CHARS)  # a score: 三比一
                     or (prev_ch == "周" and len(w.text) == 1)  # 每周 + 一: Monday (每周一次 is 每周 + 一次)
-                    or (nxt_ch in "乘加减除" and any(c in _NUM_CHARS for c in (f[2] for f in flat[k + 2:k + 4])))
-                    or _after_operator(flat, k)):
+                    or _arithmetic(flat, k)):
                 # ... and a number in arithmetic: 一乘十的十次方, 一加一, 三乘以一
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
             elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
@@ -269,14 +268,22 @@ def yi_bu(words: list[Word]) -> None:
                 w.pinyin[i] = "bu4"
 
 
-def _after_operator(flat: list[tuple[Word, int, str]], k: int) -> bool:
-    """The syllable at k follows an arithmetic operator that follows a number: 一加一, 三乘以一 (not 再加一点)."""
-    chars = [f[2] for f in flat[max(0, k - 3):k]]
-    if chars[-1:] and chars[-1] in "乘加减除":
-        return len(chars) >= 2 and chars[-2] in _NUM_CHARS
-    if chars[-2:] in (["乘", "以"], ["除", "以"]):
-        return len(chars) >= 3 and chars[-3] in _NUM_CHARS
+def _arithmetic(flat: list[tuple[Word, int, str]], k: int) -> bool:
+    """The syllable at k is a number beside an arithmetic operator (乘/加/减/除, 乘以/除以) that has a number on its
+    other side: 一乘十, 一加一, 三乘以一 (not 再加一点)."""
+    chars = [f[2] for f in flat]
+    after = chars[k + 1:k + 4]
+    if after[:1] and after[0] in _OPERATORS:
+        return any(c in _NUM_CHARS for c in after[1:])
+    before = chars[max(0, k - 3):k]
+    if before[-1:] and before[-1] in _OPERATORS:
+        return len(before) >= 2 and before[-2] in _NUM_CHARS
+    if before[-2:] in (["乘", "以"], ["除", "以"]):
+        return len(before) >= 3 and before[-3] in _NUM_CHARS
     return False
+
+
+_OPERATORS = frozenset("乘加减除")
 
 
 _LEAN_POS = frozenset("rd")
