@@ -197,6 +197,17 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
             out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
         k += 1
+    k = 1
+    while k < len(out) - 1:  # 极大 + 地方 + 便了 -> 极大 + 地 + 方便 + 了: the particle after an adverbial word
+        (a, pa), (b, _), (c, _) = out[k - 1], out[k], out[k + 1]
+        if len(b) == 2 and b[0] == "地" and len(a) >= 2 and pa[:1] in ("a", "d", "z") and all(is_han(x) for x in a + b + c):
+            joined = b[1] + c[0]
+            if word_freq(joined) >= 1000 and word_tag(joined, "x")[:1] in ("v", "a"):
+                rest = [(c[1:], word_tag(c[1:], "x"))] if len(c) > 1 else []
+                out[k:k + 2] = [("地", "uv"), (joined, word_tag(joined, "v")), *rest]
+            elif c[0] in "了着过":
+                out[k:k + 1] = [("地", "uv"), (b[1], word_tag(b[1], "v"))]  # 认真 + 地点 + 了 -> 认真 + 地 + 点 + 了
+        k += 1
     k = 0
     while k < len(out) - 1:  # 和小 + 李 -> 和 + 小李: 小/老 before a surname on its own is the name's prefix
         (a, _), (b, pb) = out[k], out[k + 1]
@@ -284,7 +295,8 @@ def context_readings(words: list[Word]) -> None:
     数/量 in a reduplicated verb are shu3/liang2 (数一数); 得 'must' after a pronoun or an adverb and before a verb
     is dei3 (你得好好学习); 行 counting lines after a numeral is hang2 (一行字); 谁 is read shei2; 着 in a potential
     complement is zhao2 (睡不着, 用不着); 待 on its own is dai1 'stay' (待着, 待会儿); 露 is lou4 in
-    露一手, 露馅, 露脸 ... (also when the segmenter splits them: 露 + 一手)."""
+    露一手, 露馅, 露脸 ... (also when the segmenter splits them: 露 + 一手); 只 between a demonstrative or numeral
+    and a noun is the measure word zhi1 (那只小猫)."""
     for k, w in enumerate(words):  # the particle 地 has a verb after it: before punctuation, after a nominal word or
         # 等, it is the noun di4 'place' (三个主要地：, 西沙群岛等地，; 渐渐地， stays the particle)
         if w.text == "地" and w.pinyin == ["de5"] and k > 0 and (k + 1 == len(words) or words[k + 1].kind == "punct") \
@@ -356,6 +368,12 @@ def context_readings(words: list[Word]) -> None:
             w.pinyin[0] = "jiao1"  # the verb 'teach' before its object: 教他们数学, 教我们唱歌 (教育 stays jiao4)
         if t == "为" and w.pinyin[0] == "wei4" and nxt is not None and _copula_wei(prev, nxt):
             w.pinyin[0] = "wei2"  # 'be, become': 约为三百, 均为, 被贬为; the preposition 'for' stays wei4 (为你)
+        if t == "只" and w.pinyin[0] == "zhi3" and prev is not None and nxt is not None and (
+                prev.text in ("这", "那", "哪", "每", "几") or (prev.text[-1:] in _NUMERALS and prev.pos[:1] == "m")) \
+                and nxt.pos[:1] == "n":
+            w.pinyin[0], w.pos = "zhi1", "q"  # the measure word before its noun (那只小猫, 这只鸟); 那只会 ... keeps zhi3
+        elif len(t) >= 2 and t[-1] == "只" and w.pinyin[-1] == "zhi3" and all(c in _NUMERALS or c in "十百千万几" for c in t[:-1]):
+            w.pinyin[-1] = "zhi1"  # a numeral and the measure word: 三只, 两只, 几只
         at = t.find("埋怨")
         if at >= 0:
             w.pinyin[at] = "man2"  # 埋怨 'complain' is man2 (the phrase dictionary has mai2, the 'bury' reading)

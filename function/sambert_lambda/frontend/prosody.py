@@ -45,16 +45,20 @@ _TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "�
 _TIME_UNITS = frozenset("天年月周日")
 # adverbs the segmenter tags as time words, numerals, pronouns or attributives; time words it tags as pronouns
 _ADVERB_TAGGED = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
-                  "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t"}
+                  "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t"}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
+# measure words a demonstrative takes (这座 + 桥, 那所 + 学校), whatever the tagger calls them (所/u)
+_MEASURES = frozenset("个只条张本件座所家位名支把辆架台部份种类项次回场段篇首句封层间棵朵块片颗粒双对套批群堆杯瓶碗盘"
+                      "门道幅面根节届排匹头艘顶副扇栋")
 _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
 _GROUP_NOUNS = frozenset("队班组家校厂村")  # a group a plural pronoun names: 我们队, 你们班
 _SUFFIX_NOUNS = frozenset("人员者家队部馆站市省县区界性式化率量费业型类局厅院厂店场楼路街村镇语族")
+_CAUSATIVES = frozenset("让 使 令 使得".split())  # 让 + its object + a predicate: one phrase (让居民的生活 #1 更加方便)
 _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
 _RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍")  # 整理完, 准备好, 认识到, 翻译成
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
@@ -221,7 +225,7 @@ def merge_numbers(words: list[Word]) -> list[Word]:
             # 五号楼, 二号线; 十次 + 方: 十次方
             out[-1] = _joined_unit(last, w)
             continue
-        if (last is not None and last.unit and last.text[-1] not in _CLOSERS and w.kind == "zh"
+        if (last is not None and last.unit and last.text[-1] in _NUM and w.kind == "zh"
                 and len(w.text) > 1 and w.text[0] in _CLOSERS and len(w.pinyin) == len(w.text)):
             # 五 + 日前 -> 五日 + 前: the segmenter glued the closer of a date to the next word
             lex = w.lexical
@@ -277,12 +281,24 @@ def group(words: list[Word]) -> list[ProsodicWord]:
     pws: list[ProsodicWord] = []
     chunk_start = 0  # index in pws where the current intonational phrase starts
     flat = [w for w0 in merge_numbers(words) for w in (_split_digits(w0) if w0.unit else _split_long(w0))]
+    _verbal_heads(flat)
     for k, w in enumerate(flat):
         _place(w, pws, chunk_start, flat[k + 1] if k + 1 < len(flat) else None)
         if is_pause(w) and pws:
             chunk_start = len(pws)
     _assign_breaks(pws)
     return pws
+
+
+def _verbal_heads(words: list[Word]) -> None:
+    """A verb of two or more syllables right after 的 heads its noun phrase (每一个人的 #1 选择, 技术的应用 #2 将会
+    ...): it is tagged a noun for the phrase rules, but for 是/有 (他说的 #2 是 ...) and a verb with its aspect
+    particle (的 + 发生了)."""
+    for k in range(1, len(words)):
+        w, nxt = words[k], words[k + 1] if k + 1 < len(words) else None
+        if (words[k - 1].text == "的" and w.kind == "zh" and (w.pos or "x").startswith("v") and len(w.text) >= 2
+                and w.text not in ("是", "有") and not (nxt is not None and nxt.text in ("了", "着", "过"))):
+            w.pos = "n"
 
 
 def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None = None) -> None:
@@ -310,8 +326,12 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             cur.words.append(w)  # 他们俩, 咱俩, 我们队, 你们班, 我家: the group the pronoun names
             cur.joins_next = False
             return
-        if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)):
-            cur.words.append(w)  # 很差, 不知道
+        if len(cur.words) == 1 and last.text in "这那每" and w.unit and n + s <= _MAX_PW:
+            cur.words.append(w)  # a demonstrative and the number it determines: 每一个人, 这三个人, 那两本
+            return
+        if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)) \
+                and not _opens_determiner(w, nxt):
+            cur.words.append(w)  # 很差, 不知道; not 在 + 这所学校
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
             return
         if (s == 1 and w.text in _VERB_COMPLEMENT_PREPS and n == 1 and len(cur.words) == 1
@@ -330,13 +350,14 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
-                and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner(w, nxt) \
-                and not _modifies_next(w, nxt):
+                and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner([w], nxt) \
+                and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) \
+                and not (last.text in _REPORT_VERBS and _time_word(w)):
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
             return
         if s == 1 and pos.startswith("r") and (cur.words[-1].pos or "x").startswith("v") and n + s <= _MAX_PW \
-                and not _clause_subject(cur.words[-1], nxt):
+                and not _clause_subject(cur.words[-1], nxt) and not _opens_determiner(w, nxt):
             cur.words.append(w)  # object pronoun after its verb
             return
         if s == 1 and pos.startswith("n") and _pos(last).startswith("v") and n + s <= _MAX_PW \
@@ -349,7 +370,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if s == 1 and w.text in _SUFFIX_NOUNS and _pos(last).startswith(("n", "s")) and n == 2:
             cur.words.append(w)  # a one-syllable head that works as a suffix: 北京人, 中国队, 博物馆
             return
-        if s == 1 and len(cur.words) == 1 and n == 2 and _determiner(last, w):
+        if s == 1 and n == 2 and _determiner(cur.words, w):
             cur.words.append(w)  # demonstrative + measure word + a one-syllable noun: 这瓶水, 那本书, 这个月
             if w.text in _TIME_UNITS:
                 w.pos = "t"  # 这个月, 每个星期 ... are time words (这个月 #2 我们 ...), whatever the tagger said of 月
@@ -357,13 +378,26 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
 
 
-def _determiner(w: Word, nxt: Word | None) -> bool:
-    """w is a demonstrative with its measure word (这个, 那本, 每个) that determines the one-syllable noun after it,
-    which the tagger may call a numeral (这个 + 月/m): they are one prosodic word (这个月, 那本书), and a
-    monosyllabic verb before them stands apart (说 #1 这个月的), where it would take the pronoun 这个 alone
-    (要这个)."""
-    return (nxt is not None and len(w.text) == 2 and w.text[0] in _DEMONSTRATIVES and nxt.kind == "zh"
-            and not nxt.unit and syllable_count(nxt) == 1 and _pos(nxt).startswith(("n", "m")))
+def _determiner(words: list[Word], nxt: Word | None, *, noun: bool = True) -> bool:
+    """``words`` are a demonstrative with its measure word (这个, 那本, 每个 as one word; 这 + 座, 那 + 所 as two)
+    that determines the one-syllable noun after it, which the tagger may call a numeral (这个 + 月/m): they are one
+    prosodic word (这个月, 那本书, 这座桥), and a monosyllabic verb before them stands apart (说 #1 这个月的), where
+    it would take the pronoun 这个 alone (要这个). ``noun=False``: whether ``words`` are such a determiner."""
+    items = [w for w in words if syllable_count(w) > 0]
+    text = "".join(w.text for w in items)
+    if len(text) != 2 or text[0] not in _DEMONSTRATIVES or not all(w.kind == "zh" for w in items):
+        return False
+    if len(items) == 2 and not (items[1].text in _MEASURES or _pos(items[1]).startswith("q")):
+        return False
+    return not noun or (nxt is not None and nxt.kind == "zh" and not nxt.unit and syllable_count(nxt) == 1
+                        and _pos(nxt).startswith(("n", "m")))
+
+
+def _opens_determiner(w: Word, nxt: Word | None) -> bool:
+    """A one-character demonstrative before its measure word or numeral (这 + 所, 那 + 座, 这 + 一): the start of a
+    noun phrase, which a preposition or verb before it does not absorb (在 #1 这所 #1 学校, 了解到 #1 这一 #1 消息)."""
+    return (w.text in _DEMONSTRATIVES and nxt is not None and nxt.kind == "zh"
+            and (nxt.text in _MEASURES or _pos(nxt).startswith(("q", "m")) or nxt.unit))
 
 
 def _modifies_next(w: Word, nxt: Word | None) -> bool:
@@ -400,19 +434,33 @@ def _content_pos(pw: ProsodicWord, last: bool) -> str:
     return _pos(items[0])
 
 
-def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: str, subject: bool) -> bool:
+def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: str, subject: bool,
+                       after: str = "x") -> bool:
     """A nominal prosodic word followed by the start of a predicate. Not: a time word before the verb (an adverbial:
     将于下个月 #1 正式实施), a lone subject pronoun, a verbal noun after an object noun (a compound: 加强城市基础设施
-    #1 建设; after a subject it is the predicate: 本次航班 #2 预计), or an attributive after a numeral or ending in 的
-    (一种 #1 新的 方法)."""
+    #1 建设; after a subject it is the predicate: 本次航班 #2 预计) or before a noun (``after``: 经济 #1 发展 #1 水平),
+    or an attributive after a numeral, ending in 的 (一种 #1 新的 方法) or after one (观众的 #1 热烈 #1 掌声)."""
     if not left.startswith(_NOMINAL) or not right.startswith(_VERBAL) or _lone_pronoun(pw):
         return False
     if left.startswith("t") and (not subject or _ends_in_de(nxt)):
         return False  # a time word after a subject ends it (妈妈每天早上 #2 都会), not before a relative clause
-    if right.startswith(("vn", "an")) and not subject:
+    if right.startswith(("vn", "an")) and (not subject or (len(nxt.words) == 1 and after.startswith("n")
+                                                           and _first_text(nxt) not in _CLAUSE_ADVERBS)):
         return False
+    if right.startswith("a") and _ends_in_de(pw):
+        return False
+    if (_determiner(pw.words, None, noun=False) or left.startswith("m")) and _ends_in_de(nxt) \
+            and _first_text(nxt) not in ("是", "有"):
+        return False  # a demonstrative or numeral before a relative clause: 那家 #1 新开的, 两张 #1 去上海的
     tail = [w for w in nxt.words if syllable_count(w) > 0]
     return not (right.startswith("a") and (left.startswith(("m", "q")) or (tail and tail[-1].text in _DE)))
+
+
+def _leans_on_next(pw: ProsodicWord) -> bool:
+    """The prosodic word is a lone monosyllabic adverb, preposition or conjunction, which leans on what follows: no
+    phrase break falls after it (警察很快就 #1 找到了, not 就 #2 找到了)."""
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    return len(items) == 1 and pw.n_syl == 1 and _pos(items[0]).startswith(_FORWARD_POS)
 
 
 def _time_run(pws: list[ProsodicWord], speakable: list[int], start: int) -> int:
@@ -500,6 +548,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
     has_prep = False  # a preposition since that break (an adverbial that a locative closes)
+    causative = False  # a causative verb since that break, whose object is the subject of what follows (让居民的生活)
     all_time = True  # every word since that break is a time word (a fronted time adverbial so far)
     candidates: dict[int, int] = {}  # #1 boundaries where a too long phrase may be split (see _balance_phrases)
     speakable = [i for i, pw in enumerate(pws) if pw.n_syl > 0]
@@ -519,6 +568,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         all_nominal = all_nominal and all(_pos(w).startswith((*_NOMINAL, "k", "u", "vn", "an"))
                                           for w in pw.words if syllable_count(w) > 0)
         has_prep = has_prep or any((w.pos or "x").startswith("p") for w in pw.words)
+        causative = causative or any(w.text in _CAUSATIVES for w in pw.words)
         has_de = (has_de and clause > pw.n_syl) or any(w.text == "的" for w in pw.words)  # in this phrase
         all_time = all_time and all(_time_word(w) for w in pw.words if syllable_count(w) > 0)
         if k == len(speakable) - 1:
@@ -532,12 +582,13 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             if mark[:1] == "、":
                 item = -1  # counts the next item from zero (see below)
             if pw.brk >= 2:
-                since, all_nominal, has_prep, all_time = 0, True, False, True
+                since, all_nominal, has_prep, all_time, causative = 0, True, False, True, False
             if pw.brk >= 3:
                 clause = 0
             continue
         nxt = pws[speakable[k + 1]]
         left, right = _content_pos(pw, True), _content_pos(nxt, False)
+        after = _content_pos(pws[speakable[k + 2]], False) if k + 2 < len(speakable) else "x"
         remaining = sum(pws[j].n_syl for j in speakable[k + 1:])
         brk = 1
         head = [w for w in pw.words if syllable_count(w) > 0]
@@ -560,7 +611,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif _first_text(nxt) in _CLAUSE_CONJ and clause >= _CLAUSE_MIN and remaining >= _CLAUSE_MIN - 2:
             brk = 3  # a clause-level conjunction after a long clause, punctuated or not: ... 东西 #3 但是 ...
         elif initial == "adverbial" and clause >= _ADVERBIAL_LONG and remaining >= _IP_SIDE and _closes_adverbial(
-                pw, left, right, has_de, _content_pos(pws[speakable[k + 2]], False) if k + 2 < len(speakable) else "x"):
+                pw, left, right, has_de, after):
             brk = 2  # the noun phrase of a clause-initial adverbial ends: 随着经济的快速发展 | 越来越多的 ...
             strength[k] = _CLAUSE_STRENGTH
             adverbial_open = False
@@ -589,7 +640,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
                 and remaining >= 4:
             brk = 2  # the same before a noun subject: 明天上午 #2 北京市区 ..., 未来三天 #2 南方地区 ...
             strength[k] = 2
-        elif not has_prep and _subject_predicate(pw, nxt, left, right, all_nominal and not all_time) and remaining >= 2 and (
+        elif not has_prep and not causative and _subject_predicate(pw, nxt, left, right, all_nominal and not all_time, after) and remaining >= 2 and (
                 since >= 5 or (since >= 3 and all_nominal)) and (not left.startswith("t") or (since >= 4 and remaining >= 5)):
             brk = 2
             strength[k] = 2
@@ -602,9 +653,9 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         if brk >= 3:
             clause = 0
         if brk >= 2:
-            since, all_nominal, has_prep, all_time = 0, True, False, True
+            since, all_nominal, has_prep, all_time, causative = 0, True, False, True, False
         elif not (_is_unit(pw) and _is_unit(nxt)):
-            if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)):
+            if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)) and not _leans_on_next(pw):
                 # a verb before a long object (吸引了 #2 来自世界各地的客商), not an attributive (受损的 #1 线路)
                 verb_object = left.startswith("v") and remaining >= 4 and not _ends_in_de(pw)
                 candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) or verb_object else 1

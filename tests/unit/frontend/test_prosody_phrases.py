@@ -113,3 +113,42 @@ def test_a_long_phrase_is_split_between_a_verb_and_its_long_object(fe):
 def test_a_long_subject_ends_before_the_time_words_of_its_predicate(fe):
     assert "图书馆#2每天" in marked(fe, "学校图书馆每天早上八点开门。")
     assert "市政府#1昨天" in marked(fe, "市政府昨天召开了新闻发布会。")  # a 3-syllable subject stays with them
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("这座桥是上个世纪五十年代修建的。", "这座桥#"),  # 这 + 座 + 桥: one prosodic word
+    ("李老师已经在这所学校教了二十年书。", "在#1这所#1学校"),  # the preposition does not take 这
+    ("记者从市教育局了解到这一消息。", "了解到#1这一#1消息"),  # nor the verb
+    ("我们应该尊重每一个人的选择。", "每一个人的#1选择"),  # 每 + the number it determines
+])
+def test_a_demonstrative_with_its_measure_word_or_number_opens_a_noun_phrase(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("我们应该尊重每一个人的选择。", "的#1选择"),  # a verb after 的 heads the noun phrase
+    ("他的演讲赢得了观众的热烈掌声。", "观众的#1热烈"),  # an adjective after 的 is an attributive
+    ("这个地区的经济发展水平还比较低。", "经济#1发展#1水平"),  # a verbal noun before a noun: a compound
+    ("我想去那家新开的咖啡店看看。", "那家#1新开的"),  # a determiner before a relative clause
+    ("我想买两张去上海的火车票。", "两张#1去上海的"),
+])
+def test_no_subject_predicate_break_inside_a_noun_phrase(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_subject_with_a_verbal_head_after_de_still_ends_before_its_predicate(fe):
+    assert "应用#2将会" in marked(fe, "这项技术的应用将会大大提高生产效率。")
+    assert "一日#2是" in marked(fe, "一月一日是新年的第一天。")  # 是 after a date is the predicate
+
+
+def test_no_phrase_break_after_a_lone_monosyllabic_adverb(fe):
+    assert "就#2" not in marked(fe, "警察很快就找到了丢失的钱包。")
+
+
+def test_the_object_of_a_causative_verb_and_its_predicate_are_one_phrase(fe):
+    assert "生活#1更加" in marked(fe, "老旧小区改造让居民的生活更加方便。")
+
+
+def test_a_monosyllabic_reporting_verb_stands_apart_from_the_time_word_of_its_clause(fe):
+    assert "说#1明天" in marked(fe, "他说明天要去北京开会。")  # 说 does not take 明天 into its prosodic word
+    assert "每次#1来" in marked(fe, "他每次来都会带一些礼物。")  # 每次 is a time word, no subject of its own

@@ -137,3 +137,30 @@ def test_dai1_is_the_verb_stay_and_dai4_treat_or_await(text, word, reading):
 
     words = {w["text"]: w["pinyin"] for w in OpenFrontend().analyze(text)["words"]}
     assert words[word] == reading
+
+
+@pytest.mark.parametrize(("text", "word", "reading"), [
+    ("那只小猫躲在沙发底下。", "只", "zhi1"),  # a demonstrative, the measure word, its noun
+    ("这只鸟很漂亮。", "只", "zhi1"),
+    ("三只小猪。", "三只", "zhi1"),  # a numeral glued to it
+    ("十几只鸭子。", "十几只", "zhi1"),
+    ("我只想睡觉。", "只", "zhi3"),  # the adverb 'only' before a verb
+    ("那只会让事情更糟。", "只", "zhi3"),  # 那 + 只会: 'that will only', the verb follows
+])
+def test_zhi_is_the_measure_word_zhi1_between_a_determiner_and_its_noun(fe, text, word, reading):
+    lexical = {w["text"]: w["lexical"] for w in fe.analyze(text)["words"]}
+    assert lexical[word][-1] == reading
+
+
+def test_the_particle_di_after_an_adverbial_is_cut_from_the_word_the_segmenter_glued_it_to(fe):
+    words = [w["text"] for w in fe.analyze("这条公路极大地方便了居民。")["words"]]
+    assert words[words.index("极大") + 1:words.index("极大") + 3] == ["地", "方便"]  # not 极大 + 地方 + 便了
+    words = [w["text"] for w in fe.analyze("他认真地点了点头。")["words"]]
+    assert "地点" not in words and "点" in words
+    assert "地点" in [w["text"] for w in fe.analyze("这是一个重要地点。")["words"]]  # the noun stays
+
+
+def test_a_number_with_its_measure_word_does_not_take_a_date_closer_from_the_next_word(fe):
+    words = [w["text"] for w in fe.analyze("她是一位年轻的女作家。")["words"]]
+    assert "年轻" in words and "一位年" not in words  # 五 + 日前 -> 五日 + 前 is for a bare number only
+    assert "五日" in [w["text"] for w in fe.analyze("他五日前出发。")["words"]]
