@@ -43,8 +43,9 @@ _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase no length break falls between these
 _TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
 _TIME_UNITS = frozenset("天年月周日")
-# adverbs the segmenter tags as time words, numerals, pronouns or attributives; time words it tags as pronouns
-_ADVERB_TAGGED = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
+# tags the segmenter gets wrong for these rules: adverbs it tags as time words, numerals, pronouns or attributives;
+# time words it tags as pronouns; 前来 (a verb, tagged a time word) and the noun 需求 (tagged a verb)
+_TAG_FIXES = {"前来": "v", "需求": "n", "正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
                   "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t"}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
@@ -56,6 +57,7 @@ _DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _MEASURES = frozenset("个只条张本件座所家位名支把辆架台部份种类项次回场段篇首句封层间棵朵块片颗粒双对套批群堆杯瓶碗盘"
                       "门道幅面根节届排匹头艘顶副扇栋")
 _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
+_WEEKDAYS = frozenset("一二三四五六日天")
 _GROUP_NOUNS = frozenset("队班组家校厂村")  # a group a plural pronoun names: 我们队, 你们班
 _SUFFIX_NOUNS = frozenset("人员者家队部馆站市省县区界性式化率量费业型类局厅院厂店场楼路街村镇语族")
 _CAUSATIVES = frozenset("让 使 令 使得".split())  # 让 + its object + a predicate: one phrase (让居民的生活 #1 更加方便)
@@ -326,6 +328,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             cur.words.append(w)  # 他们俩, 咱俩, 我们队, 你们班, 我家: the group the pronoun names
             cur.joins_next = False
             return
+        if len(cur.words) == 1 and last.text in ("每周", "周", "星期", "每星期", "礼拜") and w.text in _WEEKDAYS:
+            cur.words.append(w)  # the day of the week: 每周一 #1 闭馆
+            return
         if len(cur.words) == 1 and last.text in "这那每" and w.unit and n + s <= _MAX_PW:
             cur.words.append(w)  # a demonstrative and the number it determines: 每一个人, 这三个人, 那两本
             return
@@ -355,6 +360,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and not (last.text in _REPORT_VERBS and _time_word(w)):
             cur.words.append(w)
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS)
+            return
+        if n == 1 and s == 3 and len(cur.words) == 1 and _modifies_next(last, w):
+            cur.words.append(w)  # 老 + 艺术家
             return
         if s == 1 and pos.startswith("r") and (cur.words[-1].pos or "x").startswith("v") and n + s <= _MAX_PW \
                 and not _clause_subject(cur.words[-1], nxt) and not _opens_determiner(w, nxt):
@@ -394,17 +402,20 @@ def _determiner(words: list[Word], nxt: Word | None, *, noun: bool = True) -> bo
 
 
 def _opens_determiner(w: Word, nxt: Word | None) -> bool:
-    """A one-character demonstrative before its measure word or numeral (这 + 所, 那 + 座, 这 + 一): the start of a
-    noun phrase, which a preposition or verb before it does not absorb (在 #1 这所 #1 学校, 了解到 #1 这一 #1 消息)."""
-    return (w.text in _DEMONSTRATIVES and nxt is not None and nxt.kind == "zh"
-            and (nxt.text in _MEASURES or _pos(nxt).startswith(("q", "m")) or nxt.unit))
+    """A one-character demonstrative before its measure word or numeral (这 + 所, 那 + 座, 这 + 一), or a literary
+    one before its noun (该 + 项目, 本 + 周末): the start of a noun phrase, which a preposition or verb before it does
+    not absorb (在 #1 这所 #1 学校, 了解到 #1 这一 #1 消息, 了解 #1 该项目, 影响 #1 本周末)."""
+    if w.text not in _DEMONSTRATIVES or nxt is None or nxt.kind != "zh":
+        return False
+    return (nxt.text in _MEASURES or _pos(nxt).startswith(("q", "m")) or nxt.unit
+            or (w.text in "该此本各" and _pos(nxt).startswith(("n", "t"))))  # 该 + 项目, 本 + 周末
 
 
 def _modifies_next(w: Word, nxt: Word | None) -> bool:
-    """A one-syllable adjective before a noun of one or two syllables modifies it and belongs with it (是 #1 好朋友,
-    not 是好 #1 朋友)."""
+    """A one-syllable adjective before a noun of up to three syllables modifies it and belongs with it (是 #1 好朋友,
+    not 是好 #1 朋友; 这位 #1 老艺术家)."""
     return (nxt is not None and syllable_count(w) == 1 and _pos(w).startswith("a") and nxt.kind == "zh"
-            and _pos(nxt).startswith("n") and 1 <= syllable_count(nxt) <= 2)
+            and _pos(nxt).startswith("n") and 1 <= syllable_count(nxt) <= 3)
 
 
 def _clause_subject(verb: Word, nxt: Word | None) -> bool:
@@ -419,7 +430,7 @@ def _clause_subject(verb: Word, nxt: Word | None) -> bool:
 
 
 def _pos(w: Word) -> str:
-    return _ADVERB_TAGGED.get(w.text) or w.pos or "x"
+    return _TAG_FIXES.get(w.text) or w.pos or "x"
 
 
 def _content_pos(pw: ProsodicWord, last: bool) -> str:
@@ -439,7 +450,8 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
     """A nominal prosodic word followed by the start of a predicate. Not: a time word before the verb (an adverbial:
     将于下个月 #1 正式实施), a lone subject pronoun, a verbal noun after an object noun (a compound: 加强城市基础设施
     #1 建设; after a subject it is the predicate: 本次航班 #2 预计) or before a noun (``after``: 经济 #1 发展 #1 水平),
-    or an attributive after a numeral, ending in 的 (一种 #1 新的 方法) or after one (观众的 #1 热烈 #1 掌声)."""
+    or an attributive after a numeral, ending in 的 (一种 #1 新的 方法) or after one (观众的 #1 热烈 #1 掌声), or a
+    prosodic word ending in 的/得 but for 是/有 (a relative clause: 那家 #1 新开的; V得: 英语 #1 说得)."""
     if not left.startswith(_NOMINAL) or not right.startswith(_VERBAL) or _lone_pronoun(pw):
         return False
     if left.startswith("t") and (not subject or _ends_in_de(nxt)):
@@ -449,9 +461,10 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
         return False
     if right.startswith("a") and _ends_in_de(pw):
         return False
-    if (_determiner(pw.words, None, noun=False) or left.startswith("m")) and _ends_in_de(nxt) \
-            and _first_text(nxt) not in ("是", "有"):
-        return False  # a demonstrative or numeral before a relative clause: 那家 #1 新开的, 两张 #1 去上海的
+    if _ends_in_de(nxt) and _first_text(nxt) not in ("是", "有"):
+        # before a relative clause (那家 #1 新开的, 两张 #1 去上海的, 小狗 #1 救主的) or a verb with 得 and its
+        # complement (你的中文 #1 说得真好); 一月一日 #2 是 ... stays a predicate
+        return False
     tail = [w for w in nxt.words if syllable_count(w) > 0]
     return not (right.startswith("a") and (left.startswith(("m", "q")) or (tail and tail[-1].text in _DE)))
 
@@ -589,6 +602,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         nxt = pws[speakable[k + 1]]
         left, right = _content_pos(pw, True), _content_pos(nxt, False)
         after = _content_pos(pws[speakable[k + 2]], False) if k + 2 < len(speakable) else "x"
+        then = _content_pos(pws[speakable[k + 3]], False) if k + 3 < len(speakable) else "x"
         remaining = sum(pws[j].n_syl for j in speakable[k + 1:])
         brk = 1
         head = [w for w in pw.words if syllable_count(w) > 0]
@@ -611,7 +625,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif _first_text(nxt) in _CLAUSE_CONJ and clause >= _CLAUSE_MIN and remaining >= _CLAUSE_MIN - 2:
             brk = 3  # a clause-level conjunction after a long clause, punctuated or not: ... 东西 #3 但是 ...
         elif initial == "adverbial" and clause >= _ADVERBIAL_LONG and remaining >= _IP_SIDE and _closes_adverbial(
-                pw, left, right, has_de, after):
+                pw, left, right, has_de, after, then):
             brk = 2  # the noun phrase of a clause-initial adverbial ends: 随着经济的快速发展 | 越来越多的 ...
             strength[k] = _CLAUSE_STRENGTH
             adverbial_open = False
@@ -679,13 +693,15 @@ def _clause_initial(opener: Word | None, adverbial_open: bool) -> str:
     return "nominal" if _pos(opener).startswith(("n", "r", "t", "s")) else ""
 
 
-def _closes_adverbial(pw: ProsodicWord, left: str, right: str, nominalized: bool, after: str) -> bool:
+def _closes_adverbial(pw: ProsodicWord, left: str, right: str, nominalized: bool, after: str,
+                      then: str = "x") -> bool:
     """The boundary after pw ends the noun phrase (or verb phrase) of a clause-initial adverbial and the clause
     proper starts: its head (a noun, or a verb) followed by a pronoun subject, an adverb or a verb; a noun after it
     may be the verb's object or the next piece of a compound, so only a nominalized verb (after 的: 人口的不断增加)
     or 来说/而言 closes before a noun, or a noun before a one-word subject that its predicate follows (``after`` is
-    the word after that: 生态环境 | 政府 | 决定) (随着经济的快速发展 | 越来越, 随着天气逐渐转凉 | 感冒, 对于大学生来说
-    | 找工作, 据气象部门预测 | 今年; not 对于如何解决 | 城市, 生态 | 环境). Never after an attributive ending in 的."""
+    the word after that: 生态环境 | 政府 | 决定), or a two-word one (``then`` is the word after ``after``: 三天的搜救 |
+    被困 人员 | 全部) (随着经济的快速发展 | 越来越, 随着天气逐渐转凉 | 感冒, 对于大学生来说 | 找工作, 据气象部门预测 |
+    今年; not 对于如何解决 | 城市, 生态 | 环境). Never after an attributive ending in 的."""
     items = [w for w in pw.words if syllable_count(w) > 0]
     if not items or items[-1].text in _DE or _is_unit(pw):
         return False
@@ -695,11 +711,12 @@ def _closes_adverbial(pw: ProsodicWord, left: str, right: str, nominalized: bool
         return False
     if right.startswith(("r", "d", "v")):
         return True
-    if not right.startswith(("n", "t", "s")):
+    if not right.startswith(("n", "t", "s", "a")):
         return False
-    if nominalized and left.startswith("v"):
+    if nominalized and left.startswith("v") and not right.startswith("a"):
         return True
-    return nominalized and left.startswith(("n", "l")) and after.startswith(("v", "d"))
+    return nominalized and left.startswith(("n", "l")) and (
+        after.startswith(("v", "d")) or (right.startswith("a") and after.startswith("n") and then.startswith(("v", "d"))))
 
 
 def _merge_short_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: dict[int, int],

@@ -36,6 +36,7 @@ _PARTICLES_5 = {"了": "le5", "着": "zhe5", "的": "de5", "地": "de5", "得": 
                 "吧": "ba5", "啊": "a5", "呀": "ya5", "嘛": "ma5", "啦": "la5", "哦": "o5", "么": "me5", "哪": "na5",
                 "哇": "wa5", "喽": "lou5", "呗": "bei5"}
 _PARTICLE_POS = ("u", "y", "e")
+_INTERJECTIONS = {"哇": "wa1", "呀": "ya1"}  # full-toned when they open the sentence before punctuation
 _NEUTRAL_SECOND = frozenset(
     "露水 朋友 东西 衣服 时候 事情 意思 知道 告诉 喜欢 明白 漂亮 舒服 麻烦 认识 清楚 先生 客气 关系 消息 眼睛 "
     "耳朵 嘴巴 脑袋 窗户 豆腐 萝卜 馒头 石头 木头 骨头 舌头 指头 丫头 枕头 钟头 念头 苗头 跟头 "
@@ -126,7 +127,8 @@ def erhua_ok(word: Word) -> bool:
 def neutral_tones(words: list[Word]) -> None:
     complement_de(words)
     prev: Word | None = None
-    for w in words:
+    first = next((w for w in words if w.kind == "zh"), None)
+    for k, w in enumerate(words):
         if w.kind != "zh":
             prev = None
             continue
@@ -146,7 +148,9 @@ def neutral_tones(words: list[Word]) -> None:
             w.pinyin[0] = "de5"  # the adverbial particle after a reduplicated adverb: 高高兴兴地
         elif len(t) in (3, 5) and t[-1] == "地" and _reduplicated(t[:-1]) and len(w.pinyin) == len(t):
             w.pinyin[-1] = "de5"  # 悄悄地, 慢慢腾腾地 as one word
-        if len(t) == 1 and t in _PARTICLES_5 and w.pos[:1] in _PARTICLE_POS and w.pinyin[0] not in ("dei3", "de2"):
+        if t in _INTERJECTIONS and w is first and k + 1 < len(words) and words[k + 1].kind == "punct":
+            w.pinyin[0] = _INTERJECTIONS[t]  # an interjection opening the sentence is no particle: 哇，好漂亮。
+        elif len(t) == 1 and t in _PARTICLES_5 and w.pos[:1] in _PARTICLE_POS and w.pinyin[0] not in ("dei3", "de2"):
             w.pinyin[0] = _PARTICLES_5[t]
         elif t == "们" or (len(t) > 1 and t.endswith("们") and len(w.pinyin) == len(t)):
             w.pinyin[-1] = "men5"
@@ -165,6 +169,8 @@ def neutral_tones(words: list[Word]) -> None:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 妈妈, and as the first part of a noun: 姑姑家
                 if len(t) == 4 and t[2] == t[3] and t[2] in _KINSHIP:
                     w.pinyin[3] = _set_tone(w.pinyin[3], 5)  # 爷爷奶奶
+            elif len(t) == 3 and t[1] == t[2] and t[1] in _KINSHIP and t[0] in "小大老表堂亲":
+                w.pinyin[2] = _set_tone(w.pinyin[2], 5)  # closing a word: 小姐姐, 大哥哥, 表妹妹
             elif t[0] == t[1] and (t[0] in _REDUP_VERBS or w.pos in ("v", "vn")) and t[:2] not in _NOT_REDUP_VERBS \
                     and (len(t) == 2 or w.pos[:1] in ("v", "i", "l") or (len(t) == 3 and t[0] in _REDUP_VERBS)):
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天, 瞧瞧

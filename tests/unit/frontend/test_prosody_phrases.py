@@ -152,3 +152,26 @@ def test_the_object_of_a_causative_verb_and_its_predicate_are_one_phrase(fe):
 def test_a_monosyllabic_reporting_verb_stands_apart_from_the_time_word_of_its_clause(fe):
     assert "说#1明天" in marked(fe, "他说明天要去北京开会。")  # 说 does not take 明天 into its prosodic word
     assert "每次#1来" in marked(fe, "他每次来都会带一些礼物。")  # 每次 is a time word, no subject of its own
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("据了解该项目总投资约五十亿元。", "了解#1该项目"),  # a literary demonstrative before its noun
+    ("受冷空气影响本周末我市将出现明显的降温天气。", "影响#1本周末"),
+    ("这位老艺术家把毕生的精力都献给了京剧事业。", "老艺术家"),  # a one-syllable adjective and its noun
+    ("这里的展览馆每周一闭馆。", "每周一#1闭馆"),  # the day of the week
+])
+def test_determiners_modifiers_and_weekdays_stay_with_their_noun(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_clause_initial_adverbial_ends_before_a_verb_the_segmenter_called_a_time_word(fe):
+    assert "升高#3前来" in marked(fe, "随着气温逐渐升高前来海边度假的游客越来越多。")
+    assert "需求#3市图书馆" in marked(fe, "为了满足市民日益增长的文化需求市图书馆新增了三个分馆。")  # 需求 is a noun
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("近日一段小狗救主的视频在网上引发了热议。", "小狗#1救主的"),  # a relative clause inside the noun phrase
+    ("他的英语说得很流利。", "英语#1说得"),  # a short subject before a verb with 得
+])
+def test_no_phrase_break_before_a_relative_clause_or_a_verb_with_de(fe, text, expect):
+    assert expect in marked(fe, text)

@@ -164,3 +164,17 @@ def test_a_number_with_its_measure_word_does_not_take_a_date_closer_from_the_nex
     words = [w["text"] for w in fe.analyze("她是一位年轻的女作家。")["words"]]
     assert "年轻" in words and "一位年" not in words  # 五 + 日前 -> 五日 + 前 is for a bare number only
     assert "五日" in [w["text"] for w in fe.analyze("他五日前出发。")["words"]]
+
+
+@pytest.mark.parametrize(("text", "word", "reading"), [
+    ("小姐姐的嗓子有点哑了。", "小姐姐", ["xiao2", "jie3", "jie5"]),  # 姐姐 light, then 小 before jie3
+    ("小弟弟在哭。", "小弟弟", ["xiao3", "di4", "di5"]),
+])
+def test_a_reduplicated_kinship_noun_closing_a_word_ends_light(fe, text, word, reading):
+    assert {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}[word] == reading
+
+
+def test_an_interjection_opening_the_sentence_keeps_its_full_tone(fe):
+    assert sentence_pinyin(fe, "哇，好漂亮。")[0] == "wa1"
+    assert sentence_pinyin(fe, "呀，下雪了。")[0] == "ya1"
+    assert sentence_pinyin(fe, "好漂亮哇！")[-1] == "wa5"  # the sentence-final particle stays light
