@@ -198,6 +198,13 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
         k += 1
     k = 1
+    while k < len(out):  # 老槐树 + 下给 -> 老槐树 + 下 + 给: a locative the segmenter's guess glued to the next word
+        (a, pa), (b, _) = out[k - 1], out[k]
+        if len(b) == 2 and b[0] in _LOCATIVE_CHARS and pa[:1] in ("n", "s") and word_freq(b) == 0 \
+                and word_freq(b[1]) >= 10000 and all(is_han(c) for c in a + b):
+            out[k:k + 1] = [(b[0], "f"), (b[1], word_tag(b[1], "x"))]
+        k += 1
+    k = 1
     while k < len(out) - 1:  # 极大 + 地方 + 便了 -> 极大 + 地 + 方便 + 了: the particle after an adverbial word
         (a, pa), (b, _), (c, _) = out[k - 1], out[k], out[k + 1]
         if len(b) == 2 and b[0] == "地" and len(a) >= 2 and pa[:1] in ("a", "d", "z") and all(is_han(x) for x in a + b + c):
@@ -225,6 +232,7 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+_LOCATIVE_CHARS = frozenset("上下里中内外前后旁")
 _ERHUA_HOST_POS = frozenset("nvaqdsfm")
 # words whose final 儿 is a syllable of its own, not erhua (the erhua rule in ``sandhi`` reads the same set)
 ERHUA_EXCEPTIONS = frozenset(

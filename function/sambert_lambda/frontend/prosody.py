@@ -44,8 +44,8 @@ _NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase 
 _TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
 _TIME_UNITS = frozenset("天年月周日")
 # tags the segmenter gets wrong for these rules: adverbs it tags as time words, numerals, pronouns or attributives;
-# time words it tags as pronouns; 前来 (a verb, tagged a time word) and the noun 需求 (tagged a verb)
-_TAG_FIXES = {"前来": "v", "需求": "n", "正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
+# time words it tags as pronouns; 前来 (a verb, tagged a time word), the noun 需求 (tagged a verb), the adjective 新
+_TAG_FIXES = {"前来": "v", "需求": "n", "新": "a", "正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
                   "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t"}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
@@ -331,6 +331,10 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if len(cur.words) == 1 and last.text in ("每周", "周", "星期", "每星期", "礼拜") and w.text in _WEEKDAYS:
             cur.words.append(w)  # the day of the week: 每周一 #1 闭馆
             return
+        if len(cur.words) == 1 and last.text in "这那哪每" and len(w.text) == 2 and w.text[0] in _MEASURES \
+                and w.kind == "zh" and s == 2:
+            cur.words.append(w)  # 这 + 本书 (the segmenter's measure word and noun): 这本书
+            return
         if len(cur.words) == 1 and last.text in "这那每" and w.unit and n + s <= _MAX_PW:
             cur.words.append(w)  # a demonstrative and the number it determines: 每一个人, 这三个人, 那两本
             return
@@ -364,6 +368,10 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if n == 1 and s == 3 and len(cur.words) == 1 and _modifies_next(last, w):
             cur.words.append(w)  # 老 + 艺术家
             return
+        if s == 1 and len(cur.words) == 1 and last.unit and last.text[-1] in _MEASURES and n <= 3 \
+                and pos.startswith("n") and w.kind == "zh":
+            cur.words.append(w)  # a number, its measure word and a one-syllable noun: 一句话, 两杯水
+            return
         if s == 1 and pos.startswith("r") and (cur.words[-1].pos or "x").startswith("v") and n + s <= _MAX_PW \
                 and not _clause_subject(cur.words[-1], nxt) and not _opens_determiner(w, nxt):
             cur.words.append(w)  # object pronoun after its verb
@@ -372,7 +380,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and (nxt is None or is_pause(nxt) or syllable_count(nxt) == 0):
             cur.words.append(w)  # a one-syllable object closing the clause joins its verb: 睡不着觉, 喜欢猫
             return
-        if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW:
+        if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW and not _modifies_next(w, nxt):
             cur.words.append(w)
             return
         if s == 1 and w.text in _SUFFIX_NOUNS and _pos(last).startswith(("n", "s")) and n == 2:
@@ -408,7 +416,8 @@ def _opens_determiner(w: Word, nxt: Word | None) -> bool:
     if w.text not in _DEMONSTRATIVES or nxt is None or nxt.kind != "zh":
         return False
     return (nxt.text in _MEASURES or _pos(nxt).startswith(("q", "m")) or nxt.unit
-            or (w.text in "该此本各" and _pos(nxt).startswith(("n", "t"))))  # 该 + 项目, 本 + 周末
+            or (w.text in "该此本各" and _pos(nxt).startswith(("n", "t")))  # 该 + 项目, 本 + 周末
+            or (w.text in "这那哪每" and len(nxt.text) == 2 and nxt.text[0] in _MEASURES))  # 这 + 本书
 
 
 def _modifies_next(w: Word, nxt: Word | None) -> bool:
@@ -474,6 +483,14 @@ def _leans_on_next(pw: ProsodicWord) -> bool:
     phrase break falls after it (警察很快就 #1 找到了, not 就 #2 找到了)."""
     items = [w for w in pw.words if syllable_count(w) > 0]
     return len(items) == 1 and pw.n_syl == 1 and _pos(items[0]).startswith(_FORWARD_POS)
+
+
+def _quantifies_next(pw: ProsodicWord) -> bool:
+    """A determiner (这位, 那家) or a number with its measure word (一场, 三本) quantifies the noun phrase after it: no
+    phrase break falls after it (喜欢 #2 这位 #1 新来的, 一场 #1 非常 #1 精彩的)."""
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    return _determiner(pw.words, None, noun=False) or (
+        len(items) == 1 and items[0].unit and items[0].text[-1] in _MEASURES)
 
 
 def _time_run(pws: list[ProsodicWord], speakable: list[int], start: int) -> int:
@@ -669,7 +686,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         if brk >= 2:
             since, all_nominal, has_prep, all_time, causative = 0, True, False, True, False
         elif not (_is_unit(pw) and _is_unit(nxt)):
-            if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)) and not _leans_on_next(pw):
+            if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)) and not _leans_on_next(pw) \
+                    and not _quantifies_next(pw):
                 # a verb before a long object (吸引了 #2 来自世界各地的客商), not an attributive (受损的 #1 线路)
                 verb_object = left.startswith("v") and remaining >= 4 and not _ends_in_de(pw)
                 candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) or verb_object else 1

@@ -174,8 +174,8 @@ def neutral_tones(words: list[Word]) -> None:
             elif t[0] == t[1] and (t[0] in _REDUP_VERBS or w.pos in ("v", "vn")) and t[:2] not in _NOT_REDUP_VERBS \
                     and (len(t) == 2 or w.pos[:1] in ("v", "i", "l") or (len(t) == 3 and t[0] in _REDUP_VERBS)):
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天, 瞧瞧
-            if len(t) == 3 and t[1] == "不" and t[0] != t[2]:
-                w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了
+            if (len(t) == 3 and t[1] == "不" and t[0] != t[2]) or (len(t) == 4 and t[1] == "不" and t[2:] in _DIRECTIONAL_2):
+                w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了, 说不出来
                 if t[2] == "得":
                     w.pinyin[2] = "de5"  # 舍不得, 怪不得, 恨不得, 了不得
             elif len(t) == 3 and t[1] == "得" and t[0] != t[2]:

@@ -175,3 +175,18 @@ def test_a_clause_initial_adverbial_ends_before_a_verb_the_segmenter_called_a_ti
 ])
 def test_no_phrase_break_before_a_relative_clause_or_a_verb_with_de(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("奶奶坐在老槐树下给孩子们讲故事。", "老槐树下#"),  # the segmenter's guess 下给 is split
+    ("她是我们公司的新同事。", "新同事"),  # 新 goes with its noun, not with 的
+    ("他激动得一句话也说不出来。", "一句话#"),  # number, measure word and a one-syllable noun
+    ("他把这本书从头到尾读了三遍。", "把#1这本书#"),  # 这 + 本书 is 这本书
+])
+def test_locatives_adjectives_and_quantified_nouns_group_with_their_host(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_long_phrase_is_not_split_after_a_determiner(fe):
+    got = marked(fe, "我们班的同学都很喜欢这位新来的数学老师。")
+    assert "这位#2" not in got and "喜欢#2这位" in got

@@ -178,3 +178,8 @@ def test_an_interjection_opening_the_sentence_keeps_its_full_tone(fe):
     assert sentence_pinyin(fe, "哇，好漂亮。")[0] == "wa1"
     assert sentence_pinyin(fe, "呀，下雪了。")[0] == "ya1"
     assert sentence_pinyin(fe, "好漂亮哇！")[-1] == "wa5"  # the sentence-final particle stays light
+
+
+def test_bu_in_a_four_character_potential_complement_is_light(fe):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze("他激动得说不出来。")["words"]}
+    assert words["说不出来"] == ["shuo1", "bu5", "chu1", "lai5"]
