@@ -197,6 +197,15 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
             out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
         k += 1
+    k = 0
+    while k < len(out):  # 先进 + 去 -> 先 + 进去, 出去玩 -> 出去 + 玩: a directional complement the segmenter cut
+        a, pa = out[k]
+        nxt = out[k + 1][0] if k + 1 < len(out) else ""
+        if len(a) == 2 and a[0] in _LEANING_ADVERBS and nxt in ("去", "来") and a[1] + nxt in _DIRECTIONALS:
+            out[k:k + 2] = [(a[0], "d"), (a[1] + nxt, "v")]
+        elif len(a) == 3 and a[:2] in _DIRECTIONALS and word_freq(a) < 10 and word_freq(a[2]) >= 1000:
+            out[k:k + 1] = [(a[:2], "v"), (a[2], word_tag(a[2], "v"))]
+        k += 1
     k = 1
     while k < len(out):  # 老槐树 + 下给 -> 老槐树 + 下 + 给: a locative the segmenter's guess glued to the next word
         (a, pa), (b, _) = out[k - 1], out[k]
@@ -233,6 +242,8 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 _LOCATIVE_CHARS = frozenset("上下里中内外前后旁")
+_LEANING_ADVERBS = frozenset("先再又就都也还才")
+_DIRECTIONALS = frozenset("出去 进去 回去 上去 下去 过去 出来 进来 回来 上来 下来 过来 起来".split())
 _ERHUA_HOST_POS = frozenset("nvaqdsfm")
 # words whose final 儿 is a syllable of its own, not erhua (the erhua rule in ``sandhi`` reads the same set)
 ERHUA_EXCEPTIONS = frozenset(
@@ -382,6 +393,10 @@ def context_readings(words: list[Word]) -> None:
             w.pinyin[0], w.pos = "zhi1", "q"  # the measure word before its noun (那只小猫, 这只鸟); 那只会 ... keeps zhi3
         elif len(t) >= 2 and t[-1] == "只" and w.pinyin[-1] == "zhi3" and all(c in _NUMERALS or c in "十百千万几" for c in t[:-1]):
             w.pinyin[-1] = "zhi1"  # a numeral and the measure word: 三只, 两只, 几只
+        if t == "假" and w.pinyin[0] == "jia3" and prev is not None and (
+                prev.text[-1:] in _LEAVE_VERBS or (prev.text in ("过", "了", "个", "几天", "三天") and k >= 2
+                                                   and zh[k - 2].text[-1:] in _LEAVE_VERBS)):
+            w.pinyin[0], w.pos = "jia4", "n"  # 'leave, holiday' after its verb: 请过假, 放了假, 休个假
         at = t.find("埋怨")
         if at >= 0:
             w.pinyin[at] = "man2"  # 埋怨 'complain' is man2 (the phrase dictionary has mai2, the 'bury' reading)
@@ -390,6 +405,7 @@ def context_readings(words: list[Word]) -> None:
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
 
 
+_LEAVE_VERBS = frozenset("请放休度")  # 请假, 放假, 休假, 度假 with 过/了/个 between
 _PERSONS_OBJ = frozenset("它 它们 人家 别人".split())
 
 

@@ -44,8 +44,8 @@ _NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase 
 _TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
 _TIME_UNITS = frozenset("天年月周日")
 # tags the segmenter gets wrong for these rules: adverbs it tags as time words, numerals, pronouns or attributives;
-# time words it tags as pronouns; 前来 (a verb, tagged a time word), the noun 需求 (tagged a verb), the adjective 新
-_TAG_FIXES = {"前来": "v", "需求": "n", "新": "a", "正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
+# time words it tags as pronouns; 前来 (a verb, tagged a time word), the noun 需求 (tagged a verb), the adjective 新, the adverb 总
+_TAG_FIXES = {"前来": "v", "需求": "n", "新": "a", "总": "d", "正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
                   "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t"}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
@@ -649,7 +649,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif _first_text(nxt) in _CLAUSE_ADVERBS and clause >= _CLAUSE_MIN and since >= 4 and remaining >= _IP_SIDE:
             brk = 2  # an adverb that opens the next predicate of the same subject: ……的发挥 | 最终以 ……
             strength[k] = _CLAUSE_STRENGTH
-        elif right.startswith(("c", "p")) and remaining >= 3 and not _lone_pronoun(pw) and (
+        elif right.startswith(("c", "p")) and remaining >= 3 and not _lone_pronoun(pw) and not _leans_on_next(pw) and (
                 since >= 5 or (since >= 3 and not (left.startswith("v") and right.startswith("p")))):
             brk = 2
             strength[k] = (_CLAUSE_STRENGTH if _first_text(nxt) in _CLAUSE_CONJ else 3) if right.startswith("c") else 2

@@ -190,3 +190,7 @@ def test_locatives_adjectives_and_quantified_nouns_group_with_their_host(fe, tex
 def test_a_long_phrase_is_not_split_after_a_determiner(fe):
     got = marked(fe, "我们班的同学都很喜欢这位新来的数学老师。")
     assert "这位#2" not in got and "喜欢#2这位" in got
+
+
+def test_no_phrase_break_between_a_lone_adverb_and_the_preposition_after_it(fe):
+    assert "总#1比" in marked(fe, "办法总比困难多。")  # not 总 #2 比

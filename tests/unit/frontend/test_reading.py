@@ -183,3 +183,22 @@ def test_an_interjection_opening_the_sentence_keeps_its_full_tone(fe):
 def test_bu_in_a_four_character_potential_complement_is_light(fe):
     words = {w["text"]: w["pinyin"] for w in fe.analyze("他激动得说不出来。")["words"]}
     assert words["说不出来"] == ["shuo1", "bu5", "chu1", "lai5"]
+
+
+@pytest.mark.parametrize(("text", "word", "reading"), [
+    ("我已经跟经理请过假了。", "假", "jia4"),  # 'leave' after 请 + 过
+    ("他放了假就回家了。", "假", "jia4"),
+    ("这是真的还是假的？", "假", "jia3"),  # 'false'
+])
+def test_jia4_leave_after_its_verb(fe, text, word, reading):
+    assert {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}[word] == [reading]
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("请你先进去，我马上就过来。", "进去"),  # 先进 'advanced' + 去 -> 先 + 进去
+    ("孩子们高高兴兴地跑出去玩了。", "出去"),  # the segmenter's 出去玩 -> 出去 + 玩
+])
+def test_a_directional_complement_the_segmenter_cut_is_restored_and_light(fe, text, word):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
+    assert words[word][-1] == "qu5"
+    assert "先进" in [w["text"] for w in fe.analyze("这是一家先进企业。")["words"]]  # the adjective stays
