@@ -60,6 +60,7 @@ _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
 _WEEKDAYS = frozenset("一二三四五六日天")
 _GROUP_NOUNS = frozenset("队班组家校厂村")  # a group a plural pronoun names: 我们队, 你们班
 _SUFFIX_NOUNS = frozenset("人员者家队部馆站市省县区界性式化率量费业型类局厅院厂店场楼路街村镇语族")
+_COPULA_REST = 7  # syllables from 是 on that a short subject needs before it to be a phrase of its own
 _CAUSATIVES = frozenset("让 使 令 使得".split())  # 让 + its object + a predicate: one phrase (让居民的生活 #1 更加方便)
 _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
 _RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍")  # 整理完, 准备好, 认识到, 翻译成
@@ -672,6 +673,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             brk = 2  # the same before a noun subject: 明天上午 #2 北京市区 ..., 未来三天 #2 南方地区 ...
             strength[k] = 2
         elif not has_prep and not causative and _subject_predicate(pw, nxt, left, right, all_nominal and not all_time, after) and remaining >= 2 and (
+                _first_text(nxt) != "是" or remaining >= _COPULA_REST) and (
                 since >= 5 or (since >= 3 and all_nominal)) and (not left.startswith("t") or (since >= 4 and remaining >= 5)):
             brk = 2
             strength[k] = 2

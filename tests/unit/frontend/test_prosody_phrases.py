@@ -194,3 +194,12 @@ def test_a_long_phrase_is_not_split_after_a_determiner(fe):
 
 def test_no_phrase_break_between_a_lone_adverb_and_the_preposition_after_it(fe):
     assert "总#1比" in marked(fe, "办法总比困难多。")  # not 总 #2 比
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("这个月的房租是三千元。", "房租#1是"),  # a short copular sentence is one phrase
+    ("房间的面积是六十平方米。", "面积#1是"),
+    ("这台电脑的价格是五千九百九十九元。", "价格#2是"),  # a long predicate after 是 is a phrase of its own
+])
+def test_a_subject_before_the_copula_is_a_phrase_of_its_own_only_before_a_long_predicate(fe, text, expect):
+    assert expect in marked(fe, text)
