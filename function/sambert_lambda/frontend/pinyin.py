@@ -43,6 +43,7 @@ class Word:
     pinyin: list[str] = field(default_factory=list)
     lexical: list[str] | None = None  # the reading before erhua, neutral tones and sandhi (set by the pipeline)
     unit: bool = False  # a normalized span (number, date, time, amount): one prosodic unit, never split inside
+    address: bool = False  # part of a spoken web or mail address (also a unit): it takes no word after it
 
 
 def is_han(ch: str) -> bool:
@@ -241,6 +242,9 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+# measure words (这座 + 桥, 那所 + 学校, 等于一张), whatever the tagger calls them (所/u)
+MEASURE_WORDS = frozenset("个只条张本件座所家位名支把辆架台部份种类项次回场段篇首句封层间棵朵块片颗粒双对套批群堆杯瓶碗盘"
+                          "门道幅面根节届排匹头艘顶副扇栋")
 _LOCATIVE_CHARS = frozenset("上下里中内外前后旁")
 _LEANING_ADVERBS = frozenset("先再又就都也还才")
 _DIRECTIONALS = frozenset("出去 进去 回去 上去 下去 过去 出来 进来 回来 上来 下来 过来 起来".split())

@@ -34,7 +34,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from sambert_lambda.frontend.pinyin import Word
+from sambert_lambda.frontend.pinyin import MEASURE_WORDS, Word
+from sambert_lambda.frontend.tn.english import ADDRESS_WORDS
 
 _BACK_POS = ("u", "y", "e", "k", "f", "q")
 _FORWARD_POS = ("d", "p", "c", "h")
@@ -53,9 +54,6 @@ _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs 
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
-# measure words a demonstrative takes (这座 + 桥, 那所 + 学校), whatever the tagger calls them (所/u)
-_MEASURES = frozenset("个只条张本件座所家位名支把辆架台部份种类项次回场段篇首句封层间棵朵块片颗粒双对套批群堆杯瓶碗盘"
-                      "门道幅面根节届排匹头艘顶副扇栋")
 _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
 _WEEKDAYS = frozenset("一二三四五六日天")
 _GROUP_NOUNS = frozenset("队班组家校厂村")  # a group a plural pronoun names: 我们队, 你们班
@@ -204,7 +202,7 @@ def _numeric(w: Word) -> bool:
 def _number_with_unit(w: Word) -> bool:
     """A numeral the segmenter glued to its measure word or unit (三十四个, 四十分钟, 八公里, 百分之十五)."""
     t = w.text
-    return (w.kind == "zh" and (w.pos or "x")[:1] == "m" and len(w.pinyin) == len(t) and len(t) >= 2
+    return (w.kind == "zh" and _pos(w)[:1] == "m" and len(w.pinyin) == len(t) and len(t) >= 2
             and t[0] in _NUM and any(c in _NUM_CORE for c in t[:2]))
 
 
@@ -285,12 +283,32 @@ def group(words: list[Word]) -> list[ProsodicWord]:
     chunk_start = 0  # index in pws where the current intonational phrase starts
     flat = [w for w0 in merge_numbers(words) for w in (_split_digits(w0) if w0.unit else _split_long(w0))]
     _verbal_heads(flat)
+    _address_units(flat)
     for k, w in enumerate(flat):
         _place(w, pws, chunk_start, flat[k + 1] if k + 1 < len(flat) else None)
         if is_pause(w) and pws:
             chunk_start = len(pws)
     _assign_breaks(pws)
     return pws
+
+
+def _address_units(words: list[Word]) -> None:
+    """A spoken web or mail address (HTTPS 冒号 斜杠 斜杠 example 点 com, abc 下划线 一二三 艾特 qq 点 com: Latin words,
+    the spoken symbols between them and the digits after a symbol) is one normalized span: its words are units, so
+    no break above #1 falls inside it."""
+    k = 0
+    while k < len(words):
+        j = k
+        while j < len(words) and (words[j].kind == "en" or words[j].text in ADDRESS_WORDS or (
+                j > k and words[j - 1].text in ADDRESS_WORDS and words[j].kind == "zh"
+                and all(c in _NUM for c in words[j].text))):
+            j += 1
+        run = words[k:j]
+        symbols = [w for w in run if w.text in ADDRESS_WORDS]
+        if any(w.kind == "en" for w in run) and len(symbols) >= 2 and any(w.text != "点" for w in symbols):
+            for w in run:
+                w.unit = w.address = True
+        k = max(j, k + 1)
 
 
 def _verbal_heads(words: list[Word]) -> None:
@@ -332,7 +350,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if len(cur.words) == 1 and last.text in ("每周", "周", "星期", "每星期", "礼拜") and w.text in _WEEKDAYS:
             cur.words.append(w)  # the day of the week: 每周一 #1 闭馆
             return
-        if len(cur.words) == 1 and last.text in "这那哪每" and len(w.text) == 2 and w.text[0] in _MEASURES \
+        if len(cur.words) == 1 and last.text in "这那哪每" and len(w.text) == 2 and w.text[0] in MEASURE_WORDS \
                 and w.kind == "zh" and s == 2:
             cur.words.append(w)  # 这 + 本书 (the segmenter's measure word and noun): 这本书
             return
@@ -360,6 +378,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
+                and not last.address \
                 and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner([w], nxt) \
                 and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) \
                 and not (last.text in _REPORT_VERBS and _time_word(w)):
@@ -369,7 +388,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if n == 1 and s == 3 and len(cur.words) == 1 and _modifies_next(last, w):
             cur.words.append(w)  # 老 + 艺术家
             return
-        if s == 1 and len(cur.words) == 1 and last.unit and last.text[-1] in _MEASURES and n <= 3 \
+        if s == 1 and len(cur.words) == 1 and last.unit and last.text[-1] in MEASURE_WORDS and n <= 3 \
                 and pos.startswith("n") and w.kind == "zh":
             cur.words.append(w)  # a number, its measure word and a one-syllable noun: 一句话, 两杯水
             return
@@ -404,7 +423,7 @@ def _determiner(words: list[Word], nxt: Word | None, *, noun: bool = True) -> bo
     text = "".join(w.text for w in items)
     if len(text) != 2 or text[0] not in _DEMONSTRATIVES or not all(w.kind == "zh" for w in items):
         return False
-    if len(items) == 2 and not (items[1].text in _MEASURES or _pos(items[1]).startswith("q")):
+    if len(items) == 2 and not (items[1].text in MEASURE_WORDS or _pos(items[1]).startswith("q")):
         return False
     return not noun or (nxt is not None and nxt.kind == "zh" and not nxt.unit and syllable_count(nxt) == 1
                         and _pos(nxt).startswith(("n", "m")))
@@ -416,9 +435,9 @@ def _opens_determiner(w: Word, nxt: Word | None) -> bool:
     not absorb (在 #1 这所 #1 学校, 了解到 #1 这一 #1 消息, 了解 #1 该项目, 影响 #1 本周末)."""
     if w.text not in _DEMONSTRATIVES or nxt is None or nxt.kind != "zh":
         return False
-    return (nxt.text in _MEASURES or _pos(nxt).startswith(("q", "m")) or nxt.unit
+    return (nxt.text in MEASURE_WORDS or _pos(nxt).startswith(("q", "m")) or nxt.unit
             or (w.text in "该此本各" and _pos(nxt).startswith(("n", "t")))  # 该 + 项目, 本 + 周末
-            or (w.text in "这那哪每" and len(nxt.text) == 2 and nxt.text[0] in _MEASURES))  # 这 + 本书
+            or (w.text in "这那哪每" and len(nxt.text) == 2 and nxt.text[0] in MEASURE_WORDS))  # 这 + 本书
 
 
 def _modifies_next(w: Word, nxt: Word | None) -> bool:
@@ -491,7 +510,7 @@ def _quantifies_next(pw: ProsodicWord) -> bool:
     phrase break falls after it (喜欢 #2 这位 #1 新来的, 一场 #1 非常 #1 精彩的)."""
     items = [w for w in pw.words if syllable_count(w) > 0]
     return _determiner(pw.words, None, noun=False) or (
-        len(items) == 1 and items[0].unit and items[0].text[-1] in _MEASURES)
+        len(items) == 1 and items[0].unit and items[0].text[-1] in MEASURE_WORDS)
 
 
 def _time_run(pws: list[ProsodicWord], speakable: list[int], start: int) -> int:

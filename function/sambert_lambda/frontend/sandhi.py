@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 
-from sambert_lambda.frontend.pinyin import ERHUA_EXCEPTIONS, Word
+from sambert_lambda.frontend.pinyin import ERHUA_EXCEPTIONS, MEASURE_WORDS, Word
 
 _PARTICLES_5 = {"了": "le5", "着": "zhe5", "的": "de5", "地": "de5", "得": "de5", "吗": "ma5", "呢": "ne5",
                 "吧": "ba5", "啊": "a5", "呀": "ya5", "嘛": "ma5", "啦": "la5", "哦": "o5", "么": "me5", "哪": "na5",
@@ -244,7 +244,7 @@ def yi_bu(words: list[Word]) -> None:
                     or nxt_ch == "月" or (prev_ch == "月" and nxt_ch in "日号")
                     or (prev_ch == "比" and k >= 2 and flat[k - 2][2] in _NUM_CHARS)  # a score: 三比一
                     or (prev_ch == "周" and len(w.text) == 1)  # 每周 + 一: Monday (每周一次 is 每周 + 一次)
-                    or _arithmetic(flat, k)):
+                    or _arithmetic(flat, k) or _address_digit(flat, k)):
                 # ... and a number in arithmetic: 一乘十的十次方, 一加一, 三乘以一
                 w.pinyin[i] = "yi1"  # a digit: 第一, 十一, 一九九零; a date: 一月, 五月一日
             elif len(w.text) >= 2 and i == len(w.text) - 1 and w.text[0] not in _YI_DETERMINERS:
@@ -292,6 +292,19 @@ def _arithmetic(flat: list[tuple[Word, int, str]], k: int) -> bool:
 _OPERATORS = frozenset("乘加减除")
 
 
+def _address_digit(flat: list[tuple[Word, int, str]], k: int) -> bool:
+    """The syllable at k is a digit of a spoken address or equation: after 等于, 斜杠, 下划线, 杠 or 冒号 (b 等于 一, abc
+    下划线 一二三), unless a measure word follows (等于一张废纸)."""
+    w = flat[k][0]
+    at = next((j for j in range(k, -1, -1) if flat[j][0] is not w), -1)  # the last syllable of the word before
+    before = flat[at][0].text if at >= 0 else ""
+    if before not in _ADDRESS_OPENERS:
+        return False
+    nxt = flat[k + 1][2] if k + 1 < len(flat) and flat[k + 1][1] >= 0 else ""
+    return nxt not in MEASURE_WORDS
+
+
+_ADDRESS_OPENERS = frozenset("等于 斜杠 下划线 杠 冒号".split())
 _LEAN_POS = frozenset("rd")
 _CLOSING_PREP = frozenset("与以或")
 _Ref = tuple[Word, int]  # one syllable: (word, index into its pinyin)

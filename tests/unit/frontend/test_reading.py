@@ -202,3 +202,19 @@ def test_a_directional_complement_the_segmenter_cut_is_restored_and_light(fe, te
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
     assert words[word][-1] == "qu5"
     assert "先进" in [w["text"] for w in fe.analyze("这是一家先进企业。")["words"]]  # the adjective stays
+
+
+def test_a_spoken_address_is_one_span_with_its_digits_read_one_by_one(fe):
+    words = fe.analyze("请访问https://example.com/a?b=1查看详情。")["words"]
+    texts = [w["text"] for w in words]
+    inside = words[texts.index("HTTPS"):texts.index("一") + 1]
+    assert max(w["break"] for w in inside[:-1]) == 1  # no phrase break inside the address
+    assert words[texts.index("一")]["pinyin"] == ["yi1"]  # b=1: the digit
+    assert words[texts.index("一")]["break"] >= 1 and "一查看" not in texts  # the address takes no word after it
+    mail = [w["text"] for w in fe.analyze("我的邮箱是abc_123@qq.com。")["words"]]
+    assert "一二三" in mail  # digit by digit, not 一百二十三
+    assert fe.analyze("它等于一张废纸。")["words"][2]["pinyin"][0] == "yi4"  # 等于 + a measure word: a count
+
+
+def test_yiqi_together_is_no_number_the_time_before_it_takes(fe):
+    assert "三点一起" not in marked(fe, "我们下午三点一起走。")  # 三点 #N 一起: the adverb, not a numeral

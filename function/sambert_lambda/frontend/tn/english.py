@@ -19,6 +19,9 @@ _DOMAIN = re.compile(
 _ADDRESS_SYMBOLS = {".": " 点 ", "/": " 斜杠 ", "@": " 艾特 ", "_": " 下划线 ", "-": " 杠 ", "?": " 问号 ",
                     "=": " 等于 ", "&": " and ", "#": " 井号 ", "%": " 百分号 ", "~": " 波浪号 ", ":": " 冒号 "}
 _ADDRESS_SYMBOL = re.compile(r"[./@_\-?=&#%~:]")
+# the spoken symbols of an address: prosody keeps a run of them and its Latin words as one unit
+ADDRESS_WORDS = frozenset(v.strip() for v in _ADDRESS_SYMBOLS.values() if not v.strip().isascii())
+_DIGIT_NAMES = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 
 
 # Acronyms often typed in lower case; upper case tells the G2P stage to spell them letter by letter.
@@ -44,11 +47,13 @@ def _upper_acronym(m: re.Match[str]) -> str:
 
 def _spell_address(s: str) -> str:
     """A web or mail address, every symbol spoken (https://a.cn/x?y=1 -> HTTPS 冒号 斜杠 斜杠 a 点 cn ...), so
-    none of its ? . : is taken for punctuation."""
+    none of its ? . : is taken for punctuation, and its digits one by one (abc_123 -> abc 下划线 一二三)."""
     scheme = re.match(r"(https?)://", s, re.IGNORECASE)
     head = scheme.group(1).upper() + " 冒号 斜杠 斜杠 " if scheme else ""
     body = s[scheme.end():] if scheme else s
-    return re.sub(r"\s+", " ", head + _ADDRESS_SYMBOL.sub(lambda m: _ADDRESS_SYMBOLS[m.group(0)], body)).strip()
+    body = _ADDRESS_SYMBOL.sub(lambda m: _ADDRESS_SYMBOLS[m.group(0)], body)
+    body = re.sub(r"\d+", lambda m: " " + "".join(_DIGIT_NAMES[d] for d in m.group(0)) + " ", body)  # digit by digit
+    return re.sub(r"\s+", " ", head + body).strip()
 
 
 def normalize_english(text: str) -> str:
