@@ -41,7 +41,7 @@ _NEUTRAL_SECOND = frozenset(
     "露水 朋友 东西 衣服 时候 事情 意思 知道 告诉 喜欢 明白 漂亮 舒服 麻烦 认识 清楚 先生 客气 关系 消息 眼睛 "
     "耳朵 嘴巴 脑袋 窗户 豆腐 萝卜 馒头 石头 木头 骨头 舌头 指头 丫头 枕头 钟头 念头 苗头 跟头 "
     "东边 西边 南边 北边 里边 外边 上边 下边 前边 后边 这边 那边 里面 外面 上面 下面 前面 后面 "
-    "商量 打听 打扮 收拾 琢磨 折腾 凉快 暖和 热闹 干净 聪明 糊涂 老实 结实 踏实 厉害 "
+    "商量 打听 打扮 收拾 琢磨 折腾 凉快 暖和 热闹 干净 聪明 糊涂 老实 结实 踏实 厉害 应付 糟蹋 和气 名气 "
     "便宜 咳嗽 喇叭 玻璃 葡萄 琵琶 蘑菇 芝麻 月亮 太阳 尾巴 哑巴 嘴巴 下巴 泥巴 "
     "姑娘 媳妇 丈夫 大夫 师傅 亲戚 伙计 学生 名字 行李 包袱 队伍 生意 规矩 "
     "脑子 日子 屋子 桌子 椅子 孩子 儿子 妻子 房子 样子 鼻子 肚子 帽子 裤子 鞋子 袜子 被子 杯子 盘子 "
@@ -159,6 +159,8 @@ def neutral_tones(words: list[Word]) -> None:
         if len(t) >= 2 and len(w.pinyin) == len(t):
             if len(t) == 3 and t[:2] in _NEUTRAL_SECOND and t[2] in _NEUTRAL_HEAD_END and t[:2] not in _DIRECTIONAL_2:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 老实人 lao3 shi5 ren2
+            elif len(t) == 4 and t.endswith(("一下", "一番")) and t[:2] in _NEUTRAL_SECOND:
+                w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # the segmenter's 商量一下, 休息一下, 收拾一番
             elif t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD:
                 key = t if t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD else t[-2:]
                 for k in range(1, len(key)):

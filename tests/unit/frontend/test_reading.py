@@ -218,3 +218,12 @@ def test_a_spoken_address_is_one_span_with_its_digits_read_one_by_one(fe):
 
 def test_yiqi_together_is_no_number_the_time_before_it_takes(fe):
     assert "三点一起" not in marked(fe, "我们下午三点一起走。")  # 三点 #N 一起: the adverb, not a numeral
+
+
+@pytest.mark.parametrize(("text", "word", "reading"), [
+    ("我们商量一下吧。", "商量", ["shang1", "liang5"]),  # the segmenter's 商量一下, split 2 + 2
+    ("你休息一下。", "休息", ["xiu1", "xi5"]),
+    ("这件事不好应付。", "应付", ["ying4", "fu5"]),
+])
+def test_light_words_stay_light_inside_the_segmenters_longer_words(fe, text, word, reading):
+    assert {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}[word] == reading
