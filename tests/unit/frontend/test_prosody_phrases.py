@@ -203,3 +203,7 @@ def test_no_phrase_break_between_a_lone_adverb_and_the_preposition_after_it(fe):
 ])
 def test_a_subject_before_the_copula_is_a_phrase_of_its_own_only_before_a_long_predicate(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+def test_the_pieces_of_a_split_idiom_take_their_own_tags(fe):
+    assert "晚上#2都要" in marked(fe, "他每天晚上都要看一个小时的书。")  # 每天晚上/i: two time words
