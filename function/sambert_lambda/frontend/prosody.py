@@ -44,10 +44,15 @@ _NOMINAL = ("n", "t", "r", "m", "q", "f", "s")
 _NP_POS = ("n", "t", "m", "q", "f", "s", "b", "a", "r")  # inside a noun phrase no length break falls between these
 _TIME_CLOSERS = ("期间", "以来", "之后", "以后", "之前", "以前", "之际", "的时候")
 _TIME_UNITS = frozenset("天年月周日")
+# nouns the segmenter's dictionary tags as verbs (科学文化 #1 知识, 文化需求 #3 市图书馆)
+_VERB_TAGGED_NOUNS = frozenset(
+    "知识 需求 作用 行为 位置 考生 对手 选手 做法 说法 想法 看法 通道 手续 生意 警察 预算 收入".split()
+)
 # tags the segmenter gets wrong for these rules: adverbs it tags as time words, numerals, pronouns or attributives;
-# time words it tags as pronouns; 前来 (a verb, tagged a time word), the noun 需求 (tagged a verb), the adjective 新, the adverb 总
-_TAG_FIXES = {"前来": "v", "需求": "n", "新": "a", "总": "d", "正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
-                  "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t"}
+# time words it tags as pronouns; 前来 (a verb, tagged a time word), the nouns above, the adjective 新, the adverb 总
+_TAG_FIXES = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
+              "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t",
+              "前来": "v", "新": "a", "总": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)

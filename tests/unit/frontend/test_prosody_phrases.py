@@ -207,3 +207,8 @@ def test_a_subject_before_the_copula_is_a_phrase_of_its_own_only_before_a_long_p
 
 def test_the_pieces_of_a_split_idiom_take_their_own_tags(fe):
     assert "晚上#2都要" in marked(fe, "他每天晚上都要看一个小时的书。")  # 每天晚上/i: two time words
+
+
+def test_nouns_the_segmenter_tags_as_verbs_start_no_predicate(fe):
+    assert "文化#1知识" in marked(fe, "我们大家都应该好好学习科学文化知识。")  # 知识 is tagged a verb
+    assert "营业#1收入" in marked(fe, "该公司去年的营业收入比前年增长了两成。")
