@@ -401,6 +401,11 @@ def context_readings(words: list[Word]) -> None:
                 prev.text[-1:] in _LEAVE_VERBS or (prev.text in ("过", "了", "个", "几天", "三天") and k >= 2
                                                    and zh[k - 2].text[-1:] in _LEAVE_VERBS)):
             w.pinyin[0], w.pos = "jia4", "n"  # 'leave, holiday' after its verb: 请过假, 放了假, 休个假
+        if t == "落下" and w.pinyin[0] == "la4" and prev is not None and (
+                prev.pos[:1] in ("d", "z") or (len(prev.text) == 2 and prev.text[0] == prev.text[1])
+                or (prev.pos[:1] == "n" and (nxt is None or words_after_punct(words, w)))
+                or (nxt is not None and nxt.text == "帷幕")):
+            w.pinyin[0] = "luo4"  # 'fall': 纷纷落下, 树叶落下。, 落下帷幕 (la4 'leave behind': 把书落下了)
         at = t.find("埋怨")
         if at >= 0:
             w.pinyin[at] = "man2"  # 埋怨 'complain' is man2 (the phrase dictionary has mai2, the 'bury' reading)

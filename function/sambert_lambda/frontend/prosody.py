@@ -677,7 +677,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             brk = 2  # an adverb that opens the next predicate of the same subject: ……的发挥 | 最终以 ……
             strength[k] = _CLAUSE_STRENGTH
         elif right.startswith(("c", "p")) and remaining >= 3 and not _lone_pronoun(pw) and not _leans_on_next(pw) and (
-                since >= 5 or (since >= 3 and not (left.startswith("v") and right.startswith("p")))):
+                since >= 5 or (since >= 3 and not (left.startswith(("v", "a")) and right.startswith("p")))):
             brk = 2
             strength[k] = (_CLAUSE_STRENGTH if _first_text(nxt) in _CLAUSE_CONJ else 3) if right.startswith("c") else 2
         elif left.startswith("t") and right.startswith("r") and since >= 3 and remaining >= 3:

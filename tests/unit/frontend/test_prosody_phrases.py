@@ -212,3 +212,7 @@ def test_the_pieces_of_a_split_idiom_take_their_own_tags(fe):
 def test_nouns_the_segmenter_tags_as_verbs_start_no_predicate(fe):
     assert "文化#1知识" in marked(fe, "我们大家都应该好好学习科学文化知识。")  # 知识 is tagged a verb
     assert "营业#1收入" in marked(fe, "该公司去年的营业收入比前年增长了两成。")
+
+
+def test_an_adjective_used_as_a_verb_does_not_end_a_phrase_before_a_preposition(fe):
+    assert "充满了#1对" in marked(fe, "他的眼睛里充满了对未来的希望。")  # 充满 is tagged an adjective

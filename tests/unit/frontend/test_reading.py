@@ -227,3 +227,13 @@ def test_yiqi_together_is_no_number_the_time_before_it_takes(fe):
 ])
 def test_light_words_stay_light_inside_the_segmenters_longer_words(fe, text, word, reading):
     assert {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}[word] == reading
+
+
+@pytest.mark.parametrize(("text", "reading"), [
+    ("树上的叶子纷纷落下。", "luo4"),  # 'fall', after a manner adverb
+    ("太阳缓缓落下。", "luo4"),
+    ("比赛落下帷幕。", "luo4"),
+    ("我把书落下了。", "la4"),  # 'leave behind'
+])
+def test_luo4_fall_against_la4_leave_behind(fe, text, reading):
+    assert {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}["落下"][0] == reading
