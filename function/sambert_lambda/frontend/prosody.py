@@ -761,8 +761,9 @@ def _closes_adverbial(pw: ProsodicWord, left: str, right: str, nominalized: bool
         return False
     if nominalized and left.startswith("v") and not right.startswith("a"):
         return True
+    predicate = after.startswith(("v", "d")) and not after.startswith("vn")  # 有关/vn 部门: an attributive
     return nominalized and left.startswith(("n", "l")) and (
-        after.startswith(("v", "d")) or (right.startswith("a") and after.startswith("n") and then.startswith(("v", "d"))))
+        predicate or (right.startswith("a") and after.startswith("n") and then.startswith(("v", "d"))))
 
 
 def _merge_short_phrases(pws: list[ProsodicWord], speakable: list[int], candidates: dict[int, int],

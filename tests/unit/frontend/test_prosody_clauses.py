@@ -92,3 +92,12 @@ def test_an_adverb_opening_a_later_predicate_after_a_long_clause_is_an_intonatio
     # after a one-word subject the adverb opens no clause; the adverbial before it (not 艰苦 | 谈判) does
     assert intonational(fe, "经过几个月的艰苦谈判双方最终达成了一项新的合作协议。") == ["谈判"]
     assert intonational(fe, "这位老人最终还是没有回到自己的家乡。") == []  # right after its subject: no clause before
+
+
+def test_a_clause_initial_adverbial_ends_before_a_two_word_subject_that_an_adjective_opens(fe):
+    assert "搜救#3被困" in marked(fe, "经过连续三天的搜救被困人员终于全部获救。")
+
+
+def test_an_attributive_verbal_noun_is_no_predicate_after_a_one_word_subject(fe):
+    got = marked(fe, "为了保护当地脆弱的生态环境有关部门决定暂停开发。")
+    assert "生态#1环境" in got and "环境#3有关" in got  # 有关/vn opens the subject 有关部门
