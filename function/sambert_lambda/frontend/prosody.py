@@ -63,6 +63,7 @@ _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
 _WEEKDAYS = frozenset("一二三四五六日天")
 _GROUP_NOUNS = frozenset("队班组家校厂村")  # a group a plural pronoun names: 我们队, 你们班
 _SUFFIX_NOUNS = frozenset("人员者家队部馆站市省县区界性式化率量费业型类局厅院厂店场楼路街村镇语族")
+_SHORT_CLAUSE_PP = 7  # a clause of at most this many syllables is one prosodic phrase (今天运气 #1 真好，)
 _COPULA_REST = 7  # syllables from 是 on that a short subject needs before it to be a phrase of its own
 _CAUSATIVES = frozenset("让 使 令 使得".split())  # 让 + its object + a predicate: one phrase (让居民的生活 #1 更加方便)
 _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
@@ -648,6 +649,11 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         after = _content_pos(pws[speakable[k + 2]], False) if k + 2 < len(speakable) else "x"
         then = _content_pos(pws[speakable[k + 3]], False) if k + 3 < len(speakable) else "x"
         remaining = sum(pws[j].n_syl for j in speakable[k + 1:])
+        rest_of_clause = 0
+        for j in speakable[k + 1:]:
+            rest_of_clause += pws[j].n_syl
+            if _ends_with_pause_punct(pws[j]):
+                break
         brk = 1
         head = [w for w in pw.words if syllable_count(w) > 0]
         initial = _clause_initial(opener, adverbial_open)
@@ -699,7 +705,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             brk = 2  # the same before a noun subject: 明天上午 #2 北京市区 ..., 未来三天 #2 南方地区 ...
             strength[k] = 2
         elif not has_prep and not causative and _subject_predicate(pw, nxt, left, right, all_nominal and not all_time, after) and remaining >= 2 and (
-                _first_text(nxt) != "是" or remaining >= _COPULA_REST) and (
+                _first_text(nxt) != "是" or remaining >= _COPULA_REST) and segment + rest_of_clause > _SHORT_CLAUSE_PP and (
                 since >= 5 or (since >= 3 and all_nominal)) and (not left.startswith("t") or (since >= 4 and remaining >= 5)):
             brk = 2
             strength[k] = 2

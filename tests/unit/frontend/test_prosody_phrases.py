@@ -216,3 +216,12 @@ def test_nouns_the_segmenter_tags_as_verbs_start_no_predicate(fe):
 
 def test_an_adjective_used_as_a_verb_does_not_end_a_phrase_before_a_preposition(fe):
     assert "充满了#1对" in marked(fe, "他的眼睛里充满了对未来的希望。")  # 充满 is tagged an adjective
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("今天运气真好，房间又宽敞又干净。", "运气#1真好"),  # a clause of 6 syllables: one phrase
+    ("你什么时候有空，我们聊聊。", "时候#1有空"),
+    ("卡尔普陪外孙玩滑梯。", "卡尔普#2陪"),  # 9 syllables: the subject is a phrase of its own
+])
+def test_a_clause_of_up_to_seven_syllables_is_one_prosodic_phrase(fe, text, expect):
+    assert expect in marked(fe, text)
