@@ -200,11 +200,11 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         k += 1
     k = 0
     while k < len(out):  # 先进 + 去 -> 先 + 进去, 出去玩 -> 出去 + 玩: a directional complement the segmenter cut
-        a, pa = out[k]
+        a = out[k][0]
         nxt = out[k + 1][0] if k + 1 < len(out) else ""
-        if len(a) == 2 and a[0] in _LEANING_ADVERBS and nxt in ("去", "来") and a[1] + nxt in _DIRECTIONALS:
+        if len(a) == 2 and a[0] in _LEANING_ADVERBS and nxt in ("去", "来") and a[1] + nxt in DIRECTIONAL_WORDS:
             out[k:k + 2] = [(a[0], "d"), (a[1] + nxt, "v")]
-        elif len(a) == 3 and a[:2] in _DIRECTIONALS and word_freq(a) < 10 and word_freq(a[2]) >= 1000:
+        elif len(a) == 3 and a[:2] in DIRECTIONAL_WORDS and word_freq(a) < 10 and word_freq(a[2]) >= 1000:
             out[k:k + 1] = [(a[:2], "v"), (a[2], word_tag(a[2], "v"))]
         k += 1
     k = 1
@@ -247,7 +247,10 @@ MEASURE_WORDS = frozenset("个只条张本件座所家位名支把辆架台部�
                           "门道幅面根节届排匹头艘顶副扇栋")
 _LOCATIVE_CHARS = frozenset("上下里中内外前后旁")
 _LEANING_ADVERBS = frozenset("先再又就都也还才")
-_DIRECTIONALS = frozenset("出去 进去 回去 上去 下去 过去 出来 进来 回来 上来 下来 过来 起来".split())
+# directional complements, whose 来/去 is light (sandhi); 过去 on its own is also 'the past' (full tones), so it
+# counts only after a verb (走过去) or where the segmenter cut it (DIRECTIONAL_WORDS)
+DIRECTIONAL_COMPLEMENTS = frozenset("出去 进去 回去 上去 下去 出来 进来 回来 上来 下来 起来 过来".split())
+DIRECTIONAL_WORDS = DIRECTIONAL_COMPLEMENTS | {"过去"}
 _ERHUA_HOST_POS = frozenset("nvaqdsfm")
 # words whose final 儿 is a syllable of its own, not erhua (the erhua rule in ``sandhi`` reads the same set)
 ERHUA_EXCEPTIONS = frozenset(

@@ -422,19 +422,21 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
 
 
-def _determiner(words: list[Word], nxt: Word | None, *, noun: bool = True) -> bool:
-    """``words`` are a demonstrative with its measure word (这个, 那本, 每个 as one word; 这 + 座, 那 + 所 as two)
-    that determines the one-syllable noun after it, which the tagger may call a numeral (这个 + 月/m): they are one
-    prosodic word (这个月, 那本书, 这座桥), and a monosyllabic verb before them stands apart (说 #1 这个月的), where
-    it would take the pronoun 这个 alone (要这个). ``noun=False``: whether ``words`` are such a determiner."""
+def _is_determiner(words: list[Word]) -> bool:
+    """``words`` are a demonstrative with its measure word: 这个, 那本, 每个 as one word; 这 + 座, 那 + 所 as two."""
     items = [w for w in words if syllable_count(w) > 0]
     text = "".join(w.text for w in items)
     if len(text) != 2 or text[0] not in _DEMONSTRATIVES or not all(w.kind == "zh" for w in items):
         return False
-    if len(items) == 2 and not (items[1].text in MEASURE_WORDS or _pos(items[1]).startswith("q")):
-        return False
-    return not noun or (nxt is not None and nxt.kind == "zh" and not nxt.unit and syllable_count(nxt) == 1
-                        and _pos(nxt).startswith(("n", "m")))
+    return len(items) == 1 or items[1].text in MEASURE_WORDS or _pos(items[1]).startswith("q")
+
+
+def _determiner(words: list[Word], nxt: Word | None) -> bool:
+    """``words`` are a determiner (:func:`_is_determiner`) of the one-syllable noun after it, which the tagger may
+    call a numeral (这个 + 月/m): they are one prosodic word (这个月, 那本书, 这座桥), and a monosyllabic verb before
+    them stands apart (说 #1 这个月的), where it would take the pronoun 这个 alone (要这个)."""
+    return (_is_determiner(words) and nxt is not None and nxt.kind == "zh" and not nxt.unit
+            and syllable_count(nxt) == 1 and _pos(nxt).startswith(("n", "m")))
 
 
 def _opens_determiner(w: Word, nxt: Word | None) -> bool:
@@ -517,7 +519,7 @@ def _quantifies_next(pw: ProsodicWord) -> bool:
     """A determiner (这位, 那家) or a number with its measure word (一场, 三本) quantifies the noun phrase after it: no
     phrase break falls after it (喜欢 #2 这位 #1 新来的, 一场 #1 非常 #1 精彩的)."""
     items = [w for w in pw.words if syllable_count(w) > 0]
-    return _determiner(pw.words, None, noun=False) or (
+    return _is_determiner(pw.words) or (
         len(items) == 1 and items[0].unit and items[0].text[-1] in MEASURE_WORDS)
 
 
@@ -614,6 +616,14 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     opener: Word | None = None  # the first word of the current intonational phrase
     has_de = False  # a 的 in that phrase so far
     adverbial_open = False  # that phrase opened with a preposition whose adverbial has not been closed yet
+    remaining_after = [0] * len(speakable)  # syllables after speakable[k], to the sentence end / the next pause
+    clause_after = [0] * len(speakable)
+    total = run = 0
+    for k in range(len(speakable) - 1, -1, -1):
+        remaining_after[k], clause_after[k] = total, run
+        n = pws[speakable[k]].n_syl
+        total += n
+        run = n if _ends_with_pause_punct(pws[speakable[k]]) else run + n
     for k, i in enumerate(speakable):
         pw = pws[i]
         if clause == 0:
@@ -648,12 +658,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         left, right = _content_pos(pw, True), _content_pos(nxt, False)
         after = _content_pos(pws[speakable[k + 2]], False) if k + 2 < len(speakable) else "x"
         then = _content_pos(pws[speakable[k + 3]], False) if k + 3 < len(speakable) else "x"
-        remaining = sum(pws[j].n_syl for j in speakable[k + 1:])
-        rest_of_clause = 0
-        for j in speakable[k + 1:]:
-            rest_of_clause += pws[j].n_syl
-            if _ends_with_pause_punct(pws[j]):
-                break
+        remaining, rest_of_clause = remaining_after[k], clause_after[k]
         brk = 1
         head = [w for w in pw.words if syllable_count(w) > 0]
         initial = _clause_initial(opener, adverbial_open)

@@ -30,7 +30,13 @@ from __future__ import annotations
 
 import itertools
 
-from sambert_lambda.frontend.pinyin import ERHUA_EXCEPTIONS, MEASURE_WORDS, Word
+from sambert_lambda.frontend.pinyin import (
+    DIRECTIONAL_COMPLEMENTS,
+    DIRECTIONAL_WORDS,
+    ERHUA_EXCEPTIONS,
+    MEASURE_WORDS,
+    Word,
+)
 
 _PARTICLES_5 = {"了": "le5", "着": "zhe5", "的": "de5", "地": "de5", "得": "de5", "吗": "ma5", "呢": "ne5",
                 "吧": "ba5", "啊": "a5", "呀": "ya5", "嘛": "ma5", "啦": "la5", "哦": "o5", "么": "me5", "哪": "na5",
@@ -157,14 +163,14 @@ def neutral_tones(words: list[Word]) -> None:
         if len(t) >= 3 and t[-1] == "儿" and erhua_ok(w) and t[:-1] in _NEUTRAL_SECOND:
             w.pinyin[-1] = _set_tone(w.pinyin[-1], 5)  # a listed word with erhua: 被窝儿 bei4 wor5, 玩意儿
         if len(t) >= 2 and len(w.pinyin) == len(t):
-            if len(t) == 3 and t[:2] in _NEUTRAL_SECOND and t[2] in _NEUTRAL_HEAD_END and t[:2] not in _DIRECTIONAL_2:
+            if len(t) == 3 and t[:2] in _NEUTRAL_SECOND and t[2] in _NEUTRAL_HEAD_END and t[:2] not in DIRECTIONAL_COMPLEMENTS:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # 老实人 lao3 shi5 ren2
             elif len(t) == 4 and t.endswith(("一下", "一番")) and t[:2] in _NEUTRAL_SECOND:
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # the segmenter's 商量一下, 休息一下, 收拾一番
             elif t[-2:] in _NEUTRAL_SECOND or t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD:
                 key = t if t in _NEUTRAL_SECOND or t in _NEUTRAL_WORD else t[-2:]
-                for k in range(1, len(key)):
-                    w.pinyin[len(t) - len(key) + k] = _set_tone(w.pinyin[len(t) - len(key) + k], 5)
+                for j in range(1, len(key)):
+                    w.pinyin[len(t) - len(key) + j] = _set_tone(w.pinyin[len(t) - len(key) + j], 5)
             elif t.endswith("子") and t not in _ZI_NOT_NEUTRAL and w.pos[:1] == "n" and w.pinyin[-1] == "zi3":
                 w.pinyin[-1] = "zi5"
             elif t[0] == t[1] and t[0] in _KINSHIP and (len(t) == 2 or w.pos[:1] == "n"):
@@ -176,7 +182,7 @@ def neutral_tones(words: list[Word]) -> None:
             elif t[0] == t[1] and (t[0] in _REDUP_VERBS or w.pos in ("v", "vn")) and t[:2] not in _NOT_REDUP_VERBS \
                     and (len(t) == 2 or w.pos[:1] in ("v", "i", "l") or (len(t) == 3 and t[0] in _REDUP_VERBS)):
                 w.pinyin[1] = _set_tone(w.pinyin[1], 5)  # a reduplicated verb: 看看, 问问, 谢谢, 聊聊天, 瞧瞧
-            if (len(t) == 3 and t[1] == "不" and t[0] != t[2]) or (len(t) == 4 and t[1] == "不" and t[2:] in _DIRECTIONAL_2):
+            if (len(t) == 3 and t[1] == "不" and t[0] != t[2]) or (len(t) == 4 and t[1] == "不" and t[2:] in DIRECTIONAL_COMPLEMENTS):
                 w.pinyin[1] = "bu5"  # potential complement: 对不起, 来不及, 受不了, 说不出来
                 if t[2] == "得":
                     w.pinyin[2] = "de5"  # 舍不得, 怪不得, 恨不得, 了不得
@@ -200,15 +206,12 @@ def complement_de(words: list[Word]) -> None:
             w.pinyin[1] = "de5"
 
 
-_DIRECTIONAL_2 = frozenset("出去 进去 回去 上去 下去 出来 进来 回来 上来 下来 起来 过来".split())
-
-
 def _directional(t: str, before: Word | None) -> bool:
     """来/去 completing a direction: 出去, 下去 on their own, V + 出去 / 过去 in one word, or after a verb ending in
     进/出/回/上/下/过/起 (走进 + 去). 过去 alone ('the past') keeps its full tone."""
-    if t in _DIRECTIONAL_2:
+    if t in DIRECTIONAL_COMPLEMENTS:
         return True
-    if len(t) == 3 and t[1:] in _DIRECTIONAL_2 | {"过去"}:
+    if len(t) == 3 and t[1:] in DIRECTIONAL_WORDS:
         return True
     return (t in ("来", "去") and before is not None and len(before.text) >= 2 and before.pos[:1] == "v"
             and before.text[-1] in "进出回上下过起")
