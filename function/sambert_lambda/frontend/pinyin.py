@@ -166,6 +166,21 @@ def segment(text: str) -> list[Word]:
     return words
 
 
+def _possessive_hua(before: list[tuple[str, str]], nxt: tuple[str, str] | None) -> bool:
+    """的话 after ``before`` (its clause so far) is 的 + 话 'the words of': after a pronoun (他的话), or after a noun that
+    no verb of the clause takes as its object (老师的话你要记住) or that ends the sentence (我记住了老师的话。); not in a
+    conditional clause (如果是他的话, 有问题的话，, 有时间的话我们 ...), nor after 这样/那样 (这样的话)."""
+    if not before:
+        return False
+    host, pos = before[-1]
+    if not pos.startswith(("n", "r")) or host in _MANNER_PRONOUNS or any(t in _CONDITIONALS for t, _ in before):
+        return False
+    if pos.startswith("r"):
+        return True
+    final = nxt is None or nxt[0] in ("。", "！", "？", "!", "?", "…")
+    return final or not any(p.startswith("v") for _, p in before[:-1])
+
+
 def word_tag(word: str, default: str) -> str:
     import jieba.posseg
 
@@ -231,6 +246,16 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if a in ("小", "老") and len(b) == 1 and pb == "nr":
             out[k:k + 2] = [(a + b, "nr")]
         k += 1
+    for k in range(len(out) - 1):  # 千万 + 不要: the adverb 'by all means', not the number
+        if out[k] == ("千万", "m") and out[k + 1][0][:1] in _INSISTED:
+            out[k] = ("千万", "d")
+    k, clause_start = 1, 0
+    while k < len(out):  # 他 + 的话 + 让 -> 他 + 的 + 话 (see _possessive_hua)
+        if out[k][1] == "x":
+            clause_start = k + 1
+        elif out[k][0] == "的话" and _possessive_hua(out[clause_start:k], out[k + 1] if k + 1 < len(out) else None):
+            out[k:k + 1] = [("的", "uj"), ("话", "n")]
+        k += 1
     k = 1
     while k < len(out):  # 被窝 + 儿 -> 被窝儿: a lone erhua suffix joins the word before (the erhua rule merges it)
         (a, pa), (b, _) = out[k - 1], out[k]
@@ -246,6 +271,11 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 MEASURE_WORDS = frozenset("个只条张本件座所家位名支把辆架台部份种类项次回场段篇首句封层间棵朵块片颗粒双对套批群堆杯瓶碗盘"
                           "门道幅面根节届排匹头艘顶副扇栋")
 _LOCATIVE_CHARS = frozenset("上下里中内外前后旁")
+# what makes a clause conditional, so that its 的话 means 'if' (如果你 + 的话, 是我 + 的话), and the pronouns before
+# a conditional 的话 (这样 + 的话)
+_CONDITIONALS = frozenset("如果 要是 假如 假使 假设 倘若 若 若是 万一 一旦 只要 是 换作 换成 要不是".split())
+_INSISTED = frozenset("不别要记得莫可务")  # what the adverb 千万 comes before: 千万不要, 千万别, 千万记住
+_MANNER_PRONOUNS = frozenset("这样 那样 这么 那么 这么样 那么样 不然 否则".split())
 _LEANING_ADVERBS = frozenset("先再又就都也还才")
 # directional complements, whose 来/去 is light (sandhi); 过去 on its own is also 'the past' (full tones), so it
 # counts only after a verb (走过去) or where the segmenter cut it (DIRECTIONAL_WORDS)

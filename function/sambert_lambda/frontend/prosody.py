@@ -52,11 +52,12 @@ _VERB_TAGGED_NOUNS = frozenset(
 # time words it tags as pronouns; 前来 (a verb, tagged a time word), the nouns above, the adjective 新, the adverb 总
 _TAG_FIXES = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
               "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t",
-              "前来": "v", "新": "a", "总": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
+              "前来": "v", "新": "a", "总": "d", "这么": "d", "多么": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
+_MONO_ADVERBS = frozenset("不没最很更太挺真先再又就都也还才")  # whatever the tagger calls them (最/a, 不/v)
 _NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
@@ -203,7 +204,7 @@ _AFTER_HAO = frozenset("楼线门床厅馆")  # what a number closed by 号 stil
 
 def _numeric(w: Word) -> bool:
     t = w.text
-    return (w.kind == "zh" and len(w.pinyin) == len(t) and any(c in _NUM_CORE for c in t)
+    return (w.kind == "zh" and len(w.pinyin) == len(t) and any(c in _NUM_CORE for c in t) and w.pos != "d"
             and all(c in _NUM or c in _CLOSERS for c in t) and t[0] in _NUM)
 
 
@@ -366,7 +367,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             cur.words.append(w)  # a demonstrative and the number it determines: 每一个人, 这三个人, 那两本
             return
         if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)) \
-                and not _opens_determiner(w, nxt):
+                and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) \
+                and not (_pos(last).startswith("p") and s == 1 and (pos.startswith("d") or w.text in _MONO_ADVERBS)
+                         and nxt is not None and _pos(nxt).startswith(("v", "a", "d"))):  # 把 #1 最好吃的, 据 #1 不完全
             cur.words.append(w)  # 很差, 不知道; not 在 + 这所学校
             cur.joins_next = s == 1 and pos.startswith(_FORWARD_POS) and n + s < _MAX_PW
             return
@@ -378,6 +381,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and (_pos(cur.words[0]).startswith("v") or (w.text == "完" and _pos(cur.words[0]).startswith("n")))
                 and not cur.joins_next):
             cur.words.append(w)  # a disyllabic verb and its result complement: 整理完 (整理 tagged a noun), 准备好
+            return
+        if w.text == "的话" and n + s <= _MAX_PW:
+            cur.words.append(w)  # the conditional particle leans on a short host too: 不去的话, 这样的话
             return
         if s == 1 and pos.startswith(_BACK_POS) and (n + s <= _MAX_PW + 1 or pos.startswith(("u", "y", "e"))):
             cur.words.append(w)  # a particle always leans on what precedes it, a measure word or locative if short
@@ -405,8 +411,11 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             cur.words.append(w)  # object pronoun after its verb
             return
         if s == 1 and pos.startswith("n") and _pos(last).startswith("v") and n + s <= _MAX_PW \
-                and (nxt is None or is_pause(nxt) or syllable_count(nxt) == 0):
-            cur.words.append(w)  # a one-syllable object closing the clause joins its verb: 睡不着觉, 喜欢猫
+                and (nxt is None or is_pause(nxt) or syllable_count(nxt) == 0
+                     or (len(cur.words) == 1 and n == 2 and _pos(nxt).startswith("v"))):
+            # a one-syllable object closing the clause, or before the next verb of a series, joins its verb:
+            # 睡不着觉, 喜欢猫, 推开门 #1 走了
+            cur.words.append(w)
             return
         if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW and not _modifies_next(w, nxt):
             cur.words.append(w)
@@ -451,9 +460,9 @@ def _opens_determiner(w: Word, nxt: Word | None) -> bool:
 
 
 def _modifies_next(w: Word, nxt: Word | None) -> bool:
-    """A one-syllable adjective before a noun of up to three syllables modifies it and belongs with it (是 #1 好朋友,
-    not 是好 #1 朋友; 这位 #1 老艺术家)."""
-    return (nxt is not None and syllable_count(w) == 1 and _pos(w).startswith("a") and nxt.kind == "zh"
+    """A one-syllable adjective or attributive before a noun of up to three syllables modifies it and belongs with it
+    (是 #1 好朋友, not 是好 #1 朋友; 这位 #1 老艺术家; 由 #1 副市长)."""
+    return (nxt is not None and syllable_count(w) == 1 and _pos(w).startswith(("a", "b")) and nxt.kind == "zh"
             and _pos(nxt).startswith("n") and 1 <= syllable_count(nxt) <= 3)
 
 
@@ -500,7 +509,8 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
         return False
     if right.startswith("a") and _ends_in_de(pw):
         return False
-    if _ends_in_de(nxt) and _first_text(nxt) not in ("是", "有"):
+    if _ends_in_de(nxt) and _first_text(nxt) not in ("是", "有") and not (
+            len(nxt.words) > 1 and _first_text(nxt) in _CAUSATIVES):  # 他的话 #2 让在场的 ...
         # before a relative clause (那家 #1 新开的, 两张 #1 去上海的, 小狗 #1 救主的) or a verb with 得 and its
         # complement (你的中文 #1 说得真好); 一月一日 #2 是 ... stays a predicate
         return False
@@ -675,8 +685,10 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             # ... a clause of its own when the phrase opened with its subject: 这位老人退休以后 | 一直 ...
             strength[k] = _CLAUSE_STRENGTH if initial in ("locative", "nominal") and clause >= _ADVERBIAL_LONG else 2
             adverbial_open = False
-        elif head and head[-1].text == "的话" and clause >= _IP_SIDE and remaining >= _IP_SIDE:
-            brk = 3  # a conditional clause closed by 的话: 如果明天下午不下雨的话 #3 我们 ...
+        elif head and head[-1].text == "的话" and remaining >= 2:
+            # a conditional clause closed by 的话: 如果明天下午不下雨的话 #3 我们 ..., 这样的话 #2 我们就赢了
+            brk = 3 if clause >= _IP_SIDE and remaining >= _IP_SIDE else 2
+            strength[k] = _CLAUSE_STRENGTH
         elif _first_text(nxt) in _CLAUSE_CONJ and clause >= _CLAUSE_MIN and remaining >= _CLAUSE_MIN - 2:
             brk = 3  # a clause-level conjunction after a long clause, punctuated or not: ... 东西 #3 但是 ...
         elif initial == "adverbial" and clause >= _ADVERBIAL_LONG and remaining >= _IP_SIDE and _closes_adverbial(

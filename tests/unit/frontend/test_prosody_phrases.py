@@ -225,3 +225,45 @@ def test_an_adjective_used_as_a_verb_does_not_end_a_phrase_before_a_preposition(
 ])
 def test_a_clause_of_up_to_seven_syllables_is_one_prosodic_phrase(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("他的话让在场的每个人都感到非常意外。", "他的话#2让"),  # 的 + 话 'his words', the subject of 让
+    ("老师的话你要记住。", "老师的话#2你"),
+    ("我记住了老师的话。", "老师的话#4"),
+    ("这样的话我们就赢了。", "这样的话#2我们"),  # the conditional particle, on its host
+    ("明天要是下雨的话我们就不去了。", "下雨的话#"),
+    ("有时间的话我们去看电影。", "有时间#1的话#2我们"),
+])
+def test_de_hua_is_a_possessive_noun_after_a_pronoun_or_a_subject_noun_and_a_conditional_otherwise(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("奶奶总是把最好吃的留给我。", "把#1最好吃的"),  # the adverb leans on its adjective, not on the preposition
+    ("据不完全统计，今年的游客超过了一百万人次。", "据#1不完全"),
+    ("会议由副市长主持。", "由#1副市长"),  # an attributive prefix joins its noun
+])
+def test_a_monosyllabic_modifier_after_a_preposition_joins_what_it_modifies(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_monosyllabic_object_between_two_verbs_joins_the_first(fe):
+    assert "推开门#1走了" in marked(fe, "他推开门走了进去。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("我从来没有见过这么大的雪。", "这么#1大的雪"),  # a degree adverb, not a pronoun subject
+    ("这件事情你千万不要告诉别人。", "千万#1不要"),  # the adverb, not the number
+])
+def test_degree_and_insisting_adverbs_start_no_phrase_of_their_own(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_qianwan_is_the_adverb_only_before_what_it_insists_on():
+    from sambert_lambda.frontend.pinyin import segment
+
+    def tag(text):
+        return next(w.pos for w in segment(text) if w.text == "千万")
+    assert tag("你千万别忘了。") == "d"
+    assert tag("他有千万家产。") == "m"
