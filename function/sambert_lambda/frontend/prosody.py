@@ -58,7 +58,9 @@ _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _MONO_ADVERBS = frozenset("不没最很更太挺真先再又就都也还才")  # whatever the tagger calls them (最/a, 不/v)
-_NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
+_NEGATION = frozenset("不没")
+_POTENTIAL_RESULTS = frozenset("到了动住开完懂见着起下上出进来去清透成走")  # 找不到, 来不了, 搬不动, 记不住 ...
+_FINAL_PARTICLES = frozenset("啊呀吗呢吧啦嘛哦哇喽呗")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
 _WEEKDAYS = frozenset("一二三四五六日天")
@@ -345,6 +347,8 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         pws.append(ProsodicWord([w]))
         return
     pos = "d" if w.text == "别" else (w.pos or "x")  # the imperative adverb, whatever the tagger says (别 #1 客气)
+    if w.text in _FINAL_PARTICLES and (nxt is None or is_pause(nxt)):
+        pos = "y"  # a sentence-final particle, whatever the tagger says (睡觉啊/zg)
     if w.text == "等" and nxt is not None and nxt.text[:1] in _PERSONAL:
         pos = "v"  # the verb 'wait' before its object (在门口 #1 等你), not the particle 'and so on'
     if cur is not None:
@@ -367,7 +371,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             cur.words.append(w)  # a demonstrative and the number it determines: 每一个人, 这三个人, 那两本
             return
         if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)) \
-                and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) \
+                and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) and not _potential(w, nxt) \
                 and not (_pos(last).startswith("p") and s == 1 and (pos.startswith("d") or w.text in _MONO_ADVERBS)
                          and nxt is not None and _pos(nxt).startswith(("v", "a", "d"))):  # 把 #1 最好吃的, 据 #1 不完全
             cur.words.append(w)  # 很差, 不知道; not 在 + 这所学校
@@ -384,6 +388,13 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             return
         if w.text == "的话" and n + s <= _MAX_PW:
             cur.words.append(w)  # the conditional particle leans on a short host too: 不去的话, 这样的话
+            return
+        if _potential(last, w) and len(cur.words) == 1 and n + s <= _MAX_PW:
+            cur.words.append(w)  # a verb and its potential complement: 找不到, 搬不动, 拿得动
+            return
+        if s == 1 and w.text in ("来", "去") and _pos(last).startswith(("f", "s")) and n + s <= _MAX_PW \
+                and not last.text.endswith(("前", "后")) and (nxt is None or is_pause(nxt) or nxt.text == "了"):
+            cur.words.append(w)  # the direction closing a place: 搬到 #1 楼上去
             return
         if s == 1 and pos.startswith(_BACK_POS) and (n + s <= _MAX_PW + 1 or pos.startswith(("u", "y", "e"))):
             cur.words.append(w)  # a particle always leans on what precedes it, a measure word or locative if short
@@ -429,6 +440,13 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 w.pos = "t"  # 这个月, 每个星期 ... are time words (这个月 #2 我们 ...), whatever the tagger said of 月
             return
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
+
+
+def _potential(verb: Word, w: Word | None) -> bool:
+    """``w`` is the potential complement (不/得 + a result or direction) of the monosyllabic verb ``verb``, which the
+    segmenter cut apart: 找 + 不到, 搬 + 不动, 拿 + 得 + 动 is not (得 alone)."""
+    return (w is not None and syllable_count(verb) == 1 and _pos(verb).startswith("v") and w.kind == "zh"
+            and len(w.text) == 2 and w.text[0] in "不得" and w.text[1] in _POTENTIAL_RESULTS)
 
 
 def _is_determiner(words: list[Word]) -> bool:
@@ -617,6 +635,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     clause = 0  # syllables since the last break ≥ #3
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
+    relative = False  # ... or nominal after its last 的 (a noun phrase after a relative clause: 你说的 + 那家店)
     has_prep = False  # a preposition since that break (an adverbial that a locative closes)
     causative = False  # a causative verb since that break, whose object is the subject of what follows (让居民的生活)
     all_time = True  # every word since that break is a time word (a fronted time adverbial so far)
@@ -645,6 +664,11 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         item = item + pw.n_syl + (1 if item < 0 else 0) if item else 0
         all_nominal = all_nominal and all(_pos(w).startswith((*_NOMINAL, "k", "u", "vn", "an"))
                                           for w in pw.words if syllable_count(w) > 0)
+        for w in pw.words:  # a noun phrase headed after a relative clause: 你说的那家店
+            if w.text == "的":
+                relative = True
+            elif syllable_count(w) > 0 and relative and not _pos(w).startswith((*_NOMINAL, "k", "b", "a")):
+                relative = False
         has_prep = has_prep or any((w.pos or "x").startswith("p") for w in pw.words)
         causative = causative or any(w.text in _CAUSATIVES for w in pw.words)
         has_de = (has_de and clause > pw.n_syl) or any(w.text == "的" for w in pw.words)  # in this phrase
@@ -660,7 +684,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             if mark[:1] == "、":
                 item = -1  # counts the next item from zero (see below)
             if pw.brk >= 2:
-                since, all_nominal, has_prep, all_time, causative = 0, True, False, True, False
+                since, all_nominal, has_prep, all_time, causative, relative = 0, True, False, True, False, False
             if pw.brk >= 3:
                 clause = 0
             continue
@@ -699,14 +723,16 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif _first_text(nxt) in _CLAUSE_ADVERBS and clause >= _CLAUSE_MIN and since >= 4 and remaining >= _IP_SIDE:
             brk = 2  # an adverb that opens the next predicate of the same subject: ……的发挥 | 最终以 ……
             strength[k] = _CLAUSE_STRENGTH
-        elif right.startswith(("c", "p")) and remaining >= 3 and not _lone_pronoun(pw) and not _leans_on_next(pw) and (
+        elif right.startswith(("c", "p")) and remaining >= 3 and not _lone_pronoun(pw) and not _leans_on_next(pw) \
+                and segment + rest_of_clause > _SHORT_CLAUSE_PP and (
                 since >= 5 or (since >= 3 and not (left.startswith(("v", "a")) and right.startswith("p")))):
             brk = 2
             strength[k] = (_CLAUSE_STRENGTH if _first_text(nxt) in _CLAUSE_CONJ else 3) if right.startswith("c") else 2
         elif left.startswith("t") and right.startswith("r") and since >= 3 and remaining >= 3:
             brk = 2  # a fronted time adverbial before the subject: 今天晚上 #2 我们 ...
             strength[k] = 2
-        elif all_nominal and not all_time and since >= 3 and remaining >= 3 and _topic_before_pronoun(pw, nxt):
+        elif (all_nominal or relative) and not all_time and since >= 3 and remaining >= 3 \
+                and _topic_before_pronoun(pw, nxt):
             brk = 2  # a topic before the subject pronoun of its comment: 这本书 #2 我已经 ..., 这件衣服 #2 你 ...
             strength[k] = 2
         elif _first_text(nxt) == "一边" and since >= 3 and remaining >= 3 \
@@ -735,7 +761,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         if brk >= 3:
             clause = 0
         if brk >= 2:
-            since, all_nominal, has_prep, all_time, causative = 0, True, False, True, False
+            since, all_nominal, has_prep, all_time, causative, relative = 0, True, False, True, False, False
         elif not (_is_unit(pw) and _is_unit(nxt)):
             if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)) and not _leans_on_next(pw) \
                     and not _quantifies_next(pw):

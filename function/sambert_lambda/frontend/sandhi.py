@@ -67,7 +67,7 @@ _NEUTRAL_SECOND = frozenset(
     "应酬 冤家 月饼 在乎 扎实 眨巴 栅栏 丈人 帐篷 招牌 芝麻 转悠 壮实 状元 祖宗 作坊 "
     "先生 喜欢 谢谢 星星 休息 意思 眼睛 衣服 月亮 早上 怎么 这么 那么 丈夫 枕头 指头 主意 琢磨 嘴巴 "
     "合计 比划 摆设 宽敞 硬朗 体面 外甥 运气 馄饨 哈欠 喷嚏 黄瓜 哼唧 窝头 玫瑰 枇杷 蚂蚱 特务 算盘 热乎 弟兄 "
-    "告示 糊弄 "
+    "告示 糊弄 底下 "
     # more words with a light second syllable in standard dictionaries (one sense only, so no context is needed)
     "扒拉 拨拉 摆布 摆弄 拨弄 帮衬 帮手 包涵 棒槌 薄荷 本钱 工钱 价钱 鼻涕 差事 道士 颤悠 晃悠 晃荡 "
     "搭理 倒腾 闹腾 叨唠 絮叨 掂量 服侍 伺候 归置 支使 指望 埋怨 忌讳 讲究 搅和 掺和 "

@@ -267,3 +267,22 @@ def test_qianwan_is_the_adverb_only_before_what_it_insists_on():
         return next(w.pos for w in segment(text) if w.text == "千万")
     assert tag("你千万别忘了。") == "d"
     assert tag("他有千万家产。") == "m"
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("我的钥匙又找不到了！", "又#1找不到了"),  # 找 + 不到: one prosodic word, the adverb apart
+    ("这个箱子我搬不动。", "搬不动#4"),
+    ("你怎么还没睡觉啊？", "睡觉啊#4"),  # a final particle the tagger calls a morpheme (啊/zg) leans back
+    ("你能不能帮我把这个箱子搬到楼上去？", "楼上去#4"),  # the direction closing a place
+    ("他从这家公司辞职以后去了上海。", "以后#2去了"),  # ... not after a time word
+])
+def test_complements_and_final_particles_join_their_host(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_clause_of_up_to_seven_syllables_has_no_phrase_break_before_a_preposition(fe):
+    assert "现在#1在哪儿呢" in marked(fe, "喂，你现在在哪儿呢？")
+
+
+def test_a_noun_phrase_after_a_relative_clause_is_a_topic_before_the_pronoun(fe):
+    assert "那家店#2我" in marked(fe, "你说的那家店我去过，东西挺好吃的。")

@@ -165,6 +165,7 @@ def test_the_de_of_a_bu_de_complement_is_light(fe, text, word, want):
     ("他的运气很好。", "运气", ["yun4", "qi5"]),
     ("房间很宽敞。", "宽敞", ["kuan1", "chang5"]),
     ("他是我的外甥。", "外甥", ["wai4", "sheng5"]),
+    ("小猫躲在沙发底下。", "底下", ["di3", "xia5"]),
 ])
 def test_listed_words_have_their_light_second_syllable(fe, text, word, want):
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
