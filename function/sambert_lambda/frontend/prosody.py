@@ -52,7 +52,7 @@ _VERB_TAGGED_NOUNS = frozenset(
 # time words it tags as pronouns; 前来 (a verb, tagged a time word), the nouns above, the adjective 新, the adverb 总
 _TAG_FIXES = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
               "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t",
-              "前来": "v", "新": "a", "总": "d", "这么": "d", "多么": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
+              "前来": "v", "新": "a", "总": "d", "这么": "d", "多么": "d", "大": "a", "小": "a", "同比": "d", "环比": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
@@ -70,7 +70,7 @@ _SHORT_CLAUSE_PP = 7  # a clause of at most this many syllables is one prosodic 
 _COPULA_REST = 7  # syllables from 是 on that a short subject needs before it to be a phrase of its own
 _CAUSATIVES = frozenset("让 使 令 使得".split())  # 让 + its object + a predicate: one phrase (让居民的生活 #1 更加方便)
 _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
-_RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍")  # 整理完, 准备好, 认识到, 翻译成
+_RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍出起于")  # 整理完, 准备好, 认识到, 表现出, 应用于
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _PP_MIN = 3  # a prosodic phrase shorter than this (not closed by punctuation) is merged with a neighbour
@@ -518,7 +518,8 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
     #1 建设; after a subject it is the predicate: 本次航班 #2 预计) or before a noun (``after``: 经济 #1 发展 #1 水平),
     or an attributive after a numeral, ending in 的 (一种 #1 新的 方法) or after one (观众的 #1 热烈 #1 掌声), or a
     prosodic word ending in 的/得 but for 是/有 (a relative clause: 那家 #1 新开的; V得: 英语 #1 说得)."""
-    if not left.startswith(_NOMINAL) or not right.startswith(_VERBAL) or _lone_pronoun(pw):
+    if not (left.startswith(_NOMINAL) or (subject and left == "vn")) or not right.startswith(_VERBAL) \
+            or _lone_pronoun(pw):  # (a verbal noun heads a subject: 本次活动 #2 旨在)
         return False
     if left.startswith("t") and (not subject or _ends_in_de(nxt)):
         return False  # a time word after a subject ends it (妈妈每天早上 #2 都会), not before a relative clause
@@ -715,7 +716,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             strength[k] = _CLAUSE_STRENGTH
         elif _first_text(nxt) in _CLAUSE_CONJ and clause >= _CLAUSE_MIN and remaining >= _CLAUSE_MIN - 2:
             brk = 3  # a clause-level conjunction after a long clause, punctuated or not: ... 东西 #3 但是 ...
-        elif initial == "adverbial" and clause >= _ADVERBIAL_LONG and remaining >= _IP_SIDE and _closes_adverbial(
+        elif initial == "adverbial" and clause >= _ADVERBIAL_LONG and remaining >= _IP_SIDE and rest_of_clause >= 3 \
+                and _closes_adverbial(
                 pw, left, right, has_de, after, then):
             brk = 2  # the noun phrase of a clause-initial adverbial ends: 随着经济的快速发展 | 越来越多的 ...
             strength[k] = _CLAUSE_STRENGTH
@@ -739,7 +741,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
                 and any(w.text == "一边" for q in pws[:i + 1] for w in q.words):
             brk = 2  # the second half of 一边 ... 一边: 他一边吃饭 #2 一边看电视
             strength[k] = 2
-        elif all_nominal and not all_time and not left.startswith("t") and right.startswith("t") and since >= 5 \
+        elif (all_nominal or relative) and not all_time and not left.startswith("t") and right.startswith("t") \
+                and since >= 5 \
                 and remaining >= 5 and _time_run(pws, speakable, k + 1) >= 3:
             brk = 2  # a long subject before the time adverbial of its predicate: 学校图书馆 #2 每天早上 ...
             strength[k] = 2
@@ -764,7 +767,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             since, all_nominal, has_prep, all_time, causative, relative = 0, True, False, True, False, False
         elif not (_is_unit(pw) and _is_unit(nxt)):
             if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)) and not _leans_on_next(pw) \
-                    and not _quantifies_next(pw):
+                    and not _quantifies_next(pw) and not (left.startswith("d") and not right.startswith("p")):
+                # (an adverb leans on the predicate it modifies: 随时 #1 查询, 已经 #1 完全)
                 # a verb before a long object (吸引了 #2 来自世界各地的客商), not an attributive (受损的 #1 线路)
                 verb_object = left.startswith("v") and remaining >= 4 and not _ends_in_de(pw)
                 candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) or verb_object else 1

@@ -286,3 +286,31 @@ def test_a_clause_of_up_to_seven_syllables_has_no_phrase_break_before_a_preposit
 
 def test_a_noun_phrase_after_a_relative_clause_is_a_topic_before_the_pronoun(fe):
     assert "那家店#2我" in marked(fe, "你说的那家店我去过，东西挺好吃的。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("他从小就对绘画表现出浓厚的兴趣。", "表现出#1浓厚的"),  # a disyllabic verb and its complement
+    ("越来越多的企业开始将其应用于日常生产和管理之中。", "应用于#1日常"),
+])
+def test_a_disyllabic_verb_takes_its_monosyllabic_complement(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_disyllabic_adverb_and_its_verb_stay_in_one_phrase(fe):
+    assert "随时#1查询" in marked(fe, "市民可以通过手机应用程序随时查询公交车的实时位置。")
+
+
+def test_a_clause_initial_adverbial_does_not_close_just_before_its_comma(fe):
+    assert "全力#1抢救#3" in marked(fe, "经过医护人员的全力抢救，伤者目前已经脱离了生命危险。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("一辆满载货物的大货车在高速公路上发生侧翻。", "货物的#1大货车#2在"),  # 大/n: an adjective
+    ("十月份全国居民消费价格同比上涨百分之二点一。", "价格#"),  # 同比/j: an adverb, so the predicate starts there
+    ("本次活动旨在提高青少年的安全意识。", "活动#2旨在"),  # a verbal noun heads the subject
+])
+def test_mistagged_words_take_their_role_in_the_phrase(fe, text, expect):
+    out = marked(fe, text)
+    assert expect in out
+    if "同比" in text:
+        assert "价格#1同比" not in out and "同比#2" not in out and "同比#3" not in out
