@@ -155,13 +155,14 @@ def _split_long(w: Word) -> list[Word]:
 
 def _piece(w: Word, a: int, b: int) -> Word:
     """Characters a..b of a word whose readings are one per character. A piece of a fixed phrase (jieba's ``l``:
-    持续上升, 粮食产量) takes its own dictionary tag, so 持续 + 上升 starts a predicate; a piece of an idiom (``i``)
-    only when it is a time word (每天晚上 -> 每天 + 晚上, a time adverbial; 今天天气 keeps its tag)."""
+    持续上升, 粮食产量) takes its own dictionary tag, so 持续 + 上升 starts a predicate; a piece of another word
+    (an idiom, a name) only when it is a time word (每天晚上/i -> 每天 + 晚上, a time adverbial; 今年夏天/nr -> 今年 +
+    夏天; 今天天气 keeps its tag)."""
     pos = w.pos
-    if pos in ("l", "i"):
+    if w.kind == "zh" and b - a < len(w.text):
         from sambert_lambda.frontend.pinyin import word_tag
 
-        tag = word_tag(w.text[a:b], pos)
+        tag = word_tag(w.text[a:b], pos or "x")
         pos = tag if pos == "l" or tag.startswith("t") else pos
     return Word(w.text[a:b], pos, w.kind, w.pinyin[a:b], None if w.lexical is None else w.lexical[a:b], w.unit)
 

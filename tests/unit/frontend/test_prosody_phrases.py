@@ -314,3 +314,8 @@ def test_mistagged_words_take_their_role_in_the_phrase(fe, text, expect):
     assert expect in out
     if "同比" in text:
         assert "价格#1同比" not in out and "同比#2" not in out and "同比#3" not in out
+
+
+def test_time_words_inside_a_longer_entry_stay_time_words(fe):
+    # 今年夏天 is one entry tagged as a name: its pieces are time words, a fronted time adverbial
+    assert "夏天#2南方" in marked(fe, "今年夏天南方雨水特别多。")
