@@ -246,6 +246,9 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if a in ("小", "老") and len(b) == 1 and pb == "nr":
             out[k:k + 2] = [(a + b, "nr")]
         k += 1
+    for k in range(len(out) - 1):  # 一 + 起来 + 唱歌 -> 一起 + 来: 'together', but for 一 ... 就 (他一起来就走)
+        if out[k][0] == "一" and out[k + 1][0] == "起来" and (k + 2 == len(out) or out[k + 2][0][:1] not in "就便才"):
+            out[k:k + 2] = [("一起", "d"), ("来", "v")]
     for k in range(len(out) - 1):  # 千万 + 不要: the adverb 'by all means', not the number
         if out[k] == ("千万", "m") and out[k + 1][0][:1] in _INSISTED:
             out[k] = ("千万", "d")
@@ -439,6 +442,9 @@ def context_readings(words: list[Word]) -> None:
                 or (prev.pos[:1] == "n" and (nxt is None or words_after_punct(words, w)))
                 or (nxt is not None and nxt.text == "帷幕")):
             w.pinyin[0] = "luo4"  # 'fall': 纷纷落下, 树叶落下。, 落下帷幕 (la4 'leave behind': 把书落下了)
+        if t == "长" and w.pinyin[0] == "chang2" and nxt is not None and nxt.text == "得" and k + 2 < len(zh) \
+                and zh[k + 2].text.startswith(_LOOKS):
+            w.pinyin[0] = "zhang3"  # 'grow, look': 长得很高, 长得像妈妈 (这条路长得看不到头 stays chang2 'long')
         at = t.find("埋怨")
         if at >= 0:
             w.pinyin[at] = "man2"  # 埋怨 'complain' is man2 (the phrase dictionary has mai2, the 'bury' reading)
@@ -447,6 +453,9 @@ def context_readings(words: list[Word]) -> None:
                 w.pinyin[i] = "shei2"  # the spoken standard reading (shuí is the literary variant)
 
 
+# what 长得 'grows, looks' is followed by: a degree, a likeness or a look (长得很高, 长得像, 长得漂亮)
+_LOOKS = tuple("很 真 好 挺 太 非常 特别 十分 越来越 更 像 跟 和 一模一样 漂亮 帅 好看 难看 高 矮 胖 瘦 可爱 快 慢 结实 壮 "
+               "俊 美 丑 精神 秀气 白 黑 水灵".split())
 _LEAVE_VERBS = frozenset("请放休度")  # 请假, 放假, 休假, 度假 with 过/了/个 between
 _PERSONS_OBJ = frozenset("它 它们 人家 别人".split())
 

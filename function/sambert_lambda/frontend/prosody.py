@@ -422,11 +422,12 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and not _clause_subject(cur.words[-1], nxt) and not _opens_determiner(w, nxt):
             cur.words.append(w)  # object pronoun after its verb
             return
-        if s == 1 and pos.startswith("n") and _pos(last).startswith("v") and n + s <= _MAX_PW \
+        if s == 1 and pos.startswith("n") and n + s <= _MAX_PW and (_pos(last).startswith("v") or (
+                len(cur.words) == 2 and last.text in ("着", "了") and _pos(cur.words[0]).startswith("v"))) \
                 and (nxt is None or is_pause(nxt) or syllable_count(nxt) == 0
-                     or (len(cur.words) == 1 and n == 2 and _pos(nxt).startswith("v"))):
+                     or (n == 2 and _pos(nxt).startswith("v"))):
             # a one-syllable object closing the clause, or before the next verb of a series, joins its verb:
-            # 睡不着觉, 喜欢猫, 推开门 #1 走了
+            # 睡不着觉, 喜欢猫, 推开门 #1 走了, 排着队 #1 走进了
             cur.words.append(w)
             return
         if s == 1 and last.text in _DE and pos.startswith("n") and n + s <= _MAX_PW and not _modifies_next(w, nxt):
@@ -522,6 +523,8 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
     if not (left.startswith(_NOMINAL) or (subject and left == "vn")) or not right.startswith(_VERBAL) \
             or _lone_pronoun(pw):  # (a verbal noun heads a subject: 本次活动 #2 旨在)
         return False
+    if _first_text(pw)[:1] == "一" and _first_text(nxt) in ("也", "都"):
+        return False  # 'not even one': 一点儿 #1 也不知道, 一个人 #1 都没来
     if left.startswith("t") and (not subject or _ends_in_de(nxt)):
         return False  # a time word after a subject ends it (妈妈每天早上 #2 都会), not before a relative clause
     if right.startswith(("vn", "an")) and (not subject or (len(nxt.words) == 1 and after.startswith("n")

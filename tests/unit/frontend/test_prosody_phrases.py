@@ -319,3 +319,15 @@ def test_mistagged_words_take_their_role_in_the_phrase(fe, text, expect):
 def test_time_words_inside_a_longer_entry_stay_time_words(fe):
     # 今年夏天 is one entry tagged as a name: its pieces are time words, a fronted time adverbial
     assert "夏天#2南方" in marked(fe, "今年夏天南方雨水特别多。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("这件事我一点儿也不知道。", "一点儿#1也"),  # 'not even a little': no break before 也/都
+    ("他一分钱都没有带。", "一分钱#1都"),
+])
+def test_no_phrase_break_inside_yi_ye_negation(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_monosyllabic_object_after_verb_and_zhe_joins_them(fe):
+    assert "排着队#1走进了" in marked(fe, "小朋友们排着队走进了教室。")

@@ -237,3 +237,26 @@ def test_light_words_stay_light_inside_the_segmenters_longer_words(fe, text, wor
 ])
 def test_luo4_fall_against_la4_leave_behind(fe, text, reading):
     assert {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}["落下"][0] == reading
+
+
+@pytest.mark.parametrize(("text", "reading"), [
+    ("他长得很高。", "zhang3"),  # 'grow, look', before a degree, a likeness or a look
+    ("小姑娘长得很漂亮。", "zhang3"),
+    ("他长得像他爸爸。", "zhang3"),
+    ("这条路长得看不到头。", "chang2"),  # 'long'
+])
+def test_zhang3_grow_against_chang2_long_before_de(fe, text, reading):
+    assert {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}["长"] == [reading]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("大家一起来唱歌吧。", ["da4", "jia1", "yi4", "qi3", "lai2", "chang4", "ge1", "ba5"]),  # 一起 + 来
+    ("欢迎大家一起来。", ["huan1", "ying2", "da4", "jia1", "yi4", "qi3", "lai2"]),
+])
+def test_yiqilai_is_together_and_come(fe, text, want):
+    assert sentence_pinyin(fe, text) == want
+    assert "一起#1来" in marked(fe, text)
+
+
+def test_yi_qilai_jiu_is_as_soon_as_getting_up(fe):
+    assert "一起来#1就" in marked(fe, "他一起来就去跑步。")
