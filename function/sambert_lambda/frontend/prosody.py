@@ -273,12 +273,17 @@ def _cat(lexical: list[str] | None, w: Word) -> list[str] | None:
     return None if lexical is None or w.lexical is None else lexical + w.lexical
 
 
+_DIGIT_GROUPS = {6: [3, 3], 7: [3, 4], 8: [4, 4], 9: [3, 3, 3], 10: [3, 3, 4], 11: [3, 4, 4], 12: [4, 4, 4]}
+
+
 def _split_digits(w: Word) -> list[Word]:
-    """A long string of digits read one by one (a phone or ID number) is grouped 3-4-4 / 4-4 ..."""
+    """A long string of digits read one by one (a phone, postcode or ID number) is grouped as such numbers are
+    written: 3-3 (a postcode), 3-4 and 4-4 (local numbers), 3-3-4 (400 and 800 hotlines), 3-4-4 (a mobile or an
+    area code and a local number), 4-4-4, then fours."""
     n = len(w.text)
     if n <= 5 or any(c in "十百千万亿点" for c in w.text) or len(w.pinyin) != n:
         return [w]
-    sizes = [3, 4, 4] if n == 11 else [4] * (n // 4) + ([n % 4] if n % 4 else [])
+    sizes = _DIGIT_GROUPS.get(n) or [4] * (n // 4) + ([n % 4] if n % 4 else [])
     if sizes[-1] == 1:
         sizes[-2:] = [sizes[-2] + 1]
     out, a = [], 0
@@ -345,10 +350,15 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             pws.append(ProsodicWord([w]))
         return
     if w.kind == "en" or (cur is not None and any(x.kind == "en" for x in cur.words)):
+        if cur is not None and w.kind == "zh" and s == 1 and w.text in _DE | _FINAL_PARTICLES | {"了"}:
+            cur.words.append(w)  # a particle leans on an English word too: App的, OK吗
+            return
         pws.append(ProsodicWord([w]))
         return
     pos = "d" if w.text == "别" else (w.pos or "x")  # the imperative adverb, whatever the tagger says (别 #1 客气)
-    if w.text in _FINAL_PARTICLES and (nxt is None or is_pause(nxt)):
+    if w.text in ("上", "下") and nxt is not None and _next_one(nxt):
+        pos = "r"  # 'the previous / the next', a determiner (比 #1 上一代), not a locative leaning back
+    elif w.text in _FINAL_PARTICLES and (nxt is None or is_pause(nxt)):
         pos = "y"  # a sentence-final particle, whatever the tagger says (睡觉啊/zg)
     if w.text == "等" and nxt is not None and nxt.text[:1] in _PERSONAL:
         pos = "v"  # the verb 'wait' before its object (在门口 #1 等你), not the particle 'and so on'
@@ -367,6 +377,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if len(cur.words) == 1 and last.text in "这那哪每" and len(w.text) == 2 and w.text[0] in MEASURE_WORDS \
                 and w.kind == "zh" and s == 2:
             cur.words.append(w)  # 这 + 本书 (the segmenter's measure word and noun): 这本书
+            return
+        if len(cur.words) == 1 and last.text in ("上", "下") and _next_one(w):
+            cur.words.append(w)  # 上一代, 下一站
             return
         if len(cur.words) == 1 and last.text in "这那每" and w.unit and n + s <= _MAX_PW:
             cur.words.append(w)  # a demonstrative and the number it determines: 每一个人, 这三个人, 那两本
@@ -468,10 +481,18 @@ def _determiner(words: list[Word], nxt: Word | None) -> bool:
             and syllable_count(nxt) == 1 and _pos(nxt).startswith(("n", "m")))
 
 
+def _next_one(w: Word) -> bool:
+    """``w`` is 一 and a measure word (一代, 一站, 一次), which 上/下 before it makes 'the previous / the next'."""
+    return w.kind == "zh" and len(w.text) == 2 and w.text[0] == "一" and (
+        w.text[1] in MEASURE_WORDS or w.text[1] in "代站天年周届任轮期批")
+
+
 def _opens_determiner(w: Word, nxt: Word | None) -> bool:
     """A one-character demonstrative before its measure word or numeral (这 + 所, 那 + 座, 这 + 一), or a literary
     one before its noun (该 + 项目, 本 + 周末): the start of a noun phrase, which a preposition or verb before it does
     not absorb (在 #1 这所 #1 学校, 了解到 #1 这一 #1 消息, 了解 #1 该项目, 影响 #1 本周末)."""
+    if w.text in ("上", "下") and nxt is not None and _next_one(nxt):
+        return True  # 上 + 一代, 下 + 一站: 'the previous / the next'
     if w.text not in _DEMONSTRATIVES or nxt is None or nxt.kind != "zh":
         return False
     return (nxt.text in MEASURE_WORDS or _pos(nxt).startswith(("q", "m")) or nxt.unit

@@ -331,3 +331,15 @@ def test_no_phrase_break_inside_yi_ye_negation(fe, text, expect):
 
 def test_a_monosyllabic_object_after_verb_and_zhe_joins_them(fe):
     assert "排着队#1走进了" in marked(fe, "小朋友们排着队走进了教室。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("这款手机比上一代便宜了五百元。", "比#1上一代#1"),  # 'the previous', a determiner
+    ("下一站是人民广场。", "下一站#1"),
+])
+def test_shang_xia_before_yi_and_a_measure_word_open_a_noun_phrase(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_a_particle_leans_on_an_english_word(fe):
+    assert "App的#1下载量" in marked(fe, "这个App的下载量已经突破了一亿次。")

@@ -33,6 +33,17 @@ def test_a_phone_number_is_grouped_three_four_four(fe):
     assert words[-3:] == ["幺三八", "幺二三四", "五六七八"]
 
 
+@pytest.mark.parametrize(("text", "groups"), [
+    ("请拨打400-800-1234咨询。", ["四零零", "八零零", "一二三四"]),  # a hotline: 3-3-4
+    ("邮编100086。", ["一零零", "零八六"]),  # a postcode: 3-3
+    ("电话8123456。", ["八幺二", "三四五六"]),  # a local number: 3-4
+])
+def test_digit_strings_are_grouped_as_such_numbers_are_written(fe, text, groups):
+    words = [w["text"] for w in fe.analyze(text)["words"]]
+    at = words.index(groups[0])
+    assert words[at:at + len(groups)] == groups
+
+
 @pytest.mark.parametrize(("text", "index", "expected"), [
     ("重量很重", 3, "zhong4"),
     ("他病得很重", 4, "zhong4"),
