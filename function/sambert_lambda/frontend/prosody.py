@@ -795,7 +795,9 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
                     and not _quantifies_next(pw) and not (left.startswith("d") and not right.startswith("p")):
                 # (an adverb leans on the predicate it modifies: 随时 #1 查询, 已经 #1 完全)
                 # a verb before a long object (吸引了 #2 来自世界各地的客商), not an attributive (受损的 #1 线路)
-                verb_object = left.startswith("v") and remaining >= 4 and not _ends_in_de(pw)
+                # ... but not before a bare noun that is all of the object (接种 #1 疫苗 #1 一百二十万剂次)
+                verb_object = left.startswith("v") and remaining >= 4 and not _ends_in_de(pw) and not (
+                    right.startswith("n") and len(nxt.words) == 1 and after.startswith(("m", "v", "d", "x")))
                 candidates[k] = 2 if right.startswith(("d", "v", "p", "c", "a")) or verb_object else 1
                 if has_prep and right.startswith(("v", "d")):
                     candidates[k] = 3  # the end of a prepositional phrase before its verb: 在发言中 #2 回顾了

@@ -343,3 +343,7 @@ def test_shang_xia_before_yi_and_a_measure_word_open_a_noun_phrase(fe, text, exp
 
 def test_a_particle_leans_on_an_english_word(fe):
     assert "App的#1下载量" in marked(fe, "这个App的下载量已经突破了一亿次。")
+
+
+def test_a_verb_and_a_bare_noun_object_stay_together_before_a_quantity(fe):
+    assert "接种#1疫苗" in marked(fe, "截至目前，该市已累计接种疫苗一百二十万剂次。")
