@@ -223,9 +223,9 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out[k:k + 1] = [(a[:2], "v"), (a[2], word_tag(a[2], "v"))]
         k += 1
     k = 1
-    while k < len(out):  # 老槐树 + 下给 -> 老槐树 + 下 + 给: a locative the segmenter's guess glued to the next word
+    while k < len(out):  # 老槐树 + 下给 -> 老槐树 + 下 + 给, 不知不觉 + 中白 -> 中 + 白: a locative the segmenter glued on
         (a, pa), (b, _) = out[k - 1], out[k]
-        if len(b) == 2 and b[0] in _LOCATIVE_CHARS and pa[:1] in ("n", "s") and word_freq(b) == 0 \
+        if len(b) == 2 and b[0] in _LOCATIVE_CHARS and pa[:1] in ("n", "s", "i", "l") and word_freq(b) == 0 \
                 and word_freq(b[1]) >= 10000 and all(is_han(c) for c in a + b):
             out[k:k + 1] = [(b[0], "f"), (b[1], word_tag(b[1], "x"))]
         k += 1

@@ -186,6 +186,8 @@ def _split_compound(w: Word) -> list[Word]:
 
     if w.text[0] == "第" or w.text[0] in _NUM:  # an ordinal or numeral phrase: 第三季度
         return [w]
+    if w.text[0] == w.text[1] and w.text[2] == w.text[3] and word_freq(w.text[0] + w.text[2]) >= _HALF_FREQ:
+        return [w]  # the reduplicated form AABB of a word AB: 弯弯曲曲, 高高兴兴 (not 爷爷 + 奶奶)
     whole, left, right = word_freq(w.text), word_freq(w.text[:2]), word_freq(w.text[2:])
     halves = min(left, right)
     if halves >= _HALF_FREQ and halves * 10 > whole and ((w.pos or "x")[:1] != "i" or whole < _IDIOM_FREQ):
@@ -377,6 +379,10 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if len(cur.words) == 1 and last.text in "这那哪每" and len(w.text) == 2 and w.text[0] in MEASURE_WORDS \
                 and w.kind == "zh" and s == 2:
             cur.words.append(w)  # 这 + 本书 (the segmenter's measure word and noun): 这本书
+            return
+        if len(cur.words) == 2 and syllable_count(cur.words[0]) == 1 and last.text in ("了", "一") \
+                and w.kind == "zh" and w.text[0] == cur.words[0].text and n + s <= _MAX_PW:
+            cur.words.append(w)  # a reduplicated verb: 点了点头, 看了看表, 想一想
             return
         if len(cur.words) == 1 and last.text in ("上", "下") and _next_one(w):
             cur.words.append(w)  # 上一代, 下一站

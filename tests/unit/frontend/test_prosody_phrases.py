@@ -347,3 +347,13 @@ def test_a_particle_leans_on_an_english_word(fe):
 
 def test_a_verb_and_a_bare_noun_object_stay_together_before_a_quantity(fe):
     assert "接种#1疫苗" in marked(fe, "截至目前，该市已累计接种疫苗一百二十万剂次。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("他默默地点了点头，转身离开了房间。", "点了点头#3"),  # V了V: one prosodic word (点/m whatever the tagger says)
+    ("山路弯弯曲曲，一直通向远方。", "山路#1弯弯曲曲#3"),  # AABB of 弯曲: one prosodic word
+    ("爷爷奶奶每天早上都去公园散步。", "爷爷#1奶奶#1"),  # two reduplicated nouns: two
+    ("爸爸的头发不知不觉中白了许多。", "不知不觉中#"),  # the locative the segmenter glued to 白
+])
+def test_reduplicated_forms_are_one_prosodic_word(fe, text, expect):
+    assert expect in marked(fe, text)
