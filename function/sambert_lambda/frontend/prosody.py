@@ -60,6 +60,8 @@ _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun
 _MONO_ADVERBS = frozenset("不没最很更太挺真先再又就都也还才")  # whatever the tagger calls them (最/a, 不/v)
 _NEGATION = frozenset("不没")
 _POTENTIAL_RESULTS = frozenset("到了动住开完懂见着起下上出进来去清透成走")  # 找不到, 来不了, 搬不动, 记不住 ...
+_TIME_POINTS = frozenset("今年 明年 去年 前年 后年 每年 当年 今天 明天 昨天 前天 后天 每天 当天 今日 明日 昨日 "
+                         "每日 当日 本月 下月 上月 每月 当月".split())
 _FINAL_PARTICLES = frozenset("啊呀吗呢吧啦嘛哦哇喽呗")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
@@ -360,6 +362,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
     pos = "d" if w.text == "别" else (w.pos or "x")  # the imperative adverb, whatever the tagger says (别 #1 客气)
     if w.text in ("上", "下") and nxt is not None and _next_one(nxt):
         pos = "r"  # 'the previous / the next', a determiner (比 #1 上一代), not a locative leaning back
+    elif w.text in ("上", "下") and nxt is not None and (nxt.text == "着" or (nxt.text in ("了", "过") and not (
+            cur is not None and _pos(cur.words[-1]).startswith(("n", "s", "r"))))):
+        pos = "v"  # the verb with its aspect: 外面 #1 下着大雨
     elif w.text in _FINAL_PARTICLES and (nxt is None or is_pause(nxt)):
         pos = "y"  # a sentence-final particle, whatever the tagger says (睡觉啊/zg)
     if w.text == "等" and nxt is not None and nxt.text[:1] in _PERSONAL:
@@ -415,6 +420,17 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if s == 1 and w.text in ("来", "去") and _pos(last).startswith(("f", "s")) and n + s <= _MAX_PW \
                 and not last.text.endswith(("前", "后")) and (nxt is None or is_pause(nxt) or nxt.text == "了"):
             cur.words.append(w)  # the direction closing a place: 搬到 #1 楼上去
+            return
+        if s == 1 and ((last.text == "得" and last.pinyin == ["de5"] and (w.text == "多" or (w.text == "很" and (nxt is None or is_pause(nxt)))))
+                       or (w.text == "来" and _duration(last))) \
+                and (n + s <= _MAX_PW or (len(cur.words) > 2 and syllable_count(cur.words[0]) == 1)):
+            # a degree complement (复杂得多, 好得很) or 'since' after a span (多年来, 近年来); a leading one-syllable
+            # word that the complement would push over four syllables stands apart (要 #1 复杂得多)
+            if n + s > _MAX_PW:
+                pws[-1] = ProsodicWord(cur.words[:1])
+                pws.append(ProsodicWord([*cur.words[1:], w]))
+            else:
+                cur.words.append(w)
             return
         if s == 1 and pos.startswith(_BACK_POS) and (n + s <= _MAX_PW + 1 or pos.startswith(("u", "y", "e"))):
             cur.words.append(w)  # a particle always leans on what precedes it, a measure word or locative if short
@@ -487,6 +503,13 @@ def _determiner(words: list[Word], nxt: Word | None) -> bool:
             and syllable_count(nxt) == 1 and _pos(nxt).startswith(("n", "m")))
 
 
+def _duration(w: Word) -> bool:
+    """A span of time that 来 after it makes 'over the last ...': 多年, 近年, 三年, 这些年, 连日 (not 今年, 明天)."""
+    t = w.text
+    return w.kind == "zh" and len(t) >= 2 and t[-1] in "年日天月" and t not in _TIME_POINTS and (
+        t[:-1] in ("多", "近", "连", "这些", "这几", "近些", "几", "一", "两", "半") or all(c in _NUM for c in t[:-1]))
+
+
 def _next_one(w: Word) -> bool:
     """``w`` is 一 and a measure word (一代, 一站, 一次), which 上/下 before it makes 'the previous / the next'."""
     return w.kind == "zh" and len(w.text) == 2 and w.text[0] == "一" and (
@@ -552,6 +575,9 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
         return False
     if _first_text(pw)[:1] == "一" and _first_text(nxt) in ("也", "都"):
         return False  # 'not even one': 一点儿 #1 也不知道, 一个人 #1 都没来
+    items = [w for w in pw.words if syllable_count(w) > 0]
+    if len(items) == 1 and items[0].unit and items[0].text[-1] in MEASURE_WORDS:
+        return False  # a number and its measure word before an attributive: 一个 #1 奇怪的梦 (奇怪/v)
     if left.startswith("t") and (not subject or _ends_in_de(nxt)):
         return False  # a time word after a subject ends it (妈妈每天早上 #2 都会), not before a relative clause
     if right.startswith(("vn", "an")) and (not subject or (len(nxt.words) == 1 and after.startswith("n")
@@ -614,7 +640,7 @@ def _topic_before_pronoun(pw: ProsodicWord, nxt: ProsodicWord) -> bool:
     if not (items and items[0].text[:1] in _PERSONAL and _pos(items[0]).startswith("r") and len(items) == 1):
         return False
     left = _content_pos(pw, True)  # a noun, or a demonstrative with its noun (这/r 本书/r)
-    return left.startswith(("n", "t", "s", "f")) or (left.startswith("r") and len(pw.words) > 1)
+    return left.startswith(("n", "t", "s", "f", "vn")) or (left.startswith("r") and len(pw.words) > 1)
 
 
 def _first_text(pw: ProsodicWord) -> str:

@@ -357,3 +357,17 @@ def test_a_verb_and_a_bare_noun_object_stay_together_before_a_quantity(fe):
 ])
 def test_reduplicated_forms_are_one_prosodic_word(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("昨天晚上我做了一个奇怪的梦。", "一个#1奇怪的梦"),  # 奇怪/v after a number and measure word: an attributive
+    ("这次考试他考得非常好。", "考试#2他"),  # a verbal noun as topic
+    ("这个问题比我想象的要复杂得多。", "要#1复杂得多#4"),  # the degree complement joins, 要 stands apart
+    ("他终于实现了自己多年来的梦想。", "多年来的#1梦想"),  # 'over the years'
+    ("明天来我家吃饭。", "明天#1来"),  # ... not after a point in time
+    ("虽然外面下着大雨，但是他还是准时到了。", "外面#1下着"),  # the verb 下, not the locative
+    ("我把那本书放在桌子上了。", "桌子上了#4"),  # the locative
+    ("我还得多练习。", "还得#1多练习"),  # 得 dei3 takes no degree complement
+])
+def test_complements_and_verbs_the_tagger_confuses(fe, text, expect):
+    assert expect in marked(fe, text)
