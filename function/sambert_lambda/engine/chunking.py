@@ -1,11 +1,18 @@
-"""How both vocoder backends cut a mel into the pieces they run: one plan, so torch and ONNX run the same shapes and
-every caller (buffered or streamed) gets the same samples.
+"""How both vocoder backends cut a mel into the pieces they run: one plan, so every caller (buffered or streamed)
+gets the same samples.
 
-- Causal generators stream with carried state (:func:`stream_plan`). Only three input lengths ever run: the chunk,
-  half and a quarter of it. The first pieces of a line ramp up through those lengths (a quarter, then a half, then
-  whole chunks), so the first audio of a line is ready after a quarter chunk of vocoding rather than a whole one.
-  The tail takes the lengths that run the fewest frames; its last piece is zero-padded, which cannot change earlier
-  samples of a causal model.
+- Causal generators stream with carried state (:func:`stream_plan`). The pieces of a line ramp up through a quarter
+  chunk and a half to whole chunks, so the first audio of a line is ready after a quarter chunk of vocoding rather
+  than a whole one. The last piece is zero-padded, which cannot change earlier samples of a causal model, and a
+  padded frame costs as much as a real one. So only a bounded set of input lengths ever runs
+  (:func:`stream_sizes`), in one of two grains:
+
+  - ``fine`` (ONNX Runtime): the last piece is rounded up to a multiple of a sixteenth of the chunk
+    (:func:`tail_step`; 16 lengths for a chunk of 128 frames, less than 8 frames padded). A new input length costs
+    ONNX Runtime nothing measurable (its first run takes what later runs take; 127 lengths add 3 MB of RSS).
+  - coarse (torch): the tail takes the ramp's three lengths only, as few padded frames as they allow (less than a
+    quarter chunk). oneDNN builds and caches kernels per input length: each new one costs about 17 MB of RSS and
+    its first run 8% more CPU.
 - Non-causal generators run overlapping windows (:func:`window_plan`): each piece extended by the receptive field on
   both sides, so the kept samples equal the one-shot output within float noise.
 """
@@ -18,19 +25,41 @@ import numpy as np
 
 from sambert_lambda.errors import ModelError
 
+TAIL_STEPS = 16  # in the fine grain, the last piece of a line runs a multiple of chunk / TAIL_STEPS frames
 
-def stream_sizes(chunk: int) -> list[int]:
-    """The input lengths a streaming vocoder runs for chunk length ``chunk``: a quarter, a half and the whole."""
+
+def _check(chunk: int) -> None:
     if chunk < 1:
         raise ModelError(f"chunk_frames must be >= 1, got {chunk}")
+
+
+def ramp_sizes(chunk: int) -> list[int]:
+    """The lengths the pieces of a line ramp up through: a quarter chunk, a half, the whole."""
+    _check(chunk)
     return sorted({max(1, chunk // 4), max(1, chunk // 2), chunk})
 
 
-def stream_plan(n: int, chunk: int) -> Iterator[tuple[int, int, int]]:
+def tail_step(chunk: int) -> int:
+    """The fine grain of a line's last piece: a sixteenth of the chunk (8 frames of 128)."""
+    _check(chunk)
+    return max(1, chunk // TAIL_STEPS)
+
+
+def stream_sizes(chunk: int, fine: bool = False) -> list[int]:
+    """Every input length a streaming vocoder runs for chunk length ``chunk``: the ramp's, and in the ``fine`` grain
+    the multiples of :func:`tail_step` up to the chunk."""
+    sizes = set(ramp_sizes(chunk))
+    if fine:
+        step = tail_step(chunk)
+        sizes |= {min(chunk, k * step) for k in range(1, -(-chunk // step) + 1)}
+    return sorted(sizes)
+
+
+def stream_plan(n: int, chunk: int, fine: bool = False) -> Iterator[tuple[int, int, int]]:
     """(start frame, input length run, frames kept) for each piece of an ``n``-frame mel: the ramp, then whole
-    chunks, then the tail in the lengths of :func:`stream_sizes` that run the fewest frames (the last piece
-    zero-padded; fewer pieces on a tie), so less than a quarter chunk is ever padded."""
-    sizes = stream_sizes(chunk)
+    chunks, then the tail: one piece rounded up to a multiple of :func:`tail_step` (``fine``), or the ramp's
+    lengths that run the fewest frames (the last piece zero-padded; fewer pieces on a tie)."""
+    sizes = ramp_sizes(chunk)
     start = k = 0
     while start < n:
         cap = sizes[min(k, len(sizes) - 1)]
@@ -40,6 +69,10 @@ def stream_plan(n: int, chunk: int) -> Iterator[tuple[int, int, int]]:
             start += cap
             k += 1
             continue
+        if fine:
+            step = tail_step(chunk)
+            yield start, min(cap, -(-rest // step) * step), rest
+            return
         for size in _tail(rest, sizes):
             take = min(size, n - start)
             yield start, size, take
@@ -69,8 +102,7 @@ def window_plan(n: int, chunk: int | None, left: int, right: int) -> Iterator[tu
         if n:
             yield 0, n, 0, n
         return
-    if chunk < 1:
-        raise ModelError(f"chunk_frames must be >= 1, got {chunk}")
+    _check(chunk)
     for start in range(0, n, chunk):
         end = min(n, start + chunk)
         yield start, end, max(0, start - left), min(n, end + right)

@@ -1,19 +1,22 @@
-"""The one plan both vocoder backends cut a mel by: it covers every frame once, in order, with three input lengths."""
+"""The one plan both vocoder backends cut a mel by: it covers every frame once, in order, with a bounded set of input
+lengths, and pads less than a sixteenth of a chunk."""
 
 from __future__ import annotations
 
 import pytest
 
-from sambert_lambda.engine.chunking import stream_plan, stream_sizes, window_plan
+from sambert_lambda.engine.chunking import ramp_sizes, stream_plan, stream_sizes, tail_step, window_plan
 from sambert_lambda.errors import ModelError
 
 
+@pytest.mark.parametrize("fine", [False, True])
 @pytest.mark.parametrize("chunk", [1, 2, 5, 16, 128])
 @pytest.mark.parametrize("n", [0, 1, 7, 31, 32, 33, 95, 96, 97, 228, 333, 1000])
-def test_stream_plan_covers_every_frame_once_with_bounded_shapes(n, chunk):
-    plan = list(stream_plan(n, chunk))
-    sizes = stream_sizes(chunk)
-    assert len(sizes) <= 3 and max(sizes) == chunk
+def test_stream_plan_covers_every_frame_once_with_bounded_shapes(n, chunk, fine):
+    plan = list(stream_plan(n, chunk, fine))
+    sizes = stream_sizes(chunk, fine)
+    assert max(sizes) == chunk and set(ramp_sizes(chunk)) <= set(sizes)
+    assert len(sizes) <= (16 + 2 if fine else 3)
     pos = 0
     for start, size, take in plan:
         assert start == pos and 0 < take <= size and size in sizes
@@ -21,16 +24,24 @@ def test_stream_plan_covers_every_frame_once_with_bounded_shapes(n, chunk):
     assert pos == n
     for _start, size, take in plan[:-1]:
         assert take == size  # only the tail is padded
-    if plan:  # the last piece runs the smallest length that holds it, and less than the smallest is padded
+    if plan:
         _, size, take = plan[-1]
-        assert size == min(s for s in sizes if s >= take)
-        assert sum(size for _, size, _ in plan) - n < min(sizes)
+        if fine:  # by less than one step
+            assert size - take < tail_step(chunk)
+        else:  # the last piece runs the smallest length that holds it, and less than the smallest is padded
+            assert size == min(s for s in sizes if s >= take)
+            assert sum(size for _, size, _ in plan) - n < min(sizes)
 
 
 def test_stream_plan_ramps_up_to_whole_chunks():
     assert [take for _, _, take in stream_plan(1000, 128)] == [32, 64] + [128] * 7 + [8]
     assert [size for _, size, _ in stream_plan(1000, 128)][-1] == 32
+    assert [size for _, size, _ in stream_plan(1000, 128, fine=True)][-1] == 8
     assert [take for _, _, take in stream_plan(20, 128)] == [20]  # a short line is one piece
+    assert [(size, take) for _, size, take in stream_plan(20, 128, fine=True)] == [(24, 20)]
+    assert [(size, take) for _, size, take in stream_plan(150, 128, fine=True)] == [(32, 32), (64, 64), (56, 54)]
+    assert stream_sizes(128, fine=True) == list(range(8, 129, 8))
+    assert stream_sizes(128) == [32, 64, 128]
 
 
 @pytest.mark.parametrize("n,chunk", [(10, None), (10, 100), (100, 30), (1000, 128), (0, 30)])

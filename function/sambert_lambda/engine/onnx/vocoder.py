@@ -2,10 +2,10 @@
 
 - Causal generators run the streaming graph (see :func:`engine.torch.onnx_export.export_vocoder`): fixed-size chunks of
   mel, each conv's history carried from one chunk to the next as graph inputs and outputs. The result equals
-  the one-shot output up to float noise, and only three input shapes ever run (``chunk_frames``, half and a
-  quarter of it: :mod:`sambert_lambda.engine.chunking`). ONNX Runtime plans memory and picks kernels per shape,
-  so a bounded set of shapes keeps both the per-request cost and the resident memory flat under traffic of every
-  length.
+  the one-shot output up to float noise, and only a bounded set of input shapes ever runs (a quarter of
+  ``chunk_frames``, half of it and all of it, and for the last piece of a line the multiples of a sixteenth of
+  it: :mod:`sambert_lambda.engine.chunking`'s fine grain), so the per-request cost and the resident memory stay
+  flat under traffic of every length, and less than 8 frames are ever padded.
 - Causal generators' graphs also come in ONNX Runtime's blocked channel layout, one file per block size
   (:mod:`engine.torch.onnx_nchwc`): the activations stay blocked from conv to conv instead of being converted in
   and out around every conv. The same function with the same kernels, so the same samples; :func:`nchwc_block`
@@ -156,7 +156,7 @@ class OnnxVocoder:
         feeds = dict(self._zero_states)
         names = list(feeds)
         hop = self.hop_size
-        for start, size, take in stream_plan(m.shape[0], chunk):
+        for start, size, take in stream_plan(m.shape[0], chunk, fine=True):
             piece = x[:, :, start : start + take]
             if take < size:
                 piece = np.concatenate(

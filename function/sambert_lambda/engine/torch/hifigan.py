@@ -552,9 +552,10 @@ class HifiGanGenerator(nn.Module):
         exactly equal to the one-shot output.
 
         Each conv keeps its last input samples as the next piece's left padding, so no receptive-field overlap is
-        recomputed. Only three input lengths ever run (``chunk_frames``, half and a quarter of it). Fixed shapes
-        matter on CPU: oneDNN builds and caches kernels per input shape. With free lengths every request pays to
-        build them (measured: 25-30% more CPU) and the cache grows to over 1 GB of RSS.
+        recomputed. Only three input lengths ever run (``chunk_frames``, half and a quarter of it: the coarse grain
+        of the plan). Fixed shapes matter on CPU: oneDNN builds and caches kernels per input shape. With free
+        lengths every request pays to build them (measured: 25-30% more CPU) and the cache grows to over 1 GB of
+        RSS; each further length costs about 17 MB.
         """
         if not self.causal:
             raise ModelError("streaming vocoding needs a causal generator")
