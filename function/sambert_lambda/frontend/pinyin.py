@@ -246,6 +246,13 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if a in ("小", "老") and len(b) == 1 and pb == "nr":
             out[k:k + 2] = [(a + b, "nr")]
         k += 1
+    k = 1
+    while k < len(out):  # 这 + 部手机 -> 这 + 部 + 手机: a measure word the segmenter glued to the noun it counts
+        (a, _), (b, pb) = out[k - 1], out[k]
+        if a in _COUNTERS and len(b) >= 3 and b[0] in MEASURE_WORDS and word_freq(b[1:]) >= 100 \
+                and all(is_han(c) for c in b):
+            out[k:k + 1] = [(b[0], "q"), (b[1:], word_tag(b[1:], pb))]
+        k += 1
     for k in range(len(out) - 1):  # 一 + 起来 + 唱歌 -> 一起 + 来: 'together', but for 一 ... 就 (他一起来就走)
         if out[k][0] == "一" and out[k + 1][0] == "起来" and (k + 2 == len(out) or out[k + 2][0][:1] not in "就便才"):
             out[k:k + 2] = [("一起", "d"), ("来", "v")]
@@ -277,6 +284,7 @@ _LOCATIVE_CHARS = frozenset("上下里中内外前后旁")
 # what makes a clause conditional, so that its 的话 means 'if' (如果你 + 的话, 是我 + 的话), and the pronouns before
 # a conditional 的话 (这样 + 的话)
 _CONDITIONALS = frozenset("如果 要是 假如 假使 假设 倘若 若 若是 万一 一旦 只要 是 换作 换成 要不是".split())
+_COUNTERS = frozenset("这 那 哪 每 某 该 一 两 几".split())  # what a measure word follows: 这 + 部 + 手机
 _INSISTED = frozenset("不别要记得莫可务")  # what the adverb 千万 comes before: 千万不要, 千万别, 千万记住
 _MANNER_PRONOUNS = frozenset("这样 那样 这么 那么 这么样 那么样 不然 否则".split())
 _LEANING_ADVERBS = frozenset("先再又就都也还才")

@@ -72,6 +72,7 @@ _SHORT_CLAUSE_PP = 7  # a clause of at most this many syllables is one prosodic 
 _COPULA_REST = 7  # syllables from 是 on that a short subject needs before it to be a phrase of its own
 _CAUSATIVES = frozenset("让 使 令 使得".split())  # 让 + its object + a predicate: one phrase (让居民的生活 #1 更加方便)
 _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
+_MODALS = frozenset("要会能想可该得敢肯愿")  # before a preposition, not a verb taking its complement (都会 #1 到公园里)
 _RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍出起于")  # 整理完, 准备好, 认识到, 表现出, 应用于
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
@@ -397,6 +398,8 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             return
         if cur.joins_next and (n + s <= _CLITIC_MAX or (cur.words[-1].text in _NEGATION and n + s <= 3)) \
                 and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) and not _potential(w, nxt) \
+                and not (s == 1 and _pos(w).startswith("v") and w.text not in _MODALS and nxt is not None
+                         and nxt.text in _VERB_COMPLEMENT_PREPS) \
                 and not (_pos(last).startswith("p") and s == 1 and (pos.startswith("d") or w.text in _MONO_ADVERBS)
                          and nxt is not None and _pos(nxt).startswith(("v", "a", "d"))):  # 把 #1 最好吃的, 据 #1 不完全
             cur.words.append(w)  # 很差, 不知道; not 在 + 这所学校

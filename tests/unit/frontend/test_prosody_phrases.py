@@ -371,3 +371,12 @@ def test_reduplicated_forms_are_one_prosodic_word(fe, text, expect):
 ])
 def test_complements_and_verbs_the_tagger_confuses(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("这部手机的电池可以用两天。", "这部#1手机的"),  # 这 + 部手机: the measure word goes with the demonstrative
+    ("他把所有的时间都花在了学习上。", "都#1花在了"),  # the verb keeps its complement, the adverb stands apart
+    ("老人每天清晨都会到公园里打太极拳。", "都会#1到"),  # ... a modal before a preposition does not
+])
+def test_measure_words_and_verb_complements_the_segmenter_misplaces(fe, text, expect):
+    assert expect in marked(fe, text)
