@@ -410,6 +410,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             cur.words.append(w)  # a monosyllabic verb and the preposition of its complement: 站在 #1 门口, 住在
             return
         if (s == 1 and w.text in _RESULT_COMPLEMENTS and n == 2 and len(cur.words) == 1
+                and not (w.text == "好" and nxt is not None and nxt.text[:1] in "几多一两些久长")  # 去过 #1 好几次
                 and (_pos(cur.words[0]).startswith("v") or (w.text == "完" and _pos(cur.words[0]).startswith("n")))
                 and not cur.joins_next):
             cur.words.append(w)  # a disyllabic verb and its result complement: 整理完 (整理 tagged a noun), 准备好
@@ -547,7 +548,7 @@ def _clause_subject(verb: Word, nxt: Word | None) -> bool:
         return False
     if nxt.text == "的":
         return True
-    return (nxt.pos or "x")[:1] in ("v", "d") and verb.text[-1] not in _PIVOT
+    return (nxt.pos or "x")[:1] in ("v", "d", "p") and verb.text[-1] not in _PIVOT
 
 
 def _pos(w: Word) -> str:

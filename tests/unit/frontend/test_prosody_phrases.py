@@ -380,3 +380,11 @@ def test_complements_and_verbs_the_tagger_confuses(fe, text, expect):
 ])
 def test_measure_words_and_verb_complements_the_segmenter_misplaces(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("我听不懂你在说什么。", "听不懂#1你#1在说"),  # the subject of a clause object, before its preposition
+    ("那个地方我去过好几次。", "去过#1好几次"),  # 好几: 'quite a few', not a result complement
+])
+def test_words_that_open_the_next_constituent_stay_out_of_the_verbs_prosodic_word(fe, text, expect):
+    assert expect in marked(fe, text)
