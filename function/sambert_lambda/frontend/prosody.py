@@ -599,10 +599,21 @@ def _subject_predicate(pw: ProsodicWord, nxt: ProsodicWord, left: str, right: st
 
 
 def _leans_on_next(pw: ProsodicWord) -> bool:
-    """The prosodic word is a lone monosyllabic adverb, preposition or conjunction, which leans on what follows: no
-    phrase break falls after it (警察很快就 #1 找到了, not 就 #2 找到了)."""
+    """The prosodic word is a lone monosyllabic adverb, preposition or conjunction, or ends in a negation, which
+    leans on what follows: no phrase break falls after it (警察很快就 #1 找到了, not 就 #2 找到了; 从来不 #1 在)."""
     items = [w for w in pw.words if syllable_count(w) > 0]
+    if items and items[-1].text[-1:] in _NEGATION and _pos(items[-1]).startswith("d"):
+        return True
     return len(items) == 1 and pw.n_syl == 1 and _pos(items[0]).startswith(_FORWARD_POS)
+
+
+def _x_bi_x(pws: list[ProsodicWord], speakable: list[int], k: int) -> bool:
+    """The boundary after speakable[k] opens 比 + the same words: 一天 #1 比 #1 一天 (one comparison, no break)."""
+    if k + 2 >= len(speakable):
+        return False
+    here, bi, there = (pws[speakable[j]] for j in (k, k + 1, k + 2))
+    text = "".join(w.text for w in here.words)
+    return _first_text(bi) == "比" and bi.n_syl == 1 and "".join(w.text for w in there.words).startswith(text)
 
 
 def _quantifies_next(pw: ProsodicWord) -> bool:
@@ -816,8 +827,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
                 since >= 5 or (since >= 3 and all_nominal)) and (not left.startswith("t") or (since >= 4 and remaining >= 5)):
             brk = 2
             strength[k] = 2
-        if _is_unit(pw) and _is_unit(nxt):
-            brk = 1  # components of one date, time or amount
+        if (_is_unit(pw) and _is_unit(nxt)) or _x_bi_x(pws, speakable, k):
+            brk = 1  # components of one date, time or amount; X 比 X (一天 #1 比 #1 一天)
             strength.pop(k, None)
         if brk >= 2 and (head and head[-1].text in _ADVERBIAL_PREPS):
             adverbial_open = False  # a preposition in the middle of the phrase: 随着 #2 ...
@@ -828,7 +839,8 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             since, all_nominal, has_prep, all_time, causative, relative = 0, True, False, True, False, False
         elif not (_is_unit(pw) and _is_unit(nxt)):
             if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)) and not _leans_on_next(pw) \
-                    and not _quantifies_next(pw) and not (left.startswith("d") and not right.startswith("p")):
+                    and not _quantifies_next(pw) and not (left.startswith("d") and not right.startswith("p")) \
+                    and not _x_bi_x(pws, speakable, k):
                 # (an adverb leans on the predicate it modifies: 随时 #1 查询, 已经 #1 完全)
                 # a verb before a long object (吸引了 #2 来自世界各地的客商), not an attributive (受损的 #1 线路)
                 # ... but not before a bare noun that is all of the object (接种 #1 疫苗 #1 一百二十万剂次)

@@ -388,3 +388,11 @@ def test_measure_words_and_verb_complements_the_segmenter_misplaces(fe, text, ex
 ])
 def test_words_that_open_the_next_constituent_stay_out_of_the_verbs_prosodic_word(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("他从来不在别人面前抱怨。", "从来不#1在"),  # a negation leans on what it negates
+    ("奶奶的身体一天比一天好了。", "一天#1比#1一天"),  # X 比 X: one comparison
+])
+def test_no_phrase_break_after_a_negation_or_inside_x_bi_x(fe, text, expect):
+    assert expect in marked(fe, text)
