@@ -226,7 +226,7 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     while k < len(out):  # 老槐树 + 下给 -> 老槐树 + 下 + 给, 不知不觉 + 中白 -> 中 + 白: a locative the segmenter glued on
         (a, pa), (b, _) = out[k - 1], out[k]
         if len(b) == 2 and b[0] in _LOCATIVE_CHARS and pa[:1] in ("n", "s", "i", "l") and word_freq(b) == 0 \
-                and word_freq(b[1]) >= 10000 and all(is_han(c) for c in a + b):
+                and word_freq(b[1]) >= 1000 and all(is_han(c) for c in a + b):
             out[k:k + 1] = [(b[0], "f"), (b[1], word_tag(b[1], "x"))]
         k += 1
     k = 1
@@ -265,6 +265,12 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             clause_start = k + 1
         elif out[k][0] == "的话" and _possessive_hua(out[clause_start:k], out[k + 1] if k + 1 < len(out) else None):
             out[k:k + 1] = [("的", "uj"), ("话", "n")]
+        k += 1
+    k = 1
+    while k < len(out):  # 为 + 老 + 人们 -> 为 + 老人 + 们: the plural of a person noun the segmenter cut
+        (a, pa), (b, _) = out[k - 1], out[k]
+        if b == "人们" and len(a) == 1 and pa[:1] in ("n", "a", "b") and word_freq(a + "人") >= 1000:
+            out[k - 1:k + 1] = [(a + "人", "n"), ("们", "k")]
         k += 1
     k = 1
     while k < len(out):  # 被窝 + 儿 -> 被窝儿: a lone erhua suffix joins the word before (the erhua rule merges it)

@@ -75,6 +75,8 @@ _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
 _MODALS = frozenset("要会能想可该得敢肯愿")  # before a preposition, not a verb taking its complement (都会 #1 到公园里)
 _RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍出起于")  # 整理完, 准备好, 认识到, 表现出, 应用于
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
+_LIGHT_VERBS = frozenset("进行 加以 予以 给予 作出 做出 展开".split())  # 对 X 进行 Y: one phrase with its PP
+_PP_END = 4  # syllables of a prepositional phrase that end a phrase before its verb
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
 _PP_MIN = 3  # a prosodic phrase shorter than this (not closed by punctuation) is merged with a neighbour
 _PP_MERGED_MAX = _PP_MAX  # ... when the merged phrase is not one that would be split again
@@ -90,6 +92,7 @@ _CLAUSE_CONJ = frozenset(
 )
 # prepositions whose adverbial, at the start of a clause, ends where its noun phrase does (随着经济的快速发展 | ...)
 _ADVERBIAL_PREPS = frozenset("随着 对于 关于 为了 通过 经过 根据 据 针对 面对 凭借 按照 依据 除了".split())
+_NO_PP_END = frozenset("把 将 被 让 叫 给 比".split()) | _ADVERBIAL_PREPS  # 把钥匙 #1 弄丢了: no phrase of their own
 _SOURCE_HEADS = frozenset("预测 报道 统计 估计 调查 介绍 了解 消息 分析".split())  # 据/根据 ... 预测 | ...
 _LOCATIVE_PREPS = frozenset("在 当 从 自从 于".split())  # ... and those a locative closes (在过去的几年里 | ...)
 _CLAUSE_ADVERBS = frozenset("最终 终于 随后 随即 此后 从此 预计 至今".split())  # open a later predicate
@@ -708,6 +711,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
     clause = 0  # syllables since the last break ≥ #3
     item = 0  # syllables since the last enumeration comma (an enumerated item); 0 before the first
     all_nominal = True  # every word since that break is nominal (a subject noun phrase so far)
+    pp_open = False  # a preposition since that break whose verb has not come yet
     relative = False  # ... or nominal after its last 的 (a noun phrase after a relative clause: 你说的 + 那家店)
     has_prep = False  # a preposition since that break (an adverbial that a locative closes)
     causative = False  # a causative verb since that break, whose object is the subject of what follows (让居民的生活)
@@ -743,6 +747,13 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             elif syllable_count(w) > 0 and relative and not _pos(w).startswith((*_NOMINAL, "k", "b", "a")):
                 relative = False
         has_prep = has_prep or any((w.pos or "x").startswith("p") for w in pw.words)
+        for j, w in enumerate(pw.words):  # a prepositional phrase whose verb has not come yet: 与撒切尔 | 会晤
+            before = pw.words[j - 1] if j else (pws[speakable[k - 1]].words[-1] if k else None)
+            if (w.pos or "x").startswith("p") and w.text not in _NO_PP_END and not (
+                    before is not None and _pos(before).startswith("v")):  # not a complement: 发表在
+                pp_open = True
+            elif pp_open and _pos(w).startswith("v"):
+                pp_open = False
         causative = causative or any(w.text in _CAUSATIVES for w in pw.words)
         has_de = (has_de and clause > pw.n_syl) or any(w.text == "的" for w in pw.words)  # in this phrase
         all_time = all_time and all(_time_word(w) for w in pw.words if syllable_count(w) > 0)
@@ -757,7 +768,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
             if mark[:1] == "、":
                 item = -1  # counts the next item from zero (see below)
             if pw.brk >= 2:
-                since, all_nominal, has_prep, all_time, causative, relative = 0, True, False, True, False, False
+                since, all_nominal, has_prep, all_time, causative, relative, pp_open = 0, True, False, True, False, False, False
             if pw.brk >= 3:
                 clause = 0
             continue
@@ -822,6 +833,11 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
                 and remaining >= 4:
             brk = 2  # the same before a noun subject: 明天上午 #2 北京市区 ..., 未来三天 #2 南方地区 ...
             strength[k] = 2
+        elif pp_open and right.startswith("v") and not right.startswith("vn") and left.startswith(_NOMINAL) \
+                and since >= _PP_END and remaining >= 2 and segment + rest_of_clause > _SHORT_CLAUSE_PP \
+                and not _ends_in_de(nxt) and not _lone_pronoun(pw) and _first_text(nxt) not in _LIGHT_VERBS:
+            brk = 2  # a prepositional phrase ends before its verb: 与撒切尔 #2 会晤 (not 对现场 #1 进行清理)
+            strength[k] = 2
         elif not has_prep and not causative and _subject_predicate(pw, nxt, left, right, all_nominal and not all_time, after) and remaining >= 2 and (
                 _first_text(nxt) != "是" or remaining >= _COPULA_REST) and segment + rest_of_clause > _SHORT_CLAUSE_PP and (
                 since >= 5 or (since >= 3 and all_nominal)) and (not left.startswith("t") or (since >= 4 and remaining >= 5)):
@@ -836,7 +852,7 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         if brk >= 3:
             clause = 0
         if brk >= 2:
-            since, all_nominal, has_prep, all_time, causative, relative = 0, True, False, True, False, False
+            since, all_nominal, has_prep, all_time, causative, relative, pp_open = 0, True, False, True, False, False, False
         elif not (_is_unit(pw) and _is_unit(nxt)):
             if not (left.startswith(_NP_POS) and right.startswith(_NP_POS)) and not _leans_on_next(pw) \
                     and not _quantifies_next(pw) and not (left.startswith("d") and not right.startswith("p")) \

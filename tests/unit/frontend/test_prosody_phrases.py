@@ -396,3 +396,22 @@ def test_words_that_open_the_next_constituent_stay_out_of_the_verbs_prosodic_wor
 ])
 def test_no_phrase_break_after_a_negation_or_inside_x_bi_x(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("市场监管部门对这家企业处以罚款。", "企业#2处以"),  # a prepositional phrase of 4+ syllables ends before its verb
+    ("价格从五十元涨到了八十元。", "五十元#2涨到了"),
+    ("我在图书馆看书。", "图书馆#1看书"),  # ... but for a clause of up to 7 syllables
+    ("这项研究成果发表在国际知名期刊上。", "国际#1知名"),  # 在 after a verb is its complement
+    ("你怎么又把钥匙弄丢了？", "钥匙#1弄丢了"),  # 把 + its object: no phrase of its own
+])
+def test_a_prepositional_phrase_ends_a_phrase_before_its_verb(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("志愿者们为老人们带来了温暖。", "为#1老人们"),  # 老 + 人们 -> 老人 + 们
+    ("他在晚会上露了一手。", "晚会上#"),  # 上露: a locative glued to the next verb
+])
+def test_segmenter_cuts_through_a_word_are_repaired(fe, text, expect):
+    assert expect in marked(fe, text)

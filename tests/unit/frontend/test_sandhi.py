@@ -118,7 +118,7 @@ def test_the_past_keeps_its_full_tone(fe):
 @pytest.mark.parametrize(("text", "word", "want"), [
     ("他漂漂亮亮的。", "漂漂亮亮", ["piao4", "piao4", "liang4", "liang4"]),  # the readings of 漂亮, not 漂 piao1
     ("他高高兴兴地走了。", "高高兴兴", ["gao1", "gao1", "xing4", "xing4"]),
-    ("明明白白地告诉你。", "白白", ["bai2", "bai2"]),  # AABB restores the full tone of 明白 bai5
+    ("明明白白地告诉你。", "明明白白", ["ming2", "ming2", "bai2", "bai2"]),  # the full tone of 明白 bai5
 ])
 def test_aabb_reduplication_takes_the_readings_of_the_base_word(fe, text, word, want):
     words = {w["text"]: w["pinyin"] for w in fe.analyze(text)["words"]}
