@@ -75,6 +75,8 @@ _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
 _MODALS = frozenset("要会能想可该得敢肯愿")  # before a preposition, not a verb taking its complement (都会 #1 到公园里)
 _RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍出起于")  # 整理完, 准备好, 认识到, 表现出, 应用于
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
+_VO_SINCE = 4  # syllables before a verb that a long quantified object after it splits from
+_VO_OBJECT = 5  # ... syllables of that object after its number and measure word
 _LIGHT_VERBS = frozenset("进行 加以 予以 给予 作出 做出 展开".split())  # 对 X 进行 Y: one phrase with its PP
 _PP_END = 4  # syllables of a prepositional phrase that end a phrase before its verb
 _PP_MAX = 12  # a prosodic phrase longer than this is split at its best boundary
@@ -832,6 +834,11 @@ def _assign_breaks(pws: list[ProsodicWord]) -> None:
         elif all_time and right.startswith(("n", "s", "f")) and not right.startswith("nr") and since >= 3 \
                 and remaining >= 4:
             brk = 2  # the same before a noun subject: 明天上午 #2 北京市区 ..., 未来三天 #2 南方地区 ...
+            strength[k] = 2
+        elif left.startswith("v") and _quantifies_next(nxt) and nxt.n_syl >= 2 and since >= _VO_SINCE \
+                and rest_of_clause - nxt.n_syl >= _VO_OBJECT and not _ends_in_de(pw) \
+                and not (len(head[-1].text) == 2 and head[-1].text[0] == head[-1].text[1]):  # 整整/v + 一个下午
+            brk = 2  # a verb before a long quantified object: 展出了 #2 一批珍贵的历史文物
             strength[k] = 2
         elif pp_open and right.startswith("v") and not right.startswith("vn") and left.startswith(_NOMINAL) \
                 and since >= _PP_END and remaining >= 2 and segment + rest_of_clause > _SHORT_CLAUSE_PP \

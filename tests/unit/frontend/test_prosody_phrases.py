@@ -415,3 +415,13 @@ def test_a_prepositional_phrase_ends_a_phrase_before_its_verb(fe, text, expect):
 ])
 def test_segmenter_cuts_through_a_word_are_repaired(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("博物馆最近展出了一批珍贵的历史文物。", "展出了#2一批"),  # a verb before a long quantified object
+    ("我刚才在路上遇到了一位多年不见的老朋友。", "遇到了#2一位"),
+    ("他买了一本书。", "买了#1一本书"),  # ... not before a short one
+    ("爸爸用了整整一个下午才把自行车修好。", "整整#1一个"),  # 整整 is no verb
+])
+def test_a_verb_before_a_long_quantified_object_ends_a_phrase(fe, text, expect):
+    assert expect in marked(fe, text)
