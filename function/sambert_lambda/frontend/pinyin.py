@@ -173,10 +173,10 @@ def _possessive_hua(before: list[tuple[str, str]], nxt: tuple[str, str] | None) 
     if not before:
         return False
     host, pos = before[-1]
-    if not pos.startswith(("n", "r")) or host in _MANNER_PRONOUNS or any(t in _CONDITIONALS for t, _ in before):
+    if not (pos.startswith(("n", "r")) or host == "过") or host in _MANNER_PRONOUNS or any(t in _CONDITIONALS for t, _ in before):
         return False
-    if pos.startswith("r"):
-        return True
+    if pos.startswith("r") or host == "过":
+        return True  # 他的话; 妈妈对我说过的话: a relative clause
     final = nxt is None or nxt[0] in ("。", "！", "？", "!", "?", "…")
     return final or not any(p.startswith("v") for _, p in before[:-1])
 
@@ -602,6 +602,7 @@ _PHRASE_FIXES = {
     "解法": ["jie3", "fa3"],  # 'method of solution' (the dictionary has the xie4 of 浑身解数)
     "查查": ["cha2", "cha2"],  # the reduplicated verb 'check' (surface cha2 cha5), not zha1
     "划船": ["hua2", "chuan2"],  # 'row a boat' (right in the dictionary; listed so that the model keeps it)
+    "蒙蒙亮": ["meng1", "meng1", "liang4"],  # 'first light' (the model turns the first 蒙 into meng3)
 }
 
 

@@ -395,6 +395,10 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and w.kind == "zh" and w.text[0] == cur.words[0].text and n + s <= _MAX_PW:
             cur.words.append(w)  # a reduplicated verb: 点了点头, 看了看表, 想一想
             return
+        if len(cur.words) == 1 and last.text in ("一边", "一面") and s == 1 and pos.startswith("v") and (
+                nxt is None or is_pause(nxt) or nxt.text in ("一边", "一面")):
+            cur.words.append(w)  # 一边走 #2 一边想 (but 一边 #1 听音乐)
+            return
         if len(cur.words) == 1 and last.text in ("上", "下") and _next_one(w):
             cur.words.append(w)  # 上一代, 下一站
             return
@@ -448,6 +452,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
+                and w.text not in ("一边", "一面") \
                 and not last.address \
                 and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner([w], nxt) \
                 and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) \

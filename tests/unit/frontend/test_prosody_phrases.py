@@ -425,3 +425,11 @@ def test_segmenter_cuts_through_a_word_are_repaired(fe, text, expect):
 ])
 def test_a_verb_before_a_long_quantified_object_ends_a_phrase(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("他一边走一边想，不知不觉就到了家门口。", "一边走#2一边想#3"),  # 一边 takes a verb that closes its half
+    ("她一边听音乐一边做饭。", "一边#1听音乐#2"),  # ... not one with an object
+])
+def test_yibian_takes_a_bare_verb_and_is_never_absorbed(fe, text, expect):
+    assert expect in marked(fe, text)

@@ -271,3 +271,15 @@ def test_yiqilai_is_together_and_come(fe, text, want):
 
 def test_yi_qilai_jiu_is_as_soon_as_getting_up(fe):
     assert "一起来#1就" in marked(fe, "他一起来就去跑步。")
+
+
+def test_meng_meng_liang_is_first_light(fe):
+    assert {w["text"]: w["pinyin"] for w in fe.analyze("天刚蒙蒙亮，爷爷就起床了。")["words"]}["蒙蒙亮"] == [
+        "meng1", "meng1", "liang4"]
+
+
+def test_de_hua_after_a_relative_clause_with_guo_is_the_words(fe):
+    assert "说过的话#4" in marked(fe, "我一直记得妈妈对我说过的话。")
+    words = [w["text"] for w in fe.analyze("我一直记得妈妈对我说过的话。")["words"]]
+    assert "的话" not in words
+    assert "的话" in [w["text"] for w in fe.analyze("如果你去过的话就告诉我。")["words"]]
