@@ -173,10 +173,10 @@ def _possessive_hua(before: list[tuple[str, str]], nxt: tuple[str, str] | None) 
     if not before:
         return False
     host, pos = before[-1]
-    if not (pos.startswith(("n", "r")) or host == "过") or host in _MANNER_PRONOUNS or any(t in _CONDITIONALS for t, _ in before):
+    if not (pos.startswith(("n", "r")) or host == "过" or host in _SAYING) or host in _MANNER_PRONOUNS or any(t in _CONDITIONALS for t, _ in before):
         return False
-    if pos.startswith("r") or host == "过":
-        return True  # 他的话; 妈妈对我说过的话: a relative clause
+    if pos.startswith("r") or host == "过" or host in _SAYING:
+        return True  # 他的话; 妈妈对我说过的话, 他说的话: a relative clause
     final = nxt is None or nxt[0] in ("。", "！", "？", "!", "?", "…")
     return final or not any(p.startswith("v") for _, p in before[:-1])
 
@@ -209,8 +209,9 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     k = 0
     while k < len(out) - 1:  # 高高兴兴 + 地走了 -> 高高兴兴 + 地 + 走了: the particle after a reduplicated adverb
         a, b = out[k][0], out[k + 1][0]
-        if len(b) > 1 and b[0] == "地" and is_han(b[1]) and len(a) in (2, 4) and a[0] == a[1] \
-                and a[-1] == a[-2] and word_freq(b) < 100 * max(1, word_freq(b[1:])):
+        if len(b) > 1 and b[0] == "地" and is_han(b[1]) and len(a) in (2, 4) and (
+                (a[0] == a[1] and a[-1] == a[-2]) or (len(a) == 4 and out[k][1][:1] in ("i", "l"))) \
+                and word_freq(b) < 100 * max(1, word_freq(b[1:])):
             out[k + 1:k + 2] = [("地", "uv"), (b[1:], word_tag(b[1:], "v"))]
         k += 1
     k = 0
@@ -292,6 +293,7 @@ _LOCATIVE_CHARS = frozenset("上下里中内外前后旁")
 _CONDITIONALS = frozenset("如果 要是 假如 假使 假设 倘若 若 若是 万一 一旦 只要 是 换作 换成 要不是".split())
 _COUNTERS = frozenset("这 那 哪 每 某 该 一 两 几".split())  # what a measure word follows: 这 + 部 + 手机
 _INSISTED = frozenset("不别要记得莫可务")  # what the adverb 千万 comes before: 千万不要, 千万别, 千万记住
+_SAYING = frozenset("说 讲 问 写 唱 骂 喊 答应 嘱咐 交代".split())  # 他说 + 的话: the words he said
 _MANNER_PRONOUNS = frozenset("这样 那样 这么 那么 这么样 那么样 不然 否则".split())
 _LEANING_ADVERBS = frozenset("先再又就都也还才")
 # directional complements, whose 来/去 is light (sandhi); 过去 on its own is also 'the past' (full tones), so it

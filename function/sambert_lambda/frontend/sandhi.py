@@ -271,7 +271,7 @@ def yi_bu(words: list[Word]) -> None:
             else:
                 w.pinyin[i] = "yi1"
         else:
-            if prev_ch and prev_ch == nxt_ch:
+            if prev_ch and prev_ch == nxt_ch and not (k >= 2 and flat[k - 2][2] == "一"):  # not 一动不动
                 w.pinyin[i] = "bu5"
             elif nxt_tone == 4:
                 w.pinyin[i] = "bu2"

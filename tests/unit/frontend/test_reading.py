@@ -283,3 +283,13 @@ def test_de_hua_after_a_relative_clause_with_guo_is_the_words(fe):
     words = [w["text"] for w in fe.analyze("我一直记得妈妈对我说过的话。")["words"]]
     assert "的话" not in words
     assert "的话" in [w["text"] for w in fe.analyze("如果你去过的话就告诉我。")["words"]]
+
+
+def test_yi_a_bu_a_is_an_idiom_with_a_full_bu_and_its_di_particle(fe):
+    words = {w["text"]: w["pinyin"] for w in fe.analyze("他一动不动地站在那里。")["words"]}
+    assert words["一动不动"] == ["yi2", "dong4", "bu2", "dong4"]  # not the light 不 of 去不去
+    assert words["地"] == ["de5"] and words["站"] == ["zhan4"]  # 一动不动 + 地站 -> 地 + 站
+
+
+def test_de_hua_after_a_verb_of_saying_is_the_words(fe):
+    assert "的话" not in [w["text"] for w in fe.analyze("他说的话一句也不假。")["words"]]
