@@ -52,7 +52,7 @@ _VERB_TAGGED_NOUNS = frozenset(
 # time words it tags as pronouns; 前来 (a verb, tagged a time word), the nouns above, the adjective 新, the adverb 总
 _TAG_FIXES = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
               "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t",
-              "前来": "v", "新": "a", "总": "d", "这么": "d", "多么": "d", "大": "a", "小": "a", "同比": "d", "环比": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
+              "前来": "v", "新": "a", "总": "d", "这么": "d", "多么": "d", "大": "a", "小": "a", "同比": "d", "环比": "d", "如何": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
@@ -265,7 +265,7 @@ def merge_numbers(words: list[Word]) -> list[Word]:
         if last is not None and last.unit and last.text[-1] not in _CLOSERS and last.text[-1] not in _AFTER_HAO and not (
                 last.text[-1] == "点" and w.text[-1:] in ("分", "秒")):  # 九点 | 三十分: hour and minutes
             if (_numeric(w) or _number_with_unit(w) or w.text in _UNIT_WORDS
-                    or (w.kind == "zh" and w.pos[:1] == "q" and len(w.text) <= 2)):
+                    or (w.kind == "zh" and (w.pos[:1] == "q" or w.text in MEASURE_WORDS) and len(w.text) <= 2)):
                 out[-1] = _joined_unit(last, w)
                 continue
         if _numeric(w) or _number_with_unit(w):
@@ -423,6 +423,9 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and (_pos(cur.words[0]).startswith("v") or (w.text == "完" and _pos(cur.words[0]).startswith("n")))
                 and not cur.joins_next):
             cur.words.append(w)  # a disyllabic verb and its result complement: 整理完 (整理 tagged a noun), 准备好
+            return
+        if s == 1 and w.text in "底初末" and last.unit and last.text[-1:] in "年月":
+            cur.words.append(w)  # the end or start of a year or month: 二零二六年底, 三月初
             return
         if w.text == "的话" and n + s <= _MAX_PW:
             cur.words.append(w)  # the conditional particle leans on a short host too: 不去的话, 这样的话

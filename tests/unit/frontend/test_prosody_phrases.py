@@ -433,3 +433,15 @@ def test_a_verb_before_a_long_quantified_object_ends_a_phrase(fe, text, expect):
 ])
 def test_yibian_takes_a_bare_verb_and_is_never_absorbed(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("该项目预计二零二六年底建成投产。", "二零二六年底#1建成"),  # the end of a year stays with it
+    ("这次展览共展出各类文物三百余件。", "三百余件#4"),  # a measure word the tagger calls a morpheme (件/zg)
+])
+def test_date_and_amount_units_keep_their_last_piece(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_ruhe_is_an_adverb_not_a_subject(fe):
+    assert "如何#2" not in marked(fe, "与会代表围绕如何推动乡村振兴进行了热烈讨论。")
