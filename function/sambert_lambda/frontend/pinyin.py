@@ -241,6 +241,12 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             elif c[0] in "了着过":
                 out[k:k + 1] = [("地", "uv"), (b[1], word_tag(b[1], "v"))]  # 认真 + 地点 + 了 -> 认真 + 地 + 点 + 了
         k += 1
+    k = 1
+    while k < len(out):  # 小张 + 和小李/nr -> 和 + 小李: a conjunction glued to a familiar name after a noun
+        a, pa = out[k]
+        if len(a) == 3 and pa == "nr" and a[0] in "和与跟同" and a[1] in "小老" and out[k - 1][1][:1] in ("n", "r"):
+            out[k:k + 1] = [(a[0], "c"), (a[1:], "nr")]
+        k += 1
     k = 0
     while k < len(out) - 1:  # 和小 + 李 -> 和 + 小李: 小/老 before a surname on its own is the name's prefix
         (a, _), (b, pb) = out[k], out[k + 1]

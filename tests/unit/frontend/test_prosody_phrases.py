@@ -445,3 +445,7 @@ def test_date_and_amount_units_keep_their_last_piece(fe, text, expect):
 
 def test_ruhe_is_an_adverb_not_a_subject(fe):
     assert "如何#1推动" in marked(fe, "与会代表围绕如何推动乡村振兴进行了热烈讨论。")
+
+
+def test_a_conjunction_glued_to_a_familiar_name_is_split_off(fe):
+    assert "小张#1和#1小李#" in marked(fe, "小张和小李是大学同学。")  # the segmenter's 和小李/nr
