@@ -241,6 +241,15 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             elif c[0] in "了着过":
                 out[k:k + 1] = [("地", "uv"), (b[1], word_tag(b[1], "v"))]  # 认真 + 地点 + 了 -> 认真 + 地 + 点 + 了
         k += 1
+    k = 0
+    while k < len(out):  # 让我学/n -> 让 + 我 + 学: a pivot verb and its pronoun glued to the next verb
+        a, _ = out[k]
+        if len(a) == 3 and a[0] in "让叫使请" and a[1] in "我你他她它" and is_han(a[2]):
+            out[k:k + 1] = [(a[0], "v"), (a[1], "r"), (a[2], word_tag(a[2], "v"))]
+        k += 1
+    for k in range(1, len(out) - 1):  # 书本 + 上学 + 不到 -> 书本 + 上 + 学不到: the locative, not 'go to school'
+        if out[k][0] in ("上学", "上课") and out[k - 1][1][:1] in ("n", "s") and out[k + 1][0][:1] in "不得到":
+            out[k:k + 1] = [("上", "f"), (out[k][0][1], "v")]
     k = 1
     while k < len(out):  # 小张 + 和小李/nr -> 和 + 小李: a conjunction glued to a familiar name after a noun
         a, pa = out[k]

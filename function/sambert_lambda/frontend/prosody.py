@@ -418,6 +418,15 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and _pos(cur.words[0]).startswith("v") and not cur.joins_next):
             cur.words.append(w)  # a monosyllabic verb and the preposition of its complement: 站在 #1 门口, 住在
             return
+        if (s == 1 and w.text in ("到", "在") and len(cur.words) > 1 and syllable_count(last) == 1
+                and _pos(last).startswith("v") and last.text not in _MODALS and not cur.joins_next):
+            pws[-1] = ProsodicWord(cur.words[:-1])  # ... also when the verb had joined a word before it:
+            pws.append(ProsodicWord([last, w]))  # 让我学 + 到 -> 让我 #1 学到了
+            return
+        if s == 1 and w.text in ("来", "去") and (nxt is None or is_pause(nxt)) and n + s <= _MAX_PW \
+                and len(cur.words) > 1 and any(x.text[0] in "出起进回" for x in cur.words[1:]):
+            cur.words.append(w)  # the direction after a verb, its complement and object: 探出头来, 抬起头来
+            return
         if (s == 1 and w.text in _RESULT_COMPLEMENTS and n == 2 and len(cur.words) == 1
                 and not (w.text == "好" and nxt is not None and nxt.text[:1] in "几多一两些久长")  # 去过 #1 好几次
                 and (_pos(cur.words[0]).startswith("v") or (w.text == "完" and _pos(cur.words[0]).startswith("n")))

@@ -449,3 +449,17 @@ def test_ruhe_is_an_adverb_not_a_subject(fe):
 
 def test_a_conjunction_glued_to_a_familiar_name_is_split_off(fe):
     assert "小张#1和#1小李#" in marked(fe, "小张和小李是大学同学。")  # the segmenter's 和小李/nr
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("春天来了，小草从地下探出头来。", "探出头来#4"),  # the direction after the verb, its complement and object
+    ("这次旅行让我学到了很多书本上学不到的东西。", "让我#1学到了"),  # 让我学/n split; the verb takes its 到
+    ("这次旅行让我学到了很多书本上学不到的东西。", "书本上#"),  # 书本 + 上学 + 不到: the locative
+    ("小女孩拿着一束鲜花站在门口。", "站在#1门口"),
+])
+def test_verbs_keep_their_complements_when_the_segmenter_glues_them_elsewhere(fe, text, expect):
+    assert expect in marked(fe, text)
+
+
+def test_shangxue_go_to_school_stays_a_word(fe):
+    assert "上学#4" in marked(fe, "我每天骑车上学。")
