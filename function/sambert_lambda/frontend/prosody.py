@@ -418,10 +418,11 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and _pos(cur.words[0]).startswith("v") and not cur.joins_next):
             cur.words.append(w)  # a monosyllabic verb and the preposition of its complement: 站在 #1 门口, 住在
             return
-        if (s == 1 and w.text in ("到", "在") and len(cur.words) > 1 and syllable_count(last) == 1
+        if (s == 1 and w.text in _RESULT_COMPLEMENTS | {"到", "在"} and w.text not in ("出", "起", "于", "好")
+                and len(cur.words) > 1 and syllable_count(last) == 1
                 and _pos(last).startswith("v") and last.text not in _MODALS and not cur.joins_next):
             pws[-1] = ProsodicWord(cur.words[:-1])  # ... also when the verb had joined a word before it:
-            pws.append(ProsodicWord([last, w]))  # 让我学 + 到 -> 让我 #1 学到了
+            pws.append(ProsodicWord([last, w]))  # 让我学 + 到 -> 让我 #1 学到了, 就做 + 完 -> 就 #1 做完了
             return
         if s == 1 and w.text in ("来", "去") and (nxt is None or is_pause(nxt)) and n + s <= _MAX_PW \
                 and len(cur.words) > 1 and any(x.text[0] in "出起进回" for x in cur.words[1:]):
@@ -464,7 +465,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
-                and w.text not in ("一边", "一面") \
+                and w.text not in ("一边", "一面") and not (last.text == "请" and pos.startswith("v")) \
                 and not last.address \
                 and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner([w], nxt) \
                 and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) \

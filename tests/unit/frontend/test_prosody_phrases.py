@@ -463,3 +463,12 @@ def test_verbs_keep_their_complements_when_the_segmenter_glues_them_elsewhere(fe
 
 def test_shangxue_go_to_school_stays_a_word(fe):
     assert "上学#4" in marked(fe, "我每天骑车上学。")
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("请关好门窗。", "请#1关好"),  # the polite 请 stands apart from its verb
+    ("我想请你吃饭。", "请你#1吃饭"),  # ... not from a pronoun
+    ("他用了十分钟就写完了作业。", "就#1写完了"),  # the verb takes its result complement, not the adverb
+])
+def test_qing_and_a_verb_with_its_result_complement(fe, text, expect):
+    assert expect in marked(fe, text)
