@@ -538,7 +538,10 @@ def _duration(w: Word) -> bool:
 
 
 def _next_one(w: Word) -> bool:
-    """``w`` is 一 and a measure word (一代, 一站, 一次), which 上/下 before it makes 'the previous / the next'."""
+    """``w`` is 一 and a measure word (一代, 一站, 一次) or a week or weekday (周三, 星期), which 上/下 before it makes
+    'the previous / the next'."""
+    if w.kind == "zh" and ((w.text.startswith(("周", "星期", "礼拜")) and w.text[-1:] in _WEEKDAYS) or w.text in ("周", "星期")):
+        return True  # 下 + 周三, 上 + 星期: 'next / last week'
     return w.kind == "zh" and len(w.text) == 2 and w.text[0] == "一" and (
         w.text[1] in MEASURE_WORDS or w.text[1] in "代站天年周届任轮期批")
 

@@ -472,3 +472,7 @@ def test_shangxue_go_to_school_stays_a_word(fe):
 ])
 def test_qing_and_a_verb_with_its_result_complement(fe, text, expect):
     assert expect in marked(fe, text)
+
+
+def test_xia_before_a_weekday_is_next(fe):
+    assert "推迟到#1下周三#4" in marked(fe, "明天的考试推迟到下周三。")
