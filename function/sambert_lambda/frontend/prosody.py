@@ -52,17 +52,18 @@ _VERB_TAGGED_NOUNS = frozenset(
 # time words it tags as pronouns; 前来 (a verb, tagged a time word), the nouns above, the adjective 新, the adverb 总
 _TAG_FIXES = {"正在": "d", "一起": "d", "主要": "d", "怎么": "d", "为什么": "d", "怎样": "d", "怎么样": "d",
               "每天": "t", "每年": "t", "每周": "t", "每月": "t", "每晚": "t", "每次": "t",
-              "前来": "v", "新": "a", "总": "d", "这么": "d", "多么": "d", "大": "a", "小": "a", "同比": "d", "环比": "d", "如何": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
+              "前来": "v", "新": "a", "总": "d", "这么": "d", "多么": "d", "大": "a", "小": "a", "同比": "d", "环比": "d",
+              "如何": "d", **dict.fromkeys(_VERB_TAGGED_NOUNS, "n")}
 _VERBAL = ("v", "a", "d", "p")
 _MAX_PW = 4
 _PIVOT = frozenset("请让叫使令帮教求派催劝逼陪带给要")  # verbs whose object is the subject of the next verb (请你吃饭)
 _PERSONAL = frozenset("我你您他她它咱")  # a monosyllabic subject pronoun is a prosodic word of its own
 _MONO_ADVERBS = frozenset("不没最很更太挺真先再又就都也还才")  # whatever the tagger calls them (最/a, 不/v)
-_NEGATION = frozenset("不没")
+_NEGATION = frozenset("不没")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
 _POTENTIAL_RESULTS = frozenset("到了动住开完懂见着起下上出进来去清透成走")  # 找不到, 来不了, 搬不动, 记不住 ...
 _TIME_POINTS = frozenset("今年 明年 去年 前年 后年 每年 当年 今天 明天 昨天 前天 后天 每天 当天 今日 明日 昨日 "
                          "每日 当日 本月 下月 上月 每月 当月".split())
-_FINAL_PARTICLES = frozenset("啊呀吗呢吧啦嘛哦哇喽呗")  # negation leans on its verb, also a disyllabic one (不知道); imperative 别 does not
+_FINAL_PARTICLES = frozenset("啊呀吗呢吧啦嘛哦哇喽呗")  # sentence-final particles, whatever the tagger calls them
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
 _WEEKDAYS = frozenset("一二三四五六日天")
