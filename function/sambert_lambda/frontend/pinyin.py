@@ -167,16 +167,18 @@ def segment(text: str) -> list[Word]:
 
 
 def _possessive_hua(before: list[tuple[str, str]], nxt: tuple[str, str] | None) -> bool:
-    """的话 after ``before`` (its clause so far) is 的 + 话 'the words of': after a pronoun (他的话), or after a noun that
-    no verb of the clause takes as its object (老师的话你要记住) or that ends the sentence (我记住了老师的话。); not in a
-    conditional clause (如果是他的话, 有问题的话，, 有时间的话我们 ...), nor after 这样/那样 (这样的话)."""
+    """的话 after ``before`` (its clause so far) is 的 + 话 'the words of': after a pronoun (他的话), a relative clause
+    ending in 过 or a verb of saying (妈妈对我说过的话, 他说的话), or a noun that no verb of the clause takes as its
+    object (老师的话你要记住) or that ends the sentence (我记住了老师的话。); not in a conditional clause (如果是他的话,
+    有问题的话，, 有时间的话我们 ...), nor after 这样/那样 (这样的话)."""
     if not before:
         return False
     host, pos = before[-1]
-    if not (pos.startswith(("n", "r")) or host == "过" or host in _SAYING) or host in _MANNER_PRONOUNS or any(t in _CONDITIONALS for t, _ in before):
+    words_of = pos.startswith("r") or host == "过" or host in _SAYING
+    if host in _MANNER_PRONOUNS or any(t in _CONDITIONALS for t, _ in before) or not (words_of or pos.startswith("n")):
         return False
-    if pos.startswith("r") or host == "过" or host in _SAYING:
-        return True  # 他的话; 妈妈对我说过的话, 他说的话: a relative clause
+    if words_of:
+        return True
     final = nxt is None or nxt[0] in ("。", "！", "？", "!", "?", "…")
     return final or not any(p.startswith("v") for _, p in before[:-1])
 
@@ -303,13 +305,12 @@ def _repair(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 MEASURE_WORDS = frozenset("个只条张本件座所家位名支把辆架台部份种类项次回场段篇首句封层间棵朵块片颗粒双对套批群堆杯瓶碗盘"
                           "门道幅面根节届排匹头艘顶副扇栋")
 _LOCATIVE_CHARS = frozenset("上下里中内外前后旁")
-# what makes a clause conditional, so that its 的话 means 'if' (如果你 + 的话, 是我 + 的话), and the pronouns before
-# a conditional 的话 (这样 + 的话)
+# what makes a clause conditional, so that its 的话 means 'if' (如果你 + 的话, 是我 + 的话)
 _CONDITIONALS = frozenset("如果 要是 假如 假使 假设 倘若 若 若是 万一 一旦 只要 是 换作 换成 要不是".split())
 _COUNTERS = frozenset("这 那 哪 每 某 该 一 两 几".split())  # what a measure word follows: 这 + 部 + 手机
 _INSISTED = frozenset("不别要记得莫可务")  # what the adverb 千万 comes before: 千万不要, 千万别, 千万记住
 _SAYING = frozenset("说 讲 问 写 唱 骂 喊 答应 嘱咐 交代".split())  # 他说 + 的话: the words he said
-_MANNER_PRONOUNS = frozenset("这样 那样 这么 那么 这么样 那么样 不然 否则".split())
+_MANNER_PRONOUNS = frozenset("这样 那样 这么 那么 这么样 那么样 不然 否则".split())  # before a conditional 的话
 _LEANING_ADVERBS = frozenset("先再又就都也还才")
 # directional complements, whose 来/去 is light (sandhi); 过去 on its own is also 'the past' (full tones), so it
 # counts only after a verb (走过去) or where the segmenter cut it (DIRECTIONAL_WORDS)
