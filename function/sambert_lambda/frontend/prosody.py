@@ -466,7 +466,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         # demonstrative joins its noun (该公司, 这道题)
         subject_pronoun = cur.words[0].text in _PERSONAL and not w.unit and w.text != "是"
         if n == 1 and n + s <= 3 and not (s == 1 and pos.startswith(_FORWARD_POS)) and not subject_pronoun and not w.unit \
-                and w.text not in ("一边", "一面") and not (last.text == "请" and not pos.startswith("r")) \
+                and w.text not in ("一边", "一面") \
                 and not last.address \
                 and not cur.joins_next and w.text not in _CLAUSE_CONJ and not _determiner([w], nxt) \
                 and not _opens_determiner(w, nxt) and not _modifies_next(w, nxt) \
