@@ -64,6 +64,7 @@ _POTENTIAL_RESULTS = frozenset("到了动住开完懂见着起下上出进来去
 _TIME_POINTS = frozenset("今年 明年 去年 前年 后年 每年 当年 今天 明天 昨天 前天 后天 每天 当天 今日 明日 昨日 "
                          "每日 当日 本月 下月 上月 每月 当月".split())
 _FINAL_PARTICLES = frozenset("啊呀吗呢吧啦嘛哦哇喽呗")  # sentence-final particles, whatever the tagger calls them
+_ENGLISH_PARTICLES = _DE | _FINAL_PARTICLES | {"了"}  # what leans on an English word: App的, OK吗
 _DEMONSTRATIVES = frozenset("这那哪每该各此本")
 _PLURAL_PRONOUNS = frozenset("我们 你们 他们 她们 咱们".split())
 _WEEKDAYS = frozenset("一二三四五六日天")
@@ -75,6 +76,8 @@ _CAUSATIVES = frozenset("让 使 令 使得".split())  # 让 + its object + a pr
 _VERB_COMPLEMENT_PREPS = frozenset("在到给向往于")
 _MODALS = frozenset("要会能想可该得敢肯愿")  # before a preposition, not a verb taking its complement (都会 #1 到公园里)
 _RESULT_COMPLEMENTS = frozenset("完好到掉住懂见光透错成走满够遍出起于")  # 整理完, 准备好, 认识到, 表现出, 应用于
+# what a monosyllabic verb takes back from the word it had joined (就做 + 完 -> 就 #1 做完, 让我学 + 到)
+_SPLIT_COMPLEMENTS = (_RESULT_COMPLEMENTS - frozenset("出起于好")) | frozenset("到在")
 _CLITIC_MAX = 2  # a monosyllabic adverb/preposition/conjunction leans on a monosyllabic host only (很差, 在家)
 _VO_SINCE = 4  # syllables before a verb that a long quantified object after it splits from
 _VO_OBJECT = 5  # ... syllables of that object after its number and measure word
@@ -361,7 +364,7 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
             pws.append(ProsodicWord([w]))
         return
     if w.kind == "en" or (cur is not None and any(x.kind == "en" for x in cur.words)):
-        if cur is not None and w.kind == "zh" and s == 1 and w.text in _DE | _FINAL_PARTICLES | {"了"}:
+        if cur is not None and w.kind == "zh" and s == 1 and w.text in _ENGLISH_PARTICLES:
             cur.words.append(w)  # a particle leans on an English word too: App的, OK吗
             return
         pws.append(ProsodicWord([w]))
@@ -419,16 +422,10 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 and _pos(cur.words[0]).startswith("v") and not cur.joins_next):
             cur.words.append(w)  # a monosyllabic verb and the preposition of its complement: 站在 #1 门口, 住在
             return
-        if (s == 1 and w.text in _RESULT_COMPLEMENTS | {"到", "在"} and w.text not in ("出", "起", "于", "好")
-                and len(cur.words) > 1 and syllable_count(last) == 1
+        if (s == 1 and w.text in _SPLIT_COMPLEMENTS and len(cur.words) > 1 and syllable_count(last) == 1
                 and _pos(last).startswith("v") and last.text not in _MODALS and not cur.joins_next):
-            pws[-1] = ProsodicWord(cur.words[:-1])  # ... also when the verb had joined a word before it:
-            pws.append(ProsodicWord([last, w]))  # 让我学 + 到 -> 让我 #1 学到了, 就做 + 完 -> 就 #1 做完了
-            return
-        if s == 1 and w.text in ("来", "去") and (nxt is None or is_pause(nxt)) and n + s <= _MAX_PW \
-                and len(cur.words) > 1 and any(x.text[0] in "出起进回" for x in cur.words[1:]):
-            cur.words.append(w)  # the direction after a verb, its complement and object: 探出头来, 抬起头来
-            return
+            _regroup(pws, len(cur.words) - 1, w)  # ... also when the verb had joined a word before it:
+            return  # 让我学 + 到 -> 让我 #1 学到了, 就做 + 完 -> 就 #1 做完了
         if (s == 1 and w.text in _RESULT_COMPLEMENTS and n == 2 and len(cur.words) == 1
                 and not (w.text == "好" and nxt is not None and nxt.text[:1] in "几多一两些久长")  # 去过 #1 好几次
                 and (_pos(cur.words[0]).startswith("v") or (w.text == "完" and _pos(cur.words[0]).startswith("n")))
@@ -444,18 +441,21 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
         if _potential(last, w) and len(cur.words) == 1 and n + s <= _MAX_PW:
             cur.words.append(w)  # a verb and its potential complement: 找不到, 搬不动, 拿得动
             return
-        if s == 1 and w.text in ("来", "去") and _pos(last).startswith(("f", "s")) and n + s <= _MAX_PW \
-                and not last.text.endswith(("前", "后")) and (nxt is None or is_pause(nxt) or nxt.text == "了"):
-            cur.words.append(w)  # the direction closing a place: 搬到 #1 楼上去
-            return
-        if s == 1 and ((last.text == "得" and last.pinyin == ["de5"] and (w.text == "多" or (w.text == "很" and (nxt is None or is_pause(nxt)))))
-                       or (w.text == "来" and _duration(last))) \
+        if s == 1 and w.text in ("来", "去") and n + s <= _MAX_PW and (
+                (_pos(last).startswith(("f", "s")) and not last.text.endswith(("前", "后"))
+                 and (nxt is None or is_pause(nxt) or nxt.text == "了"))
+                or ((nxt is None or is_pause(nxt)) and len(cur.words) > 1
+                    and any(x.text[0] in "出起进回" for x in cur.words[1:]))):
+            cur.words.append(w)  # the direction closing a place (搬到 #1 楼上去) or a verb with its complement and
+            return  # object (探出头来, 抬起头来)
+        degree = last.text == "得" and last.pinyin == ["de5"] and (
+            w.text == "多" or (w.text == "很" and (nxt is None or is_pause(nxt))))
+        if s == 1 and (degree or (w.text == "来" and _duration(last))) \
                 and (n + s <= _MAX_PW or (len(cur.words) > 2 and syllable_count(cur.words[0]) == 1)):
             # a degree complement (复杂得多, 好得很) or 'since' after a span (多年来, 近年来); a leading one-syllable
             # word that the complement would push over four syllables stands apart (要 #1 复杂得多)
             if n + s > _MAX_PW:
-                pws[-1] = ProsodicWord(cur.words[:1])
-                pws.append(ProsodicWord([*cur.words[1:], w]))
+                _regroup(pws, 1, w)
             else:
                 cur.words.append(w)
             return
@@ -505,6 +505,13 @@ def _place(w: Word, pws: list[ProsodicWord], chunk_start: int, nxt: Word | None 
                 w.pos = "t"  # 这个月, 每个星期 ... are time words (这个月 #2 我们 ...), whatever the tagger said of 月
             return
     pws.append(ProsodicWord([w], joins_next=s == 1 and pos.startswith(_FORWARD_POS)))
+
+
+def _regroup(pws: list[ProsodicWord], keep: int, w: Word) -> None:
+    """The last prosodic word keeps its first ``keep`` words; the rest and ``w`` become a new one."""
+    words = pws[-1].words
+    pws[-1] = ProsodicWord(words[:keep])
+    pws.append(ProsodicWord([*words[keep:], w]))
 
 
 def _potential(verb: Word, w: Word | None) -> bool:
